@@ -1,0 +1,37 @@
+# Thin wrapper around CMake for the commands xv6 students know. Everything real is in CMakeLists.txt.
+#   make           build the kernel, the user programs and the initramfs
+#   make qemu      boot the kernel in QEMU, to a shell (leave QEMU with Ctrl-A X)
+#   make qemu-gdb  the same, halted, waiting for gdb (it prints the command to attach)
+#   make test      build everything and run every test (host unit tests and QEMU tests)
+#   make clean
+# Options: SMP=N (harts, default 2), MEM=SIZE (default 128M), for example `make qemu SMP=4 MEM=64M`.
+SMP ?= 2
+MEM ?= 128M
+JOBS ?= $(shell nproc)
+RUN := tools/run --smp $(SMP) --mem $(MEM)
+
+.PHONY: all setup qemu qemu-gdb host test clean
+
+all: setup
+	@cmake --preset riscv >/dev/null
+	@cmake --build build/riscv -j $(JOBS)
+
+setup:
+	@tools/setup
+
+qemu: all
+	$(RUN)
+
+qemu-gdb: all
+	$(RUN) --gdb
+
+host: setup
+	@cmake --preset host >/dev/null
+	@cmake --build build/host -j $(JOBS)
+
+test: all host
+	ctest --test-dir build/host --output-on-failure -j $(JOBS)
+	ctest --test-dir build/riscv --output-on-failure -j $(JOBS) --timeout 300
+
+clean:
+	rm -rf build

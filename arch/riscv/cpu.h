@@ -1,0 +1,69 @@
+// Per-hart state. While a hart runs kernel code, tp points at its Cpu; while it runs user code, sscratch
+// does (and tp belongs to the user program). trap.S swaps them on every trap, so this_cpu() is one
+// instruction and needs no lock.
+#pragma once
+
+#include <cstddef>
+
+#include "kernel/machine.h"
+#include "lib/types.h"
+
+struct Thread;
+
+struct Cpu {
+  // The first fields are used by trap.S; their offsets are fixed below.
+  u64 trap_prev_sp = 0;     // sp at the moment of the trap (user or kernel), saved by trap.S
+  u64 kernel_sp = 0;        // top of the current thread's kernel stack, loaded on entry from U-mode
+  u64 trap_scratch0 = 0;    // two registers' worth of scratch for the stack-overflow check
+  u64 trap_scratch1 = 0;
+  u64 overflow_sp = 0;      // top of this hart's emergency stack, used when a kernel stack overflows
+  Thread* current = nullptr;  // the thread running on this hart
+
+  u32 hart_id = 0;   // RISC-V hart id (mhartid), as the SBI and the device tree name harts
+  u32 index = 0;     // 0..hart_count-1, dense, for per-hart arrays
+  const HartInfo* info = nullptr;
+
+  // Interrupt-disable nesting for spinlocks (push_off/pop_off in xv6 terms).
+  u32 irq_disable_depth = 0;
+  bool irq_enabled_before = false;
+  bool is_online = false;
+  bool in_panic = false;
+  // Set when a timer tick asks the running thread to give up the hart at the next safe point.
+  bool need_resched = false;
+
+  Thread* idle_thread = nullptr;
+  u64 ticks = 0;
+  u64 next_timer = 0;
+};
+
+// Offsets used by trap.S (CPU_* there).
+static_assert(offsetof(Cpu, trap_prev_sp) == 0);
+static_assert(offsetof(Cpu, kernel_sp) == 8);
+static_assert(offsetof(Cpu, trap_scratch0) == 16);
+static_assert(offsetof(Cpu, trap_scratch1) == 24);
+static_assert(offsetof(Cpu, overflow_sp) == 32);
+
+extern Cpu g_cpus[MAX_HARTS];
+extern usize g_cpu_count;
+
+inline Cpu* this_cpu() {
+  Cpu* c;
+  asm volatile("mv %0, tp" : "=r"(c));
+  return c;
+}
+
+inline void set_this_cpu(Cpu* c) { asm volatile("mv tp, %0" ::"r"(c)); }
+
+// Interrupt enable on this hart.
+inline bool interrupts_enabled() {
+  u64 s;
+  asm volatile("csrr %0, sstatus" : "=r"(s));
+  return s & 2;
+}
+inline void enable_interrupts() { asm volatile("csrsi sstatus, 2" ::: "memory"); }
+inline void disable_interrupts() { asm volatile("csrci sstatus, 2" ::: "memory"); }
+
+// Nestable interrupt disabling: spinlocks use these so that interrupts come back on only when the outermost
+// lock is released.
+void push_interrupts_off();
+void pop_interrupts_off();

@@ -1,0 +1,178 @@
+#include "arch/riscv/kernel_map.h"
+
+#include "arch/riscv/csr.h"
+#include "arch/riscv/memlayout.h"
+#include "arch/riscv/sv39.h"
+#include "kernel/log.h"
+#include "kernel/spinlock.h"
+#include "mm/frame.h"
+
+extern "C" u8 boot_page_table[];
+extern "C" const u8 _kernel_start[], _text_start[], _text_end[], _rodata_start[], _rodata_end[], _data_start[],
+    _bss_end[], _ksymtab_start[], _kernel_end[];
+
+u64 kernel_image_phys_offset;
+
+namespace {
+
+// Page-table pages of the kernel come from the frame allocator and are reached through the direct map.
+struct KernelTableMemory {
+  PhysAddr alloc_table() {
+    Frame* f = g_phys.alloc_zeroed(0, FrameUse::PageTable);
+    return f ? g_phys.address_of(f) : PhysAddr(0);
+  }
+  void free_table(PhysAddr pa) { g_phys.free_frame(g_phys.frame_of(pa)); }
+  Pte* table_ptr(PhysAddr pa) { return phys_to_virt<Pte>(pa.get()); }
+};
+
+KernelTableMemory g_table_memory;
+PhysAddr g_kernel_root;
+u64 g_kernel_satp;
+
+constexpr u64 KERNEL_LEAF = Pte::G | Pte::A | Pte::D;  // A/D preset: the kernel never needs them tracked
+
+Sv39Walker<KernelTableMemory> kernel_walker() { return Sv39Walker<KernelTableMemory>(g_table_memory, g_kernel_root); }
+
+void map_or_panic(u64 va, u64 pa, u64 size, u64 flags, bool superpages, const char* what) {
+  auto walker = kernel_walker();
+  if (walker.map_range(va, PhysAddr(pa), size, flags, superpages).is_error())
+    panic("out of memory while mapping %s into the kernel page table", what);
+}
+
+void map_device(const Device& d, const char* what) {
+  if (!d.is_present()) return;
+  u64 base = align_down(d.base, PAGE_SIZE);
+  u64 end = align_up(d.base + d.size, PAGE_SIZE);
+  map_or_panic(memlayout::DIRECT_MAP_BASE + base, base, end - base, Pte::R | Pte::W | KERNEL_LEAF, false, what);
+}
+
+// Kernel stacks.
+Spinlock g_kstack_lock("kstack");
+constexpr u64 MAX_KSTACKS = memlayout::KSTACK_REGION_SIZE / memlayout::KSTACK_SLOT;
+constexpr u64 KSTACK_BITMAP_WORDS = 1024;  // up to 65536 stacks in use at once
+u64 g_kstack_bitmap[KSTACK_BITMAP_WORDS];  // guarded by g_kstack_lock
+u64 g_kstack_cache[64];                    // tops of freed, still-mapped stacks, guarded by g_kstack_lock
+usize g_kstack_cache_count = 0;
+static_assert(KSTACK_BITMAP_WORDS * 64 <= MAX_KSTACKS);
+
+}  // namespace
+
+void boot_map_direct(u64 pa, u64 size) {
+  auto* root = reinterpret_cast<Pte*>(boot_page_table);
+  for (u64 g = align_down(pa, GiB); g < pa + size; g += GiB) {
+    u64 va = memlayout::DIRECT_MAP_BASE + g;
+    root[sv39::vpn(va, 2)] = Pte::leaf(PhysAddr(g), Pte::R | Pte::W | KERNEL_LEAF);
+  }
+  // New valid entries only; a fence orders the stores before later walks (spec 4.2.1).
+  sfence_vma_all();
+}
+
+void kernel_map_init(const Machine& m) {
+  Frame* root = g_phys.alloc_zeroed(0, FrameUse::PageTable);
+  if (!root) panic("no memory for the kernel page table");
+  g_kernel_root = g_phys.address_of(root);
+
+  // Direct map of RAM, with the largest leaves alignment allows.
+  for (usize i = 0; i < m.memory_count; i++) {
+    const PhysRange& r = m.memory[i];
+    if (r.end() > memlayout::DIRECT_MAP_SIZE) panic("RAM above %llu GiB is not supported", static_cast<unsigned long long>(memlayout::DIRECT_MAP_SIZE / GiB));
+    map_or_panic(memlayout::DIRECT_MAP_BASE + r.base, r.base, r.size, Pte::R | Pte::W | KERNEL_LEAF, true, "RAM");
+  }
+  // Device registers, in the direct map too.
+  map_device(m.uart, "the UART");
+  map_device(m.plic, "the PLIC");
+  map_device(m.test_device, "the test device");
+  map_device(m.rtc, "the RTC");
+  for (usize i = 0; i < m.virtio_count; i++) map_device(m.virtio[i], "a virtio slot");
+
+  // The kernel image, each part with its own permissions (nothing is both writable and executable).
+  auto image = [&](const u8* start, const u8* end, u64 flags, const char* what) {
+    u64 va = reinterpret_cast<u64>(start);
+    u64 size = align_up(reinterpret_cast<u64>(end), PAGE_SIZE) - va;
+    if (size) map_or_panic(va, va - kernel_image_phys_offset, size, flags | KERNEL_LEAF, false, what);
+  };
+  image(_text_start, _text_end, Pte::R | Pte::X, "kernel text");
+  image(_rodata_start, _rodata_end, Pte::R, "kernel rodata");
+  image(_data_start, _bss_end, Pte::R | Pte::W, "kernel data");
+  image(_ksymtab_start, _kernel_end, Pte::R, "kernel symbols");
+
+  // The kernel stack region: create its second-level tables now, so that every address space (which copies
+  // the root's upper half) sees stacks mapped later.
+  for (u64 va = memlayout::KSTACK_BASE; va < memlayout::KSTACK_BASE + memlayout::KSTACK_REGION_SIZE; va += GiB) {
+    auto walker = kernel_walker();
+    if (!walker.slot(va, 1, true)) panic("no memory for the kernel stack tables");
+  }
+
+  g_kernel_satp = csr::Satp::make_sv39(g_kernel_root.get(), 0);
+  // Switch: the new table maps everything the running code uses. Flush the boot table's translations.
+  csr::Satp::write(g_kernel_satp);
+  sfence_vma_all();
+}
+
+u64 kernel_satp() { return g_kernel_satp; }
+PhysAddr kernel_root_table() { return g_kernel_root; }
+
+Result<u64> kernel_stack_alloc() {
+  u64 slot = ~0ull;
+  {
+    SpinlockGuard guard(g_kstack_lock);
+    if (g_kstack_cache_count > 0) return g_kstack_cache[--g_kstack_cache_count];
+    for (u64 w = 0; w < KSTACK_BITMAP_WORDS && slot == ~0ull; w++) {
+      if (g_kstack_bitmap[w] == ~0ull) continue;
+      unsigned bit = static_cast<unsigned>(__builtin_ctzll(~g_kstack_bitmap[w]));
+      g_kstack_bitmap[w] |= 1ull << bit;
+      slot = w * 64 + bit;
+    }
+  }
+  if (slot == ~0ull) return Error::NOMEM;
+  u64 bottom = memlayout::KSTACK_BASE + slot * memlayout::KSTACK_SLOT + memlayout::KSTACK_GUARD;
+  auto walker = kernel_walker();
+  for (u64 off = 0; off < memlayout::KSTACK_SIZE; off += PAGE_SIZE) {
+    Frame* f = g_phys.alloc(0, FrameUse::KernelStack);
+    Pte* e = f ? walker.slot(bottom + off, 0, true) : nullptr;
+    if (!e) {
+      if (f) g_phys.free_frame(f);
+      // Undo the pages mapped so far.
+      for (u64 undo = 0; undo < off; undo += PAGE_SIZE) {
+        Pte* u = walker.slot(bottom + undo, 0, false);
+        g_phys.free_frame(g_phys.frame_of(u->address()));
+        *u = Pte();
+      }
+      SpinlockGuard guard(g_kstack_lock);
+      g_kstack_bitmap[slot / 64] &= ~(1ull << (slot % 64));
+      return Error::NOMEM;
+    }
+    // The slot was unmapped (never used, or its previous stack was freed and flushed everywhere), so no hart
+    // can hold a stale translation for it: no fence needed for this invalid-to-valid change on QEMU, but the
+    // spec allows caching invalid entries, so order it for this hart.
+    *e = Pte::leaf(g_phys.address_of(f), Pte::R | Pte::W | KERNEL_LEAF);
+  }
+  sfence_vma_all();
+  return bottom + memlayout::KSTACK_SIZE;
+}
+
+void kernel_stack_free(u64 top) {
+  // Keep the stack mapped for the next thread: freeing it would need a TLB shootdown on every hart.
+  SpinlockGuard guard(g_kstack_lock);
+  if (g_kstack_cache_count < array_size(g_kstack_cache)) {
+    g_kstack_cache[g_kstack_cache_count++] = top;
+    return;
+  }
+  guard.unlock();
+  // Cache full: unmap and free. Other harts may hold translations of this stack only if they ran on it;
+  // the thread that owned it is dead, and the slot stays reserved until a shootdown would be needed.
+  // We never reuse the slot, so stale entries can only point at this (now unreachable) slot.
+  u64 bottom = top - memlayout::KSTACK_SIZE;
+  auto walker = kernel_walker();
+  for (u64 off = 0; off < memlayout::KSTACK_SIZE; off += PAGE_SIZE) {
+    Pte* e = walker.slot(bottom + off, 0, false);
+    g_phys.free_frame(g_phys.frame_of(e->address()));
+    *e = Pte();
+  }
+  sfence_vma_all();
+}
+
+u64 kernel_stack_cached_frames() {
+  SpinlockGuard guard(g_kstack_lock);
+  return g_kstack_cache_count * (memlayout::KSTACK_SIZE / PAGE_SIZE);
+}

@@ -1,0 +1,134 @@
+// Walking and editing Sv39 page tables (RISC-V privileged spec 4.3.2 "Virtual Address Translation Process",
+// with the Sv39 parameters of 4.4).
+//
+// The walker does not know where page-table pages come from: the TableMemory it is given allocates, frees and
+// addresses them. In the kernel that is the frame allocator and the direct map (arch/riscv/pmap.cpp); in the
+// host tests it is a plain memory arena, so the same code is unit-tested on the build machine.
+//
+//   TableMemory must provide:
+//     PhysAddr alloc_table();            a zeroed 4 KiB page, or PhysAddr(0) when memory is exhausted
+//     void free_table(PhysAddr);
+//     Pte* table_ptr(PhysAddr);          the 512 entries of a table page
+//
+// TLB maintenance is not done here: callers (the pmap) know which changes need which fence.
+#pragma once
+
+#include "arch/riscv/pte.h"
+#include "lib/result.h"
+
+template <typename TableMemory>
+class Sv39Walker {
+ public:
+  Sv39Walker(TableMemory& mem, PhysAddr root) : m_mem(mem), m_root(root) {}
+
+  PhysAddr root() const { return m_root; }
+
+  // The entry that maps va at `level` (0: 4 KiB, 1: 2 MiB, 2: 1 GiB). With `create`, missing intermediate
+  // tables are allocated; returns nullptr if one is missing (or cannot be allocated), or if a superpage leaf
+  // is in the way.
+  Pte* slot(u64 va, unsigned level, bool create) {
+    Pte* table = m_mem.table_ptr(m_root);
+    for (unsigned l = sv39::LEVELS - 1; l > level; l--) {
+      Pte* e = &table[sv39::vpn(va, l)];
+      if (!e->is_valid()) {
+        if (!create) return nullptr;
+        PhysAddr next = m_mem.alloc_table();
+        if (next.get() == 0) return nullptr;
+        *e = Pte::table(next);
+      } else if (e->is_leaf()) {
+        return nullptr;
+      }
+      table = m_mem.table_ptr(e->address());
+    }
+    return &table[sv39::vpn(va, level)];
+  }
+
+  // The leaf that translates va, and its level; nullptr if va is unmapped.
+  Pte* find_leaf(u64 va, unsigned* level_out = nullptr) {
+    Pte* table = m_mem.table_ptr(m_root);
+    for (int l = sv39::LEVELS - 1; l >= 0; l--) {
+      Pte* e = &table[sv39::vpn(va, static_cast<unsigned>(l))];
+      if (!e->is_valid()) return nullptr;
+      if (e->is_leaf()) {
+        if (level_out) *level_out = static_cast<unsigned>(l);
+        return e;
+      }
+      if (l == 0) return nullptr;  // a non-leaf at level 0 is malformed (spec 4.3.2 step 4)
+      table = m_mem.table_ptr(e->address());
+    }
+    return nullptr;
+  }
+
+  // Map [va, va+size) to [pa, pa+size) with leaf `flags` (V is added). With allow_superpages, 1 GiB and
+  // 2 MiB leaves are used wherever va, pa and the remaining size are aligned to them.
+  Result<void> map_range(u64 va, PhysAddr pa, u64 size, u64 flags, bool allow_superpages) {
+    u64 end = va + size;
+    while (va < end) {
+      unsigned level = 0;
+      if (allow_superpages) {
+        for (unsigned l = sv39::LEVELS - 1; l > 0; l--) {
+          u64 s = sv39::LEVEL_SIZE[l];
+          if (is_aligned(va, s) && is_aligned(pa.get(), s) && end - va >= s) {
+            level = l;
+            break;
+          }
+        }
+      }
+      Pte* e = slot(va, level, true);
+      if (!e) return Error::NOMEM;
+      *e = Pte::leaf(pa, flags);
+      va += sv39::LEVEL_SIZE[level];
+      pa = pa + sv39::LEVEL_SIZE[level];
+    }
+    return {};
+  }
+
+  // Calls fn(u64 va, Pte& leaf, unsigned level) for every valid leaf overlapping [start, end), skipping absent
+  // subtrees in one step each.
+  template <typename Fn>
+  void for_each_leaf(u64 start, u64 end, Fn&& fn) {
+    visit(m_mem.table_ptr(m_root), sv39::LEVELS - 1, 0, start, end, fn);
+  }
+
+  // Free every table page reachable from the root entries covering [start, end) (whole root slots only;
+  // leaves are not touched: unmap them first). Used when an address space is destroyed.
+  void free_subtables(u64 start, u64 end) {
+    Pte* root = m_mem.table_ptr(m_root);
+    for (unsigned i = sv39::vpn(start, 2); i < sv39::ENTRIES && (u64(i) << 30) < end; i++) {
+      if (root[i].is_table()) {
+        free_table_recursive(root[i].address(), 1);
+        root[i] = Pte();
+      }
+    }
+  }
+
+ private:
+  template <typename Fn>
+  void visit(Pte* table, unsigned level, u64 base, u64 start, u64 end, Fn& fn) {
+    u64 span = sv39::LEVEL_SIZE[level];
+    unsigned first = start > base ? static_cast<unsigned>((start - base) / span) : 0;
+    for (unsigned i = first; i < sv39::ENTRIES; i++) {
+      u64 va = base + u64(i) * span;
+      if (va >= end) break;
+      Pte& e = table[i];
+      if (!e.is_valid()) continue;
+      if (e.is_leaf()) {
+        fn(va, e, level);
+      } else if (level > 0) {
+        visit(m_mem.table_ptr(e.address()), level - 1, va, start, end, fn);
+      }
+    }
+  }
+
+  void free_table_recursive(PhysAddr table_pa, unsigned level) {
+    if (level > 0) {
+      Pte* t = m_mem.table_ptr(table_pa);
+      for (unsigned i = 0; i < sv39::ENTRIES; i++)
+        if (t[i].is_table()) free_table_recursive(t[i].address(), level - 1);
+    }
+    m_mem.free_table(table_pa);
+  }
+
+  TableMemory& m_mem;
+  PhysAddr m_root;
+};

@@ -1,0 +1,301 @@
+/* The single trap entry for S-mode (RISC-V privileged spec 4.1.2: stvec in direct mode), the way back to the
+ * interrupted context, and the kernel context switch.
+ *
+ * Convention (the same as Linux on riscv):
+ *   - in the kernel, tp points at this hart's Cpu (arch/riscv/cpu.h) and sscratch is 0;
+ *   - in user mode, tp belongs to the program and sscratch holds the Cpu pointer.
+ * So `csrrw tp, sscratch, tp` at entry yields the Cpu pointer when coming from user mode and 0 when coming
+ * from the kernel.
+ *
+ * The TrapFrame (arch/riscv/trap_frame.h) is pushed on the current thread's kernel stack: for a trap from
+ * user mode at the very top of it (Cpu::kernel_sp), for a trap from the kernel below the interrupted frame.
+ * A trap from the kernel whose frame would land in a stack guard page (a kernel stack overflow) is taken on
+ * the hart's emergency stack instead, so that the report can still be printed.
+ */
+
+#define CPU_TRAP_PREV_SP 0
+#define CPU_KERNEL_SP 8
+#define CPU_SCRATCH0 16
+#define CPU_SCRATCH1 24
+#define CPU_OVERFLOW_SP 32
+
+#define FRAME_SIZE 288
+#define FRAME_SSTATUS 256
+#define FRAME_STVAL 264
+#define FRAME_SCAUSE 272
+#define FRAME_ORIG_A0 280
+
+#define KSTACK_BASE 0xffffffd000000000
+#define KSTACK_REGION_SIZE 0x100000000
+#define KSTACK_SLOT (32 * 1024)
+#define KSTACK_GUARD (16 * 1024)
+
+#define SSTATUS_SPP (1 << 8)
+
+  .section .text
+  .balign 4
+  .globl trap_entry
+trap_entry:
+  csrrw tp, sscratch, tp
+  bnez tp, .Lfrom_user
+
+  /* From the kernel: sscratch now holds our tp; take it back. */
+  csrr tp, sscratch
+  sd t0, CPU_SCRATCH0(tp)
+  sd t1, CPU_SCRATCH1(tp)
+  /* Kernel stack overflow? Only kernel stacks (in their own region) have guard pages. */
+  addi t0, sp, -FRAME_SIZE
+  li t1, KSTACK_BASE
+  sub t0, t0, t1
+  li t1, KSTACK_REGION_SIZE
+  bgeu t0, t1, .Lkernel_stack_ok
+  li t1, KSTACK_SLOT - 1
+  and t0, t0, t1
+  li t1, KSTACK_GUARD
+  bgeu t0, t1, .Lkernel_stack_ok
+  /* Overflow: the frame would be in the guard page. Continue on the emergency stack. */
+  ld t0, CPU_SCRATCH0(tp)
+  ld t1, CPU_SCRATCH1(tp)
+  sd sp, CPU_TRAP_PREV_SP(tp)
+  ld sp, CPU_OVERFLOW_SP(tp)
+  j .Lsave
+.Lkernel_stack_ok:
+  ld t0, CPU_SCRATCH0(tp)
+  ld t1, CPU_SCRATCH1(tp)
+  sd sp, CPU_TRAP_PREV_SP(tp)
+  j .Lsave
+
+.Lfrom_user:
+  sd sp, CPU_TRAP_PREV_SP(tp)
+  ld sp, CPU_KERNEL_SP(tp)
+
+.Lsave:
+  addi sp, sp, -FRAME_SIZE
+  sd x1, 1*8(sp)
+  sd x3, 3*8(sp)
+  sd x5, 5*8(sp)
+  sd x6, 6*8(sp)
+  sd x7, 7*8(sp)
+  sd x8, 8*8(sp)
+  sd x9, 9*8(sp)
+  sd x10, 10*8(sp)
+  sd x11, 11*8(sp)
+  sd x12, 12*8(sp)
+  sd x13, 13*8(sp)
+  sd x14, 14*8(sp)
+  sd x15, 15*8(sp)
+  sd x16, 16*8(sp)
+  sd x17, 17*8(sp)
+  sd x18, 18*8(sp)
+  sd x19, 19*8(sp)
+  sd x20, 20*8(sp)
+  sd x21, 21*8(sp)
+  sd x22, 22*8(sp)
+  sd x23, 23*8(sp)
+  sd x24, 24*8(sp)
+  sd x25, 25*8(sp)
+  sd x26, 26*8(sp)
+  sd x27, 27*8(sp)
+  sd x28, 28*8(sp)
+  sd x29, 29*8(sp)
+  sd x30, 30*8(sp)
+  sd x31, 31*8(sp)
+  ld t0, CPU_TRAP_PREV_SP(tp)
+  sd t0, 2*8(sp)
+  csrr t0, sscratch             /* the interrupted context's tp */
+  sd t0, 4*8(sp)
+  csrw sscratch, zero           /* we are in the kernel now */
+  csrr t0, sepc
+  csrr t1, sstatus
+  sd t0, 0(sp)
+  sd t1, FRAME_SSTATUS(sp)
+  csrr t0, stval
+  csrr t1, scause
+  sd t0, FRAME_STVAL(sp)
+  sd t1, FRAME_SCAUSE(sp)
+  sd a0, FRAME_ORIG_A0(sp)
+  /* A frame-pointer chain that ends here lets backtraces cross the trap: fp = the interrupted pc's frame. */
+  mv a0, sp
+  call trap_handler             /* trap_handler(TrapFrame*) in arch/riscv/trap.cpp */
+
+/* Return to the context in the TrapFrame at sp. Interrupts must be off (trap_handler leaves them off). */
+  .globl trap_return
+trap_return:
+  ld t0, FRAME_SSTATUS(sp)
+  ld t1, 0(sp)
+  csrw sstatus, t0
+  csrw sepc, t1
+  andi t0, t0, SSTATUS_SPP
+  bnez t0, .Lrestore_kernel
+  /* Back to user mode: next trap from user mode starts at the top of this stack, and finds the Cpu in
+   * sscratch. The user's tp is restored below. */
+  addi t0, sp, FRAME_SIZE
+  sd t0, CPU_KERNEL_SP(tp)
+  csrw sscratch, tp
+  ld x4, 4*8(sp)
+.Lrestore_kernel:
+  /* Returning to the kernel keeps the current tp: the interrupted code may have moved to another hart
+   * while it slept. */
+  ld x1, 1*8(sp)
+  ld x3, 3*8(sp)
+  ld x5, 5*8(sp)
+  ld x6, 6*8(sp)
+  ld x7, 7*8(sp)
+  ld x8, 8*8(sp)
+  ld x9, 9*8(sp)
+  ld x10, 10*8(sp)
+  ld x11, 11*8(sp)
+  ld x12, 12*8(sp)
+  ld x13, 13*8(sp)
+  ld x14, 14*8(sp)
+  ld x15, 15*8(sp)
+  ld x16, 16*8(sp)
+  ld x17, 17*8(sp)
+  ld x18, 18*8(sp)
+  ld x19, 19*8(sp)
+  ld x20, 20*8(sp)
+  ld x21, 21*8(sp)
+  ld x22, 22*8(sp)
+  ld x23, 23*8(sp)
+  ld x24, 24*8(sp)
+  ld x25, 25*8(sp)
+  ld x26, 26*8(sp)
+  ld x27, 27*8(sp)
+  ld x28, 28*8(sp)
+  ld x29, 29*8(sp)
+  ld x30, 30*8(sp)
+  ld x31, 31*8(sp)
+  ld x2, 2*8(sp)
+  sret
+
+/* switch_context(SwitchContext* save, const SwitchContext* load): save the callee-saved registers of the
+ * running kernel context, load another's, and return into it. tp is per hart and deliberately not switched. */
+  .globl switch_context
+switch_context:
+  sd ra, 0(a0)
+  sd sp, 8(a0)
+  sd s0, 16(a0)
+  sd s1, 24(a0)
+  sd s2, 32(a0)
+  sd s3, 40(a0)
+  sd s4, 48(a0)
+  sd s5, 56(a0)
+  sd s6, 64(a0)
+  sd s7, 72(a0)
+  sd s8, 80(a0)
+  sd s9, 88(a0)
+  sd s10, 96(a0)
+  sd s11, 104(a0)
+  ld ra, 0(a1)
+  ld sp, 8(a1)
+  ld s0, 16(a1)
+  ld s1, 24(a1)
+  ld s2, 32(a1)
+  ld s3, 40(a1)
+  ld s4, 48(a1)
+  ld s5, 56(a1)
+  ld s6, 64(a1)
+  ld s7, 72(a1)
+  ld s8, 80(a1)
+  ld s9, 88(a1)
+  ld s10, 96(a1)
+  ld s11, 104(a1)
+  ret
+
+/* A new thread's first switch lands here: s0 = function, s1 = its argument (kernel/thread.cpp). */
+  .globl thread_trampoline
+thread_trampoline:
+  call thread_first_run         /* finish the switch (release the scheduler lock) */
+  mv a0, s1
+  jalr s0
+  call thread_exit_current
+  unimp
+
+/* A forked or new user thread's first switch lands here: s0 = its TrapFrame. */
+  .globl user_thread_trampoline
+user_thread_trampoline:
+  call thread_first_run
+  mv sp, s0
+  call prepare_return_to_user   /* signals, rescheduling; leaves interrupts off */
+  j trap_return
+
+/* fp_save(FpState*) / fp_restore(const FpState*): the user's F/D registers. The kernel itself is built
+ * without floating point; these run with sstatus.FS on (the callers set it). */
+  .option push
+  .option arch, +d
+  .globl fp_save
+fp_save:
+  fsd f0, 0(a0)
+  fsd f1, 8(a0)
+  fsd f2, 16(a0)
+  fsd f3, 24(a0)
+  fsd f4, 32(a0)
+  fsd f5, 40(a0)
+  fsd f6, 48(a0)
+  fsd f7, 56(a0)
+  fsd f8, 64(a0)
+  fsd f9, 72(a0)
+  fsd f10, 80(a0)
+  fsd f11, 88(a0)
+  fsd f12, 96(a0)
+  fsd f13, 104(a0)
+  fsd f14, 112(a0)
+  fsd f15, 120(a0)
+  fsd f16, 128(a0)
+  fsd f17, 136(a0)
+  fsd f18, 144(a0)
+  fsd f19, 152(a0)
+  fsd f20, 160(a0)
+  fsd f21, 168(a0)
+  fsd f22, 176(a0)
+  fsd f23, 184(a0)
+  fsd f24, 192(a0)
+  fsd f25, 200(a0)
+  fsd f26, 208(a0)
+  fsd f27, 216(a0)
+  fsd f28, 224(a0)
+  fsd f29, 232(a0)
+  fsd f30, 240(a0)
+  fsd f31, 248(a0)
+  frcsr t0
+  sw t0, 256(a0)
+  ret
+
+  .globl fp_restore
+fp_restore:
+  fld f0, 0(a0)
+  fld f1, 8(a0)
+  fld f2, 16(a0)
+  fld f3, 24(a0)
+  fld f4, 32(a0)
+  fld f5, 40(a0)
+  fld f6, 48(a0)
+  fld f7, 56(a0)
+  fld f8, 64(a0)
+  fld f9, 72(a0)
+  fld f10, 80(a0)
+  fld f11, 88(a0)
+  fld f12, 96(a0)
+  fld f13, 104(a0)
+  fld f14, 112(a0)
+  fld f15, 120(a0)
+  fld f16, 128(a0)
+  fld f17, 136(a0)
+  fld f18, 144(a0)
+  fld f19, 152(a0)
+  fld f20, 160(a0)
+  fld f21, 168(a0)
+  fld f22, 176(a0)
+  fld f23, 184(a0)
+  fld f24, 192(a0)
+  fld f25, 200(a0)
+  fld f26, 208(a0)
+  fld f27, 216(a0)
+  fld f28, 224(a0)
+  fld f29, 232(a0)
+  fld f30, 240(a0)
+  fld f31, 248(a0)
+  lw t0, 256(a0)
+  fscsr t0
+  ret
+  .option pop

@@ -1,0 +1,47 @@
+// The registers of an interrupted context, saved by trap.S on the kernel stack. The layout matches Linux's
+// struct pt_regs on riscv (pc in slot 0, then x1..x31), which the signal frames of a later issue reuse.
+#pragma once
+
+#include <cstddef>
+
+#include "lib/types.h"
+
+struct TrapFrame {
+  u64 sepc;      // pc of the interrupted instruction (slot of x0)
+  u64 ra;        // x1
+  u64 sp;        // x2
+  u64 gp;        // x3
+  u64 tp;        // x4
+  u64 t0, t1, t2;  // x5-x7
+  u64 s0, s1;      // x8-x9
+  u64 a0, a1, a2, a3, a4, a5, a6, a7;  // x10-x17
+  u64 s2, s3, s4, s5, s6, s7, s8, s9, s10, s11;  // x18-x27
+  u64 t3, t4, t5, t6;  // x28-x31
+  u64 sstatus;
+  u64 stval;
+  u64 scause;
+  u64 orig_a0;   // a0 at system call entry (a0 is overwritten by the return value)
+
+  u64& reg(unsigned i) { return (&sepc)[i]; }  // x1..x31 by number (0 is sepc)
+  bool from_user() const { return !(sstatus & (1ull << 8)); }  // sstatus.SPP = 0
+};
+
+constexpr usize TRAP_FRAME_SIZE = sizeof(TrapFrame);
+static_assert(TRAP_FRAME_SIZE == 288 && TRAP_FRAME_SIZE % 16 == 0);
+static_assert(offsetof(TrapFrame, sstatus) == 256);
+static_assert(offsetof(TrapFrame, a0) == 80);
+
+// Callee-saved registers of a kernel context, saved by switch_context (trap.S).
+struct SwitchContext {
+  u64 ra;
+  u64 sp;
+  u64 s[12];
+};
+static_assert(sizeof(SwitchContext) == 112);
+
+// The user floating-point registers (F and D extensions), saved on context switch when dirty.
+struct FpState {
+  u64 f[32];
+  u32 fcsr;
+  u32 pad;
+};

@@ -1,0 +1,104 @@
+/* The only kernel code that touches user memory. Each routine sets sstatus.SUM (privileged spec 4.1.1.2:
+ * S-mode may access U pages only while SUM = 1) for the duration of the copy and clears it before returning.
+ *
+ * If an access faults, trap.cpp first asks the VM system to resolve it (the page may simply not be there yet:
+ * demand paging, copy-on-write). If it cannot, usercopy_fixup() makes the routine return -EFAULT to its caller
+ * (sepc = ra, a0 = -14, SUM off): these are leaf functions, so ra and sp are still the caller's.
+ *
+ * They are called only through arch/riscv/usercopy.h, which checks that the whole range is in the user half.
+ */
+#define SSTATUS_SUM (1 << 18)
+
+  .section .text
+  .globl usercopy_start, usercopy_end
+  .balign 4
+usercopy_start:
+
+/* long user_copy_raw(void* dst, const void* src, size_t n): 0 or -EFAULT */
+  .globl user_copy_raw
+user_copy_raw:
+  li t6, SSTATUS_SUM
+  csrs sstatus, t6
+  or t0, a0, a1
+  andi t0, t0, 7
+  bnez t0, 2f
+1:                      /* both aligned: words */
+  li t1, 8
+  bltu a2, t1, 2f
+  ld t2, 0(a1)
+  sd t2, 0(a0)
+  addi a0, a0, 8
+  addi a1, a1, 8
+  addi a2, a2, -8
+  j 1b
+2:                      /* bytes */
+  beqz a2, 3f
+  lbu t2, 0(a1)
+  sb t2, 0(a0)
+  addi a0, a0, 1
+  addi a1, a1, 1
+  addi a2, a2, -1
+  j 2b
+3:
+  csrc sstatus, t6
+  li a0, 0
+  ret
+
+/* long user_strncpy_raw(char* dst, const char* user_src, size_t max): the string length (without NUL) if a
+ * NUL was found within max bytes, max if not (dst then holds max bytes, unterminated), or -EFAULT. */
+  .globl user_strncpy_raw
+user_strncpy_raw:
+  li t6, SSTATUS_SUM
+  csrs sstatus, t6
+  li t0, 0
+1:
+  beq t0, a2, 2f
+  add t1, a1, t0
+  lbu t2, 0(t1)
+  add t1, a0, t0
+  sb t2, 0(t1)
+  beqz t2, 2f
+  addi t0, t0, 1
+  j 1b
+2:
+  csrc sstatus, t6
+  mv a0, t0
+  ret
+
+/* long user_memset_raw(void* user_dst, int c, size_t n): 0 or -EFAULT */
+  .globl user_memset_raw
+user_memset_raw:
+  li t6, SSTATUS_SUM
+  csrs sstatus, t6
+1:
+  beqz a2, 2f
+  sb a1, 0(a0)
+  addi a0, a0, 1
+  addi a2, a2, -1
+  j 1b
+2:
+  csrc sstatus, t6
+  li a0, 0
+  ret
+
+/* long user_load_u32_raw(const u32* user_src, u32* out) / user_store_u32_raw / cmpxchg for futex-like uses */
+  .globl user_load_u64_raw
+user_load_u64_raw:
+  li t6, SSTATUS_SUM
+  csrs sstatus, t6
+  ld t0, 0(a0)
+  csrc sstatus, t6
+  sd t0, 0(a1)
+  li a0, 0
+  ret
+
+  .globl user_store_u32_raw
+user_store_u32_raw:
+  li t6, SSTATUS_SUM
+  csrs sstatus, t6
+  sw a1, 0(a0)
+  csrc sstatus, t6
+  li a0, 0
+  ret
+
+usercopy_end:

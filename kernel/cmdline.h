@@ -1,0 +1,15 @@
+// The kernel command line (QEMU -append, tools/run --append): space-separated words "key=value" or "flag".
+//   loglevel=debug|info|warn|error   which kernel log lines are printed (default info)
+//   console=mux                      tag console output by channel for tools/run (kernel/console.h)
+//   init=PATH                        the first program (default /sbin/init)
+//   test=NAME                        run a kernel self-test instead of init (kernel/selftest.cpp)
+//   --                               everything after it is passed to init as its arguments
+#pragma once
+
+#include "lib/types.h"
+
+void cmdline_init(const char* bootargs);
+// The value of key=value, or nullptr. For a bare flag, returns "".
+const char* cmdline_get(const char* key);
+// Arguments after "--" (up to max), returns the count.
+usize cmdline_init_args(const char** out, usize max);

@@ -1,0 +1,20 @@
+// The kernel heap behind operator new/delete: objects of up to 2 KiB come from slabs (one 4 KiB frame cut
+// into equal objects, per size class); larger ones get their own block of frames from the buddy allocator.
+// Memory is not zeroed. new returns nullptr when memory is exhausted (the kernel is built without exceptions);
+// use `new (nothrow)`-style checks or the create() factories that return Result.
+#pragma once
+
+#include "lib/types.h"
+
+void* kmalloc(usize size);
+void* kzalloc(usize size);
+void kfree(void* ptr);
+
+struct HeapStats {
+  u64 bytes_in_use;      // sum of the size classes of live objects, plus large blocks
+  u64 slab_frames;       // frames holding slabs
+  u64 large_frames;      // frames holding large objects
+  u64 empty_slab_frames; // slabs kept with no live object (reclaimable)
+  u64 allocations;       // live objects
+};
+HeapStats heap_stats();

@@ -1,0 +1,57 @@
+#include "kernel/log.h"
+
+#include "arch/riscv/cpu.h"
+#include "kernel/console.h"
+#include "kernel/time.h"
+#include "lib/format.h"
+
+namespace {
+LogLevel g_level = LogLevel::Info;
+constexpr char LEVEL_LETTER[] = {'D', 'I', 'W', 'E'};
+}  // namespace
+
+void log_set_level(LogLevel level) { g_level = level; }
+LogLevel log_level() { return g_level; }
+
+void vklog(LogLevel level, const char* fmt, va_list args) {
+  if (level < g_level) return;
+  char line[512];
+  u64 ns = time_monotonic_ns();
+  Cpu* c = this_cpu();
+  usize n = format(line, sizeof(line), "[%5llu.%06llu] h%u %c ", static_cast<unsigned long long>(ns / 1000000000),
+                   static_cast<unsigned long long>((ns / 1000) % 1000000), c ? c->hart_id : 0,
+                   LEVEL_LETTER[static_cast<int>(level)]);
+  if (n < sizeof(line)) n += vformat(line + n, sizeof(line) - n, fmt, args);
+  if (n > sizeof(line) - 2) n = sizeof(line) - 2;
+  line[n++] = '\n';
+  if (c && c->in_panic)
+    console_write_emergency(line, n);
+  else
+    console_write(ConsoleChannel::Kernel, line, n);
+}
+
+void klog(LogLevel level, const char* fmt, ...) {
+  va_list args;
+  va_start(args, fmt);
+  vklog(level, fmt, args);
+  va_end(args);
+}
+
+void kputs(const char* s) {
+  usize n = 0;
+  while (s[n]) n++;
+  Cpu* c = this_cpu();
+  if (c && c->in_panic)
+    console_write_emergency(s, n);
+  else
+    console_write(ConsoleChannel::Kernel, s, n);
+}
+
+void kprintf(const char* fmt, ...) {
+  char buf[512];
+  va_list args;
+  va_start(args, fmt);
+  vformat(buf, sizeof(buf), fmt, args);
+  va_end(args);
+  kputs(buf);
+}

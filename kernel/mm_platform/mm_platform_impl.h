@@ -1,0 +1,13 @@
+// The kernel's side of mm/mm_platform.h.
+#pragma once
+
+#include "arch/riscv/cpu.h"
+#include "arch/riscv/memlayout.h"
+#include "kernel/log.h"
+#include "kernel/spinlock.h"
+#include "mm/types.h"
+
+inline u8* phys_to_kernel(PhysAddr pa) { return phys_to_virt<u8>(pa.get()); }
+inline PhysAddr kernel_to_phys(const void* p) { return PhysAddr(virt_to_phys(p)); }
+#define mm_log(...) klog(LogLevel::Info, __VA_ARGS__)
+inline unsigned mm_current_cpu() { return this_cpu()->index; }

@@ -1,0 +1,197 @@
+#include "kernel/panic.h"
+
+#include <atomic>
+
+#include "arch/riscv/cpu.h"
+#include "arch/riscv/csr.h"
+#include "arch/riscv/memlayout.h"
+#include "arch/riscv/sbi.h"
+#include "kernel/ksyms.h"
+#include "kernel/log.h"
+#include "lib/format.h"
+
+extern "C" const u8 _text_start[], _text_end[], _rodata_start[], _rodata_end[], _data_start[], _data_end[],
+    _bss_start[], _bss_end[], _kernel_end[], boot_stack[], boot_stack_top[];
+
+namespace {
+
+std::atomic<u32> g_panicking{0};
+volatile u32* g_test_device = nullptr;
+
+bool in_range(u64 a, const u8* start, const u8* end) {
+  return a >= reinterpret_cast<u64>(start) && a < reinterpret_cast<u64>(end);
+}
+
+// Stop the other harts: they see g_panicking at their next interrupt, or are simply never scheduled again.
+void stop_other_harts() {
+  for (usize i = 0; i < g_cpu_count; i++)
+    if (&g_cpus[i] != this_cpu() && g_cpus[i].is_online) sbi::send_ipi(1, g_cpus[i].hart_id);
+}
+
+[[noreturn]] void enter_panic_and_stop(int status) {
+  kputs("The kernel has stopped. (tools/run adds file:line to the backtrace above.)\n");
+  machine_power_off(status);
+}
+
+bool begin_panic() {
+  disable_interrupts();
+  Cpu* c = this_cpu();
+  if (c) c->in_panic = true;
+  if (g_panicking.exchange(1)) {
+    // Another hart is already reporting, or this one panicked while reporting: stop quietly.
+    if (c && c->in_panic) {
+    }
+    return false;
+  }
+  stop_other_harts();
+  return true;
+}
+
+void print_registers(const TrapFrame& tf) {
+  static const char* const names[32] = {"pc", "ra", "sp", "gp", "tp", "t0", "t1", "t2", "s0", "s1", "a0",
+                                        "a1", "a2", "a3", "a4", "a5", "a6", "a7", "s2", "s3", "s4", "s5",
+                                        "s6", "s7", "s8", "s9", "s10", "s11", "t3", "t4", "t5", "t6"};
+  TrapFrame copy = tf;
+  for (unsigned i = 0; i < 32; i += 4) {
+    kprintf("  %-3s %016llx  %-3s %016llx  %-3s %016llx  %-3s %016llx\n", names[i],
+            static_cast<unsigned long long>(copy.reg(i)), names[i + 1],
+            static_cast<unsigned long long>(copy.reg(i + 1)), names[i + 2],
+            static_cast<unsigned long long>(copy.reg(i + 2)), names[i + 3],
+            static_cast<unsigned long long>(copy.reg(i + 3)));
+  }
+  kprintf("  sstatus %016llx  scause %016llx  stval %016llx\n", static_cast<unsigned long long>(tf.sstatus),
+          static_cast<unsigned long long>(tf.scause), static_cast<unsigned long long>(tf.stval));
+}
+
+bool is_plausible_frame(u64 fp) {
+  if (fp & 7) return false;
+  if (memlayout::is_kernel_stack_region(fp) && !memlayout::is_kernel_stack_guard(fp - 16)) return true;
+  return in_range(fp - 16, boot_stack, boot_stack_top) || memlayout::is_direct_map(fp - 16);
+}
+
+}  // namespace
+
+const char* scause_name(u64 scause) {
+  if (scause & csr::Scause::INTERRUPT) {
+    switch (scause & ~csr::Scause::INTERRUPT) {
+      case 1: return "supervisor software interrupt";
+      case 5: return "supervisor timer interrupt";
+      case 9: return "supervisor external interrupt";
+      default: return "unknown interrupt";
+    }
+  }
+  switch (scause) {
+    case 0: return "instruction address misaligned";
+    case 1: return "instruction access fault";
+    case 2: return "illegal instruction";
+    case 3: return "breakpoint";
+    case 4: return "load address misaligned";
+    case 5: return "load access fault";
+    case 6: return "store/AMO address misaligned";
+    case 7: return "store/AMO access fault";
+    case 8: return "environment call from U-mode";
+    case 9: return "environment call from S-mode";
+    case 12: return "instruction page fault";
+    case 13: return "load page fault";
+    case 15: return "store/AMO page fault";
+    default: return "unknown exception";
+  }
+}
+
+void describe_kernel_address(u64 a, char* buf, usize size) {
+  SymbolInfo sym = ksym_lookup(a);
+  if (memlayout::is_kernel_stack_guard(a)) {
+    format(buf, size, "a kernel stack guard page: KERNEL STACK OVERFLOW");
+  } else if (memlayout::is_kernel_stack_region(a)) {
+    format(buf, size, "a kernel stack");
+  } else if (in_range(a, _text_start, _text_end)) {
+    format(buf, size, "kernel text (%s+0x%llx), which is read-only", sym.name ? sym.name : "?",
+           static_cast<unsigned long long>(sym.offset));
+  } else if (in_range(a, _rodata_start, _rodata_end)) {
+    format(buf, size, "kernel read-only data (%s+0x%llx)", sym.name ? sym.name : "?",
+           static_cast<unsigned long long>(sym.offset));
+  } else if (in_range(a, _data_start, _bss_end)) {
+    format(buf, size, "kernel data (%s+0x%llx)", sym.name ? sym.name : "?", static_cast<unsigned long long>(sym.offset));
+  } else if (memlayout::is_direct_map(a)) {
+    format(buf, size, "the direct map (physical address 0x%llx)",
+           static_cast<unsigned long long>(a - memlayout::DIRECT_MAP_BASE));
+  } else if (a < 4096) {
+    format(buf, size, "the first page of the user half: a NULL pointer dereference");
+  } else if (memlayout::is_user_address(a)) {
+    format(buf, size, "the user half (kernel code must use copy_from_user/copy_to_user)");
+  } else {
+    format(buf, size, "unmapped kernel space");
+  }
+}
+
+void print_backtrace(u64 pc, u64 fp) {
+  kputs("Backtrace:\n");
+  for (int depth = 0; depth < 32 && pc; depth++) {
+    SymbolInfo s = ksym_lookup(pc);
+    kprintf("  #%-2d 0x%016llx %s+0x%llx\n", depth, static_cast<unsigned long long>(pc), s.name ? s.name : "??",
+            static_cast<unsigned long long>(s.offset));
+    if (!is_plausible_frame(fp)) break;
+    u64 ra = reinterpret_cast<u64*>(fp)[-1];
+    u64 prev = reinterpret_cast<u64*>(fp)[-2];
+    // ra points after the call; report the call itself.
+    pc = ra ? ra - 4 : 0;
+    if (prev <= fp) break;  // stacks grow down: a caller's frame is above
+    fp = prev;
+  }
+}
+
+void panic(const char* fmt, ...) {
+  bool first = begin_panic();
+  if (!first) machine_power_off(EXIT_KERNEL_PANIC);
+  char msg[400];
+  va_list args;
+  va_start(args, fmt);
+  vformat(msg, sizeof(msg), fmt, args);
+  va_end(args);
+  Cpu* c = this_cpu();
+  kprintf("\n======== KERNEL PANIC on hart %u ========\n%s\n", c ? c->hart_id : 0, msg);
+  u64 fp = reinterpret_cast<u64>(__builtin_frame_address(0));
+  print_backtrace(reinterpret_cast<u64>(__builtin_return_address(0)) - 4, reinterpret_cast<u64*>(fp)[-2]);
+  enter_panic_and_stop(EXIT_KERNEL_PANIC);
+}
+
+void kernel_trap_fatal(const TrapFrame& tf) {
+  bool first = begin_panic();
+  if (!first) machine_power_off(EXIT_KERNEL_PANIC);
+  Cpu* c = this_cpu();
+  SymbolInfo at = ksym_lookup(tf.sepc);
+  char where[160];
+  describe_kernel_address(tf.stval, where, sizeof(where));
+  kprintf("\n======== KERNEL PANIC on hart %u: kernel fault ========\n", c ? c->hart_id : 0);
+  kprintf("cause:   %s (scause %llu)\n", scause_name(tf.scause), static_cast<unsigned long long>(tf.scause));
+  kprintf("pc:      0x%016llx %s+0x%llx\n", static_cast<unsigned long long>(tf.sepc), at.name ? at.name : "??",
+          static_cast<unsigned long long>(at.offset));
+  bool is_memory_fault = tf.scause == 1 || tf.scause == 5 || tf.scause == 7 || tf.scause == 12 ||
+                         tf.scause == 13 || tf.scause == 15 || tf.scause == 4 || tf.scause == 6;
+  if (is_memory_fault) {
+    kprintf("address: 0x%016llx, in %s\n", static_cast<unsigned long long>(tf.stval), where);
+  } else if (tf.scause == 2) {
+    kprintf("instruction bits: 0x%08llx\n", static_cast<unsigned long long>(tf.stval));
+  }
+  if (memlayout::is_kernel_stack_guard(tf.stval) || memlayout::is_kernel_stack_guard(tf.sp)) {
+    kprintf("The kernel stack overflowed (sp = 0x%016llx is at or below the stack's guard page): look for deep\n"
+            "or unbounded recursion, or large local arrays, in the backtrace below.\n",
+            static_cast<unsigned long long>(tf.sp));
+  }
+  kputs("Registers:\n");
+  print_registers(tf);
+  print_backtrace(tf.sepc, tf.s0);
+  enter_panic_and_stop(EXIT_KERNEL_PANIC);
+}
+
+void power_init(u64 test_device_va) { g_test_device = reinterpret_cast<volatile u32*>(test_device_va); }
+
+void machine_power_off(int status) {
+  disable_interrupts();
+  // sifive,test (QEMU hw/misc/sifive_test.c): 0x5555 = exit 0; (code << 16) | 0x3333 = exit with code.
+  if (g_test_device) {
+    *g_test_device = status == 0 ? 0x5555u : ((static_cast<u32>(status) & 0xffff) << 16) | 0x3333u;
+  }
+  sbi::system_reset(sbi::RESET_SHUTDOWN, status == 0 ? sbi::RESET_REASON_NONE : sbi::RESET_REASON_FAILURE);
+  for (;;) wait_for_interrupt();
+}

@@ -1,0 +1,10 @@
+// Kernel self-tests, chosen with test=NAME on the kernel command line (tools/run --append "test=NAME").
+// Each returns the exit status QEMU should report (0 = passed). The deliberate faults never return: they
+// end in a panic report, which is what their tests check.
+//   fault     dereference a bad pointer in selftest_deliberate_fault()
+//   overflow  recurse until the kernel stack overflows into its guard page
+//   alloc     allocate every frame (mixed orders), free them all, check the counters
+//   heap      fill memory with kernel-heap objects of every size class, free them, check the counters
+#pragma once
+
+int run_selftest(const char* name);

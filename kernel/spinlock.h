@@ -1,0 +1,47 @@
+// Spinlocks. Taking one disables interrupts on this hart (so an interrupt handler cannot deadlock against
+// the code it interrupted) until the outermost lock is released. A hart that spins for more than a second
+// reports which lock it waits for and which hart holds it, once, then keeps waiting.
+//
+// Use the guard:   SpinlockGuard guard(m_lock);
+#pragma once
+
+#include <atomic>
+
+#include "lib/types.h"
+
+class Spinlock {
+ public:
+  explicit constexpr Spinlock(const char* name) : m_name(name) {}
+  Spinlock(const Spinlock&) = delete;
+  Spinlock& operator=(const Spinlock&) = delete;
+
+  void lock();
+  void unlock();
+  bool try_lock();
+  // True if this hart holds the lock (for ASSERTs in functions named *_locked).
+  bool is_held() const;
+  const char* name() const { return m_name; }
+
+ private:
+  std::atomic<u32> m_locked{0};
+  i32 m_owner = -1;  // index of the holding hart, -1 when free
+  const char* m_name;
+};
+
+class SpinlockGuard {
+ public:
+  explicit SpinlockGuard(Spinlock& lock) : m_lock(&lock) { m_lock->lock(); }
+  ~SpinlockGuard() {
+    if (m_lock) m_lock->unlock();
+  }
+  SpinlockGuard(const SpinlockGuard&) = delete;
+  SpinlockGuard& operator=(const SpinlockGuard&) = delete;
+  // Release early (the guard then does nothing at scope exit).
+  void unlock() {
+    m_lock->unlock();
+    m_lock = nullptr;
+  }
+
+ private:
+  Spinlock* m_lock;
+};

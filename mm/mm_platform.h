@@ -1,0 +1,15 @@
+// The only door from mm/ to the rest of the kernel. mm/ is machine-independent and also compiles on the host,
+// where doctest drives it; each build supplies "mm_platform_impl.h" through its include path:
+//   kernel: kernel/mm_platform/mm_platform_impl.h (real spinlocks, the direct map, the Sv39 pmap)
+//   host:   tests/host/mm_platform/mm_platform_impl.h (std::mutex-like locks, a memory arena, a fake pmap)
+//
+// Each must provide:
+//   class Spinlock (constructible from a name; lock/unlock/is_held), class SpinlockGuard;
+//   u8* phys_to_kernel(PhysAddr)            a kernel pointer to physical memory;
+//   PhysAddr kernel_to_phys(const void*);
+//   void mm_log(const char* fmt, ...)       an informational kernel log line;
+//   unsigned mm_current_cpu()               a dense index of the running hart.
+#pragma once
+
+#include "mm/types.h"
+#include "mm_platform_impl.h"
