@@ -23,6 +23,7 @@ void put_raw(u8 c) {
 
 // Writes with the console lock held (or in an emergency).
 void write_locked(ConsoleChannel channel, const char* data, usize len) {
+  if (channel == ConsoleChannel::Stdin) channel = ConsoleChannel::Stdout;
   if (g_multiplexed) {
     if (channel != g_current_channel) {
       put_raw(DLE);

@@ -10,7 +10,9 @@
 
 #include "lib/types.h"
 
-enum class ConsoleChannel : u8 { Kernel, Stdout, Stderr };
+// Stdin names the terminal's input side (console_open(Stdin) gives init's fd 0); bytes written through it go
+// to the Stdout channel.
+enum class ConsoleChannel : u8 { Kernel, Stdout, Stderr, Stdin };
 
 void console_init(u64 uart_base_va);
 void console_set_multiplexed(bool on);

@@ -1,6 +1,6 @@
 #include "kernel/panic.h"
 
-#include <atomic>
+#include "lib/atomic.h"
 
 #include "arch/riscv/cpu.h"
 #include "arch/riscv/csr.h"
@@ -15,7 +15,7 @@ extern "C" const u8 _text_start[], _text_end[], _rodata_start[], _rodata_end[], 
 
 namespace {
 
-std::atomic<u32> g_panicking{0};
+Atomic<u32> g_panicking{0};
 volatile u32* g_test_device = nullptr;
 
 bool in_range(u64 a, const u8* start, const u8* end) {

@@ -21,12 +21,12 @@ void pop_interrupts_off() {
 }
 
 bool Spinlock::is_held() const {
-  return m_locked.load(std::memory_order_relaxed) && m_owner == static_cast<i32>(this_cpu()->index);
+  return m_locked.load(MemoryOrder::Relaxed) && m_owner == static_cast<i32>(this_cpu()->index);
 }
 
 bool Spinlock::try_lock() {
   push_interrupts_off();
-  if (m_locked.exchange(1, std::memory_order_acquire) == 0) {
+  if (m_locked.exchange(1, MemoryOrder::Acquire) == 0) {
     m_owner = static_cast<i32>(this_cpu()->index);
     return true;
   }
@@ -37,14 +37,14 @@ bool Spinlock::try_lock() {
 void Spinlock::lock() {
   push_interrupts_off();
   if (is_held()) panic("spinlock '%s': hart %u takes it twice (deadlock)", m_name, this_cpu()->hart_id);
-  if (LIKELY(m_locked.exchange(1, std::memory_order_acquire) == 0)) {
+  if (LIKELY(m_locked.exchange(1, MemoryOrder::Acquire) == 0)) {
     m_owner = static_cast<i32>(this_cpu()->index);
     return;
   }
   u64 start = csr::read_time();
   bool reported = false;
   for (;;) {
-    while (m_locked.load(std::memory_order_relaxed)) {
+    while (m_locked.load(MemoryOrder::Relaxed)) {
       if (!reported && time_ticks_to_ns(csr::read_time() - start) > 1'000'000'000ull) {
         reported = true;
         i32 owner = m_owner;
@@ -53,7 +53,7 @@ void Spinlock::lock() {
       }
       asm volatile(".4byte 0x0100000f");  // pause (Zihintpause): a hint, a no-op where unimplemented
     }
-    if (m_locked.exchange(1, std::memory_order_acquire) == 0) break;
+    if (m_locked.exchange(1, MemoryOrder::Acquire) == 0) break;
   }
   m_owner = static_cast<i32>(this_cpu()->index);
 }
@@ -61,6 +61,6 @@ void Spinlock::lock() {
 void Spinlock::unlock() {
   ASSERT_MSG(is_held(), "spinlock '%s' released by hart %u, which does not hold it", m_name, this_cpu()->hart_id);
   m_owner = -1;
-  m_locked.store(0, std::memory_order_release);
+  m_locked.store(0, MemoryOrder::Release);
   pop_interrupts_off();
 }

@@ -5,7 +5,7 @@
 // Use the guard:   SpinlockGuard guard(m_lock);
 #pragma once
 
-#include <atomic>
+#include "lib/atomic.h"
 
 #include "lib/types.h"
 
@@ -23,7 +23,7 @@ class Spinlock {
   const char* name() const { return m_name; }
 
  private:
-  std::atomic<u32> m_locked{0};
+  Atomic<u32> m_locked{0};
   i32 m_owner = -1;  // index of the holding hart, -1 when free
   const char* m_name;
 };

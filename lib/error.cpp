@@ -14,6 +14,8 @@ const char* error_name(Error e) {
       return "E2BIG";
     case Error::ACCESS:
       return "EACCES";
+    case Error::BUSERR:
+      return "BUSERR";
   }
   return "E?";
 }

@@ -46,6 +46,8 @@ enum class Error : i32 {
   OVERFLOW = 75,
   NOTSUP = 95,
   TIMEDOUT = 110,
+  // Not an errno: a page past the end of an object (the fault becomes SIGBUS). Never returned to user space.
+  BUSERR = 4096,
 };
 
 constexpr i64 errno_value(Error e) { return static_cast<i64>(e); }

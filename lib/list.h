@@ -76,8 +76,10 @@ class IntrusiveList {
  private:
   static ListNode* node_of(T& item) { return &(item.*Member); }
   static T* owner_of(ListNode* n) {
-    // Offset of the member inside T, computed without a T object.
-    auto offset = reinterpret_cast<uptr>(&(static_cast<T*>(nullptr)->*Member));
+    // Offset of the member inside T, computed on uninitialised storage (no T is constructed).
+    alignas(T) static char probe_storage[sizeof(T)];
+    auto* probe = reinterpret_cast<T*>(probe_storage);
+    auto offset = reinterpret_cast<uptr>(&(probe->*Member)) - reinterpret_cast<uptr>(probe);
     return reinterpret_cast<T*>(reinterpret_cast<uptr>(n) - offset);
   }
   static void insert_after(ListNode* pos, ListNode* n) {

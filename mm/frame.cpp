@@ -15,6 +15,7 @@ const char* frame_use_name(FrameUse use) {
     case FrameUse::Anon: return "anonymous";
     case FrameUse::File: return "file";
     case FrameUse::Zero: return "zero page";
+    case FrameUse::VmMeta: return "vm metadata";
   }
   return "?";
 }
@@ -59,7 +60,7 @@ bool PhysicalMemory::is_free_head(u64 pfn, unsigned order) const {
 
 // Insert a free block, merging it with its buddy as long as the buddy is free and of the same order.
 void PhysicalMemory::free_block_locked(u64 pfn, unsigned order) {
-  m_free_frames.fetch_add(1ull << order, std::memory_order_relaxed);
+  m_free_frames.fetch_add(1ull << order, MemoryOrder::Relaxed);
   while (order < MAX_ORDER) {
     u64 buddy = pfn ^ (1ull << order);
     if (!is_free_head(buddy, order)) break;
@@ -93,7 +94,7 @@ Frame* PhysicalMemory::alloc(unsigned order, FrameUse use) {
     u.order = static_cast<u8>(k);
     m_free_lists[k].push_front(u);
   }
-  m_free_frames.fetch_sub(1ull << order, std::memory_order_relaxed);
+  m_free_frames.fetch_sub(1ull << order, MemoryOrder::Relaxed);
   for (u64 i = 0; i < (1ull << order); i++) {
     Frame& f = head[i];
     f.use = use;
@@ -103,7 +104,7 @@ Frame* PhysicalMemory::alloc(unsigned order, FrameUse use) {
     f.index = 0;
   }
   head->order = static_cast<u8>(order);
-  head->refcount.store(1, std::memory_order_relaxed);
+  head->refcount.store(1, MemoryOrder::Relaxed);
   return head;
 }
 
@@ -125,13 +126,13 @@ void PhysicalMemory::free(Frame* frame, unsigned order) {
     frame[i].use = FrameUse::Free;
     frame[i].order = Frame::NOT_HEAD;
     frame[i].owner = nullptr;
-    frame[i].refcount.store(0, std::memory_order_relaxed);
+    frame[i].refcount.store(0, MemoryOrder::Relaxed);
   }
   free_block_locked(pfn, order);
 }
 
 bool PhysicalMemory::unref(Frame* frame) {
-  u32 old = frame->refcount.fetch_sub(1, std::memory_order_acq_rel);
+  u32 old = frame->refcount.fetch_sub(1, MemoryOrder::AcqRel);
   ASSERT_MSG(old != 0, "frame %#llx: reference count underflow", static_cast<unsigned long long>(address_of(frame).get()));
   if (old != 1) return false;
   free(frame, 0);

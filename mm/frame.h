@@ -11,7 +11,7 @@
 // the frame's current owner (see FrameUse).
 #pragma once
 
-#include <atomic>
+#include "lib/atomic.h"
 
 #include "lib/list.h"
 #include "lib/types.h"
@@ -28,13 +28,14 @@ enum class FrameUse : u8 {
   Anon,         // anonymous user memory (owner = AnonOwner, index = user page number)
   File,         // a page of a file or shared object (owner = VmObject, index = page index)
   Zero,         // the shared read-only zero page
+  VmMeta,       // VM bookkeeping: nodes of anon tables and object page indexes
 };
 
 const char* frame_use_name(FrameUse use);
 
 struct Frame {
   ListNode link;                   // free list while free; the owner's lists otherwise
-  std::atomic<u32> refcount{0};
+  Atomic<u32> refcount{0};
   FrameUse use = FrameUse::Reserved;
   u8 order = 0;                    // order of the free block this frame heads (free frames only)
   u16 flags = 0;                   // FrameFlag bits
@@ -56,7 +57,7 @@ struct MemoryCounters {
   u64 total_frames;      // usable RAM managed by the allocator (excludes reserved)
   u64 free_frames;
   u64 reserved_frames;   // firmware, kernel image, device tree, initrd
-  u64 used_by[9];        // frames in use, per FrameUse
+  u64 used_by[10];        // frames in use, per FrameUse
 };
 
 class PhysicalMemory {
@@ -85,7 +86,7 @@ class PhysicalMemory {
   }
   u8* kernel_pointer(const Frame* frame) const { return phys_to_kernel(address_of(frame)); }
 
-  u64 free_frames() const { return m_free_frames.load(std::memory_order_relaxed); }
+  u64 free_frames() const { return m_free_frames.load(MemoryOrder::Relaxed); }
   u64 total_frames() const { return m_total_frames; }
   MemoryCounters counters() const;
   // Consistency check of the free lists (tests; debug commands).
@@ -100,7 +101,7 @@ class PhysicalMemory {
   u64 m_base_pfn = 0;
   u64 m_end_pfn = 0;
   u64 m_total_frames = 0;
-  std::atomic<u64> m_free_frames{0};
+  Atomic<u64> m_free_frames{0};
   IntrusiveList<Frame, &Frame::link> m_free_lists[MAX_ORDER + 1];  // guarded by m_lock
 };
 

@@ -32,6 +32,7 @@ struct Cpu {
   bool need_resched = false;
 
   Thread* idle_thread = nullptr;
+  class Sv39Pmap* active_pmap = nullptr;  // the user pmap in satp, nullptr for the kernel table
   u64 ticks = 0;
   u64 next_timer = 0;
 };

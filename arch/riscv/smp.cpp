@@ -1,6 +1,6 @@
 #include "arch/riscv/smp.h"
 
-#include <atomic>
+#include "lib/atomic.h"
 
 #include "arch/riscv/cpu.h"
 #include "arch/riscv/csr.h"
@@ -28,7 +28,7 @@ struct SecondaryBoot {
   void (*entry)();
 };
 SecondaryBoot g_secondary_boot[MAX_HARTS];
-std::atomic<usize> g_online{1};
+Atomic<usize> g_online{1};
 
 }  // namespace
 
@@ -41,7 +41,7 @@ extern "C" [[noreturn]] void secondary_main(u64 hart_id, SecondaryBoot* boot) {
   plic_init_hart(c->info->plic_context);
   timer_init_hart();
   c->is_online = true;
-  g_online.fetch_add(1, std::memory_order_release);
+  g_online.fetch_add(1, MemoryOrder::Release);
   boot->entry();
   panic("secondary hart entry returned");
 }
@@ -74,7 +74,7 @@ void smp_start_secondaries(const Machine& m, void (*entry)()) {
     }
     // Wait (up to a second) for it to report in, so harts come up one at a time and in order.
     u64 start = csr::read_time();
-    while (g_online.load(std::memory_order_acquire) == before) {
+    while (g_online.load(MemoryOrder::Acquire) == before) {
       if (time_ticks_to_ns(csr::read_time() - start) > 1'000'000'000ull) {
         LOG_WARN("smp: hart %u did not come online", c->hart_id);
         break;

@@ -299,3 +299,12 @@ fp_restore:
   fscsr t0
   ret
   .option pop
+
+/* enter_user_mode(TrapFrame* tf): leave a kernel function for user mode with the registers in tf, which must be
+ * at the top of the current thread's kernel stack (init's first exec uses it). */
+  .section .text
+  .globl enter_user_mode
+enter_user_mode:
+  mv sp, a0
+  call prepare_return_to_user
+  j trap_return

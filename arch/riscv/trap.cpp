@@ -6,8 +6,7 @@
 #include "arch/riscv/timer.h"
 #include "arch/riscv/usercopy.h"
 #include "kernel/panic.h"
-
-TrapHooks g_trap_hooks;
+#include "kernel/user_trap.h"
 
 namespace {
 
@@ -19,6 +18,8 @@ constexpr u64 EXC_ECALL_U = 8;
 constexpr u64 EXC_INSTRUCTION_PAGE_FAULT = 12;
 constexpr u64 EXC_LOAD_PAGE_FAULT = 13;
 constexpr u64 EXC_STORE_PAGE_FAULT = 15;
+constexpr u64 EXC_LOAD_ACCESS = 5;
+constexpr u64 EXC_STORE_ACCESS = 7;
 
 constexpr u32 MAX_IRQ = 128;
 void (*g_irq_handlers[MAX_IRQ])() = {};
@@ -38,18 +39,16 @@ void handle_interrupt(TrapFrame* tf) {
   switch (tf->scause & ~csr::Scause::INTERRUPT) {
     case IRQ_TIMER:
       timer_rearm();
-      if (g_trap_hooks.timer_tick) g_trap_hooks.timer_tick();
+      timer_tick();
       break;
     case IRQ_EXTERNAL:
       handle_external();
       break;
     case IRQ_SOFTWARE:
+      // An IPI: another hart made a thread runnable (we only needed waking from wfi), or it panicked.
       csr::Sip::clear(csr::Sip::SSIP);
-      if (this_cpu()->in_panic || g_trap_hooks.ipi == nullptr) {
-        // Another hart panicked (or asked us to stop before the process layer exists): stay here.
-        if (g_trap_hooks.ipi) g_trap_hooks.ipi();
-      } else {
-        g_trap_hooks.ipi();
+      if (this_cpu()->in_panic) {
+        for (;;) wait_for_interrupt();
       }
       break;
     default:
@@ -62,11 +61,11 @@ bool is_page_fault(u64 cause) {
 }
 
 void handle_kernel_exception(TrapFrame* tf) {
-  // A page fault inside the user-copy routines: let the VM system resolve it (demand paging, copy-on-write);
-  // if it cannot, make the routine return failure (the system call then returns -EFAULT).
-  if (usercopy_contains(tf->sepc) && (is_page_fault(tf->scause) || tf->scause == 5 || tf->scause == 7)) {
-    if (is_page_fault(tf->scause) && tf->stval < usercopy_user_limit() && g_trap_hooks.kernel_user_fault &&
-        g_trap_hooks.kernel_user_fault(tf))
+  // A fault inside the user-copy routines: let the VM system resolve it (demand paging, copy-on-write); if it
+  // cannot, make the routine return failure (the system call then returns -EFAULT).
+  if (usercopy_contains(tf->sepc) &&
+      (is_page_fault(tf->scause) || tf->scause == EXC_LOAD_ACCESS || tf->scause == EXC_STORE_ACCESS)) {
+    if (is_page_fault(tf->scause) && tf->stval < usercopy_user_limit() && handle_kernel_fault_on_user_address(tf))
       return;
     usercopy_fixup(tf);
     return;
@@ -87,25 +86,16 @@ void trap_init_hart() {
 }
 
 extern "C" void trap_handler(TrapFrame* tf) {
+  bool from_user = tf->from_user();
   if (tf->scause & csr::Scause::INTERRUPT) {
     handle_interrupt(tf);
-    if (tf->from_user() && g_trap_hooks.user_exception) {
-      // Returning to user mode: the process layer may switch threads (preemption) or deliver a kill.
-      g_trap_hooks.user_exception(nullptr);
-    }
-    return;
-  }
-  if (!tf->from_user()) {
+  } else if (!from_user) {
     handle_kernel_exception(tf);
     return;
+  } else if (tf->scause == EXC_ECALL_U) {
+    handle_syscall(tf);
+  } else {
+    handle_user_exception(tf);
   }
-  if (tf->scause == EXC_ECALL_U && g_trap_hooks.syscall) {
-    g_trap_hooks.syscall(tf);
-    return;
-  }
-  if (g_trap_hooks.user_exception) {
-    g_trap_hooks.user_exception(tf);
-    return;
-  }
-  kernel_trap_fatal(*tf);
+  if (from_user) prepare_return_to_user();
 }

@@ -1,0 +1,62 @@
+// Sv39Pmap: the page tables of one user address space (RISC-V privileged spec 4.3-4.4), behind the
+// machine-independent pmap interface of mm/pmap.h.
+//
+// - The root table's upper half (entries 256-511) is copied from the kernel page table, whose second-level
+//   tables are shared, so every address space sees the same kernel mappings (all with PTE G set).
+// - Each pmap gets an ASID (satp.ASID) when first activated. Activation writes satp and then flushes that ASID
+//   on this hart (sfence.vma zero, asid), so entries cached from an earlier run of the same ASID on this hart can
+//   never be used: remote flushes are then needed only on harts where the pmap is active right now.
+// - remove() and protect() record which addresses need a TLB flush; update() flushes them (per page, or the
+//   whole ASID beyond a threshold) locally and, through the SBI RFENCE extension, on other harts running it.
+// - Leaves are entered with A set (and D when the page is written at once), so hardware without A/D
+//   updating does not fault again; QEMU also updates A/D itself.
+// Lock: the owning address space's lock serialises enter/remove/protect/update on one pmap.
+#pragma once
+
+#include "lib/atomic.h"
+
+#include "arch/riscv/pte.h"
+#include "lib/result.h"
+#include "mm/types.h"
+
+enum class PmapEnter : u8;
+
+class Sv39Pmap {
+ public:
+  static Sv39Pmap* create();
+  static void destroy(Sv39Pmap* pmap);
+
+  Result<void> enter(VirtAddr va, PhysAddr pa, Prot prot, PmapEnter how);
+  void remove(VirtAddr start, VirtAddr end);
+  void protect(VirtAddr start, VirtAddr end, Prot prot);
+  Result<PhysAddr> extract(VirtAddr va) const;
+  bool clear_referenced(VirtAddr va);
+  bool is_modified(VirtAddr va) const;
+  bool clear_modified(VirtAddr va);
+  void update();
+  void activate();
+  // Stop using this pmap on this hart (switch to the kernel's own table).
+  static void activate_kernel();
+  u64 table_pages() const { return m_table_pages; }
+
+  // For debugging tools (/proc, gdb helpers): the raw leaf for va, 0 if none.
+  u64 debug_pte(VirtAddr va) const;
+  PhysAddr root() const { return m_root; }
+  u16 asid() const { return m_asid; }
+
+ private:
+  Sv39Pmap() = default;
+  Pte* leaf(VirtAddr va) const;
+  void note_flush(VirtAddr va);
+
+  PhysAddr m_root;
+  u64 m_table_pages = 0;          // page-table pages below the root, plus the root
+  u16 m_asid = 0;                 // 0 = none yet
+  u64 m_asid_generation = 0;
+  Atomic<u64> m_active_harts{0};  // bit = hart index where this pmap is loaded in satp
+  // Deferred flushes since the last update().
+  static constexpr unsigned MAX_PENDING = 16;
+  u64 m_pending[MAX_PENDING];
+  unsigned m_pending_count = 0;
+  bool m_pending_all = false;
+};

@@ -1,0 +1,452 @@
+// execve(2): load an ELF program into a fresh address space and switch the process over to it.
+//
+// Everything that can fail is done before the old image is touched: the arguments are copied into the
+// kernel, the ELF headers are read and checked, and the complete new address space (segments, stack,
+// arguments, auxiliary vector) is built on the side. Only then does the process switch to it, so a bad ELF
+// leaves the caller intact with an error (Linux, after its point of no return, would kill the process).
+//
+// Segments are not read: each PT_LOAD becomes a private mapping of the file's pages (demand-paged, copy-on-write
+// for writable data) plus anonymous zero-fill memory for .bss. A position-independent program (ET_DYN, no
+// interpreter) is placed at a random base: load-time relocation, done by the program's own start-up code.
+#include "kernel/exec.h"
+
+#include <cstring>
+
+#include "arch/riscv/csr.h"
+#include "arch/riscv/usercopy.h"
+#include "kernel/abi/linux.h"
+#include "kernel/elf.h"
+#include "kernel/fs/fd_table.h"
+#include "kernel/fs/inode.h"
+#include "kernel/fs/vfs.h"
+#include "kernel/heap.h"
+#include "kernel/log.h"
+#include "kernel/process.h"
+#include "kernel/random.h"
+#include "kernel/sched.h"
+#include "kernel/signal.h"
+#include "mm/address_space.h"
+
+extern "C" void fp_restore(const FpState*);
+extern "C" [[noreturn]] void enter_user_mode(TrapFrame* tf);
+
+namespace {
+
+constexpr usize ARG_MAX = 256 * KiB;       // total bytes of argument and environment strings
+constexpr usize MAX_PHDR_BYTES = 64 * KiB;  // like Linux's ELF_MIN_ALIGN-independent limit
+constexpr int MAX_INTERPRETER_DEPTH = 4;    // #! scripts naming #! scripts
+constexpr u64 INITIAL_STACK = 128 * KiB;    // mapped at exec; the region grows on demand to STACK_LIMIT
+constexpr u64 PIE_BASE = 0x2aaaaaa000ull;   // ET_DYN programs are placed at this base plus a random offset
+constexpr u64 PIE_RANDOM_PAGES = 1ull << 16;
+// AT_HWCAP on riscv: one bit per single-letter ISA extension ('a' = bit 0): IMAFDC.
+constexpr u64 HWCAP_IMAFDC = (1ull << ('i' - 'a')) | (1ull << ('m' - 'a')) | (1ull << ('a' - 'a')) |
+                             (1ull << ('f' - 'a')) | (1ull << ('d' - 'a')) | (1ull << ('c' - 'a'));
+
+// The argument and environment strings, packed NUL-separated in one kernel buffer.
+struct Arguments {
+  char* data = nullptr;
+  usize size = 0;
+  usize argc = 0;
+  usize envc = 0;
+
+  Arguments() { data = static_cast<char*>(kmalloc(ARG_MAX)); }
+  ~Arguments() { kfree(data); }
+  Arguments(const Arguments&) = delete;
+  Arguments& operator=(const Arguments&) = delete;
+
+  Result<void> add(const char* s, usize len) {
+    if (!data) return Error::NOMEM;
+    if (len + 1 > ARG_MAX - size) return Error::TOO_BIG;
+    memcpy(data + size, s, len);
+    data[size + len] = '\0';
+    size += len + 1;
+    return {};
+  }
+  // The i-th string (arguments first, then environment).
+  const char* string(usize i) const {
+    const char* p = data;
+    while (i--) p += strlen(p) + 1;
+    return p;
+  }
+};
+
+// Copy a NULL-terminated array of user string pointers into args.
+Result<usize> copy_string_array(Arguments& args, u64 user_array) {
+  if (!user_array) return static_cast<usize>(0);
+  usize count = 0;
+  for (;; count++) {
+    u64 pointer = TRY(copy_value_from_user<u64>(user_array + count * 8));
+    if (!pointer) break;
+    if (!args.data) return Error::NOMEM;
+    auto len = copy_string_from_user(args.data + args.size, pointer, ARG_MAX - args.size);
+    if (len.is_error()) return len.error() == Error::NAMETOOLONG ? Error::TOO_BIG : len.error();
+    args.size += len.value() + 1;
+  }
+  return count;
+}
+
+Result<void> read_exact(File& file, void* buffer, usize len, u64 offset) {
+  usize n = TRY(file.read_at(IoBuffer::kernel(buffer, len), len, offset));
+  if (n != len) return Error::NOEXEC;  // truncated file
+  return {};
+}
+
+Prot segment_prot(u32 flags) {
+  Prot p = Prot::None;
+  if (flags & elf::PF_R) p = p | Prot::Read;
+  if (flags & elf::PF_W) p = p | Prot::Write | Prot::Read;
+  if (flags & elf::PF_X) p = p | Prot::Exec;
+  return p;
+}
+
+struct Image {
+  u64 entry = 0;
+  u64 phdr_address = 0;
+  u16 phnum = 0;
+  u64 end = 0;            // highest byte of any segment (the break starts after it)
+  bool exec_stack = false;
+};
+
+// Check the ELF header and program headers the way Linux's load_elf_binary does, before anything changes.
+Result<void> check_header(const elf::Header& eh) {
+  if (memcmp(eh.ident, elf::MAGIC, 4) != 0) return Error::NOEXEC;
+  if (eh.ident[4] != elf::CLASS64 || eh.ident[5] != elf::DATA_LSB || eh.machine != elf::EM_RISCV) return Error::NOEXEC;
+  if (eh.type != elf::ET_EXEC && eh.type != elf::ET_DYN) return Error::NOEXEC;
+  if (eh.phentsize != sizeof(elf::ProgramHeader)) return Error::NOEXEC;
+  if (eh.phnum == 0 || eh.phnum * sizeof(elf::ProgramHeader) > MAX_PHDR_BYTES) return Error::NOEXEC;
+  return {};
+}
+
+Result<void> check_segments(const elf::ProgramHeader* ph, u16 phnum, u64 file_size, u64 bias) {
+  bool any_load = false;
+  u64 previous_end = 0;
+  for (u16 i = 0; i < phnum; i++) {
+    const auto& p = ph[i];
+    if (p.type != elf::PT_LOAD) continue;
+    any_load = true;
+    // Sizes that cannot fit the user half, and file parts larger than the memory parts, are invalid (EINVAL,
+    // as Linux's "set_brk can never work" check).
+    if (p.filesz > p.memsz || p.memsz > user_layout::USER_END || p.vaddr > user_layout::USER_END - p.memsz ||
+        bias > user_layout::USER_END - p.vaddr - p.memsz)
+      return Error::INVAL;
+    // mmap needs the file offset and the address at the same place in their pages.
+    if ((p.vaddr - p.offset) % PAGE_SIZE != 0) return Error::INVAL;
+    // The file must hold what the segment says comes from it.
+    if (p.offset > file_size || p.filesz > file_size - p.offset) return Error::NOEXEC;
+    if (p.vaddr + bias < user_layout::MMAP_MIN && p.memsz) return Error::PERM;  // vm.mmap_min_addr
+    // Segments come in ascending address order and must not overlap (they may share a page).
+    if (p.vaddr < previous_end) return Error::NOEXEC;
+    previous_end = p.vaddr + p.memsz;
+  }
+  return any_load ? Result<void>() : Result<void>(Error::NOEXEC);
+}
+
+Result<void> map_segments(AddressSpace& space, RefPtr<VmObject> object, const elf::ProgramHeader* ph,
+                          u16 phnum, u64 bias, Image& image) {
+  for (u16 i = 0; i < phnum; i++) {
+    const auto& p = ph[i];
+    if (p.type != elf::PT_LOAD || p.memsz == 0) continue;
+    Prot prot = segment_prot(p.flags);
+    u64 start = bias + p.vaddr;
+    u64 page_start = align_down(start, PAGE_SIZE);
+    u64 file_end = start + p.filesz;                        // end of the bytes from the file
+    u64 mem_end = start + p.memsz;
+    u64 file_page_end = align_up(file_end, PAGE_SIZE);
+    if (p.filesz > 0) {
+      MapRequest req;
+      req.address = VirtAddr(page_start);
+      req.length = file_page_end - page_start;
+      req.prot = prot;
+      req.flags = MapFlag::Fixed;
+      req.object = object;
+      req.object_page = align_down(p.offset, PAGE_SIZE) / PAGE_SIZE;
+      TRY(space.map(req));
+      // The rest of the last file page belongs to .bss: it must read as zeros, not as the file's next bytes.
+      if (mem_end > file_end && file_end % PAGE_SIZE != 0) {
+        u64 zero_end = mem_end < file_page_end ? mem_end : file_page_end;
+        if (has(prot, Prot::Write)) TRY(space.fill_zero(VirtAddr(file_end), zero_end - file_end));
+      }
+    } else {
+      file_page_end = page_start;
+    }
+    if (align_up(mem_end, PAGE_SIZE) > file_page_end) {
+      MapRequest req;
+      req.address = VirtAddr(file_page_end);
+      req.length = align_up(mem_end, PAGE_SIZE) - file_page_end;
+      req.prot = prot;
+      req.flags = MapFlag::Fixed;
+      TRY(space.map(req));
+    }
+    if (mem_end > image.end) image.end = mem_end;
+  }
+  return {};
+}
+
+// Build the initial stack (System V ABI for RISC-V, "Process Initialization"; Linux's create_elf_tables):
+//   sp -> argc, argv[0..argc-1], NULL, envp[..], NULL, auxv pairs ending with AT_NULL, then the strings.
+Result<u64> build_stack(AddressSpace& space, const Arguments& args, const char* execfn, const Image& image, u64 bias) {
+  u64 top = user_layout::STACK_TOP;
+  u64 sp = top;
+  auto push_bytes = [&](const void* data, usize len) -> Result<u64> {
+    sp -= len;
+    TRY(space.write(VirtAddr(sp), data, len));
+    return sp;
+  };
+  // Strings, highest first: the file name (AT_EXECFN), then the arguments and environment.
+  u64 execfn_address = TRY(push_bytes(execfn, strlen(execfn) + 1));
+  sp -= args.size;
+  u64 strings_address = sp;
+  TRY(space.write(VirtAddr(sp), args.data, args.size));
+  u8 random[16];
+  random_bytes(random, sizeof(random));
+  sp = align_down(sp, 16);
+  u64 random_address = TRY(push_bytes(random, sizeof(random)));
+
+  using namespace linux;
+  const u64 auxv[][2] = {
+      {AT_PHDR, image.phdr_address},  {AT_PHENT, sizeof(elf::ProgramHeader)}, {AT_PHNUM, image.phnum},
+      {AT_PAGESZ, PAGE_SIZE},         {AT_BASE, 0},                            {AT_FLAGS, 0},
+      {AT_ENTRY, image.entry},        {AT_UID, 0},                             {AT_EUID, 0},
+      {AT_GID, 0},                    {AT_EGID, 0},                            {AT_HWCAP, HWCAP_IMAFDC},
+      {AT_CLKTCK, 100},               {AT_SECURE, 0},                          {AT_RANDOM, random_address},
+      {AT_EXECFN, execfn_address},    {AT_NULL, 0},
+  };
+  (void)bias;
+  usize words = 1 + (args.argc + 1) + (args.envc + 1) + array_size(auxv) * 2;
+  sp = align_down(sp - words * 8, 16);
+  u64* table = static_cast<u64*>(kmalloc(words * 8));
+  if (!table) return Error::NOMEM;
+  usize w = 0;
+  table[w++] = args.argc;
+  u64 string = strings_address;
+  for (usize i = 0; i < args.argc; i++) {
+    table[w++] = string;
+    string += strlen(args.data + (string - strings_address)) + 1;
+  }
+  table[w++] = 0;
+  for (usize i = 0; i < args.envc; i++) {
+    table[w++] = string;
+    string += strlen(args.data + (string - strings_address)) + 1;
+  }
+  table[w++] = 0;
+  for (const auto& pair : auxv) table[w++] = pair[0], table[w++] = pair[1];
+  auto result = space.write(VirtAddr(sp), table, words * 8);
+  kfree(table);
+  TRY(result);
+  return sp;
+}
+
+struct LoadResult {
+  AddressSpace* space = nullptr;
+  u64 entry = 0;
+  u64 sp = 0;
+};
+
+// Load the ELF in `file` into a new address space with its stack. On error nothing is left behind.
+Result<LoadResult> load_elf(File& file, const elf::Header& eh, const Arguments& args, const char* execfn) {
+  linux::stat st{};
+  TRY(file.stat(st));
+  u64 file_size = static_cast<u64>(st.st_size);
+  usize phdr_bytes = eh.phnum * sizeof(elf::ProgramHeader);
+  if (eh.phoff > file_size || phdr_bytes > file_size - eh.phoff) return Error::NOEXEC;
+  auto* ph = static_cast<elf::ProgramHeader*>(kmalloc(phdr_bytes));
+  if (!ph) return Error::NOMEM;
+  struct Free {
+    void* p;
+    ~Free() { kfree(p); }
+  } free_ph{ph};
+  TRY(read_exact(file, ph, phdr_bytes, eh.phoff));
+
+  Image image;
+  for (u16 i = 0; i < eh.phnum; i++) {
+    if (ph[i].type == elf::PT_INTERP) {
+      // A dynamically linked program: we have no dynamic loader. Linux reports a missing interpreter as ENOENT.
+      char interp[256] = {};
+      if (ph[i].filesz < 2 || ph[i].filesz > sizeof(interp) || ph[i].offset > file_size ||
+          ph[i].filesz > file_size - ph[i].offset)
+        return Error::NOEXEC;
+      TRY(read_exact(file, interp, ph[i].filesz, ph[i].offset));
+      interp[sizeof(interp) - 1] = '\0';
+      TRY(vfs_lookup(current_process()->m_cwd.get(), interp));
+      LOG_INFO("exec %s: dynamically linked (interpreter %s); only static programs are supported", execfn, interp);
+      return Error::NOEXEC;
+    }
+    if (ph[i].type == elf::PT_GNU_STACK) image.exec_stack = ph[i].flags & elf::PF_X;
+  }
+  u64 bias = 0;
+  if (eh.type == elf::ET_DYN) bias = PIE_BASE + (random_u64() % PIE_RANDOM_PAGES) * PAGE_SIZE;
+  TRY(check_segments(ph, eh.phnum, file_size, bias));
+
+  RefPtr<VmObject> object = TRY(file.mmap_object());
+  AddressSpace* space = TRY(AddressSpace::create());
+  auto fail = [&](Error e) -> Result<LoadResult> {
+    AddressSpace::destroy(space);
+    return e;
+  };
+  auto mapped = map_segments(*space, object, ph, eh.phnum, bias, image);
+  if (mapped.is_error()) return fail(mapped.error());
+  image.entry = bias + eh.entry;
+  image.phnum = eh.phnum;
+  // Where the program headers are in memory: PT_PHDR if present, else inside the first segment that maps them.
+  for (u16 i = 0; i < eh.phnum; i++) {
+    if (ph[i].type == elf::PT_PHDR) image.phdr_address = bias + ph[i].vaddr;
+  }
+  for (u16 i = 0; i < eh.phnum && !image.phdr_address; i++) {
+    const auto& p = ph[i];
+    if (p.type == elf::PT_LOAD && eh.phoff >= p.offset && eh.phoff + phdr_bytes <= p.offset + p.filesz)
+      image.phdr_address = bias + p.vaddr + (eh.phoff - p.offset);
+  }
+  space->set_brk_base(VirtAddr(align_up(image.end, PAGE_SIZE)));
+
+  MapRequest stack;
+  stack.address = VirtAddr(user_layout::STACK_TOP - INITIAL_STACK);
+  stack.length = INITIAL_STACK;
+  stack.prot = image.exec_stack ? Prot::All : Prot::ReadWrite;
+  stack.flags = MapFlag::Fixed | MapFlag::Stack;
+  if (auto r = space->map(stack); r.is_error()) return fail(r.error());
+  auto sp = build_stack(*space, args, execfn, image, bias);
+  if (sp.is_error()) return fail(sp.error());
+  return LoadResult{space, image.entry, sp.value()};
+}
+
+// Switch the calling process to the loaded image. Cannot fail.
+void commit(Process* p, LoadResult& loaded, const char* path, const Arguments& args) {
+  AddressSpace* old = p->m_space;
+  {
+    SpinlockGuard guard(g_process_lock);
+    p->m_space = loaded.space;
+    const char* base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    strncpy(p->m_name, base, PROCESS_NAME_MAX - 1);
+    p->m_name[PROCESS_NAME_MAX - 1] = '\0';
+    strncpy(p->m_exe_path, path, PROCESS_PATH_MAX - 1);
+    usize n = 0;
+    for (usize i = 0; i < args.argc && n < PROCESS_PATH_MAX; i++) {
+      const char* a = args.string(i);
+      usize len = strlen(a) + 1;
+      if (len > PROCESS_PATH_MAX - n) len = PROCESS_PATH_MAX - n;
+      memcpy(p->m_cmdline + n, a, len);
+      n += len;
+    }
+    p->m_cmdline_length = n;
+  }
+  loaded.space->activate();
+  if (old) AddressSpace::destroy(old);
+  if (p->m_fds) p->m_fds->close_on_exec();
+  signal_reset_on_exec(p);
+
+  // Fresh registers: only pc and sp matter; a0 = 0 tells glibc's _start there is no dynamic-linker cleanup.
+  Thread* t = current_thread();
+  TrapFrame* tf = t->m_trap_frame;
+  *tf = TrapFrame{};
+  tf->sepc = loaded.entry;
+  tf->sp = loaded.sp;
+  tf->sstatus = csr::Sstatus::SPIE | csr::Sstatus::FS_INITIAL | csr::Sstatus::UXL_64;
+  // Floating point starts at zero (FS = Initial promises that); load zeros now.
+  t->m_fp = FpState{};
+  t->m_fp_valid = true;
+  csr::Sstatus::set(csr::Sstatus::FS_CLEAN);
+  fp_restore(&t->m_fp);
+}
+
+// The whole of execve once the arguments are in the kernel. depth counts #! indirections.
+Result<void> do_exec(Process* p, const char* path, Arguments& args, int depth) {
+  RefPtr<File> file = TRY(vfs_open_for_exec(p->m_cwd.get(), path));
+  u8 head[256] = {};
+  usize got = TRY(file->read_at(IoBuffer::kernel(head, sizeof(head)), sizeof(head), 0));
+  if (got >= 2 && head[0] == '#' && head[1] == '!') {
+    // A script: run its interpreter with (interpreter, [one argument,] script path, argv[1...]).
+    if (depth >= MAX_INTERPRETER_DEPTH) return Error::LOOP;
+    usize i = 2, line_end = 2;
+    while (line_end < got && head[line_end] != '\n') line_end++;
+    if (line_end == got && got == sizeof(head)) return Error::NOEXEC;
+    while (i < line_end && (head[i] == ' ' || head[i] == '\t')) i++;
+    usize interp_start = i;
+    while (i < line_end && head[i] != ' ' && head[i] != '\t') i++;
+    usize interp_end = i;
+    while (i < line_end && (head[i] == ' ' || head[i] == '\t')) i++;
+    usize arg_start = i, arg_end = line_end;
+    while (arg_end > arg_start && (head[arg_end - 1] == ' ' || head[arg_end - 1] == '\t' || head[arg_end - 1] == '\r'))
+      arg_end--;
+    if (interp_end == interp_start) return Error::NOEXEC;
+    char interpreter[256];
+    memcpy(interpreter, head + interp_start, interp_end - interp_start);
+    interpreter[interp_end - interp_start] = '\0';
+    Arguments next;
+    TRY(next.add(interpreter, strlen(interpreter)));
+    usize new_argc = 1;
+    if (arg_end > arg_start) {
+      TRY(next.add(reinterpret_cast<const char*>(head + arg_start), arg_end - arg_start));
+      new_argc++;
+    }
+    TRY(next.add(path, strlen(path)));
+    new_argc++;
+    for (usize k = 1; k < args.argc + args.envc; k++) {
+      const char* s = args.string(k);
+      TRY(next.add(s, strlen(s)));
+    }
+    next.argc = new_argc + (args.argc > 0 ? args.argc - 1 : 0);
+    next.envc = args.envc;
+    return do_exec(p, interpreter, next, depth + 1);
+  }
+  if (got < sizeof(elf::Header)) return Error::NOEXEC;
+  elf::Header eh;
+  memcpy(&eh, head, sizeof(eh));
+  TRY(check_header(eh));
+  LoadResult loaded = TRY(load_elf(*file, eh, args, path));
+  commit(p, loaded, path, args);
+  return {};
+}
+
+// init's first exec, run by init's own thread before it first enters user mode.
+struct FirstExec {
+  char path[PROCESS_PATH_MAX];
+  Arguments args;
+};
+
+void first_exec_entry(void* arg) {
+  auto* first = static_cast<FirstExec*>(arg);
+  Process* p = current_process();
+  auto r = do_exec(p, first->path, first->args, 0);
+  if (r.is_error()) panic("cannot run init %s: %s", first->path, error_name(r.error()));
+  LOG_INFO("started %s as pid %d", first->path, p->m_pid);
+  delete first;
+  enter_user_mode(current_thread()->m_trap_frame);
+}
+
+}  // namespace
+
+i64 sys_execve(const SyscallArgs& a) {
+  Process* p = current_process();
+  char path[PROCESS_PATH_MAX];
+  auto len = copy_string_from_user(path, a.a0, sizeof(path));
+  if (len.is_error()) return syscall_error(len.error());
+  Arguments args;
+  if (!args.data) return syscall_error(Error::NOMEM);
+  auto argc = copy_string_array(args, a.a1);
+  if (argc.is_error()) return syscall_error(argc.error());
+  args.argc = argc.value();
+  auto envc = copy_string_array(args, a.a2);
+  if (envc.is_error()) return syscall_error(envc.error());
+  args.envc = envc.value();
+  return syscall_return(do_exec(p, path, args, 0));
+}
+
+extern "C" void thread_trampoline();
+
+void exec_prepare_first(Process* init, const char* path, const char* const* argv, usize argc) {
+  auto* first = new FirstExec();
+  ASSERT(first && first->args.data);
+  strncpy(first->path, path, sizeof(first->path) - 1);
+  for (usize i = 0; i < argc; i++) MUST(first->args.add(argv[i], strlen(argv[i])));
+  first->args.argc = argc;
+  const char* env[] = {"PATH=/bin:/sbin", "HOME=/", "TERM=vt100"};
+  for (const char* e : env) MUST(first->args.add(e, strlen(e)));
+  first->args.envc = array_size(env);
+  // Start as a kernel-mode function (like a kernel thread) that does the exec, then drops to user mode.
+  Thread* t = init->m_thread;
+  t->m_context.ra = reinterpret_cast<u64>(&thread_trampoline);
+  t->m_context.sp = reinterpret_cast<u64>(t->m_trap_frame);
+  t->m_context.s[0] = reinterpret_cast<u64>(&first_exec_entry);
+  t->m_context.s[1] = reinterpret_cast<u64>(first);
+}

@@ -1,0 +1,126 @@
+#include "kernel/fs/fd_table.h"
+
+#include <new>
+
+FdTable::~FdTable() { close_all(); }
+
+Result<void> FdTable::grow_locked(int min_capacity) {
+  int capacity = m_capacity ? m_capacity : 16;
+  while (capacity < min_capacity) capacity *= 2;
+  if (capacity > MAX_FDS) capacity = MAX_FDS;
+  if (capacity < min_capacity) return Error::MFILE;
+  auto* files = new RefPtr<File>[capacity];
+  if (!files) return Error::NOMEM;
+  for (int i = 0; i < m_capacity; i++) files[i] = std::move(m_files[i]);
+  delete[] m_files;
+  m_files = files;
+  m_capacity = capacity;
+  return {};
+}
+
+Result<RefPtr<File>> FdTable::get(int fd) const {
+  SpinlockGuard guard(m_lock);
+  if (fd < 0 || fd >= m_capacity || !m_files[fd]) return Error::BADF;
+  return m_files[fd];
+}
+
+Result<int> FdTable::allocate(RefPtr<File> file, bool cloexec, int min_fd) {
+  if (min_fd < 0 || min_fd >= MAX_FDS) return Error::INVAL;
+  SpinlockGuard guard(m_lock);
+  int fd = min_fd;
+  while (fd < m_capacity && m_files[fd]) fd++;
+  if (fd >= m_capacity) TRY(grow_locked(fd + 1));
+  m_files[fd] = std::move(file);
+  if (cloexec)
+    m_cloexec[fd / 64] |= 1ull << (fd % 64);
+  else
+    m_cloexec[fd / 64] &= ~(1ull << (fd % 64));
+  return fd;
+}
+
+Result<void> FdTable::install_at(int fd, RefPtr<File> file, bool cloexec) {
+  if (fd < 0 || fd >= MAX_FDS) return Error::BADF;
+  RefPtr<File> old;
+  {
+    SpinlockGuard guard(m_lock);
+    if (fd >= m_capacity) TRY(grow_locked(fd + 1));
+    old = std::move(m_files[fd]);
+    m_files[fd] = std::move(file);
+    if (cloexec)
+      m_cloexec[fd / 64] |= 1ull << (fd % 64);
+    else
+      m_cloexec[fd / 64] &= ~(1ull << (fd % 64));
+  }
+  // `old` is released here, outside the lock: closing a pipe end may wake sleepers.
+  return {};
+}
+
+Result<void> FdTable::close(int fd) {
+  RefPtr<File> old;
+  {
+    SpinlockGuard guard(m_lock);
+    if (fd < 0 || fd >= m_capacity || !m_files[fd]) return Error::BADF;
+    old = std::move(m_files[fd]);
+    m_cloexec[fd / 64] &= ~(1ull << (fd % 64));
+  }
+  return {};
+}
+
+Result<bool> FdTable::cloexec(int fd) const {
+  SpinlockGuard guard(m_lock);
+  if (fd < 0 || fd >= m_capacity || !m_files[fd]) return Error::BADF;
+  return (m_cloexec[fd / 64] >> (fd % 64)) & 1;
+}
+
+Result<void> FdTable::set_cloexec(int fd, bool cloexec) {
+  SpinlockGuard guard(m_lock);
+  if (fd < 0 || fd >= m_capacity || !m_files[fd]) return Error::BADF;
+  if (cloexec)
+    m_cloexec[fd / 64] |= 1ull << (fd % 64);
+  else
+    m_cloexec[fd / 64] &= ~(1ull << (fd % 64));
+  return {};
+}
+
+Result<FdTable*> FdTable::clone() const {
+  auto* copy = new FdTable();
+  if (!copy) return Error::NOMEM;
+  SpinlockGuard guard(m_lock);
+  if (m_capacity) {
+    // The copy's own lock is not needed: nobody else can see it yet.
+    if (copy->grow_locked(m_capacity).is_error()) {
+      guard.unlock();
+      delete copy;
+      return Error::NOMEM;
+    }
+    for (int i = 0; i < m_capacity; i++) copy->m_files[i] = m_files[i];
+  }
+  for (int i = 0; i < MAX_FDS / 64; i++) copy->m_cloexec[i] = m_cloexec[i];
+  return copy;
+}
+
+void FdTable::close_on_exec() {
+  // Collect under the lock, release outside it.
+  for (int fd = 0; fd < m_capacity; fd++) {
+    RefPtr<File> old;
+    {
+      SpinlockGuard guard(m_lock);
+      if (!((m_cloexec[fd / 64] >> (fd % 64)) & 1) || !m_files[fd]) continue;
+      old = std::move(m_files[fd]);
+      m_cloexec[fd / 64] &= ~(1ull << (fd % 64));
+    }
+  }
+}
+
+void FdTable::close_all() {
+  for (int fd = 0; fd < m_capacity; fd++) {
+    RefPtr<File> old;
+    {
+      SpinlockGuard guard(m_lock);
+      old = std::move(m_files[fd]);
+    }
+  }
+  delete[] m_files;
+  m_files = nullptr;
+  m_capacity = 0;
+}

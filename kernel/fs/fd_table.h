@@ -1,0 +1,46 @@
+// The file-descriptor table of a process: small integers naming open file descriptions, each with its own
+// close-on-exec flag. fork() copies the table (sharing the descriptions); exec closes the close-on-exec ones.
+// Lock: m_lock protects the slots.
+#pragma once
+
+#include "kernel/fs/file.h"
+#include "kernel/spinlock.h"
+
+class FdTable {
+ public:
+  static constexpr int MAX_FDS = 1024;  // RLIMIT_NOFILE
+
+  FdTable() = default;
+  ~FdTable();
+  AS_NONCOPYABLE(FdTable);
+
+  // The file at fd, or EBADF.
+  Result<RefPtr<File>> get(int fd) const;
+  // Install file at the lowest free descriptor >= min_fd (EMFILE if none).
+  Result<int> allocate(RefPtr<File> file, bool cloexec, int min_fd = 0);
+  // Install file at exactly fd, closing what was there (dup2/dup3).
+  Result<void> install_at(int fd, RefPtr<File> file, bool cloexec);
+  Result<void> close(int fd);
+  Result<bool> cloexec(int fd) const;
+  Result<void> set_cloexec(int fd, bool cloexec);
+  // A copy sharing every open description (fork).
+  Result<FdTable*> clone() const;
+  // Close every close-on-exec descriptor (exec).
+  void close_on_exec();
+  void close_all();
+  // For /proc/PID/fd listings: fn(int fd, File&).
+  template <typename Fn>
+  void for_each(Fn fn) const {
+    SpinlockGuard guard(m_lock);
+    for (int i = 0; i < m_capacity; i++)
+      if (m_files[i]) fn(i, *m_files[i]);
+  }
+
+ private:
+  Result<void> grow_locked(int min_capacity);
+
+  mutable Spinlock m_lock{"fd-table"};
+  RefPtr<File>* m_files = nullptr;  // m_capacity slots (grows by doubling up to MAX_FDS), guarded by m_lock
+  int m_capacity = 0;
+  u64 m_cloexec[MAX_FDS / 64] = {};  // guarded by m_lock
+};

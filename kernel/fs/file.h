@@ -1,0 +1,47 @@
+// File: an open file description — what open() and pipe() create and dup() and fork() share: the thing
+// opened plus the file offset and the status flags. Each kind of file (regular file, directory, pipe end,
+// the console, /proc and /dev files) implements the operations it supports; the defaults return the errno
+// Linux gives for an unsupported operation.
+#pragma once
+
+#include "kernel/abi/linux.h"
+#include "kernel/fs/io_buffer.h"
+#include "kernel/spinlock.h"
+#include "lib/refptr.h"
+#include "lib/result.h"
+
+class VmObject;
+class Inode;
+
+class File : public RefCounted {
+ public:
+  explicit File(u32 flags) : m_flags(flags) {}
+  virtual ~File() = default;
+
+  // read(2)/write(2) at the file offset (files that have one advance it). len <= buffer.size().
+  virtual Result<usize> read(const IoBuffer& buffer, usize len);
+  virtual Result<usize> write(const IoBuffer& buffer, usize len);
+  // pread-style access at an explicit offset, not moving the file offset (exec reads ELF files with it).
+  virtual Result<usize> read_at(const IoBuffer& buffer, usize len, u64 offset);
+  virtual Result<u64> seek(i64 offset, int whence);           // ESPIPE by default
+  virtual Result<void> stat(linux::stat& st);
+  virtual Result<i64> ioctl(u64 request, u64 argument);        // ENOTTY by default
+  virtual Result<usize> getdents64(const IoBuffer& buffer, usize len);  // ENOTDIR by default
+  // The VM object to map for mmap(2), or ENODEV if the file cannot be mapped.
+  virtual Result<RefPtr<VmObject>> mmap_object();
+  // The inode behind the file, if any (fstat, fchdir, exec).
+  virtual Inode* inode() { return nullptr; }
+  // A short description for /proc/PID/fd and diagnostics ("pipe:[3]", "/bin/sh", "console").
+  virtual const char* describe() const { return "?"; }
+
+  u32 flags() const { return m_flags; }
+  void set_status_flags(u32 flags);  // F_SETFL: only O_APPEND and O_NONBLOCK change
+  bool is_readable() const { return (m_flags & linux::O_ACCMODE) != linux::O_WRONLY; }
+  bool is_writable() const { return (m_flags & linux::O_ACCMODE) != linux::O_RDONLY; }
+  bool is_nonblocking() const { return m_flags & linux::O_NONBLOCK; }
+
+ protected:
+  Spinlock m_offset_lock{"file-offset"};
+  u64 m_offset = 0;  // guarded by m_offset_lock
+  u32 m_flags;
+};

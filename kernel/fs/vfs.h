@@ -1,0 +1,31 @@
+// The file-system layer as the rest of the kernel uses it. Implemented in kernel/fs/.
+//
+// Today there is one file system, an in-memory one (ramfs) whose root is filled at boot from the initramfs
+// (cpio "newc" archives, concatenated ones included), plus /dev (console, null, zero) and /proc.
+#pragma once
+
+#include "kernel/console.h"
+#include "kernel/fs/file.h"
+#include "lib/refptr.h"
+#include "lib/result.h"
+
+class Inode;
+
+// Boot: build the root file system and unpack the initramfs at [data, data+size) (may be empty).
+void vfs_init(const void* initramfs, usize size);
+
+RefPtr<Inode> vfs_root();
+// Resolve a path (absolute, or relative to `base`, a directory) to an inode.
+Result<RefPtr<Inode>> vfs_lookup(Inode* base, const char* path, bool follow_final_symlink = true);
+// open(2) semantics (flags are linux::O_*; mode for O_CREAT).
+Result<RefPtr<File>> vfs_open(Inode* base, const char* path, u32 flags, u32 mode);
+// Open for exec(2): a regular file with an execute permission bit (EACCES otherwise), read-only.
+Result<RefPtr<File>> vfs_open_for_exec(Inode* base, const char* path);
+// The absolute path of a directory or file (getcwd, /proc/PID/cwd). Returns the length.
+Result<usize> vfs_path_of(Inode* inode, char* buffer, usize size);
+// Whether an inode is a directory (chdir).
+bool vfs_is_directory(Inode* inode);
+
+// The console as an open file for one channel (init's fds 0, 1 and 2). Writes to a Stdout/Stderr console
+// file go to that console channel (kernel/console.h); reads come from the terminal line discipline.
+RefPtr<File> console_open(ConsoleChannel channel);

@@ -1,0 +1,296 @@
+// Process life cycle: the pid table, creating init, fork, exit and wait4.
+#include "kernel/process.h"
+
+#include <cstring>
+
+#include "arch/riscv/cpu.h"
+#include "arch/riscv/csr.h"
+#include "arch/riscv/pmap.h"
+#include "arch/riscv/usercopy.h"
+#include "kernel/exec.h"
+#include "kernel/fs/fd_table.h"
+#include "kernel/fs/inode.h"
+#include "kernel/fs/vfs.h"
+#include "kernel/log.h"
+#include "kernel/panic.h"
+#include "kernel/sched.h"
+#include "kernel/time.h"
+#include "mm/address_space.h"
+
+extern "C" void fp_save(FpState*);
+
+Spinlock g_process_lock("process");
+
+namespace {
+
+Process* g_pid_table[PID_MAX];  // guarded by g_process_lock
+i32 g_next_pid = 1;             // guarded by g_process_lock
+u32 g_process_count = 0;        // guarded by g_process_lock
+Process* g_init = nullptr;
+
+// The lowest free pid at or after the last one given out, wrapping (like Linux's pid allocation).
+i32 allocate_pid_locked() {
+  for (i32 tries = 0; tries < PID_MAX; tries++) {
+    i32 pid = g_next_pid;
+    g_next_pid = g_next_pid + 1 >= PID_MAX ? 2 : g_next_pid + 1;
+    if (pid >= 1 && !g_pid_table[pid]) return pid;
+  }
+  return -1;
+}
+
+void set_default_limits(Process* p) {
+  for (auto& l : p->m_limits) l = {linux::RLIM_INFINITY, linux::RLIM_INFINITY};
+  p->m_limits[linux::RLIMIT_STACK] = {user_layout::STACK_LIMIT, linux::RLIM_INFINITY};
+  p->m_limits[linux::RLIMIT_NOFILE] = {1024, 4096};
+  p->m_limits[linux::RLIMIT_CORE] = {0, linux::RLIM_INFINITY};
+  p->m_limits[linux::RLIMIT_NPROC] = {4096, 4096};
+  p->m_limits[linux::RLIMIT_MEMLOCK] = {8 * MiB, 8 * MiB};
+}
+
+// Free what is left of a reaped zombie: its thread (and kernel stack) and the process itself.
+void release_zombie(Process* child) {
+  // The zombie marked itself while holding g_sched_lock and kept it until its final switch had saved its
+  // registers, so once we can take the lock it no longer runs on its stack.
+  { SpinlockGuard sync(g_sched_lock); }
+  if (child->m_thread) thread_destroy(child->m_thread);
+  child->m_thread = nullptr;
+  RefPtr<Process>::adopt(child);  // drop the table's reference
+}
+
+}  // namespace
+
+Process::Process() = default;
+Process::~Process() = default;
+
+Process* current_process() {
+  Thread* t = this_cpu()->current;
+  return t ? t->m_process : nullptr;
+}
+
+RefPtr<Process> process_find(i32 pid) {
+  SpinlockGuard guard(g_process_lock);
+  if (pid <= 0 || pid >= PID_MAX || !g_pid_table[pid]) return nullptr;
+  return RefPtr<Process>(g_pid_table[pid]);
+}
+
+Process* process_table_at_locked(i32 pid) { return g_pid_table[pid]; }
+
+u32 process_count() {
+  SpinlockGuard guard(g_process_lock);
+  return g_process_count;
+}
+
+void process_activate_address_space(Process* p) {
+  if (p->m_space) p->m_space->activate();
+}
+
+void process_activate_kernel_address_space() { Sv39Pmap::activate_kernel(); }
+
+void process_start_init(const char* path, const char* const* argv, usize argc) {
+  auto* p = new Process();
+  ASSERT(p);
+  set_default_limits(p);
+  p->m_fds = new FdTable();
+  ASSERT(p->m_fds);
+  MUST(p->m_fds->install_at(0, console_open(ConsoleChannel::Stdin), false));
+  MUST(p->m_fds->install_at(1, console_open(ConsoleChannel::Stdout), false));
+  MUST(p->m_fds->install_at(2, console_open(ConsoleChannel::Stderr), false));
+  p->m_cwd = vfs_root();
+  p->m_start_time_ns = time_monotonic_ns();
+  Thread* t = thread_create_user(p);
+  if (!t) panic("no memory for init's thread");
+  p->m_thread = t;
+  {
+    SpinlockGuard guard(g_process_lock);
+    p->m_pid = allocate_pid_locked();
+    t->m_tid = static_cast<u32>(p->m_pid);
+    g_pid_table[p->m_pid] = p;
+    g_process_count++;
+    g_init = p;
+  }
+  // Exec runs in the context of the new process; init's thread does it as its first act (kernel/exec.cpp).
+  exec_prepare_first(p, path, argv, argc);
+  sched_make_runnable(t);
+}
+
+i64 process_fork(u64 flags, u64 new_sp, u64 child_tid_address) {
+  using namespace linux;
+  Process* parent = current_process();
+  Thread* parent_thread = current_thread();
+  auto* child = new Process();
+  if (!child) return syscall_error(Error::NOMEM);
+  RefPtr<Process> child_ref = RefPtr<Process>::adopt(child);  // dropped on failure
+
+  auto space = parent->m_space->fork();
+  if (space.is_error()) return syscall_error(space.error());
+  child->m_space = space.value();
+  auto fds = parent->m_fds->clone();
+  if (fds.is_error()) {
+    AddressSpace::destroy(child->m_space);
+    return syscall_error(fds.error());
+  }
+  child->m_fds = fds.value();
+  child->m_cwd = parent->m_cwd;
+  memcpy(child->m_name, parent->m_name, sizeof(child->m_name));
+  memcpy(child->m_exe_path, parent->m_exe_path, sizeof(child->m_exe_path));
+  memcpy(child->m_cmdline, parent->m_cmdline, sizeof(child->m_cmdline));
+  child->m_cmdline_length = parent->m_cmdline_length;
+  memcpy(child->m_limits, parent->m_limits, sizeof(child->m_limits));
+  {
+    SpinlockGuard guard(parent->m_signal_lock);
+    memcpy(child->m_actions, parent->m_actions, sizeof(child->m_actions));
+    child->m_blocked_signals = parent->m_blocked_signals;
+  }
+  child->m_start_time_ns = time_monotonic_ns();
+
+  Thread* t = thread_create_user(child);
+  if (!t) {
+    delete child->m_fds;
+    child->m_fds = nullptr;
+    AddressSpace::destroy(child->m_space);
+    child->m_space = nullptr;
+    return syscall_error(Error::NOMEM);
+  }
+  child->m_thread = t;
+  // The child resumes from the same system call with the same registers, but fork returns 0 in it.
+  *t->m_trap_frame = *parent_thread->m_trap_frame;
+  t->m_trap_frame->a0 = 0;
+  if (new_sp) t->m_trap_frame->sp = new_sp;
+  // Floating-point registers: the parent's live ones (if it used them) are the child's starting state.
+  if ((parent_thread->m_trap_frame->sstatus & csr::Sstatus::FS_MASK) == csr::Sstatus::FS_DIRTY) {
+    fp_save(&parent_thread->m_fp);
+    parent_thread->m_fp_valid = true;
+    parent_thread->m_trap_frame->sstatus =
+        (parent_thread->m_trap_frame->sstatus & ~csr::Sstatus::FS_MASK) | csr::Sstatus::FS_CLEAN;
+    t->m_trap_frame->sstatus = parent_thread->m_trap_frame->sstatus;
+  }
+  t->m_fp = parent_thread->m_fp;
+  t->m_fp_valid = parent_thread->m_fp_valid;
+
+  i32 pid;
+  {
+    SpinlockGuard guard(g_process_lock);
+    pid = allocate_pid_locked();
+    if (pid < 0) {
+      guard.unlock();
+      thread_destroy(t);
+      child->m_thread = nullptr;
+      delete child->m_fds;
+      child->m_fds = nullptr;
+      AddressSpace::destroy(child->m_space);
+      child->m_space = nullptr;
+      return syscall_error(Error::AGAIN);
+    }
+    child->m_pid = pid;
+    t->m_tid = static_cast<u32>(pid);
+    child->m_parent = parent;
+    parent->m_children.push_back(*child);
+    g_pid_table[pid] = child_ref.leak();  // the table now holds the creation reference
+    g_process_count++;
+  }
+  if (flags & CLONE_CHILD_SETTID) {
+    u32 tid = static_cast<u32>(pid);
+    (void)child->m_space->write(VirtAddr(child_tid_address), &tid, sizeof(tid));
+  }
+  if (flags & CLONE_CHILD_CLEARTID) child->m_clear_child_tid = child_tid_address;
+  sched_make_runnable(t);
+  return pid;
+}
+
+[[noreturn]] void process_exit(u32 wait_status) {
+  Process* p = current_process();
+  Thread* t = current_thread();
+  if (p == g_init) {
+    int code = (wait_status & 0x7f) ? 128 + static_cast<int>(wait_status & 0x7f) : static_cast<int>((wait_status >> 8) & 0xff);
+    LOG_INFO("init exited with status %d: powering off", code);
+    machine_power_off(code);
+  }
+  // CLONE_CHILD_CLEARTID: glibc's thread library waits on this word; zero it (there is no futex to wake yet).
+  if (p->m_clear_child_tid) (void)user_store_u32_raw(reinterpret_cast<void*>(p->m_clear_child_tid), 0);
+
+  // Release what the process owns. Files first (closing a pipe end wakes its peer).
+  FdTable* fds = p->m_fds;
+  {
+    SpinlockGuard guard(g_process_lock);
+    p->m_fds = nullptr;
+  }
+  delete fds;
+  p->m_cwd = nullptr;
+  // Leave the address space before destroying it: no hart may run on page tables being freed.
+  AddressSpace* space = p->m_space;
+  Sv39Pmap::activate_kernel();
+  {
+    SpinlockGuard guard(g_process_lock);
+    p->m_space = nullptr;
+  }
+  if (space) AddressSpace::destroy(space);
+
+  // Become a zombie: give the children to init, tell the parent.
+  g_process_lock.lock();
+  while (Process* c = p->m_children.pop_front()) {
+    c->m_parent = g_init;
+    g_init->m_children.push_back(*c);
+    if (c->m_state == ProcessState::Zombie) g_init->m_child_exited.wake_all();
+  }
+  p->m_state = ProcessState::Zombie;
+  p->m_exit_status = wait_status;
+  Process* parent = p->m_parent;
+  g_sched_lock.lock();
+  if (parent) parent->m_child_exited.wake_all_locked();
+  t->m_state = ThreadState::Zombie;
+  g_process_lock.unlock();
+  sched_switch_locked();
+  panic("a zombie thread ran again");
+}
+
+i64 process_wait(i32 pid, u64 status_address, u32 options, u64 rusage_address) {
+  using namespace linux;
+  if (options & ~(WNOHANG | WUNTRACED | WCONTINUED | __WALL | __WCLONE | __WNOTHREAD)) return syscall_error(Error::INVAL);
+  Process* self = current_process();
+  // Check the result pointers before reaping anything, so a bad pointer does not lose a child's status.
+  if (status_address) {
+    if (copy_value_to_user<u32>(status_address, 0).is_error()) return syscall_error(Error::FAULT);
+  }
+  if (rusage_address) {
+    rusage zero{};
+    if (copy_value_to_user(rusage_address, zero).is_error()) return syscall_error(Error::FAULT);
+  }
+  g_process_lock.lock();
+  for (;;) {
+    bool any = false;
+    Process* zombie = nullptr;
+    for (Process& c : self->m_children) {
+      // pid > 0: that child; -1: any child; 0 or < -1: a process group (every process is its own group
+      // leader's member today, so: any child).
+      if (pid > 0 && c.m_pid != pid) continue;
+      any = true;
+      if (c.m_state == ProcessState::Zombie) {
+        zombie = &c;
+        break;
+      }
+    }
+    if (!any) {
+      g_process_lock.unlock();
+      return syscall_error(Error::CHILD);
+    }
+    if (zombie) {
+      self->m_children.remove(*zombie);
+      g_pid_table[zombie->m_pid] = nullptr;
+      g_process_count--;
+      i32 zpid = zombie->m_pid;
+      u32 status = zombie->m_exit_status;
+      g_process_lock.unlock();
+      release_zombie(zombie);
+      if (status_address && copy_value_to_user(status_address, status).is_error()) return syscall_error(Error::FAULT);
+      return zpid;
+    }
+    if (options & WNOHANG) {
+      g_process_lock.unlock();
+      return 0;
+    }
+    if (self->m_child_exited.wait(g_process_lock).is_error()) {
+      g_process_lock.unlock();
+      return syscall_error(Error::INTR);
+    }
+  }
+}

@@ -1,0 +1,101 @@
+// Processes: an address space, open files, a working directory, signal state, and (today) one thread.
+// Processes form a tree (parent, children); an exiting process becomes a zombie until its parent reaps it with
+// wait4, and its children are handed to init (pid 1).
+//
+// Locks: g_process_lock protects the tree (m_parent, m_children, m_sibling_link), m_state, m_exit_status and
+// the pid table. Signal state is guarded by m_signal_lock. m_space, m_fds and m_cwd are changed only by the
+// process's own thread (exec, chdir) under g_process_lock, so that thread reads them without a lock and other
+// readers (/proc) hold g_process_lock.
+#pragma once
+
+#include "lib/atomic.h"
+
+#include "kernel/abi/linux.h"
+#include "kernel/spinlock.h"
+#include "kernel/thread.h"
+#include "kernel/wait_queue.h"
+#include "lib/list.h"
+#include "lib/refptr.h"
+
+class AddressSpace;
+class FdTable;
+class Inode;
+
+enum class ProcessState : u8 { Alive, Zombie };
+
+constexpr usize PROCESS_NAME_MAX = 16;   // like Linux's comm (TASK_COMM_LEN)
+constexpr usize PROCESS_PATH_MAX = 256;
+constexpr i32 PID_MAX = 32768;
+
+struct Process : RefCounted {
+  i32 m_pid = 0;
+  ListNode m_sibling_link;                   // in the parent's m_children, guarded by g_process_lock
+  Process* m_parent = nullptr;               // guarded by g_process_lock
+  IntrusiveList<Process, &Process::m_sibling_link> m_children;  // guarded by g_process_lock
+  ProcessState m_state = ProcessState::Alive;  // guarded by g_process_lock
+  u32 m_exit_status = 0;                     // wait status (linux::wait_status_*), guarded by g_process_lock
+  WaitQueue m_child_exited;                  // the process waits here in wait4 for its children
+
+  Thread* m_thread = nullptr;
+  AddressSpace* m_space = nullptr;
+  FdTable* m_fds = nullptr;
+  RefPtr<Inode> m_cwd;
+  char m_name[PROCESS_NAME_MAX] = {};        // the file name exec'd (comm)
+  char m_exe_path[PROCESS_PATH_MAX] = {};    // the path exec'd, for /proc/PID/exe
+  char m_cmdline[PROCESS_PATH_MAX] = {};     // argv, NUL-separated, for /proc/PID/cmdline
+  usize m_cmdline_length = 0;
+
+  // Signals (delivery to handlers comes in a later issue; default actions and SIGKILL work now).
+  Spinlock m_signal_lock{"signals"};
+  Atomic<u64> m_pending_signals{0};     // bit sig-1
+  u64 m_blocked_signals = 0;                 // guarded by m_signal_lock
+  linux::sigaction m_actions[linux::NSIG] = {};  // guarded by m_signal_lock
+  Atomic<u32> m_kill_signal{0};         // set when a fatal signal is on its way: the process dies
+
+  u64 m_clear_child_tid = 0;                 // set_tid_address / CLONE_CHILD_CLEARTID
+  linux::rlimit m_limits[linux::RLIM_NLIMITS] = {};
+  u64 m_start_time_ns = 0;
+  u64 m_missing_syscalls_logged[8] = {};     // bitmap: unknown syscall numbers already reported
+
+  Process();
+  ~Process();
+};
+
+extern Spinlock g_process_lock;
+
+Process* current_process();
+RefPtr<Process> process_find(i32 pid);
+// Calls fn(Process&) for every process (for /proc), with g_process_lock held.
+template <typename Fn>
+void process_for_each(Fn fn);
+u32 process_count();
+
+// Boot: create pid 1 running `path` with argv (the console as fds 0, 1, 2).
+void process_start_init(const char* path, const char* const* argv, usize argc);
+
+// fork(2)-like clone. Returns the child's pid.
+i64 process_fork(u64 flags, u64 new_sp, u64 child_tid_address);
+// Terminate the calling process with a wait status (exit code or signal). Never returns.
+[[noreturn]] void process_exit(u32 wait_status);
+// wait4(2).
+i64 process_wait(i32 pid, u64 status_address, u32 options, u64 rusage_address);
+
+// The scheduler's hooks for address-space switches (kernel/sched.cpp).
+void process_activate_address_space(Process* p);
+void process_activate_kernel_address_space();
+
+// Signals (kernel/signal.cpp).
+Result<void> signal_send(Process* target, unsigned sig);
+bool thread_has_interrupting_signal(Thread* t);
+// On the way back to user mode: act on pending signals (today: default actions only).
+void signal_deliver_pending();
+
+// Implementation detail of process_for_each.
+Process* process_table_at_locked(i32 pid);
+
+template <typename Fn>
+void process_for_each(Fn fn) {
+  SpinlockGuard guard(g_process_lock);
+  for (i32 pid = 1; pid < PID_MAX; pid++)
+    if (Process* p = process_table_at_locked(pid)) fn(*p);
+}

@@ -1,0 +1,348 @@
+#include "kernel/sched.h"
+
+#include "lib/atomic.h"
+
+#include "arch/riscv/cpu.h"
+#include "arch/riscv/csr.h"
+#include "arch/riscv/kernel_map.h"
+#include "arch/riscv/smp.h"
+#include "kernel/heap.h"
+#include "kernel/log.h"
+#include "kernel/process.h"
+#include "kernel/time.h"
+#include "kernel/wait_queue.h"
+
+extern "C" void switch_context(SwitchContext* save, const SwitchContext* load);
+extern "C" void thread_trampoline();
+extern "C" void user_thread_trampoline();
+extern "C" void fp_save(FpState*);
+extern "C" void fp_restore(const FpState*);
+
+Spinlock g_sched_lock("sched");
+
+namespace {
+
+IntrusiveList<Thread, &Thread::m_run_link> g_run_queue;  // guarded by g_sched_lock
+Atomic<u64> g_idle_harts{0};                         // bit i: hart index i is idle (may be in wfi)
+Atomic<u64> g_context_switches{0};
+Atomic<u32> g_next_kernel_tid{1'000'000};
+
+// Threads sleeping with a deadline, sorted by deadline (guarded by g_sched_lock).
+struct TimedSleeper {
+  Thread* thread;
+  u64 deadline_ns;
+  TimedSleeper* next;
+  bool fired;
+};
+TimedSleeper* g_timed = nullptr;
+
+void kick_idle_hart() {
+  u64 idle = g_idle_harts.load(MemoryOrder::Acquire);
+  u64 self = 1ull << this_cpu()->index;
+  idle &= ~self;
+  if (!idle) return;
+  unsigned index = static_cast<unsigned>(__builtin_ctzll(idle));
+  smp_send_ipi(1ull << g_cpus[index].hart_id);
+}
+
+// FP registers: save the outgoing user thread's if it dirtied them, load the incoming one's.
+void switch_fp(Thread* prev, Thread* next) {
+  if (prev->m_trap_frame && (prev->m_trap_frame->sstatus & csr::Sstatus::FS_MASK) == csr::Sstatus::FS_DIRTY) {
+    // The live FS field is still the user's (traps leave it alone), so the FP instructions work.
+    fp_save(&prev->m_fp);
+    prev->m_fp_valid = true;
+    prev->m_trap_frame->sstatus =
+        (prev->m_trap_frame->sstatus & ~csr::Sstatus::FS_MASK) | csr::Sstatus::FS_CLEAN;
+  }
+  if (next->m_trap_frame && next->m_fp_valid) {
+    csr::Sstatus::set(csr::Sstatus::FS_CLEAN);  // FS != Off, so fld/fscsr are legal
+    fp_restore(&next->m_fp);
+    next->m_trap_frame->sstatus =
+        (next->m_trap_frame->sstatus & ~csr::Sstatus::FS_MASK) | csr::Sstatus::FS_CLEAN;
+  }
+}
+
+}  // namespace
+
+Thread* current_thread() { return this_cpu()->current; }
+
+static Thread* allocate_thread(const char* name) {
+  auto* t = new Thread();
+  if (!t) return nullptr;
+  auto stack = kernel_stack_alloc();
+  if (stack.is_error()) {
+    delete t;
+    return nullptr;
+  }
+  t->m_kstack_top = stack.value();
+  t->m_name = name;
+  return t;
+}
+
+Thread* thread_create_kernel(const char* name, void (*fn)(void*), void* arg) {
+  Thread* t = allocate_thread(name);
+  if (!t) return nullptr;
+  t->m_tid = g_next_kernel_tid.fetch_add(1);
+  t->m_context.ra = reinterpret_cast<u64>(&thread_trampoline);
+  t->m_context.sp = t->m_kstack_top;
+  t->m_context.s[0] = reinterpret_cast<u64>(fn);
+  t->m_context.s[1] = reinterpret_cast<u64>(arg);
+  sched_make_runnable(t);
+  return t;
+}
+
+Thread* thread_create_user(Process* process) {
+  Thread* t = allocate_thread("user");
+  if (!t) return nullptr;
+  t->m_process = process;
+  t->m_trap_frame = reinterpret_cast<TrapFrame*>(t->m_kstack_top - TRAP_FRAME_SIZE);
+  *t->m_trap_frame = TrapFrame{};
+  t->m_context.ra = reinterpret_cast<u64>(&user_thread_trampoline);
+  t->m_context.sp = reinterpret_cast<u64>(t->m_trap_frame);
+  t->m_context.s[0] = reinterpret_cast<u64>(t->m_trap_frame);
+  return t;
+}
+
+void thread_destroy(Thread* t) {
+  ASSERT(t != current_thread());
+  kernel_stack_free(t->m_kstack_top);
+  delete t;
+}
+
+void sched_init_hart() {
+  // This hart's current context becomes its idle thread (it runs sched_run_idle at the end of boot).
+  Cpu* c = this_cpu();
+  auto* idle = new Thread();
+  ASSERT(idle);
+  idle->m_name = "idle";
+  idle->m_state = ThreadState::Running;
+  idle->m_tid = g_next_kernel_tid.fetch_add(1);
+  c->idle_thread = idle;
+  c->current = idle;
+}
+
+void sched_make_runnable(Thread* t) {
+  {
+    SpinlockGuard guard(g_sched_lock);
+    ASSERT(t->m_state == ThreadState::Embryo || t->m_state == ThreadState::Sleeping);
+    t->m_state = ThreadState::Runnable;
+    g_run_queue.push_back(*t);
+  }
+  kick_idle_hart();
+}
+
+void sched_switch_locked() {
+  Cpu* c = this_cpu();
+  ASSERT(g_sched_lock.is_held());
+  ASSERT_MSG(c->irq_disable_depth == 1, "switching threads while holding a spinlock besides the scheduler's");
+  Thread* prev = c->current;
+  Thread* next = g_run_queue.pop_front();
+  if (!next) {
+    if (prev->m_state == ThreadState::Runnable) {
+      prev->m_state = ThreadState::Running;  // nothing else to run: keep going
+      return;
+    }
+    next = c->idle_thread;
+  }
+  if (prev->m_state == ThreadState::Runnable && prev != c->idle_thread) g_run_queue.push_back(*prev);
+  if (next == prev) {
+    prev->m_state = ThreadState::Running;
+    return;
+  }
+  next->m_state = ThreadState::Running;
+  next->m_last_cpu = c->index;
+  c->current = next;
+  c->need_resched = false;
+  g_context_switches.fetch_add(1, MemoryOrder::Relaxed);
+
+  switch_fp(prev, next);
+  if (next->m_process)
+    process_activate_address_space(next->m_process);
+  else if (!prev->is_kernel_thread() || prev == c->idle_thread)
+    process_activate_kernel_address_space();
+
+  prev->m_irq_enabled_before = c->irq_enabled_before;
+  switch_context(&prev->m_context, &next->m_context);
+  // Running as prev again, perhaps on another hart.
+  c = this_cpu();
+  c->irq_enabled_before = prev->m_irq_enabled_before;
+}
+
+// The first switch into a new thread returns here (trap.S trampolines) instead of into sched_switch_locked, so
+// finish what that function would have: release the scheduler lock.
+extern "C" void thread_first_run() {
+  Cpu* c = this_cpu();
+  c->irq_enabled_before = true;  // a new thread starts with interrupts enabled once the lock is released
+  g_sched_lock.unlock();
+}
+
+void thread_yield() {
+  SpinlockGuard guard(g_sched_lock);
+  Thread* t = current_thread();
+  t->m_state = ThreadState::Runnable;
+  sched_switch_locked();
+}
+
+[[noreturn]] void sched_run_idle() {
+  Cpu* c = this_cpu();
+  for (;;) {
+    disable_interrupts();
+    g_sched_lock.lock();
+    if (!g_run_queue.is_empty()) {
+      g_idle_harts.fetch_and(~(1ull << c->index));
+      c->current->m_state = ThreadState::Sleeping;  // idle is never queued; it runs when nothing else can
+      sched_switch_locked();
+      c = this_cpu();
+      c->current->m_state = ThreadState::Running;
+      g_sched_lock.unlock();
+      continue;
+    }
+    g_idle_harts.fetch_or(1ull << c->index);
+    g_sched_lock.unlock();
+    // Interrupts are off: wfi still wakes on a pending interrupt (privileged spec 3.3.3), which is then taken
+    // when they are enabled below. No wake-up can be lost between the check and the wfi.
+    wait_for_interrupt();
+    enable_interrupts();
+  }
+}
+
+extern "C" void thread_exit_current() { panic("kernel thread '%s' returned", current_thread()->m_name); }
+
+void sched_tick() {
+  Cpu* c = this_cpu();
+  if (c->current != c->idle_thread) c->need_resched = true;
+  if (c->index != 0) return;
+  // The boot hart wakes timed sleepers whose deadline passed.
+  u64 now = time_monotonic_ns();
+  SpinlockGuard guard(g_sched_lock);
+  while (g_timed && g_timed->deadline_ns <= now) {
+    TimedSleeper* s = g_timed;
+    g_timed = s->next;
+    s->fired = true;
+    Thread* t = s->thread;
+    if (t->m_state == ThreadState::Sleeping) {
+      if (t->m_waiting_on) t->m_waiting_on->remove_locked(*t);
+      t->m_waiting_on = nullptr;
+      t->m_state = ThreadState::Runnable;
+      g_run_queue.push_back(*t);
+    }
+  }
+  if (!g_run_queue.is_empty()) {
+    guard.unlock();
+    kick_idle_hart();
+  }
+}
+
+u64 sched_context_switches() { return g_context_switches.load(); }
+
+// ---- Wait queues ----
+
+static Result<void> wait_common(WaitQueue& wq, Spinlock* held, u64 deadline_ns, Interruptible interruptible) {
+  Thread* t = current_thread();
+  g_sched_lock.lock();
+  if (held) held->unlock();
+  if (interruptible == Interruptible::Yes && thread_has_interrupting_signal(t)) {
+    g_sched_lock.unlock();
+    if (held) held->lock();
+    return Error::INTR;
+  }
+  TimedSleeper sleeper{t, deadline_ns, nullptr, false};
+  if (deadline_ns) {
+    TimedSleeper** link = &g_timed;
+    while (*link && (*link)->deadline_ns <= deadline_ns) link = &(*link)->next;
+    sleeper.next = *link;
+    *link = &sleeper;
+  }
+  t->m_state = ThreadState::Sleeping;
+  t->m_interruptible = interruptible == Interruptible::Yes;
+  t->m_wait_interrupted = false;
+  t->m_waiting_on = &wq;
+  wq.m_waiters_push(*t);
+  sched_switch_locked();
+  bool interrupted = t->m_wait_interrupted;
+  if (deadline_ns && !sleeper.fired) {
+    TimedSleeper** link = &g_timed;
+    while (*link && *link != &sleeper) link = &(*link)->next;
+    if (*link) *link = sleeper.next;
+  }
+  g_sched_lock.unlock();
+  if (held) held->lock();
+  if (interrupted) return Error::INTR;
+  if (deadline_ns && sleeper.fired) return Error::TIMEDOUT;
+  return {};
+}
+
+Result<void> WaitQueue::wait(Spinlock& held, Interruptible interruptible) {
+  return wait_common(*this, &held, 0, interruptible);
+}
+
+Result<void> WaitQueue::wait_unlocked(Interruptible interruptible) {
+  return wait_common(*this, nullptr, 0, interruptible);
+}
+
+Result<void> WaitQueue::wait_timeout(Spinlock& held, u64 timeout_ns, Interruptible interruptible) {
+  u64 deadline = time_monotonic_ns() + timeout_ns;
+  if (deadline == 0) deadline = 1;
+  return wait_common(*this, &held, deadline, interruptible);
+}
+
+void WaitQueue::m_waiters_push(Thread& t) { m_waiters.push_back(t); }
+
+void WaitQueue::remove_locked(Thread& t) { m_waiters.remove(t); }
+
+void WaitQueue::wake_all_locked() {
+  while (Thread* t = m_waiters.pop_front()) {
+    t->m_waiting_on = nullptr;
+    t->m_state = ThreadState::Runnable;
+    g_run_queue.push_back(*t);
+  }
+}
+
+void WaitQueue::wake_all() {
+  {
+    SpinlockGuard guard(g_sched_lock);
+    if (m_waiters.is_empty()) return;
+    wake_all_locked();
+  }
+  kick_idle_hart();
+}
+
+void WaitQueue::wake_one() {
+  {
+    SpinlockGuard guard(g_sched_lock);
+    Thread* t = m_waiters.pop_front();
+    if (!t) return;
+    t->m_waiting_on = nullptr;
+    t->m_state = ThreadState::Runnable;
+    g_run_queue.push_back(*t);
+  }
+  kick_idle_hart();
+}
+
+bool WaitQueue::has_waiters() const {
+  SpinlockGuard guard(g_sched_lock);
+  return !m_waiters.is_empty();
+}
+
+void interrupt_thread(Thread* t) {
+  {
+    SpinlockGuard guard(g_sched_lock);
+    if (t->m_state != ThreadState::Sleeping || !t->m_interruptible) return;
+    if (t->m_waiting_on) t->m_waiting_on->remove_locked(*t);
+    t->m_waiting_on = nullptr;
+    t->m_wait_interrupted = true;
+    t->m_state = ThreadState::Runnable;
+    g_run_queue.push_back(*t);
+  }
+  kick_idle_hart();
+}
+
+Result<void> sleep_ns(u64 ns) {
+  WaitQueue never_woken;
+  Spinlock dummy("sleep");
+  dummy.lock();
+  auto r = never_woken.wait_timeout(dummy, ns);
+  dummy.unlock();
+  if (r.is_error() && r.error() == Error::TIMEDOUT) return {};
+  return r;
+}

@@ -1,0 +1,28 @@
+// The scheduler: one global run queue (round robin) shared by all harts, protected by g_sched_lock together with
+// thread states and wait queues (xv6's design: one lock makes sleep/wakeup simple to reason about).
+// Each hart has an idle thread that runs when the queue is empty. A timer tick marks the running user thread
+// for preemption; it yields at its next return to user mode (the kernel itself is not preempted).
+//
+// Lock order: any other spinlock may be held when taking g_sched_lock, never the other way round.
+#pragma once
+
+#include "kernel/spinlock.h"
+#include "kernel/thread.h"
+
+extern Spinlock g_sched_lock;
+
+// Make the calling hart's current context its idle thread (every hart, once, at boot).
+void sched_init_hart();
+// Make t runnable (it must be Embryo or Sleeping).
+void sched_make_runnable(Thread* t);
+// Give up the hart; the caller stays runnable.
+void thread_yield();
+// Switch to the next runnable thread. g_sched_lock must be held (and no other spinlock); the current thread's
+// state must already say why it stops running. Returns, with g_sched_lock held, when this thread runs again.
+void sched_switch_locked();
+// The per-hart scheduler loop (idle thread).
+[[noreturn]] void sched_run_idle();
+// Called on every timer tick on every hart.
+void sched_tick();
+// Total scheduler statistics for /proc.
+u64 sched_context_switches();

@@ -1,0 +1,225 @@
+// Signals, as far as this stage of the kernel goes: sending (kill), the recorded actions (rt_sigaction) and
+// mask (rt_sigprocmask), and the default actions — terminate, or ignore. Running user handlers comes with the
+// signals issue; until then a caught signal takes its default action.
+#include "kernel/signal.h"
+
+#include "arch/riscv/usercopy.h"
+#include "kernel/log.h"
+#include "kernel/process.h"
+#include "kernel/syscall.h"
+
+using namespace linux;
+
+namespace {
+
+enum class DefaultAction : u8 { Terminate, Ignore, Stop };
+
+DefaultAction default_action(unsigned sig) {
+  switch (sig) {
+    case SIGCHLD:
+    case SIGURG:
+    case SIGWINCH:
+    case SIGCONT:
+      return DefaultAction::Ignore;
+    case SIGSTOP:
+    case SIGTSTP:
+    case SIGTTIN:
+    case SIGTTOU:
+      return DefaultAction::Stop;
+    default:
+      return DefaultAction::Terminate;
+  }
+}
+
+bool valid_signal(unsigned sig) { return sig >= 1 && sig <= NSIG; }
+
+// Would delivering sig to p do nothing at all? Such signals are dropped when sent, as Linux does.
+bool is_ignored_locked(Process* p, unsigned sig) {
+  if (sig == SIGKILL || sig == SIGSTOP) return false;
+  u64 handler = p->m_actions[sig - 1].handler;
+  if (handler == SIG_IGN) return true;
+  // Stopping is not implemented: treat stop signals like ignored ones.
+  return handler == SIG_DFL && default_action(sig) != DefaultAction::Terminate;
+}
+
+}  // namespace
+
+const char* signal_name(unsigned sig) {
+  static const char* const names[] = {"0",       "SIGHUP",  "SIGINT",    "SIGQUIT", "SIGILL",    "SIGTRAP",
+                                      "SIGABRT", "SIGBUS",  "SIGFPE",    "SIGKILL", "SIGUSR1",   "SIGSEGV",
+                                      "SIGUSR2", "SIGPIPE", "SIGALRM",   "SIGTERM", "SIGSTKFLT", "SIGCHLD",
+                                      "SIGCONT", "SIGSTOP", "SIGTSTP",   "SIGTTIN", "SIGTTOU",   "SIGURG",
+                                      "SIGXCPU", "SIGXFSZ", "SIGVTALRM", "SIGPROF", "SIGWINCH",  "SIGIO",
+                                      "SIGPWR",  "SIGSYS"};
+  return sig < array_size(names) ? names[sig] : "SIGRT";
+}
+
+Result<void> signal_send(Process* target, unsigned sig) {
+  if (!valid_signal(sig)) return Error::INVAL;
+  {
+    SpinlockGuard guard(target->m_signal_lock);
+    if (sig == SIGKILL) {
+      target->m_kill_signal.store(SIGKILL);
+    } else {
+      if (is_ignored_locked(target, sig)) return {};
+      target->m_pending_signals.fetch_or(sig_bit(sig));
+      if (target->m_blocked_signals & sig_bit(sig)) return {};
+    }
+  }
+  if (target->m_thread) interrupt_thread(target->m_thread);
+  return {};
+}
+
+void signal_force_fatal(unsigned sig) {
+  // A synchronous fault: Linux unblocks and resets the signal when it cannot be handled; with no handler
+  // support yet, the process dies of it.
+  Process* p = current_process();
+  p->m_kill_signal.store(sig);
+}
+
+bool thread_has_interrupting_signal(Thread* t) {
+  Process* p = t->m_process;
+  if (!p) return false;
+  if (p->m_kill_signal.load()) return true;
+  u64 pending = p->m_pending_signals.load();
+  return pending & ~p->m_blocked_signals;
+}
+
+void signal_deliver_pending() {
+  Process* p = current_process();
+  if (!p) return;
+  if (unsigned sig = p->m_kill_signal.load()) process_exit(wait_status_signaled(sig));
+  u64 deliverable;
+  {
+    SpinlockGuard guard(p->m_signal_lock);
+    deliverable = p->m_pending_signals.load() & ~p->m_blocked_signals;
+    if (!deliverable) return;
+    unsigned sig = static_cast<unsigned>(__builtin_ctzll(deliverable)) + 1;
+    p->m_pending_signals.fetch_and(~sig_bit(sig));
+    u64 handler = p->m_actions[sig - 1].handler;
+    if (handler == SIG_IGN) return;
+    if (handler == SIG_DFL && default_action(sig) != DefaultAction::Terminate) return;
+    // Default action (or a handler we cannot run yet): terminate.
+    guard.unlock();
+    if (handler != SIG_DFL)
+      LOG_WARN("pid %d (%s): %s has a handler, but signal handlers are not supported yet: terminating", p->m_pid,
+               p->m_name, signal_name(sig));
+    process_exit(wait_status_signaled(sig));
+  }
+}
+
+void signal_reset_on_exec(Process* p) {
+  SpinlockGuard guard(p->m_signal_lock);
+  for (auto& a : p->m_actions) {
+    if (a.handler != SIG_IGN) a = {};
+  }
+}
+
+// ---- system calls ----
+
+i64 sys_kill(const SyscallArgs& a) {
+  i32 pid = static_cast<i32>(a.a0);
+  unsigned sig = static_cast<unsigned>(a.a1);
+  if (sig > NSIG) return syscall_error(Error::INVAL);
+  Process* self = current_process();
+  if (pid > 0) {
+    RefPtr<Process> target = process_find(pid);
+    if (!target || target->m_state == ProcessState::Zombie) return syscall_error(Error::SRCH);
+    if (sig == 0) return 0;
+    return syscall_return(signal_send(target.get(), sig));
+  }
+  // pid 0 (our process group), -1 (everyone we may signal) or -pgid: there are no process groups yet, so
+  // 0 and -pid mean the caller, and -1 every process but init and the caller (kill(2)).
+  if (pid == 0 || pid < -1) {
+    if (sig == 0) return 0;
+    return syscall_return(signal_send(self, sig));
+  }
+  RefPtr<Process> targets[64];
+  usize count = 0;
+  i32 next = 2;
+  bool any = false;
+  while (true) {
+    count = 0;
+    process_for_each([&](Process& p) {
+      if (p.m_pid < next || p.m_pid == 1 || &p == self || count == array_size(targets)) return;
+      if (p.m_state == ProcessState::Zombie) return;
+      targets[count++] = RefPtr<Process>(&p);
+    });
+    if (count == 0) break;
+    any = true;
+    for (usize i = 0; i < count; i++) {
+      if (sig) (void)signal_send(targets[i].get(), sig);
+      next = targets[i]->m_pid + 1;
+    }
+  }
+  return any ? 0 : syscall_error(Error::SRCH);
+}
+
+i64 sys_tgkill(const SyscallArgs& a) {
+  // One thread per process: a tid is a pid.
+  SyscallArgs k{a.a1, a.a2, 0, 0, 0, 0};
+  return sys_kill(k);
+}
+
+i64 sys_tkill(const SyscallArgs& a) {
+  SyscallArgs k{a.a0, a.a1, 0, 0, 0, 0};
+  if (static_cast<i32>(a.a0) <= 0) return syscall_error(Error::INVAL);
+  return sys_kill(k);
+}
+
+i64 sys_rt_sigaction(const SyscallArgs& a) {
+  unsigned sig = static_cast<unsigned>(a.a0);
+  u64 act_address = a.a1, old_address = a.a2;
+  if (a.a3 != 8) return syscall_error(Error::INVAL);  // sizeof(sigset_t) in the kernel ABI
+  if (!valid_signal(sig)) return syscall_error(Error::INVAL);
+  linux::sigaction act{};
+  if (act_address) {
+    if ((sig == SIGKILL || sig == SIGSTOP)) return syscall_error(Error::INVAL);
+    auto r = copy_value_from_user<linux::sigaction>(act_address);
+    if (r.is_error()) return syscall_error(r.error());
+    act = r.value();
+  }
+  Process* p = current_process();
+  linux::sigaction old;
+  {
+    SpinlockGuard guard(p->m_signal_lock);
+    old = p->m_actions[sig - 1];
+  }
+  // Copy the old action out before changing anything, so EFAULT leaves the action unchanged.
+  if (old_address && copy_value_to_user(old_address, old).is_error()) return syscall_error(Error::FAULT);
+  if (act_address) {
+    SpinlockGuard guard(p->m_signal_lock);
+    act.mask &= ~(sig_bit(SIGKILL) | sig_bit(SIGSTOP));
+    p->m_actions[sig - 1] = act;
+    // Setting a signal to be ignored discards it if pending (sigaction(2)).
+    if (is_ignored_locked(p, sig)) p->m_pending_signals.fetch_and(~sig_bit(sig));
+  }
+  return 0;
+}
+
+i64 sys_rt_sigprocmask(const SyscallArgs& a) {
+  u32 how = static_cast<u32>(a.a0);
+  u64 set_address = a.a1, old_address = a.a2;
+  if (a.a3 != 8) return syscall_error(Error::INVAL);
+  Process* p = current_process();
+  u64 set = 0;
+  if (set_address) {
+    if (how != SIG_BLOCK && how != SIG_UNBLOCK && how != SIG_SETMASK) return syscall_error(Error::INVAL);
+    auto r = copy_value_from_user<u64>(set_address);
+    if (r.is_error()) return syscall_error(r.error());
+    set = r.value() & ~(sig_bit(SIGKILL) | sig_bit(SIGSTOP));
+  }
+  u64 old;
+  {
+    SpinlockGuard guard(p->m_signal_lock);
+    old = p->m_blocked_signals;
+  }
+  if (old_address && copy_value_to_user(old_address, old).is_error()) return syscall_error(Error::FAULT);
+  if (set_address) {
+    SpinlockGuard guard(p->m_signal_lock);
+    if (how == SIG_BLOCK) p->m_blocked_signals |= set;
+    if (how == SIG_UNBLOCK) p->m_blocked_signals &= ~set;
+    if (how == SIG_SETMASK) p->m_blocked_signals = set;
+  }
+  return 0;
+}

@@ -1,0 +1,209 @@
+// System calls about the machine and time: uname, clock_gettime and friends, nanosleep, getrandom, sysinfo,
+// reboot, sched_getaffinity, times, getrusage, prctl.
+#include "kernel/sys_misc.h"
+
+#include <cstring>
+
+#include "arch/riscv/cpu.h"
+#include "arch/riscv/kernel_map.h"
+#include "arch/riscv/smp.h"
+#include "arch/riscv/usercopy.h"
+#include "kernel/heap.h"
+#include "kernel/log.h"
+#include "kernel/panic.h"
+#include "kernel/process.h"
+#include "kernel/random.h"
+#include "kernel/time.h"
+#include "kernel/wait_queue.h"
+#include "mm/frame.h"
+
+using namespace linux;
+
+namespace {
+
+timespec to_timespec(u64 ns) { return {static_cast<i64>(ns / 1'000'000'000ull), static_cast<i64>(ns % 1'000'000'000ull)}; }
+
+Result<u64> clock_now(u32 clock) {
+  switch (clock) {
+    case CLOCK_REALTIME:
+    case CLOCK_REALTIME_COARSE:
+      return time_realtime_ns();
+    case CLOCK_MONOTONIC:
+    case CLOCK_MONOTONIC_RAW:
+    case CLOCK_MONOTONIC_COARSE:
+    case CLOCK_BOOTTIME:
+      return time_monotonic_ns();
+    case CLOCK_PROCESS_CPUTIME_ID:
+    case CLOCK_THREAD_CPUTIME_ID:
+      // No per-process CPU accounting yet: the time since the process started is an upper bound.
+      return time_monotonic_ns() - current_process()->m_start_time_ns;
+    default:
+      return Error::INVAL;
+  }
+}
+
+Result<u64> timespec_from_user(u64 address) {
+  timespec ts = TRY(copy_value_from_user<timespec>(address));
+  if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1'000'000'000) return Error::INVAL;
+  return static_cast<u64>(ts.tv_sec) * 1'000'000'000ull + static_cast<u64>(ts.tv_nsec);
+}
+
+}  // namespace
+
+u64 memory_reclaimable_frames() {
+  return heap_stats().empty_slab_frames + kernel_stack_cached_frames();
+}
+
+i64 sys_uname(const SyscallArgs& a) {
+  utsname u{};
+  strncpy(u.sysname, "Linux", sizeof(u.sysname) - 1);
+  strncpy(u.nodename, "sv39", sizeof(u.nodename) - 1);
+  strncpy(u.release, "6.1.0-sv39", sizeof(u.release) - 1);
+  strncpy(u.version, "#1 SMP sv39-teaching-kernel", sizeof(u.version) - 1);
+  strncpy(u.machine, "riscv64", sizeof(u.machine) - 1);
+  strncpy(u.domainname, "(none)", sizeof(u.domainname) - 1);
+  return syscall_return(copy_value_to_user(a.a0, u));
+}
+
+i64 sys_clock_gettime(const SyscallArgs& a) {
+  auto now = clock_now(static_cast<u32>(a.a0));
+  if (now.is_error()) return syscall_error(now.error());
+  return syscall_return(copy_value_to_user(a.a1, to_timespec(now.value())));
+}
+
+i64 sys_clock_getres(const SyscallArgs& a) {
+  auto now = clock_now(static_cast<u32>(a.a0));
+  if (now.is_error()) return syscall_error(now.error());
+  if (!a.a1) return 0;
+  return syscall_return(copy_value_to_user(a.a1, to_timespec(time_ticks_to_ns(1) ? time_ticks_to_ns(1) : 1)));
+}
+
+i64 sys_gettimeofday(const SyscallArgs& a) {
+  if (a.a0) {
+    u64 ns = time_realtime_ns();
+    i64 tv[2] = {static_cast<i64>(ns / 1'000'000'000ull), static_cast<i64>((ns / 1000) % 1'000'000)};
+    if (copy_to_user(a.a0, tv, sizeof(tv)).is_error()) return syscall_error(Error::FAULT);
+  }
+  if (a.a1) {
+    u32 tz[2] = {0, 0};
+    if (copy_to_user(a.a1, tz, sizeof(tz)).is_error()) return syscall_error(Error::FAULT);
+  }
+  return 0;
+}
+
+// Sleep until the clock passes `deadline`; on interruption store the remaining time (relative sleeps only).
+static i64 sleep_until(u32 clock, u64 deadline, u64 remaining_address) {
+  for (;;) {
+    u64 now = clock_now(clock).value_or(0);
+    if (now >= deadline) return 0;
+    auto r = sleep_ns(deadline - now);
+    if (r.is_error()) {
+      if (remaining_address) {
+        u64 after = clock_now(clock).value_or(0);
+        (void)copy_value_to_user(remaining_address, to_timespec(after < deadline ? deadline - after : 0));
+      }
+      return syscall_error(Error::INTR);
+    }
+  }
+}
+
+i64 sys_nanosleep(const SyscallArgs& a) {
+  auto ns = timespec_from_user(a.a0);
+  if (ns.is_error()) return syscall_error(ns.error());
+  return sleep_until(CLOCK_MONOTONIC, time_monotonic_ns() + ns.value(), a.a1);
+}
+
+i64 sys_clock_nanosleep(const SyscallArgs& a) {
+  u32 clock = static_cast<u32>(a.a0);
+  u32 flags = static_cast<u32>(a.a1);
+  if (clock == CLOCK_THREAD_CPUTIME_ID) return syscall_error(Error::INVAL);
+  auto now = clock_now(clock);
+  if (now.is_error()) return syscall_error(Error::INVAL);
+  auto ns = timespec_from_user(a.a2);
+  if (ns.is_error()) return syscall_error(ns.error());
+  bool absolute = flags & TIMER_ABSTIME;
+  u64 deadline = absolute ? ns.value() : now.value() + ns.value();
+  return sleep_until(clock, deadline, absolute ? 0 : a.a3);
+}
+
+i64 sys_getrandom(const SyscallArgs& a) {
+  u64 address = a.a0, length = a.a1;
+  u32 flags = static_cast<u32>(a.a2);
+  if (flags & ~(GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE)) return syscall_error(Error::INVAL);
+  if ((flags & GRND_RANDOM) && (flags & GRND_INSECURE)) return syscall_error(Error::INVAL);
+  if (length > 32 * MiB - 1) length = 32 * MiB - 1;  // getrandom(2): at most 33554431 bytes per call
+  if (!is_user_range(address, length)) return syscall_error(Error::FAULT);
+  u8 chunk[256];
+  u64 done = 0;
+  while (done < length) {
+    u64 n = length - done < sizeof(chunk) ? length - done : sizeof(chunk);
+    random_bytes(chunk, n);
+    if (copy_to_user(address + done, chunk, n).is_error()) return done ? static_cast<i64>(done) : syscall_error(Error::FAULT);
+    done += n;
+  }
+  return static_cast<i64>(done);
+}
+
+i64 sys_sysinfo(const SyscallArgs& a) {
+  linux::sysinfo si{};
+  si.uptime = static_cast<i64>(time_monotonic_ns() / 1'000'000'000ull);
+  si.totalram = g_phys.total_frames() * PAGE_SIZE;
+  // Free memory counts the caches the kernel can give back at once (empty heap slabs, idle kernel stacks),
+  // so that "free after == free before" holds once a program's memory is all returned.
+  si.freeram = (g_phys.free_frames() + memory_reclaimable_frames()) * PAGE_SIZE;
+  si.procs = static_cast<u16>(process_count());
+  si.mem_unit = 1;
+  return syscall_return(copy_value_to_user(a.a0, si));
+}
+
+i64 sys_reboot(const SyscallArgs& a) {
+  if (static_cast<u32>(a.a0) != REBOOT_MAGIC1 || static_cast<u32>(a.a1) != REBOOT_MAGIC2) return syscall_error(Error::INVAL);
+  u32 cmd = static_cast<u32>(a.a2);
+  if (cmd == REBOOT_CMD_POWER_OFF || cmd == REBOOT_CMD_HALT || cmd == REBOOT_CMD_RESTART) {
+    LOG_INFO("reboot(2) from pid %d: powering off", current_process()->m_pid);
+    machine_power_off(0);
+  }
+  return syscall_error(Error::INVAL);
+}
+
+i64 sys_sched_getaffinity(const SyscallArgs& a) {
+  u64 size = a.a1;
+  if (size < 8 || size % 8) return syscall_error(Error::INVAL);
+  u64 mask = 0;
+  for (usize i = 0; i < g_cpu_count; i++)
+    if (g_cpus[i].is_online) mask |= 1ull << i;
+  if (copy_value_to_user(a.a2, mask).is_error()) return syscall_error(Error::FAULT);
+  return 8;
+}
+
+i64 sys_sched_setaffinity(const SyscallArgs&) { return 0; }
+
+i64 sys_times(const SyscallArgs& a) {
+  u64 ticks = time_monotonic_ns() / 10'000'000ull;  // clock ticks of 1/100 s (AT_CLKTCK)
+  if (a.a0) {
+    u64 t[4] = {0, 0, 0, 0};
+    if (copy_to_user(a.a0, t, sizeof(t)).is_error()) return syscall_error(Error::FAULT);
+  }
+  return static_cast<i64>(ticks);
+}
+
+i64 sys_getrusage(const SyscallArgs& a) {
+  rusage ru{};
+  return syscall_return(copy_value_to_user(a.a1, ru));
+}
+
+i64 sys_prctl(const SyscallArgs& a) {
+  constexpr u64 PR_SET_NAME = 15, PR_GET_NAME = 16;
+  Process* p = current_process();
+  if (a.a0 == PR_SET_NAME) {
+    char name[PROCESS_NAME_MAX];
+    auto len = copy_string_from_user(name, a.a1, sizeof(name));
+    if (len.is_error() && len.error() != Error::NAMETOOLONG) return syscall_error(len.error());
+    name[PROCESS_NAME_MAX - 1] = '\0';
+    SpinlockGuard guard(g_process_lock);
+    memcpy(p->m_name, name, sizeof(name));
+    return 0;
+  }
+  if (a.a0 == PR_GET_NAME) return syscall_return(copy_to_user(a.a1, p->m_name, PROCESS_NAME_MAX));
+  return syscall_error(Error::INVAL);
+}

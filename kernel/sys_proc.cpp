@@ -1,0 +1,99 @@
+// Process system calls: clone (fork semantics), exit, wait4, ids, set_tid_address, set_robust_list,
+// prlimit64, sched_yield.
+#include "kernel/sys_proc.h"
+
+#include "arch/riscv/usercopy.h"
+#include "kernel/process.h"
+#include "kernel/sched.h"
+
+using namespace linux;
+
+i64 sys_clone(const SyscallArgs& a) {
+  // riscv64 argument order: flags, newsp, parent_tid, tls, child_tid.
+  u64 flags = a.a0, newsp = a.a1, parent_tid = a.a2, child_tid = a.a4;
+  u64 supported = CSIGNAL | CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | CLONE_PARENT_SETTID;
+  if (flags & ~supported) return syscall_error(Error::INVAL);  // threads, vfork, namespaces: not yet
+  if ((flags & CSIGNAL) != SIGCHLD && (flags & CSIGNAL) != 0) return syscall_error(Error::INVAL);
+  if ((flags & CLONE_PARENT_SETTID) && copy_value_to_user<u32>(parent_tid, 0).is_error()) return syscall_error(Error::FAULT);
+  i64 pid = process_fork(flags, newsp, child_tid);
+  if (pid < 0) return pid;
+  if (flags & CLONE_PARENT_SETTID) (void)copy_value_to_user<u32>(parent_tid, static_cast<u32>(pid));
+  return pid;
+}
+
+i64 sys_exit(const SyscallArgs& a) { process_exit(wait_status_exited(static_cast<u32>(a.a0))); }
+
+i64 sys_wait4(const SyscallArgs& a) {
+  return process_wait(static_cast<i32>(a.a0), a.a1, static_cast<u32>(a.a2), a.a3);
+}
+
+i64 sys_getpid(const SyscallArgs&) { return current_process()->m_pid; }
+
+i64 sys_getppid(const SyscallArgs&) {
+  SpinlockGuard guard(g_process_lock);
+  Process* parent = current_process()->m_parent;
+  return parent ? parent->m_pid : 0;
+}
+
+i64 sys_gettid(const SyscallArgs&) { return current_thread()->m_tid; }
+
+i64 sys_getuid(const SyscallArgs&) { return 0; }  // everyone is root: there are no users yet
+
+i64 sys_getpgid(const SyscallArgs& a) {
+  // No process groups yet: every process leads its own.
+  i32 pid = static_cast<i32>(a.a0);
+  if (pid == 0) return current_process()->m_pid;
+  RefPtr<Process> p = process_find(pid);
+  return p ? pid : syscall_error(Error::SRCH);
+}
+
+i64 sys_setpgid(const SyscallArgs&) { return 0; }
+i64 sys_setsid(const SyscallArgs&) { return current_process()->m_pid; }
+
+i64 sys_set_tid_address(const SyscallArgs& a) {
+  current_process()->m_clear_child_tid = a.a0;
+  return current_thread()->m_tid;
+}
+
+i64 sys_set_robust_list(const SyscallArgs& a) {
+  // The futex robust list matters for threads, which we do not have; the length is still checked.
+  if (a.a1 != 24) return syscall_error(Error::INVAL);
+  return 0;
+}
+
+i64 sys_prlimit64(const SyscallArgs& a) {
+  i32 pid = static_cast<i32>(a.a0);
+  u32 resource = static_cast<u32>(a.a1);
+  u64 new_address = a.a2, old_address = a.a3;
+  if (resource >= RLIM_NLIMITS) return syscall_error(Error::INVAL);
+  RefPtr<Process> target = pid == 0 ? RefPtr<Process>(current_process()) : process_find(pid);
+  if (!target) return syscall_error(Error::SRCH);
+  rlimit fresh{};
+  if (new_address) {
+    auto r = copy_value_from_user<rlimit>(new_address);
+    if (r.is_error()) return syscall_error(r.error());
+    fresh = r.value();
+    if (fresh.rlim_cur > fresh.rlim_max) return syscall_error(Error::INVAL);
+  }
+  rlimit old;
+  {
+    SpinlockGuard guard(target->m_signal_lock);
+    old = target->m_limits[resource];
+  }
+  if (old_address && copy_value_to_user(old_address, old).is_error()) return syscall_error(Error::FAULT);
+  if (new_address) {
+    SpinlockGuard guard(target->m_signal_lock);
+    target->m_limits[resource] = fresh;
+  }
+  return 0;
+}
+
+i64 sys_sched_yield(const SyscallArgs&) {
+  thread_yield();
+  return 0;
+}
+
+i64 sys_umask(const SyscallArgs& a) {
+  (void)a;
+  return 022;
+}

@@ -1,0 +1,45 @@
+// Threads: the unit the scheduler runs. Every thread has a kernel stack (with a guard page) and a saved kernel
+// context; a user thread also belongs to a Process and has its user registers in the TrapFrame at the top of
+// its kernel stack. Today each process has exactly one thread (clone supports fork semantics only), but the
+// scheduler, sleeping and waking are per thread.
+//
+// Lock: g_sched_lock (kernel/sched.h) protects m_state, the run queue and every wait queue.
+#pragma once
+
+#include "arch/riscv/trap_frame.h"
+#include "lib/list.h"
+#include "lib/types.h"
+
+struct Process;
+class WaitQueue;
+
+enum class ThreadState : u8 { Embryo, Runnable, Running, Sleeping, Zombie };
+
+struct Thread {
+  SwitchContext m_context{};         // callee-saved registers while switched out
+  u64 m_kstack_top = 0;
+  TrapFrame* m_trap_frame = nullptr; // user registers (top of the kernel stack), user threads only
+  ThreadState m_state = ThreadState::Embryo;  // guarded by g_sched_lock
+  Process* m_process = nullptr;      // owning process; nullptr for kernel threads
+  ListNode m_run_link;               // run queue or a wait queue, guarded by g_sched_lock
+  WaitQueue* m_waiting_on = nullptr; // guarded by g_sched_lock
+  bool m_wait_interrupted = false;   // set when a signal ended the wait; guarded by g_sched_lock
+  bool m_interruptible = false;      // guarded by g_sched_lock
+  bool m_irq_enabled_before = false; // saved Cpu::irq_enabled_before across a switch
+  bool m_fp_valid = false;           // m_fp holds this thread's user FP registers
+  FpState m_fp{};
+  const char* m_name = "";
+  u32 m_tid = 0;
+  u32 m_last_cpu = 0;
+
+  bool is_kernel_thread() const { return m_process == nullptr; }
+};
+
+Thread* current_thread();
+
+// Create a kernel thread that runs fn(arg); it is Runnable when created.
+Thread* thread_create_kernel(const char* name, void (*fn)(void*), void* arg);
+// Allocate a thread with a kernel stack for a user process (not yet runnable). Its TrapFrame is at the top
+// of the stack; the first switch to it returns to user mode with that frame.
+Thread* thread_create_user(Process* process);
+void thread_destroy(Thread* t);

@@ -1,0 +1,45 @@
+// Sleeping until something happens. A WaitQueue is a list of sleeping threads; wait() releases a spinlock the
+// caller holds and sleeps atomically (no lost wake-up), wake_all() makes every sleeper runnable.
+//
+//   SpinlockGuard guard(m_lock);
+//   while (m_buffer.is_empty()) TRY(m_readers.wait(m_lock));   // re-check the condition after waking
+//
+// An interruptible wait returns Error::INTR when the thread gets a fatal signal (kill) or a signal to handle,
+// so system calls can return -EINTR and the process can die.
+#pragma once
+
+#include "kernel/spinlock.h"
+#include "kernel/thread.h"
+#include "lib/list.h"
+#include "lib/result.h"
+
+enum class Interruptible : u8 { No, Yes };
+
+class WaitQueue {
+ public:
+  WaitQueue() = default;
+  AS_NONCOPYABLE(WaitQueue);
+
+  // Release `held` (the caller holds it), sleep until woken, take `held` again.
+  Result<void> wait(Spinlock& held, Interruptible interruptible = Interruptible::Yes);
+  // Sleep until woken, with no lock to release (the caller re-checks its condition afterwards).
+  Result<void> wait_unlocked(Interruptible interruptible = Interruptible::Yes);
+  // Same as wait(), but give up after timeout_ns; returns TIMEDOUT then.
+  Result<void> wait_timeout(Spinlock& held, u64 timeout_ns, Interruptible interruptible = Interruptible::Yes);
+  void wake_all();
+  void wake_one();
+  bool has_waiters() const;
+
+  // Used by the scheduler and signal code (g_sched_lock held).
+  void remove_locked(Thread& t);
+  void wake_all_locked();
+  void m_waiters_push(Thread& t);
+
+ private:
+  IntrusiveList<Thread, &Thread::m_run_link> m_waiters;  // guarded by g_sched_lock
+};
+
+// Wake a thread sleeping interruptibly (a signal arrived for it). g_sched_lock must not be held.
+void interrupt_thread(Thread* t);
+// Sleep for ns nanoseconds (interruptible). Returns INTR if interrupted.
+Result<void> sleep_ns(u64 ns);

@@ -1,0 +1,175 @@
+// AddressSpace life cycle: creation, fork, destruction, brk, and kernel writes into a new image.
+// Mapping operations are in mm/map.cpp, the fault handler in mm/fault.cpp.
+#include "mm/address_space.h"
+
+#include <cstring>
+
+#include "mm/vm_stats.h"
+
+const char* fault_result_name(FaultResult r) {
+  switch (r) {
+    case FaultResult::Resolved: return "resolved";
+    case FaultResult::NoRegion: return "no region";
+    case FaultResult::AccessError: return "access not permitted";
+    case FaultResult::OutOfMemory: return "out of memory";
+    case FaultResult::BusError: return "past the end of the object";
+  }
+  return "?";
+}
+
+Result<AddressSpace*> AddressSpace::create() {
+  auto* space = new AddressSpace();
+  if (!space) return Error::NOMEM;
+  space->m_pmap = Pmap::create();
+  space->m_family = make_ref<AnonFamily>();
+  if (!space->m_pmap || !space->m_family) {
+    if (space->m_pmap) Pmap::destroy(space->m_pmap);
+    space->m_pmap = nullptr;
+    delete space;
+    return Error::NOMEM;
+  }
+  SpinlockGuard guard(space->m_family->lock);
+  space->m_family->members.push_back(*space);
+  return space;
+}
+
+AddressSpace::~AddressSpace() {
+  if (m_family) {
+    SpinlockGuard guard(m_family->lock);
+    if (m_family_link.is_linked()) m_family->members.remove(*this);
+  }
+}
+
+void AddressSpace::destroy(AddressSpace* space) {
+  {
+    SpinlockGuard guard(space->m_lock);
+    while (Region* r = space->m_regions.first()) space->erase_locked(r);
+    space->m_anon.release_range(0, RadixTable::MAX_INDEX);
+  }
+  if (space->m_pmap) Pmap::destroy(space->m_pmap);
+  space->m_pmap = nullptr;
+  delete space;
+}
+
+Result<AddressSpace*> AddressSpace::fork() {
+  auto* child = new AddressSpace();
+  if (!child) return Error::NOMEM;
+  child->m_pmap = Pmap::create();
+  if (!child->m_pmap) {
+    delete child;
+    return Error::NOMEM;
+  }
+  // The child joins this family: it will map frames created here.
+  child->m_family = m_family;
+  {
+    SpinlockGuard guard(m_family->lock);
+    m_family->members.push_back(*child);
+  }
+
+  Result<void> result;
+  {
+    SpinlockGuard guard(m_lock);
+    for (Region* r = m_regions.first(); r && !result.is_error(); r = RegionTree::next(*r)) {
+      auto* copy = new Region();
+      if (!copy) {
+        result = Error::NOMEM;
+        break;
+      }
+      copy->m_start = r->m_start;
+      copy->m_end = r->m_end;
+      copy->m_prot = r->m_prot;
+      copy->m_max_prot = r->m_max_prot;
+      copy->m_flags = r->m_flags;
+      copy->m_object = r->m_object;
+      copy->m_object_page = r->m_object_page;
+      child->insert_locked(copy);
+      if (r->is_private()) {
+        // Share the private pages copy-on-write: the child takes a reference to each, and the parent's
+        // writable mappings become read-only so that its next write faults and copies (or reuses).
+        result = child->m_anon.share_range_from(m_anon, r->m_start.page_number(), r->m_end.page_number());
+        if (has(r->m_prot, Prot::Write)) m_pmap->protect(r->m_start, r->m_end, r->m_prot & ~Prot::Write);
+      }
+    }
+    child->m_brk_start = m_brk_start;
+    child->m_brk = m_brk;
+    m_pmap->update();
+  }
+  if (result.is_error()) {
+    destroy(child);
+    return result.error();
+  }
+  return child;
+}
+
+void AddressSpace::set_brk_base(VirtAddr base) {
+  SpinlockGuard guard(m_lock);
+  m_brk_start = base.page_round_up();
+  m_brk = m_brk_start;
+}
+
+VirtAddr AddressSpace::brk(VirtAddr requested) {
+  SpinlockGuard guard(m_lock);
+  if (requested < m_brk_start || requested.get() >= user_layout::USER_END) return m_brk;
+  VirtAddr old_end = m_brk.page_round_up();
+  VirtAddr new_end = requested.page_round_up();
+  if (new_end > old_end) {
+    // The heap may not run into the next mapping: keep one free page before it (a stack keeps its guard gap),
+    // as Linux does.
+    Region* next = m_regions.find_first_gt(old_end.get() - 1);
+    if (next) {
+      u64 gap = (next->m_flags & RegionFlag::Stack) ? user_layout::STACK_GUARD_GAP : PAGE_SIZE;
+      if (next->m_start.get() < new_end.get() + gap) return m_brk;
+    }
+    Region* heap = old_end > m_brk_start ? find_locked(old_end - PAGE_SIZE) : nullptr;
+    if (heap && (heap->m_flags & RegionFlag::Heap) && heap->m_end == old_end) {
+      heap->m_end = new_end;
+    } else {
+      if (m_regions.size() >= user_layout::MAX_MAP_COUNT) return m_brk;
+      auto* r = new Region();
+      if (!r) return m_brk;
+      r->m_start = old_end;
+      r->m_end = new_end;
+      r->m_prot = Prot::ReadWrite;
+      r->m_flags = RegionFlag::Heap;
+      insert_locked(r);
+    }
+  } else if (new_end < old_end) {
+    if (unmap_locked(new_end, old_end).is_error()) return m_brk;
+    m_pmap->update();
+  }
+  m_brk = requested;
+  return m_brk;
+}
+
+Result<void> AddressSpace::write(VirtAddr va, const void* data, usize length) {
+  SpinlockGuard guard(m_lock);
+  const u8* src = static_cast<const u8*>(data);
+  while (length > 0) {
+    VirtAddr page = va.page_base();
+    Region* r = find_locked(va);
+    if (!r || !r->is_private()) return Error::FAULT;
+    if (fault_private_locked(*r, page, Access::Write) != FaultResult::Resolved) return Error::NOMEM;
+    Frame* f = m_anon.frame_at(page.page_number());
+    usize chunk = PAGE_SIZE - va.offset_in_page();
+    if (chunk > length) chunk = length;
+    u8* dst = g_phys.kernel_pointer(f) + va.offset_in_page();
+    if (src)
+      memcpy(dst, src, chunk);
+    else
+      memset(dst, 0, chunk);
+    if (src) src += chunk;
+    va += chunk;
+    length -= chunk;
+  }
+  m_pmap->update();
+  return {};
+}
+
+Result<void> AddressSpace::fill_zero(VirtAddr va, usize length) { return write(va, nullptr, length); }
+
+u64 AddressSpace::mapped_pages() const {
+  SpinlockGuard guard(m_lock);
+  u64 pages = 0;
+  for (Region* r = m_regions.first(); r; r = RegionTree::next(*r)) pages += r->pages();
+  return pages;
+}

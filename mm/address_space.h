@@ -1,0 +1,157 @@
+// AddressSpace: the user half of one process's memory, machine-independently.
+//
+//   regions    an ordered set (AVL tree) of non-overlapping Regions: text, data, bss, heap, stack, mmaps
+//   anon       the private pages the process owns (AnonTable, by virtual page)
+//   pmap       the machine's page tables, a cache of the above (mm/pmap.h)
+//
+// Nothing is allocated before it is touched: map() only records a region; the first access faults and
+// handle_fault() (mm/fault.cpp) fills in the page — zero-fill, the shared zero page for reads, a page of a VM
+// object, or a copy-on-write copy. fork() shares every private page copy-on-write, copying no page.
+//
+// Lock: m_lock (a spinlock; no operation sleeps today) protects everything here. Lock order: address space,
+// then VM object, then the frame allocator and kernel heap.
+#pragma once
+
+#include "lib/list.h"
+#include "lib/refptr.h"
+#include "lib/result.h"
+#include "mm/anon_table.h"
+#include "mm/mm_platform.h"
+#include "mm/pmap.h"
+#include "mm/region.h"
+#include "mm/vm_object.h"
+
+// Layout of the user half (Sv39 gives 256 GiB; the same numbers as Linux on riscv64 Sv39).
+namespace user_layout {
+constexpr u64 USER_END = 0x4000000000ull;      // first address past the user half
+constexpr u64 STACK_TOP = USER_END;            // the initial stack ends here
+constexpr u64 STACK_LIMIT = 8 * MiB;           // RLIMIT_STACK: how far the stack may grow
+constexpr u64 STACK_GUARD_GAP = 256 * PAGE_SIZE;  // kept free below the stack (Linux stack_guard_gap)
+constexpr u64 MMAP_BASE = USER_END - 128 * MiB;   // mmap allocates top-down from here (Linux MIN_GAP)
+constexpr u64 MMAP_MIN = 0x10000;              // nothing is mapped below this (vm.mmap_min_addr)
+constexpr u64 MAX_MAP_COUNT = 65530;           // vm.max_map_count
+}  // namespace user_layout
+
+enum class FaultResult : u8 {
+  Resolved,
+  NoRegion,     // no region covers the address: SIGSEGV with SEGV_MAPERR
+  AccessError,  // the region forbids this access: SIGSEGV with SEGV_ACCERR
+  OutOfMemory,  // no frame could be had: the process is killed
+  BusError,     // past the end of the mapped object: SIGBUS
+};
+const char* fault_result_name(FaultResult r);
+
+namespace MapFlag {
+constexpr u32 Fixed = 1 << 0;           // exactly at address, replacing what is there (MAP_FIXED)
+constexpr u32 FixedNoReplace = 1 << 1;  // exactly at address, EEXIST if anything is there
+constexpr u32 Shared = 1 << 2;          // MAP_SHARED
+constexpr u32 Stack = 1 << 3;           // grows down
+constexpr u32 Heap = 1 << 4;
+constexpr u32 Populate = 1 << 5;        // fault every page in now (MAP_POPULATE)
+}  // namespace MapFlag
+
+struct MapRequest {
+  VirtAddr address;     // hint, or the exact place with Fixed/FixedNoReplace
+  u64 length = 0;       // bytes, rounded up to pages
+  Prot prot = Prot::None;
+  Prot max_prot = Prot::All;
+  u32 flags = 0;        // MapFlag
+  RefPtr<VmObject> object;  // nullptr: anonymous
+  u64 object_page = 0;  // page index in object of the first page
+};
+
+struct AnonFamily;
+
+class AddressSpace {
+ public:
+  static Result<AddressSpace*> create();
+  // Frees everything. No hart may be using its page tables.
+  static void destroy(AddressSpace* space);
+
+  // A copy-on-write copy of this address space (fork).
+  Result<AddressSpace*> fork();
+
+  Result<VirtAddr> map(const MapRequest& request);
+  Result<void> unmap(VirtAddr start, u64 length);
+  Result<void> protect(VirtAddr start, u64 length, Prot prot);
+  // MADV_DONTNEED: drop the private pages of the range (they read as zeros, or as the file, again).
+  Result<void> discard(VirtAddr start, u64 length);
+
+  // The program break (brk(2)). set_brk_base is called by exec with the end of the loaded image.
+  void set_brk_base(VirtAddr base);
+  // Linux brk semantics: returns the new break, or the unchanged one if the request cannot be met.
+  VirtAddr brk(VirtAddr requested);
+  VirtAddr current_brk() const { return m_brk; }
+  VirtAddr brk_start() const { return m_brk_start; }
+
+  // Resolve a fault at va. `access` is what the faulting instruction tried.
+  FaultResult handle_fault(VirtAddr va, Access access);
+
+  // Write into this address space from the kernel (exec building the new image and stack, before the
+  // address space runs): pages are faulted in as for a user write.
+  Result<void> write(VirtAddr va, const void* data, usize length);
+  Result<void> fill_zero(VirtAddr va, usize length);
+
+  void activate() { m_pmap->activate(); }
+
+  // For /proc: calls fn(const Region&) in address order, with the lock held.
+  template <typename Fn>
+  void for_each_region(Fn fn) const {
+    SpinlockGuard guard(m_lock);
+    for (Region* r = m_regions.first(); r; r = RegionTree::next(*r)) fn(*r);
+  }
+  // The region containing va (lock must be held), for diagnostics.
+  const Region* find_region_locked(VirtAddr va) const;
+  Spinlock& lock() const { return m_lock; }
+
+  u64 region_count() const { return m_regions.size(); }
+  u64 resident_anon_pages() const { return m_anon.resident_pages(); }
+  u64 page_table_pages() const { return m_pmap->table_pages() + m_anon.metadata_pages(); }
+  u64 mapped_pages() const;
+  VirtAddr stack_top() const { return VirtAddr(user_layout::STACK_TOP); }
+  Pmap& pmap() { return *m_pmap; }
+
+  // Reverse map: the address spaces that may share anonymous frames with this one (its fork family).
+  ListNode m_family_link;  // in m_family->members, guarded by the family's lock
+
+ private:
+  AddressSpace() = default;
+  ~AddressSpace();
+
+  // Steps of the fault handler (mm/fault.cpp).
+  Region* find_region_for_fault_locked(VirtAddr va);
+  bool try_grow_stack_locked(Region& stack, VirtAddr va);
+  FaultResult fault_private_locked(Region& r, VirtAddr page, Access access);
+  FaultResult fault_shared_locked(Region& r, VirtAddr page, Access access);
+  Result<Frame*> new_anon_frame_locked(u64 vpn);
+
+  // Region bookkeeping (mm/map.cpp).
+  Region* find_locked(VirtAddr va) const;
+  Result<Region*> split_locked(Region& r, VirtAddr at);  // r keeps [start, at), returns [at, end)
+  void insert_locked(Region* r);
+  void erase_locked(Region* r);  // unlinks and deletes; caller already removed its pages
+  void try_merge_locked(Region* r);
+  Result<void> unmap_locked(VirtAddr start, VirtAddr end);
+  bool range_is_free_locked(VirtAddr start, VirtAddr end) const;
+  Result<VirtAddr> find_free_range_locked(u64 length, VirtAddr hint) const;
+  Result<void> populate_locked(VirtAddr start, VirtAddr end, Access access);
+
+  mutable Spinlock m_lock{"address-space"};
+  RegionTree m_regions;            // guarded by m_lock
+  Region* m_last_region = nullptr; // last fault hit (a cache), guarded by m_lock
+  AnonTable m_anon;                // guarded by m_lock
+  Pmap* m_pmap = nullptr;
+  RefPtr<AnonFamily> m_family;
+  VirtAddr m_brk_start;            // guarded by m_lock
+  VirtAddr m_brk;                  // guarded by m_lock
+  Region* m_heap = nullptr;        // the brk region, if the break is above its start; guarded by m_lock
+
+  friend struct AnonFamily;
+};
+
+// The address spaces descended by fork from one exec: anonymous frames created by one of them can only be
+// mapped by members (Frame::owner points here, Frame::index is the virtual page number).
+struct AnonFamily : RefCounted {
+  Spinlock lock{"anon-family"};
+  IntrusiveList<AddressSpace, &AddressSpace::m_family_link> members;  // guarded by lock
+};

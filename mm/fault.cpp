@@ -1,0 +1,172 @@
+// The page-fault handler: one entry point, a short sequence of named steps.
+//
+//   1. find the region      (growing the stack when the address is just below it)
+//   2. check the access     against the region's protection
+//   3. resolve the page     private: anon layer first (existing page, copy-on-write copy or reuse), then the
+//                           object layer (a page of the mapped object, or the zero page / a fresh zero page);
+//                           shared: the object's page
+//   4. enter the mapping    in the pmap, read-only when the page is still shared copy-on-write
+//   5. update               flush what the pmap deferred
+//
+// Lock order: address space, then VM object, then frame allocator. Faults never sleep today; the swap issue
+// adds busy pages, dropping the lock around I/O and retrying from step 1.
+#include <cstring>
+
+#include "mm/address_space.h"
+#include "mm/vm_stats.h"
+
+namespace {
+
+bool region_permits(Prot prot, Access access) {
+  switch (access) {
+    case Access::Read: return has(prot, Prot::Read);
+    case Access::Write: return has(prot, Prot::Write);
+    case Access::Exec: return has(prot, Prot::Exec);
+  }
+  return false;
+}
+
+void copy_frame(Frame* to, Frame* from) {
+  const u64* s = reinterpret_cast<const u64*>(g_phys.kernel_pointer(from));
+  u64* d = reinterpret_cast<u64*>(g_phys.kernel_pointer(to));
+  for (u64 i = 0; i < PAGE_SIZE / 8; i += 4) {
+    u64 a = s[i], b = s[i + 1], c = s[i + 2], e = s[i + 3];
+    d[i] = a, d[i + 1] = b, d[i + 2] = c, d[i + 3] = e;
+  }
+}
+
+}  // namespace
+
+FaultResult AddressSpace::handle_fault(VirtAddr va, Access access) {
+  if (va.get() >= user_layout::USER_END) return FaultResult::NoRegion;
+  SpinlockGuard guard(m_lock);
+  // 1. Find the region.
+  Region* r = find_region_for_fault_locked(va);
+  if (!r) return FaultResult::NoRegion;
+  // 2. Check the access.
+  if (!region_permits(r->m_prot, access)) return FaultResult::AccessError;
+  // 3 + 4. Resolve the page and enter it.
+  VirtAddr page = va.page_base();
+  FaultResult result = r->is_private() ? fault_private_locked(*r, page, access) : fault_shared_locked(*r, page, access);
+  // 5. Make the new mapping visible to this hart's next access.
+  m_pmap->update();
+  return result;
+}
+
+// Step 1: the region containing va; if there is none but va lies just below a stack region, grow the stack.
+Region* AddressSpace::find_region_for_fault_locked(VirtAddr va) {
+  if (m_last_region && m_last_region->contains(va)) return m_last_region;
+  Region* r = m_regions.find_last_le(va.get());
+  if (r && r->contains(va)) {
+    m_last_region = r;
+    return r;
+  }
+  Region* above = r ? RegionTree::next(*r) : m_regions.first();
+  if (above && (above->m_flags & RegionFlag::Stack) && try_grow_stack_locked(*above, va)) return above;
+  return nullptr;
+}
+
+bool AddressSpace::try_grow_stack_locked(Region& stack, VirtAddr va) {
+  VirtAddr new_start = va.page_base();
+  if (new_start.get() < user_layout::MMAP_MIN) return false;
+  if (stack.m_end - new_start > user_layout::STACK_LIMIT) return false;
+  // Keep the guard gap between the stack and whatever is mapped below it.
+  if (Region* below = RegionTree::prev(stack); below && below->m_end + user_layout::STACK_GUARD_GAP > new_start)
+    return false;
+  // Moving the start keeps the tree ordered: nothing lies between the region below and the new start.
+  stack.m_start = new_start;
+  g_vm_stats.faults_stack_growth.fetch_add(1, MemoryOrder::Relaxed);
+  return true;
+}
+
+Result<Frame*> AddressSpace::new_anon_frame_locked(u64 vpn) {
+  Frame* f = g_phys.alloc(0, FrameUse::Anon);
+  if (!f) return Error::NOMEM;
+  f->owner = m_family.get();
+  f->index = vpn;
+  g_vm_stats.anon_pages.fetch_add(1, MemoryOrder::Relaxed);
+  return f;
+}
+
+// Step 3 for private regions.
+FaultResult AddressSpace::fault_private_locked(Region& r, VirtAddr page, Access access) {
+  u64 vpn = page.page_number();
+  Frame* frame = m_anon.frame_at(vpn);
+
+  // Anon layer: the process already has its own copy of this page, perhaps shared with a fork relative.
+  if (frame) {
+    Prot prot = r.m_prot;
+    if (access == Access::Write) {
+      if (frame->refcount.load(MemoryOrder::Acquire) > 1) {
+        // Copy-on-write: someone else still holds this frame. Copy it and drop our share.
+        auto copy = new_anon_frame_locked(vpn);
+        if (copy.is_error()) return FaultResult::OutOfMemory;
+        copy_frame(copy.value(), frame);
+        if (m_anon.set(vpn, copy.value()).is_error()) {
+          g_vm_stats.anon_release(copy.value());
+          return FaultResult::OutOfMemory;
+        }
+        frame = copy.value();
+        g_vm_stats.faults_cow_copy.fetch_add(1, MemoryOrder::Relaxed);
+      } else {
+        // The last owner writes: reuse the frame, no copy.
+        g_vm_stats.faults_cow_reuse.fetch_add(1, MemoryOrder::Relaxed);
+      }
+    } else if (frame->refcount.load(MemoryOrder::Acquire) > 1) {
+      prot = prot & ~Prot::Write;  // shared: map read-only so that a write faults and copies
+    }
+    // Step 4.
+    if (m_pmap->enter(page, g_phys.address_of(frame), prot, access == Access::Write ? PmapEnter::Dirty : PmapEnter::Normal)
+            .is_error())
+      return FaultResult::OutOfMemory;
+    return FaultResult::Resolved;
+  }
+
+  // Object layer.
+  Frame* source = nullptr;
+  if (r.m_object) {
+    auto page_frame = r.m_object->get_page(r.object_page_of(page));
+    if (page_frame.is_error()) return page_frame.error() == Error::BUSERR ? FaultResult::BusError : FaultResult::OutOfMemory;
+    source = page_frame.value();
+  }
+  if (access != Access::Write) {
+    // A read leaves the page shared: the object's page, or the zero page for anonymous memory.
+    Frame* shown = source ? source : zero_page();
+    if (source)
+      g_vm_stats.faults_object.fetch_add(1, MemoryOrder::Relaxed);
+    else
+      g_vm_stats.zero_page_hits.fetch_add(1, MemoryOrder::Relaxed);
+    if (m_pmap->enter(page, g_phys.address_of(shown), r.m_prot & ~Prot::Write, PmapEnter::Normal).is_error())
+      return FaultResult::OutOfMemory;
+    return FaultResult::Resolved;
+  }
+  // A write gives the process its own page: a copy of the object's page, or a fresh zeroed one.
+  auto fresh = new_anon_frame_locked(vpn);
+  if (fresh.is_error()) return FaultResult::OutOfMemory;
+  if (source) {
+    copy_frame(fresh.value(), source);
+    g_vm_stats.faults_cow_copy.fetch_add(1, MemoryOrder::Relaxed);
+  } else {
+    zero_frame(fresh.value());
+    g_vm_stats.faults_demand_zero.fetch_add(1, MemoryOrder::Relaxed);
+  }
+  if (m_anon.set(vpn, fresh.value()).is_error()) {
+    g_vm_stats.anon_release(fresh.value());
+    return FaultResult::OutOfMemory;
+  }
+  if (m_pmap->enter(page, g_phys.address_of(fresh.value()), r.m_prot, PmapEnter::Dirty).is_error())
+    return FaultResult::OutOfMemory;
+  return FaultResult::Resolved;
+}
+
+// Step 3 for shared regions: every mapping uses the object's own page.
+FaultResult AddressSpace::fault_shared_locked(Region& r, VirtAddr page, Access access) {
+  auto frame = r.m_object->get_page(r.object_page_of(page));
+  if (frame.is_error()) return frame.error() == Error::BUSERR ? FaultResult::BusError : FaultResult::OutOfMemory;
+  g_vm_stats.faults_object.fetch_add(1, MemoryOrder::Relaxed);
+  if (m_pmap->enter(page, g_phys.address_of(frame.value()), r.m_prot,
+                    access == Access::Write ? PmapEnter::Dirty : PmapEnter::Normal)
+          .is_error())
+    return FaultResult::OutOfMemory;
+  return FaultResult::Resolved;
+}

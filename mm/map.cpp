@@ -1,0 +1,229 @@
+// Mapping, unmapping and re-protecting ranges of an address space (mmap, munmap, mprotect), with Linux's
+// rules: ranges are page-granular; munmap and mprotect split regions at the range ends; mprotect fails with
+// ENOMEM if the range has a hole; adjacent regions that have become alike merge again.
+#include "mm/address_space.h"
+#include "mm/vm_stats.h"
+
+namespace {
+
+bool mergeable(const Region& a, const Region& b) {
+  if (a.m_end != b.m_start || a.m_prot != b.m_prot || a.m_max_prot != b.m_max_prot || a.m_flags != b.m_flags)
+    return false;
+  if (a.m_flags & (RegionFlag::Stack | RegionFlag::Heap)) return false;
+  if (a.m_object.get() != b.m_object.get()) return false;
+  return !a.m_object || a.m_object_page + a.pages() == b.m_object_page;
+}
+
+}  // namespace
+
+Region* AddressSpace::find_locked(VirtAddr va) const {
+  Region* r = m_regions.find_last_le(va.get());
+  return r && r->contains(va) ? r : nullptr;
+}
+
+const Region* AddressSpace::find_region_locked(VirtAddr va) const { return find_locked(va); }
+
+void AddressSpace::insert_locked(Region* r) {
+  r->m_space = this;
+  m_regions.insert(*r);
+  if (r->m_object) r->m_object->link_region(*r);
+}
+
+void AddressSpace::erase_locked(Region* r) {
+  if (m_last_region == r) m_last_region = nullptr;
+  m_regions.remove(*r);
+  if (r->m_object) r->m_object->unlink_region(*r);
+  delete r;
+}
+
+Result<Region*> AddressSpace::split_locked(Region& r, VirtAddr at) {
+  ASSERT(at > r.m_start && at < r.m_end && at.is_page_aligned());
+  if (m_regions.size() >= user_layout::MAX_MAP_COUNT) return Error::NOMEM;
+  auto* upper = new Region();
+  if (!upper) return Error::NOMEM;
+  upper->m_start = at;
+  upper->m_end = r.m_end;
+  upper->m_prot = r.m_prot;
+  upper->m_max_prot = r.m_max_prot;
+  upper->m_flags = r.m_flags;
+  upper->m_object = r.m_object;
+  upper->m_object_page = r.m_object ? r.object_page_of(at) : 0;
+  r.m_end = at;
+  insert_locked(upper);
+  return upper;
+}
+
+void AddressSpace::try_merge_locked(Region* r) {
+  if (Region* prev = RegionTree::prev(*r); prev && mergeable(*prev, *r)) {
+    prev->m_end = r->m_end;
+    erase_locked(r);
+    r = prev;
+  }
+  if (Region* next = RegionTree::next(*r); next && mergeable(*r, *next)) {
+    r->m_end = next->m_end;
+    erase_locked(next);
+  }
+}
+
+bool AddressSpace::range_is_free_locked(VirtAddr start, VirtAddr end) const {
+  Region* r = m_regions.find_last_le(start.get());
+  if (r && r->m_end > start) return false;
+  Region* next = m_regions.find_first_gt(start.get());
+  return !next || next->m_start >= end;
+}
+
+// Top-down search for a free range of `length` bytes: below the mmap base first (like Linux), then above it.
+Result<VirtAddr> AddressSpace::find_free_range_locked(u64 length, VirtAddr hint) const {
+  using namespace user_layout;
+  if (hint.get() >= MMAP_MIN && hint.get() <= USER_END - length && hint.is_page_aligned() &&
+      range_is_free_locked(hint, hint + length))
+    return hint;
+  auto search = [&](u64 low, u64 high) -> u64 {
+    // Gaps between regions, walking down from `high`.
+    u64 top = high;
+    Region* r = m_regions.find_last_le(high - 1);
+    for (;;) {
+      u64 bottom = r ? r->m_end.get() : low;
+      if (bottom < low) bottom = low;
+      u64 limit = top;
+      if (limit > bottom && limit - bottom >= length) return limit - length;
+      if (!r || r->m_start.get() <= low) return 0;
+      top = r->m_start.get();
+      // Keep the stack's guard gap free of mappings.
+      if (r->m_flags & RegionFlag::Stack) top = top > STACK_GUARD_GAP ? top - STACK_GUARD_GAP : 0;
+      r = RegionTree::prev(*r);
+    }
+  };
+  if (length > USER_END - MMAP_MIN) return Error::NOMEM;
+  if (u64 a = search(MMAP_MIN, MMAP_BASE)) return VirtAddr(a);
+  if (u64 a = search(MMAP_BASE, USER_END)) return VirtAddr(a);
+  return Error::NOMEM;
+}
+
+Result<VirtAddr> AddressSpace::map(const MapRequest& req) {
+  u64 length = align_up(req.length, PAGE_SIZE);
+  if (length == 0 || length < req.length) return Error::INVAL;
+  if (length > user_layout::USER_END) return Error::NOMEM;
+  SpinlockGuard guard(m_lock);
+  VirtAddr start;
+  if (req.flags & (MapFlag::Fixed | MapFlag::FixedNoReplace)) {
+    start = req.address;
+    if (!start.is_page_aligned()) return Error::INVAL;
+    if (start.get() >= user_layout::USER_END || length > user_layout::USER_END - start.get()) return Error::NOMEM;
+    if (req.flags & MapFlag::FixedNoReplace) {
+      if (!range_is_free_locked(start, start + length)) return Error::EXIST;
+    } else {
+      TRY(unmap_locked(start, start + length));
+    }
+  } else {
+    start = TRY(find_free_range_locked(length, req.address.page_base()));
+  }
+  if (m_regions.size() >= user_layout::MAX_MAP_COUNT) return Error::NOMEM;
+  auto* r = new Region();
+  if (!r) return Error::NOMEM;
+  r->m_start = start;
+  r->m_end = start + length;
+  r->m_prot = req.prot;
+  r->m_max_prot = req.max_prot;
+  r->m_flags = ((req.flags & MapFlag::Shared) ? RegionFlag::Shared : 0) |
+               ((req.flags & MapFlag::Stack) ? RegionFlag::Stack : 0) | ((req.flags & MapFlag::Heap) ? RegionFlag::Heap : 0);
+  r->m_object = req.object;
+  r->m_object_page = req.object_page;
+  insert_locked(r);
+  if (req.flags & MapFlag::Populate) {
+    // Best effort, like Linux: a page that cannot be populated now faults later.
+    (void)populate_locked(start, start + length, has(req.prot, Prot::Write) ? Access::Write : Access::Read);
+  }
+  try_merge_locked(r);
+  m_pmap->update();
+  return start;
+}
+
+Result<void> AddressSpace::unmap_locked(VirtAddr start, VirtAddr end) {
+  // Split the regions that straddle either end, so that every region left in [start, end) lies inside it.
+  if (Region* r = find_locked(start); r && r->m_start < start) TRY(split_locked(*r, start));
+  if (Region* r = find_locked(end - 1); r && r->m_end > end) TRY(split_locked(*r, end));
+  for (Region* r = find_locked(start) ? find_locked(start) : m_regions.find_first_gt(start.get());
+       r && r->m_start < end;) {
+    Region* next = RegionTree::next(*r);
+    erase_locked(r);
+    r = next;
+  }
+  m_pmap->remove(start, end);
+  m_anon.release_range(start.page_number(), end.page_number());
+  return {};
+}
+
+Result<void> AddressSpace::unmap(VirtAddr start, u64 length) {
+  if (!start.is_page_aligned() || length == 0) return Error::INVAL;
+  length = align_up(length, PAGE_SIZE);
+  if (start.get() >= user_layout::USER_END || length > user_layout::USER_END - start.get()) return Error::INVAL;
+  SpinlockGuard guard(m_lock);
+  TRY(unmap_locked(start, start + length));
+  m_pmap->update();
+  return {};
+}
+
+Result<void> AddressSpace::protect(VirtAddr start, u64 length, Prot prot) {
+  if (!start.is_page_aligned()) return Error::INVAL;
+  length = align_up(length, PAGE_SIZE);
+  if (length == 0) return {};
+  if (start.get() >= user_layout::USER_END || length > user_layout::USER_END - start.get()) return Error::NOMEM;
+  VirtAddr end = start + length;
+  SpinlockGuard guard(m_lock);
+  // The whole range must be mapped (ENOMEM otherwise) and allow the new protection (EACCES otherwise), checked
+  // before anything changes.
+  VirtAddr cursor = start;
+  for (Region* r = find_locked(start); cursor < end; r = RegionTree::next(*r)) {
+    if (!r || r->m_start > cursor) return Error::NOMEM;
+    if (!is_subset(prot, r->m_max_prot)) return Error::ACCESS;
+    cursor = r->m_end;
+  }
+  if (Region* r = find_locked(start); r->m_start < start) TRY(split_locked(*r, start));
+  if (Region* r = find_locked(end - 1); r->m_end > end) TRY(split_locked(*r, end));
+  Region* first = find_locked(start);
+  for (Region* r = first; r && r->m_start < end; r = RegionTree::next(*r)) r->m_prot = prot;
+  // Lower the permissions of existing mappings; raised permissions take effect through faults, which
+  // re-check copy-on-write sharing.
+  m_pmap->protect(start, end, prot);
+  // Merge the changed regions with each other and their neighbours.
+  Region* r = first;
+  if (Region* prev = RegionTree::prev(*r)) r = prev;
+  while (r && r->m_start < end) {
+    Region* next = RegionTree::next(*r);
+    if (next && mergeable(*r, *next)) {
+      r->m_end = next->m_end;
+      erase_locked(next);
+      continue;
+    }
+    r = next;
+  }
+  m_pmap->update();
+  return {};
+}
+
+Result<void> AddressSpace::populate_locked(VirtAddr start, VirtAddr end, Access access) {
+  for (VirtAddr page = start; page < end; page += PAGE_SIZE) {
+    Region* r = find_locked(page);
+    if (!r) return Error::NOMEM;
+    FaultResult res = r->is_private() ? fault_private_locked(*r, page, access) : fault_shared_locked(*r, page, access);
+    if (res != FaultResult::Resolved) return Error::NOMEM;
+  }
+  return {};
+}
+
+Result<void> AddressSpace::discard(VirtAddr start, u64 length) {
+  length = align_up(length, PAGE_SIZE);
+  if (start.get() >= user_layout::USER_END || length > user_layout::USER_END - start.get()) return Error::INVAL;
+  VirtAddr end = start + length;
+  SpinlockGuard guard(m_lock);
+  VirtAddr cursor = start;
+  for (Region* r = find_locked(start); cursor < end; r = RegionTree::next(*r)) {
+    if (!r || r->m_start > cursor) return Error::NOMEM;
+    cursor = r->m_end;
+  }
+  m_pmap->remove(start, end);
+  m_anon.release_range(start.page_number(), end.page_number());
+  m_pmap->update();
+  return {};
+}

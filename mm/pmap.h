@@ -1,0 +1,54 @@
+// The pmap: the machine-dependent page tables of one address space, seen by mm/ through a small interface in
+// the terms of NetBSD's pmap(9):
+//
+//   create / destroy      the tables of a new address space (the kernel half is shared) / free them
+//   enter(va, pa, prot)   map one page (replacing any mapping at va)
+//   remove(start, end)    unmap a range
+//   protect(start, end, prot)  reduce the permissions of a range (never raises them)
+//   extract(va)           va -> pa, if mapped
+//   clear_referenced / is_modified / clear_modified   accessed and dirty state of one mapping
+//   update()              carry out deferred TLB work (remove/protect may batch their flushes)
+//   activate()            make this address space current on this hart
+//
+// The contract (pmap(9)): a mapping is only a cache of what mm/ knows — mm/ keeps every page it owns in its own
+// structures (anon tables, VM objects), so a fault can always rebuild a removed mapping. "Modified" must be
+// exact; "referenced" may be approximate. Until update() returns, a removed or write-protected mapping may
+// still be used by some hart's TLB.
+//
+// What pmap(9) calls pmap_page_protect (every mapping of one frame) is done in mm/ through the reverse map
+// (mm/rmap.h), which finds each (address space, va) and calls protect/remove on it.
+//
+// Two implementations satisfy the PmapInterface concept below: Sv39Pmap (arch/riscv/pmap.h) in the kernel and
+// FakePmap (tests/host) in the host unit tests. Which one is "Pmap" comes from pmap_platform.h on the include
+// path of each build.
+#pragma once
+
+#include <concepts>
+
+#include "lib/result.h"
+#include "mm/types.h"
+
+enum class PmapEnter : u8 {
+  Normal,
+  Dirty,  // the page is being written now: mark the mapping modified at once
+};
+
+template <typename P>
+concept PmapInterface = requires(P& p, const P& cp, VirtAddr va, PhysAddr pa, Prot prot, PmapEnter how) {
+  { P::create() } -> std::same_as<P*>;  // nullptr when out of memory
+  { P::destroy(&p) } -> std::same_as<void>;
+  { p.enter(va, pa, prot, how) } -> std::same_as<Result<void>>;
+  { p.remove(va, va) } -> std::same_as<void>;
+  { p.protect(va, va, prot) } -> std::same_as<void>;
+  { cp.extract(va) } -> std::same_as<Result<PhysAddr>>;
+  { p.clear_referenced(va) } -> std::same_as<bool>;
+  { cp.is_modified(va) } -> std::same_as<bool>;
+  { p.clear_modified(va) } -> std::same_as<bool>;
+  { p.update() } -> std::same_as<void>;
+  { p.activate() } -> std::same_as<void>;
+  { cp.table_pages() } -> std::same_as<u64>;
+};
+
+#include "pmap_platform.h"  // using Pmap = <the build's implementation>;
+
+static_assert(PmapInterface<Pmap>, "the build's Pmap does not implement the pmap interface");

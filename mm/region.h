@@ -1,0 +1,54 @@
+// A region: one contiguous range of an address space with one protection and one backing (what
+// /proc/PID/maps prints as a line, and what Linux calls a VMA). The address space keeps its regions in an AVL
+// tree ordered by start address; regions never overlap.
+//
+// Backing: a region maps pages of a VM object starting at page m_object_page (file mappings, shared memory),
+// or no object (private zero-fill memory). Private regions keep the pages they wrote in the address space's anon
+// table (by virtual page number), so copy-on-write never changes the object.
+// Lock: the owning address space's lock.
+#pragma once
+
+#include "lib/avl_tree.h"
+#include "lib/list.h"
+#include "lib/refptr.h"
+#include "mm/types.h"
+
+class VmObject;
+class AddressSpace;
+
+namespace RegionFlag {
+constexpr u32 Shared = 1 << 0;  // writes go to the object and are seen by every mapping (MAP_SHARED)
+constexpr u32 Stack = 1 << 1;   // grows down on faults below it, up to the stack limit
+constexpr u32 Heap = 1 << 2;    // the brk area
+}  // namespace RegionFlag
+
+struct Region {
+  AvlNode m_tree_node;          // in AddressSpace::m_regions
+  ListNode m_object_link;       // in m_object's region list (reverse map)
+  AddressSpace* m_space = nullptr;  // back-link to the owner
+  VirtAddr m_start;             // page aligned
+  VirtAddr m_end;               // page aligned, exclusive
+  Prot m_prot = Prot::None;     // current permission
+  Prot m_max_prot = Prot::All;  // what mprotect may raise it to (a read-only file limits this)
+  u32 m_flags = 0;
+  RefPtr<VmObject> m_object;    // nullptr: anonymous zero-fill
+  u64 m_object_page = 0;        // page index in m_object that m_start maps
+
+  Region();
+  ~Region();  // out of line: VmObject is incomplete here
+  Region(const Region&) = delete;
+  Region& operator=(const Region&) = delete;
+
+  bool is_shared() const { return m_flags & RegionFlag::Shared; }
+  bool is_private() const { return !is_shared(); }
+  u64 size() const { return m_end - m_start; }
+  u64 pages() const { return size() >> PAGE_SHIFT; }
+  bool contains(VirtAddr va) const { return va >= m_start && va < m_end; }
+  u64 object_page_of(VirtAddr va) const { return m_object_page + ((va - m_start) >> PAGE_SHIFT); }
+
+  struct ByStart {
+    static u64 key(const Region& r) { return r.m_start.get(); }
+  };
+};
+
+using RegionTree = AvlTree<Region, &Region::m_tree_node, Region::ByStart>;

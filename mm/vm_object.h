@@ -1,0 +1,77 @@
+// VM objects: things whose pages can be mapped. A region of an address space maps a window of one object
+// (or no object: private zero-fill memory). Each object owns its resident frames (Frame::owner = the object,
+// Frame::index = the page index, use File) and knows which regions map it: the reverse map for its pages.
+//
+// MemoryObject is the one kind today: pages that live only in memory, zero-filled when first touched. The
+// in-memory filesystem keeps each file's contents in one (so mapping a file maps the very frames that read()
+// and write() use), and MAP_SHARED|MAP_ANONYMOUS memory is one too (that is how it stays shared after fork).
+// A later issue adds swap-backed objects and writeback.
+//
+// Lock: m_lock protects the page index, the size and the region list. Lock order: address space lock, then
+// object lock.
+#pragma once
+
+#include "lib/list.h"
+#include "lib/refptr.h"
+#include "lib/result.h"
+#include "mm/frame.h"
+#include "mm/radix_table.h"
+#include "mm/region.h"
+
+class VmObject : public RefCounted {
+ public:
+  virtual ~VmObject();
+
+  // The frame holding page `index`, allocated (zero-filled) if it is not resident. BUS if index is past the
+  // end of the object, NOMEM if no frame is available. The object keeps the frame; it stays valid while the
+  // object lives (and, later, while it is not paged out).
+  virtual Result<Frame*> get_page(u64 index) = 0;
+  // The resident frame of page `index`, or nullptr (never allocates).
+  virtual Frame* peek_page(u64 index) = 0;
+  virtual u64 size_pages() const = 0;
+  virtual u64 resident_pages() const = 0;
+
+  // For /proc/PID/maps: the file name (or nullptr) and inode number.
+  virtual const char* path() const { return nullptr; }
+  virtual u64 inode_number() const { return 0; }
+
+  // Reverse map: the regions mapping this object. The address space links and unlinks its regions.
+  void link_region(Region& r);
+  void unlink_region(Region& r);
+  template <typename Fn>
+  void for_each_region(Fn fn) {
+    SpinlockGuard guard(m_lock);
+    for (Region& r : m_regions) fn(r);
+  }
+
+ protected:
+  Spinlock m_lock{"vm-object"};
+  IntrusiveList<Region, &Region::m_object_link> m_regions;  // guarded by m_lock
+};
+
+class MemoryObject final : public VmObject {
+ public:
+  // An object of size_bytes (mapped in whole pages). name (copied) is what /proc/PID/maps shows.
+  static RefPtr<MemoryObject> create(u64 size_bytes, const char* name = nullptr, u64 inode = 0);
+  ~MemoryObject() override;
+
+  Result<Frame*> get_page(u64 index) override;
+  Frame* peek_page(u64 index) override;
+  u64 size_pages() const override;
+  u64 resident_pages() const override;
+  const char* path() const override { return m_name; }
+  u64 inode_number() const override { return m_inode; }
+
+  u64 size_bytes() const;
+  // Grow or shrink. Shrinking frees the pages wholly past the new end and zeroes the tail of the last one;
+  // the caller must make sure no region maps the freed pages.
+  Result<void> set_size(u64 bytes);
+
+ private:
+  MemoryObject() = default;
+  RadixTable m_pages;    // page index -> Frame*, guarded by m_lock
+  u64 m_size_bytes = 0;  // guarded by m_lock
+  u64 m_resident = 0;    // guarded by m_lock
+  char* m_name = nullptr;
+  u64 m_inode = 0;
+};
