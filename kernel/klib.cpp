@@ -9,6 +9,23 @@ extern "C" {
 void* memcpy(void* __restrict dst, const void* __restrict src, size_t n) {
   auto* d = static_cast<u8*>(dst);
   const auto* s = static_cast<const u8*>(src);
+  if (n >= 32 && ((reinterpret_cast<uptr>(d) ^ reinterpret_cast<uptr>(s)) & 7) != 0) {
+    // Different alignments: align the destination, then build each destination word from two aligned source
+    // words (no misaligned loads: they trap to firmware on some hardware).
+    while (reinterpret_cast<uptr>(d) & 7) *d++ = *s++, n--;
+    unsigned shift = static_cast<unsigned>(reinterpret_cast<uptr>(s) & 7) * 8;
+    const u64* sw = reinterpret_cast<const u64*>(reinterpret_cast<uptr>(s) & ~uptr(7));
+    u64* dw = reinterpret_cast<u64*>(d);
+    u64 low = *sw++;
+    while (n >= 16) {  // keep one source word of slack: never read past the end of src
+      u64 high = *sw++;
+      *dw++ = (low >> shift) | (high << (64 - shift));
+      low = high;
+      n -= 8;
+    }
+    d = reinterpret_cast<u8*>(dw);
+    s = reinterpret_cast<const u8*>(sw) - 8 + shift / 8;
+  }
   if (((reinterpret_cast<uptr>(d) | reinterpret_cast<uptr>(s)) & 7) == 0) {
     while (n >= 64) {
       auto* dw = reinterpret_cast<u64*>(d);
@@ -122,14 +139,24 @@ void* __dso_handle = nullptr;
 // Debian's libgcc (built for the lp64d ABI), so they are here.
 extern "C" {
 int __clzdi2(unsigned long x) {
+  // Binary search: six steps.
   int n = 0;
-  for (unsigned long bit = 1ul << 63; bit && !(x & bit); bit >>= 1) n++;
-  return n;
+  if (!(x & 0xffffffff00000000ul)) n += 32, x <<= 32;
+  if (!(x & 0xffff000000000000ul)) n += 16, x <<= 16;
+  if (!(x & 0xff00000000000000ul)) n += 8, x <<= 8;
+  if (!(x & 0xf000000000000000ul)) n += 4, x <<= 4;
+  if (!(x & 0xc000000000000000ul)) n += 2, x <<= 2;
+  if (!(x & 0x8000000000000000ul)) n += 1;
+  return x ? n : 64;
 }
 int __ctzdi2(unsigned long x) {
-  int n = 0;
-  while (n < 64 && !(x & (1ul << n))) n++;
-  return n;
+  // De Bruijn multiplication: isolate the lowest set bit, multiply, look up (Leiserson, Prokop, Randall 1998).
+  static const unsigned char table[64] = {
+      0,  1,  2,  53, 3,  7,  54, 27, 4,  38, 41, 8,  34, 55, 48, 28, 62, 5,  39, 46, 44, 42,
+      22, 9,  24, 35, 59, 56, 49, 18, 29, 11, 63, 52, 6,  26, 37, 40, 33, 47, 61, 45, 43, 21,
+      23, 58, 17, 10, 51, 25, 36, 32, 60, 20, 57, 16, 50, 31, 19, 15, 30, 14, 13, 12};
+  if (!x) return 64;
+  return table[((x & -x) * 0x022fdd63cc95386dul) >> 58];
 }
 int __clzsi2(unsigned x) { return __clzdi2(x) - 32; }
 int __ctzsi2(unsigned x) { return x ? __ctzdi2(x) : 32; }

@@ -16,6 +16,7 @@
 #include "kernel/sched.h"
 #include "kernel/time.h"
 #include "mm/address_space.h"
+#include "mm/vm_stats.h"
 
 extern "C" void fp_save(FpState*);
 
@@ -61,11 +62,6 @@ void release_zombie(Process* child) {
 
 Process::Process() = default;
 Process::~Process() = default;
-
-Process* current_process() {
-  Thread* t = this_cpu()->current;
-  return t ? t->m_process : nullptr;
-}
 
 RefPtr<Process> process_find(i32 pid) {
   SpinlockGuard guard(g_process_lock);
@@ -184,6 +180,7 @@ i64 process_fork(u64 flags, u64 new_sp, u64 child_tid_address) {
     child->m_pid = pid;
     t->m_tid = static_cast<u32>(pid);
     child->m_parent = parent;
+    child->m_parent_pid.store(parent->m_pid);
     parent->m_children.push_back(*child);
     g_pid_table[pid] = child_ref.leak();  // the table now holds the creation reference
     g_process_count++;
@@ -203,6 +200,7 @@ i64 process_fork(u64 flags, u64 new_sp, u64 child_tid_address) {
   if (p == g_init) {
     int code = (wait_status & 0x7f) ? 128 + static_cast<int>(wait_status & 0x7f) : static_cast<int>((wait_status >> 8) & 0xff);
     LOG_INFO("init exited with status %d: powering off", code);
+    LOG_INFO("vm: demand-zero %llu cow-copy %llu cow-reuse %llu object %llu zero %llu", (unsigned long long)g_vm_stats.faults_demand_zero.load(), (unsigned long long)g_vm_stats.faults_cow_copy.load(), (unsigned long long)g_vm_stats.faults_cow_reuse.load(), (unsigned long long)g_vm_stats.faults_object.load(), (unsigned long long)g_vm_stats.zero_page_hits.load());
     machine_power_off(code);
   }
   // CLONE_CHILD_CLEARTID: glibc's thread library waits on this word; zero it (there is no futex to wake yet).
@@ -229,6 +227,7 @@ i64 process_fork(u64 flags, u64 new_sp, u64 child_tid_address) {
   g_process_lock.lock();
   while (Process* c = p->m_children.pop_front()) {
     c->m_parent = g_init;
+    c->m_parent_pid.store(g_init->m_pid);
     g_init->m_children.push_back(*c);
     if (c->m_state == ProcessState::Zombie) g_init->m_child_exited.wake_all();
   }

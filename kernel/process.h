@@ -10,6 +10,7 @@
 
 #include "lib/atomic.h"
 
+#include "arch/riscv/cpu.h"
 #include "kernel/abi/linux.h"
 #include "kernel/spinlock.h"
 #include "kernel/thread.h"
@@ -31,6 +32,7 @@ struct Process : RefCounted {
   i32 m_pid = 0;
   ListNode m_sibling_link;                   // in the parent's m_children, guarded by g_process_lock
   Process* m_parent = nullptr;               // guarded by g_process_lock
+  Atomic<i32> m_parent_pid{0};               // m_parent's pid, for getppid without the lock
   IntrusiveList<Process, &Process::m_sibling_link> m_children;  // guarded by g_process_lock
   ProcessState m_state = ProcessState::Alive;  // guarded by g_process_lock
   u32 m_exit_status = 0;                     // wait status (linux::wait_status_*), guarded by g_process_lock
@@ -63,7 +65,10 @@ struct Process : RefCounted {
 
 extern Spinlock g_process_lock;
 
-Process* current_process();
+inline Process* current_process() {
+  Thread* t = this_cpu()->current;
+  return t ? t->m_process : nullptr;
+}
 RefPtr<Process> process_find(i32 pid);
 // Calls fn(Process&) for every process (for /proc), with g_process_lock held.
 template <typename Fn>
@@ -86,7 +91,13 @@ void process_activate_kernel_address_space();
 
 // Signals (kernel/signal.cpp).
 Result<void> signal_send(Process* target, unsigned sig);
-bool thread_has_interrupting_signal(Thread* t);
+// A fatal signal, or a pending unblocked one, waits for t's process (checked on every return to user mode).
+inline bool thread_has_interrupting_signal(Thread* t) {
+  Process* p = t->m_process;
+  if (!p) return false;
+  if (p->m_kill_signal.load(MemoryOrder::Relaxed)) return true;
+  return p->m_pending_signals.load(MemoryOrder::Relaxed) & ~p->m_blocked_signals;
+}
 // On the way back to user mode: act on pending signals (today: default actions only).
 void signal_deliver_pending();
 

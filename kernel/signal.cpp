@@ -77,14 +77,6 @@ void signal_force_fatal(unsigned sig) {
   p->m_kill_signal.store(sig);
 }
 
-bool thread_has_interrupting_signal(Thread* t) {
-  Process* p = t->m_process;
-  if (!p) return false;
-  if (p->m_kill_signal.load()) return true;
-  u64 pending = p->m_pending_signals.load();
-  return pending & ~p->m_blocked_signals;
-}
-
 void signal_deliver_pending() {
   Process* p = current_process();
   if (!p) return;

@@ -6,19 +6,7 @@
 #include "kernel/time.h"
 #include "lib/assert.h"
 
-void push_interrupts_off() {
-  bool was_enabled = interrupts_enabled();
-  disable_interrupts();
-  Cpu* c = this_cpu();
-  if (c->irq_disable_depth++ == 0) c->irq_enabled_before = was_enabled;
-}
-
-void pop_interrupts_off() {
-  Cpu* c = this_cpu();
-  ASSERT_MSG(!interrupts_enabled(), "pop_interrupts_off with interrupts enabled");
-  ASSERT_MSG(c->irq_disable_depth > 0, "pop_interrupts_off without push_interrupts_off");
-  if (--c->irq_disable_depth == 0 && c->irq_enabled_before) enable_interrupts();
-}
+void pop_interrupts_off_underflow() { panic("pop_interrupts_off without push_interrupts_off"); }
 
 bool Spinlock::is_held() const {
   return m_locked.load(MemoryOrder::Relaxed) && m_owner == static_cast<i32>(this_cpu()->index);
@@ -34,13 +22,10 @@ bool Spinlock::try_lock() {
   return false;
 }
 
-void Spinlock::lock() {
-  push_interrupts_off();
-  if (is_held()) panic("spinlock '%s': hart %u takes it twice (deadlock)", m_name, this_cpu()->hart_id);
-  if (LIKELY(m_locked.exchange(1, MemoryOrder::Acquire) == 0)) {
-    m_owner = static_cast<i32>(this_cpu()->index);
-    return;
-  }
+// The lock was taken: by this hart (a deadlock, reported), or by another one (spin, reporting a long wait).
+void Spinlock::lock_slow() {
+  if (m_owner == static_cast<i32>(this_cpu()->index))
+    panic("spinlock '%s': hart %u takes it twice (deadlock)", m_name, this_cpu()->hart_id);
   u64 start = csr::read_time();
   bool reported = false;
   for (;;) {
@@ -58,9 +43,6 @@ void Spinlock::lock() {
   m_owner = static_cast<i32>(this_cpu()->index);
 }
 
-void Spinlock::unlock() {
-  ASSERT_MSG(is_held(), "spinlock '%s' released by hart %u, which does not hold it", m_name, this_cpu()->hart_id);
-  m_owner = -1;
-  m_locked.store(0, MemoryOrder::Release);
-  pop_interrupts_off();
+void Spinlock::unlock_not_held() {
+  panic("spinlock '%s' released by hart %u, which does not hold it", m_name, this_cpu()->hart_id);
 }

@@ -5,8 +5,8 @@
 // Use the guard:   SpinlockGuard guard(m_lock);
 #pragma once
 
+#include "arch/riscv/cpu.h"
 #include "lib/atomic.h"
-
 #include "lib/types.h"
 
 class Spinlock {
@@ -15,14 +15,30 @@ class Spinlock {
   Spinlock(const Spinlock&) = delete;
   Spinlock& operator=(const Spinlock&) = delete;
 
-  void lock();
-  void unlock();
+  // The uncontended paths are inline: taking and releasing a free lock is on every fault and system call.
+  void lock() {
+    push_interrupts_off();
+    if (LIKELY(m_locked.exchange(1, MemoryOrder::Acquire) == 0)) {
+      m_owner = static_cast<i32>(this_cpu()->index);
+      return;
+    }
+    lock_slow();
+  }
+  void unlock() {
+    if (UNLIKELY(m_owner != static_cast<i32>(this_cpu()->index))) unlock_not_held();
+    m_owner = -1;
+    m_locked.store(0, MemoryOrder::Release);
+    pop_interrupts_off();
+  }
   bool try_lock();
   // True if this hart holds the lock (for ASSERTs in functions named *_locked).
   bool is_held() const;
   const char* name() const { return m_name; }
 
  private:
+  void lock_slow();
+  [[noreturn]] void unlock_not_held();
+
   Atomic<u32> m_locked{0};
   i32 m_owner = -1;  // index of the holding hart, -1 when free
   const char* m_name;

@@ -29,11 +29,7 @@ i64 sys_wait4(const SyscallArgs& a) {
 
 i64 sys_getpid(const SyscallArgs&) { return current_process()->m_pid; }
 
-i64 sys_getppid(const SyscallArgs&) {
-  SpinlockGuard guard(g_process_lock);
-  Process* parent = current_process()->m_parent;
-  return parent ? parent->m_pid : 0;
-}
+i64 sys_getppid(const SyscallArgs&) { return current_process()->m_parent_pid.load(MemoryOrder::Relaxed); }
 
 i64 sys_gettid(const SyscallArgs&) { return current_thread()->m_tid; }
 

@@ -159,9 +159,16 @@ usize vformat(char* buf, usize size, const char* fmt, va_list args) {
         emit_number(out, spec, v, false, 16, *p == 'X', spec.alt && v ? (*p == 'X' ? "0X" : "0x") : nullptr);
         break;
       }
-      case 'o':
-        emit_number(out, spec, get_unsigned(), false, 8, false, spec.alt ? "0" : nullptr);
+      case 'o': {
+        u64 v = get_unsigned();
+        // '#' makes the first digit a zero, unless the digits or the precision already begin with one
+        // (C11 7.21.6.1): "%#o" of 0 is "0", "%#.3o" of 8 is "010".
+        int digits = 0;
+        for (u64 t = v; t != 0; t /= 8) digits++;
+        bool needs_zero = v != 0 ? spec.precision <= digits : spec.precision == 0;
+        emit_number(out, spec, v, false, 8, false, spec.alt && needs_zero ? "0" : nullptr);
         break;
+      }
       case 'p': {
         auto v = reinterpret_cast<uptr>(va_arg(args, void*));
         Spec pspec = spec;
@@ -177,7 +184,8 @@ usize vformat(char* buf, usize size, const char* fmt, va_list args) {
         const char* s = va_arg(args, const char*);
         if (!s) s = "(null)";
         int len = 0;
-        while (s[len] && (spec.precision < 0 || len < spec.precision)) len++;
+        // Test the precision first: with one, s need not be NUL-terminated (C11 7.21.6.1).
+        while ((spec.precision < 0 || len < spec.precision) && s[len]) len++;
         Spec sspec = spec;
         sspec.precision = -1;
         sspec.zero = false;

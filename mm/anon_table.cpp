@@ -5,13 +5,12 @@
 AnonTable::~AnonTable() { release_range(0, RadixTable::MAX_INDEX); }
 
 Result<void> AnonTable::set(u64 vpn, Frame* frame) {
-  u64* slot = TRY(m_table.find_or_create(vpn));
-  if (*slot) {
-    g_vm_stats.anon_release(reinterpret_cast<Frame*>(*slot));
-  } else {
+  u64 old = m_table.get(vpn);
+  TRY(m_table.set(vpn, reinterpret_cast<u64>(frame)));
+  if (old)
+    g_vm_stats.anon_release(reinterpret_cast<Frame*>(old));
+  else
     m_resident++;
-  }
-  *slot = reinterpret_cast<u64>(frame);
   return {};
 }
 
@@ -25,18 +24,8 @@ void AnonTable::release_range(u64 start_vpn, u64 end_vpn) {
 }
 
 Result<void> AnonTable::share_range_from(const AnonTable& src, u64 start_vpn, u64 end_vpn) {
-  Result<void> result;
-  src.m_table.for_each(start_vpn, end_vpn, [&](u64 vpn, u64& value) {
-    if (result.is_error()) return;
-    auto slot = m_table.find_or_create(vpn);
-    if (slot.is_error()) {
-      result = slot.error();
-      return;
-    }
-    Frame* f = reinterpret_cast<Frame*>(value);
-    f->refcount.fetch_add(1, MemoryOrder::Relaxed);
-    *slot.value() = value;
+  return m_table.copy_from(src.m_table, start_vpn, end_vpn, [&](u64 value) {
+    reinterpret_cast<Frame*>(value)->refcount.fetch_add(1, MemoryOrder::Relaxed);
     m_resident++;
   });
-  return result;
 }

@@ -21,12 +21,16 @@ class AnonTable {
   AnonTable& operator=(const AnonTable&) = delete;
 
   // The frame at vpn, or nullptr.
-  Frame* frame_at(u64 vpn) const {
-    u64* slot = m_table.find(vpn);
-    return slot ? reinterpret_cast<Frame*>(*slot) : nullptr;
-  }
+  Frame* frame_at(u64 vpn) const { return reinterpret_cast<Frame*>(m_table.get(vpn)); }
   // Store frame at vpn, taking over the caller's reference; the previous frame there (if any) is released.
   Result<void> set(u64 vpn, Frame* frame);
+  // The entry of vpn, created if needed, to read and then fill: a fault walks the table once. Store a frame
+  // into an empty entry with fill_empty (it counts the page).
+  Result<u64*> entry(u64 vpn) { return m_table.slot(vpn); }
+  void fill_empty(u64* entry, Frame* frame) {
+    *entry = reinterpret_cast<u64>(frame);
+    m_resident++;
+  }
   // Release every frame in [start_vpn, end_vpn).
   void release_range(u64 start_vpn, u64 end_vpn);
   // Share src's frames in [start_vpn, end_vpn) into this table (a reference each): fork.

@@ -26,15 +26,6 @@ bool region_permits(Prot prot, Access access) {
   return false;
 }
 
-void copy_frame(Frame* to, Frame* from) {
-  const u64* s = reinterpret_cast<const u64*>(g_phys.kernel_pointer(from));
-  u64* d = reinterpret_cast<u64*>(g_phys.kernel_pointer(to));
-  for (u64 i = 0; i < PAGE_SIZE / 8; i += 4) {
-    u64 a = s[i], b = s[i + 1], c = s[i + 2], e = s[i + 3];
-    d[i] = a, d[i + 1] = b, d[i + 2] = c, d[i + 3] = e;
-  }
-}
-
 }  // namespace
 
 FaultResult AddressSpace::handle_fault(VirtAddr va, Access access) {
@@ -91,7 +82,17 @@ Result<Frame*> AddressSpace::new_anon_frame_locked(u64 vpn) {
 // Step 3 for private regions.
 FaultResult AddressSpace::fault_private_locked(Region& r, VirtAddr page, Access access) {
   u64 vpn = page.page_number();
-  Frame* frame = m_anon.frame_at(vpn);
+  Frame* frame;
+  u64* entry = nullptr;
+  if (access == Access::Write) {
+    // A write always ends with a page of our own in the anon table: find (or make) its entry once.
+    auto e = m_anon.entry(vpn);
+    if (e.is_error()) return FaultResult::OutOfMemory;
+    entry = e.value();
+    frame = reinterpret_cast<Frame*>(*entry);
+  } else {
+    frame = m_anon.frame_at(vpn);
+  }
 
   // Anon layer: the process already has its own copy of this page, perhaps shared with a fork relative.
   if (frame) {
@@ -102,10 +103,8 @@ FaultResult AddressSpace::fault_private_locked(Region& r, VirtAddr page, Access 
         auto copy = new_anon_frame_locked(vpn);
         if (copy.is_error()) return FaultResult::OutOfMemory;
         copy_frame(copy.value(), frame);
-        if (m_anon.set(vpn, copy.value()).is_error()) {
-          g_vm_stats.anon_release(copy.value());
-          return FaultResult::OutOfMemory;
-        }
+        *entry = reinterpret_cast<u64>(copy.value());
+        g_vm_stats.anon_release(frame);
         frame = copy.value();
         g_vm_stats.faults_cow_copy.fetch_add(1, MemoryOrder::Relaxed);
       } else {
@@ -150,10 +149,7 @@ FaultResult AddressSpace::fault_private_locked(Region& r, VirtAddr page, Access 
     zero_frame(fresh.value());
     g_vm_stats.faults_demand_zero.fetch_add(1, MemoryOrder::Relaxed);
   }
-  if (m_anon.set(vpn, fresh.value()).is_error()) {
-    g_vm_stats.anon_release(fresh.value());
-    return FaultResult::OutOfMemory;
-  }
+  m_anon.fill_empty(entry, fresh.value());
   if (m_pmap->enter(page, g_phys.address_of(fresh.value()), r.m_prot, PmapEnter::Dirty).is_error())
     return FaultResult::OutOfMemory;
   return FaultResult::Resolved;

@@ -78,8 +78,107 @@ void PhysicalMemory::free_block_locked(u64 pfn, unsigned order) {
   m_free_lists[order].push_front(head);
 }
 
+void PhysicalMemory::prepare_allocated(Frame* head, unsigned order, FrameUse use) {
+  for (u64 i = 0; i < (1ull << order); i++) {
+    Frame& f = head[i];
+    f.use = use;
+    f.order = Frame::NOT_HEAD;
+    f.flags = 0;
+    f.owner = nullptr;
+    f.index = 0;
+  }
+  head->order = static_cast<u8>(order);
+  head->refcount.store(1, MemoryOrder::Relaxed);
+}
+
+Frame* PhysicalMemory::alloc_cached(FrameUse use) {
+  CpuCache& cache = m_caches[mm_current_cpu()];
+  SpinlockGuard cache_guard(cache.lock);
+  if (cache.count == 0) {
+    // Refill with a batch from the buddy lists.
+    SpinlockGuard guard(m_lock);
+    while (cache.count < FRAME_CACHE_BATCH) {
+      unsigned k = 0;
+      while (k <= MAX_ORDER && m_free_lists[k].is_empty()) k++;
+      if (k > MAX_ORDER) break;
+      Frame* head = m_free_lists[k].pop_front();
+      u64 pfn = m_base_pfn + static_cast<u64>(head - m_frames);
+      while (k > 0) {
+        k--;
+        Frame& upper = m_frames[pfn + (1ull << k) - m_base_pfn];
+        upper.order = static_cast<u8>(k);
+        m_free_lists[k].push_front(upper);
+      }
+      head->order = Frame::NOT_HEAD;
+      cache.frames[cache.count++] = head;
+    }
+    if (cache.count == 0) return nullptr;
+  }
+  Frame* f = cache.frames[--cache.count];
+  m_free_frames.fetch_sub(1, MemoryOrder::Relaxed);
+  prepare_allocated(f, 0, use);
+  return f;
+}
+
+void PhysicalMemory::free_cached(Frame* frame) {
+  frame->use = FrameUse::Free;
+  frame->order = Frame::NOT_HEAD;
+  frame->owner = nullptr;
+  frame->refcount.store(0, MemoryOrder::Relaxed);
+  m_free_frames.fetch_add(1, MemoryOrder::Relaxed);
+  CpuCache& cache = m_caches[mm_current_cpu()];
+  SpinlockGuard cache_guard(cache.lock);
+  if (cache.count == FRAME_CACHE_SIZE) {
+    // Full: return the oldest batch to the buddy lists.
+    SpinlockGuard guard(m_lock);
+    for (unsigned i = 0; i < FRAME_CACHE_BATCH; i++) {
+      m_free_frames.fetch_sub(1, MemoryOrder::Relaxed);  // free_block_locked counts it again
+      free_block_locked(m_base_pfn + static_cast<u64>(cache.frames[i] - m_frames), 0);
+    }
+    for (unsigned i = FRAME_CACHE_BATCH; i < FRAME_CACHE_SIZE; i++) cache.frames[i - FRAME_CACHE_BATCH] = cache.frames[i];
+    cache.count -= FRAME_CACHE_BATCH;
+  }
+  cache.frames[cache.count++] = frame;
+}
+
+Frame* PhysicalMemory::steal_cached() {
+  for (CpuCache& cache : m_caches) {
+    SpinlockGuard cache_guard(cache.lock);
+    if (cache.count) {
+      m_free_frames.fetch_sub(1, MemoryOrder::Relaxed);
+      return cache.frames[--cache.count];
+    }
+  }
+  return nullptr;
+}
+
+void PhysicalMemory::drain_cpu_cache() {
+  CpuCache& cache = m_caches[mm_current_cpu()];
+  SpinlockGuard cache_guard(cache.lock);
+  SpinlockGuard guard(m_lock);
+  for (unsigned i = 0; i < cache.count; i++) {
+    m_free_frames.fetch_sub(1, MemoryOrder::Relaxed);
+    free_block_locked(m_base_pfn + static_cast<u64>(cache.frames[i] - m_frames), 0);
+  }
+  cache.count = 0;
+}
+
 Frame* PhysicalMemory::alloc(unsigned order, FrameUse use) {
   ASSERT(order <= MAX_ORDER);
+  if (order == 0) {
+    if (Frame* f = alloc_cached(use)) return f;
+    // The buddy lists and this CPU's cache are empty: other CPUs may still hold some.
+    Frame* f = steal_cached();
+    if (f) prepare_allocated(f, 0, use);
+    return f;
+  }
+  if (Frame* f = alloc_block(order, use)) return f;
+  // Cached single frames may be what keeps blocks from merging.
+  drain_cpu_cache();
+  return alloc_block(order, use);
+}
+
+Frame* PhysicalMemory::alloc_block(unsigned order, FrameUse use) {
   SpinlockGuard guard(m_lock);
   unsigned k = order;
   while (k <= MAX_ORDER && m_free_lists[k].is_empty()) k++;
@@ -95,22 +194,16 @@ Frame* PhysicalMemory::alloc(unsigned order, FrameUse use) {
     m_free_lists[k].push_front(u);
   }
   m_free_frames.fetch_sub(1ull << order, MemoryOrder::Relaxed);
-  for (u64 i = 0; i < (1ull << order); i++) {
-    Frame& f = head[i];
-    f.use = use;
-    f.order = Frame::NOT_HEAD;
-    f.flags = 0;
-    f.owner = nullptr;
-    f.index = 0;
-  }
-  head->order = static_cast<u8>(order);
-  head->refcount.store(1, MemoryOrder::Relaxed);
+  prepare_allocated(head, order, use);
   return head;
 }
 
 Frame* PhysicalMemory::alloc_zeroed(unsigned order, FrameUse use) {
   Frame* f = alloc(order, use);
-  if (f) memset(kernel_pointer(f), 0, PAGE_SIZE << order);
+  if (f) {
+    // Through this allocator's own frames (zero_frame would go through g_phys).
+    for (u64 i = 0; i < (1ull << order); i++) zero_page_memory(kernel_pointer(f + i));
+  }
   return f;
 }
 
@@ -121,6 +214,10 @@ void PhysicalMemory::free(Frame* frame, unsigned order) {
              frame_use_name(frame->use));
   u64 pfn = m_base_pfn + static_cast<u64>(frame - m_frames);
   ASSERT((pfn & ((1ull << order) - 1)) == 0);
+  if (order == 0) {
+    free_cached(frame);
+    return;
+  }
   SpinlockGuard guard(m_lock);
   for (u64 i = 0; i < (1ull << order); i++) {
     frame[i].use = FrameUse::Free;
@@ -137,11 +234,6 @@ bool PhysicalMemory::unref(Frame* frame) {
   if (old != 1) return false;
   free(frame, 0);
   return true;
-}
-
-Frame* PhysicalMemory::frame_of(PhysAddr pa) const {
-  ASSERT(is_managed(pa));
-  return &m_frames[pa.pfn() - m_base_pfn];
 }
 
 MemoryCounters PhysicalMemory::counters() const {
@@ -170,12 +262,10 @@ bool PhysicalMemory::check() const {
       counted += 1ull << k;
     }
   }
+  for (const CpuCache& cache : m_caches) counted += cache.count;
   return counted == free_frames();
 }
 
-void zero_frame(Frame* frame) {
-  auto* p = reinterpret_cast<u64*>(g_phys.kernel_pointer(frame));
-  for (u64 i = 0; i < PAGE_SIZE / 8; i += 8) {
-    p[i] = 0, p[i + 1] = 0, p[i + 2] = 0, p[i + 3] = 0, p[i + 4] = 0, p[i + 5] = 0, p[i + 6] = 0, p[i + 7] = 0;
-  }
-}
+void zero_frame(Frame* frame) { zero_page_memory(g_phys.kernel_pointer(frame)); }
+
+void copy_frame(Frame* to, const Frame* from) { copy_page_memory(g_phys.kernel_pointer(to), g_phys.kernel_pointer(from)); }

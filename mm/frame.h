@@ -52,6 +52,9 @@ constexpr u16 Referenced = 1 << 2;
 }  // namespace FrameFlag
 
 constexpr unsigned MAX_ORDER = 10;  // blocks of up to 2^10 frames = 4 MiB
+constexpr unsigned MM_MAX_CPUS = 8;
+constexpr unsigned FRAME_CACHE_SIZE = 64;   // single frames each CPU keeps ready (no lock needed)
+constexpr unsigned FRAME_CACHE_BATCH = 32;  // moved between a CPU's cache and the buddy lists at a time
 
 struct MemoryCounters {
   u64 total_frames;      // usable RAM managed by the allocator (excludes reserved)
@@ -78,7 +81,7 @@ class PhysicalMemory {
   // Drop one reference; frees the frame when it was the last. Returns true if freed.
   bool unref(Frame* frame);
 
-  Frame* frame_of(PhysAddr pa) const;
+  Frame* frame_of(PhysAddr pa) const { return &m_frames[pa.pfn() - m_base_pfn]; }
   Frame* frame_of_pfn(u64 pfn) const { return &m_frames[pfn - m_base_pfn]; }
   bool is_managed(PhysAddr pa) const { return pa.pfn() >= m_base_pfn && pa.pfn() < m_end_pfn; }
   PhysAddr address_of(const Frame* frame) const {
@@ -91,8 +94,24 @@ class PhysicalMemory {
   MemoryCounters counters() const;
   // Consistency check of the free lists (tests; debug commands).
   bool check() const;
+  // Give this CPU's cached single frames back to the buddy lists (so that they can merge again).
+  void drain_cpu_cache();
 
  private:
+  // Single frames are served from a per-CPU cache first: an uncontended lock, and no buddy splitting or merging
+  // on the hot paths (faults, page-table pages). Frames in a cache count as free. When the buddy lists run dry,
+  // an allocation takes frames from other CPUs' caches, so no frame is ever out of reach.
+  struct CpuCache {
+    Spinlock lock{"frame-cache"};
+    Frame* frames[FRAME_CACHE_SIZE];
+    unsigned count = 0;  // guarded by lock
+  };
+  Frame* steal_cached();
+  Frame* alloc_cached(FrameUse use);
+  Frame* alloc_block(unsigned order, FrameUse use);
+  void free_cached(Frame* frame);
+  void prepare_allocated(Frame* head, unsigned order, FrameUse use);
+
   void free_block_locked(u64 pfn, unsigned order);
   bool is_free_head(u64 pfn, unsigned order) const;
 
@@ -103,10 +122,12 @@ class PhysicalMemory {
   u64 m_total_frames = 0;
   Atomic<u64> m_free_frames{0};
   IntrusiveList<Frame, &Frame::link> m_free_lists[MAX_ORDER + 1];  // guarded by m_lock
+  CpuCache m_caches[MM_MAX_CPUS];
 };
 
 // The kernel's one physical memory allocator.
 extern PhysicalMemory g_phys;
 
-// Zero one 4 KiB frame through the direct map.
+// Zero one 4 KiB frame, or copy one, through the direct map.
 void zero_frame(Frame* frame);
+void copy_frame(Frame* to, const Frame* from);

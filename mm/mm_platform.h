@@ -8,7 +8,10 @@
 //   u8* phys_to_kernel(PhysAddr)            a kernel pointer to physical memory;
 //   PhysAddr kernel_to_phys(const void*);
 //   void mm_log(const char* fmt, ...)       an informational kernel log line;
-//   unsigned mm_current_cpu()               a dense index of the running hart.
+//   unsigned mm_current_cpu()               a dense index of the running hart;
+//   class InterruptsOff                     RAII: no interrupt on this CPU while it lives (nests);
+//   void zero_page_memory(void* page)        clear one 4 KiB page (page aligned);
+//   void copy_page_memory(void* dst, const void* src)   copy one 4 KiB page.
 #pragma once
 
 #include "mm/types.h"

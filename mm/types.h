@@ -2,6 +2,8 @@
 // Machine-independent: only arch/ turns these into page-table bits.
 #pragma once
 
+#include <compare>
+
 #include "lib/types.h"
 
 constexpr u64 PAGE_SHIFT = 12;

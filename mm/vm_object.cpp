@@ -63,21 +63,22 @@ u64 MemoryObject::resident_pages() const {
 
 Frame* MemoryObject::peek_page(u64 index) {
   SpinlockGuard guard(m_lock);
-  u64* slot = m_pages.find(index);
-  return slot ? reinterpret_cast<Frame*>(*slot) : nullptr;
+  return reinterpret_cast<Frame*>(m_pages.get(index));
 }
 
 Result<Frame*> MemoryObject::get_page(u64 index) {
   SpinlockGuard guard(m_lock);
   if (index >= ((m_size_bytes + PAGE_SIZE - 1) >> PAGE_SHIFT)) return Error::BUSERR;
-  u64* slot = TRY(m_pages.find_or_create(index));
-  if (*slot) return reinterpret_cast<Frame*>(*slot);
+  if (u64 existing = m_pages.get(index)) return reinterpret_cast<Frame*>(existing);
   Frame* f = g_phys.alloc(0, FrameUse::File);
   if (!f) return Error::NOMEM;
   zero_frame(f);
   f->owner = this;
   f->index = index;
-  *slot = reinterpret_cast<u64>(f);
+  if (auto r = m_pages.set(index, reinterpret_cast<u64>(f)); r.is_error()) {
+    g_phys.free_frame(f);
+    return r.error();
+  }
   m_resident++;
   return f;
 }
@@ -95,8 +96,8 @@ Result<void> MemoryObject::set_size(u64 bytes) {
     });
     // Bytes past the end inside the last page must read as zero if the file grows again.
     if (bytes % PAGE_SIZE) {
-      if (u64* slot = m_pages.find(bytes >> PAGE_SHIFT); slot && *slot) {
-        u8* page = g_phys.kernel_pointer(reinterpret_cast<Frame*>(*slot));
+      if (u64 last = m_pages.get(bytes >> PAGE_SHIFT)) {
+        u8* page = g_phys.kernel_pointer(reinterpret_cast<Frame*>(last));
         memset(page + bytes % PAGE_SIZE, 0, PAGE_SIZE - bytes % PAGE_SIZE);
       }
     }

@@ -66,5 +66,15 @@ inline void disable_interrupts() { asm volatile("csrci sstatus, 2" ::: "memory")
 
 // Nestable interrupt disabling: spinlocks use these so that interrupts come back on only when the outermost
 // lock is released.
-void push_interrupts_off();
-void pop_interrupts_off();
+inline void push_interrupts_off() {
+  u64 before;
+  asm volatile("csrrci %0, sstatus, 2" : "=r"(before)::"memory");  // read and clear SIE in one step
+  Cpu* c = this_cpu();
+  if (c->irq_disable_depth++ == 0) c->irq_enabled_before = before & 2;
+}
+void pop_interrupts_off_underflow();
+inline void pop_interrupts_off() {
+  Cpu* c = this_cpu();
+  if (UNLIKELY(c->irq_disable_depth == 0)) pop_interrupts_off_underflow();
+  if (--c->irq_disable_depth == 0 && c->irq_enabled_before) enable_interrupts();
+}

@@ -13,21 +13,6 @@
 
 namespace {
 
-// Page-table pages come from the frame allocator; the pmap counts them for /proc/meminfo's PageTables.
-struct UserTableMemory {
-  u64* counter;
-  PhysAddr alloc_table() {
-    Frame* f = g_phys.alloc_zeroed(0, FrameUse::PageTable);
-    if (!f) return PhysAddr(0);
-    (*counter)++;
-    return g_phys.address_of(f);
-  }
-  void free_table(PhysAddr pa) {
-    (*counter)--;
-    g_phys.free_frame(g_phys.frame_of(pa));
-  }
-  Pte* table_ptr(PhysAddr pa) { return phys_to_virt<Pte>(pa.get()); }
-};
 
 Atomic<u32> g_next_asid{1};
 u32 g_asid_mask = 0;  // all-ones in the ASID bits the hart implements (0: no ASIDs)
@@ -44,6 +29,27 @@ u16 allocate_asid() {
 constexpr u64 USER_LEAF = Pte::U | Pte::A;
 
 }  // namespace
+
+// Page-table pages come from the frame allocator; the pmap keeps them on a list (for destroy) and counts them
+// (for /proc/meminfo's PageTables).
+struct UserTableMemory {
+  Sv39Pmap* pmap;
+  PhysAddr alloc_table() {
+    Frame* f = g_phys.alloc_zeroed(0, FrameUse::PageTable);
+    if (!f) return PhysAddr(0);
+    f->owner = pmap;
+    pmap->m_tables.push_back(*f);
+    pmap->m_table_pages++;
+    return g_phys.address_of(f);
+  }
+  void free_table(PhysAddr pa) {
+    Frame* f = g_phys.frame_of(pa);
+    pmap->m_tables.remove(*f);
+    pmap->m_table_pages--;
+    g_phys.free_frame(f);
+  }
+  Pte* table_ptr(PhysAddr pa) { return phys_to_virt<Pte>(pa.get()); }
+};
 
 // How many ASID bits this hart has: write all ones to satp.ASID and read back (spec 4.1.11).
 void pmap_probe_asid_bits() {
@@ -77,15 +83,13 @@ Sv39Pmap* Sv39Pmap::create() {
 
 void Sv39Pmap::destroy(Sv39Pmap* p) {
   ASSERT_MSG(p->m_active_harts.load() == 0, "destroying a pmap that is still active on some hart");
-  UserTableMemory mem{&p->m_table_pages};
-  Sv39Walker<UserTableMemory> walker(mem, p->m_root);
-  walker.free_subtables(0, sv39::USER_END);
+  while (Frame* f = p->m_tables.pop_front()) g_phys.free_frame(f);
   g_phys.free_frame(g_phys.frame_of(p->m_root));
   delete p;
 }
 
 Pte* Sv39Pmap::leaf(VirtAddr va) const {
-  UserTableMemory mem{const_cast<u64*>(&m_table_pages)};
+  UserTableMemory mem{const_cast<Sv39Pmap*>(this)};
   Sv39Walker<UserTableMemory> walker(mem, m_root);
   return walker.find_leaf(va.get());
 }
@@ -100,22 +104,36 @@ void Sv39Pmap::note_flush(VirtAddr va) {
 }
 
 Result<void> Sv39Pmap::enter(VirtAddr va, PhysAddr pa, Prot prot, PmapEnter how) {
-  ASSERT(va.get() < sv39::USER_END && va.is_page_aligned());
-  UserTableMemory mem{&m_table_pages};
-  Sv39Walker<UserTableMemory> walker(mem, m_root);
-  Pte* e = walker.slot(va.get(), 0, true);
-  if (!e) return Error::NOMEM;
+  u64 v = va.get();
+  ASSERT(v < sv39::USER_END && va.is_page_aligned());
+  // Fast path: both intermediate tables exist (every fault but the first in a 2 MiB range).
+  Pte* e = nullptr;
+  Pte l2 = phys_to_virt<Pte>(m_root.get())[sv39::vpn(v, 2)];
+  if (LIKELY(l2.is_table())) {
+    Pte l1 = phys_to_virt<Pte>(l2.address().get())[sv39::vpn(v, 1)];
+    if (LIKELY(l1.is_table())) e = &phys_to_virt<Pte>(l1.address().get())[sv39::vpn(v, 0)];
+  }
+  if (UNLIKELY(!e)) {
+    UserTableMemory mem{this};
+    Sv39Walker<UserTableMemory> walker(mem, m_root);
+    e = walker.slot(v, 0, true);
+    if (!e) return Error::NOMEM;
+  }
   u64 bits = pte_bits_for(prot) | USER_LEAF;
   if (how == PmapEnter::Dirty && (bits & Pte::W)) bits |= Pte::D;
   *e = Pte::leaf(pa, bits);
   // Even an invalid-to-valid change needs a fence before the new translation is guaranteed to be used
-  // (spec 4.2.1); update() does it for this page.
-  note_flush(va);
+  // (spec 4.2.1). Where this pmap is running (a fault), fence this page now; elsewhere, leave it to update().
+  Cpu* c = this_cpu();
+  if (c->active_pmap == this && m_active_harts.load(MemoryOrder::Relaxed) == (1ull << c->index))
+    sfence_vma(v, m_asid);
+  else
+    note_flush(va);
   return {};
 }
 
 void Sv39Pmap::remove(VirtAddr start, VirtAddr end) {
-  UserTableMemory mem{&m_table_pages};
+  UserTableMemory mem{this};
   Sv39Walker<UserTableMemory> walker(mem, m_root);
   walker.for_each_leaf(start.get(), end.get(), [&](u64 va, Pte& e, unsigned) {
     e = Pte();
@@ -125,7 +143,7 @@ void Sv39Pmap::remove(VirtAddr start, VirtAddr end) {
 
 void Sv39Pmap::protect(VirtAddr start, VirtAddr end, Prot prot) {
   u64 keep = pte_bits_for(prot) | ~Pte::PERM_MASK;
-  UserTableMemory mem{&m_table_pages};
+  UserTableMemory mem{this};
   Sv39Walker<UserTableMemory> walker(mem, m_root);
   walker.for_each_leaf(start.get(), end.get(), [&](u64 va, Pte& e, unsigned) {
     Pte reduced(e.raw() & keep);

@@ -16,7 +16,9 @@
 #include "lib/atomic.h"
 
 #include "arch/riscv/pte.h"
+#include "lib/list.h"
 #include "lib/result.h"
+#include "mm/frame.h"
 #include "mm/types.h"
 
 enum class PmapEnter : u8;
@@ -51,6 +53,9 @@ class Sv39Pmap {
 
   PhysAddr m_root;
   u64 m_table_pages = 0;          // page-table pages below the root, plus the root
+  // Every table page below the root (linked through Frame::link), so destroy() frees them without a walk.
+  IntrusiveList<Frame, &Frame::link> m_tables;
+  friend struct UserTableMemory;
   u16 m_asid = 0;                 // 0 = none yet
   u64 m_asid_generation = 0;
   Atomic<u64> m_active_harts{0};  // bit = hart index where this pmap is loaded in satp

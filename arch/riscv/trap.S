@@ -114,9 +114,14 @@ trap_entry:
   sd t0, FRAME_STVAL(sp)
   sd t1, FRAME_SCAUSE(sp)
   sd a0, FRAME_ORIG_A0(sp)
-  /* A frame-pointer chain that ends here lets backtraces cross the trap: fp = the interrupted pc's frame. */
   mv a0, sp
+  /* System calls (scause 8, environment call from U-mode) take a short path: they are most of the traps. */
+  li t0, 8
+  beq t1, t0, 1f
   call trap_handler             /* trap_handler(TrapFrame*) in arch/riscv/trap.cpp */
+  j trap_return
+1:
+  call syscall_entry            /* syscall_entry(TrapFrame*) in kernel/syscall.cpp */
 
 /* Return to the context in the TrapFrame at sp. Interrupts must be off (trap_handler leaves them off). */
   .globl trap_return

@@ -6,6 +6,7 @@
 #include "arch/riscv/timer.h"
 #include "arch/riscv/usercopy.h"
 #include "kernel/panic.h"
+#include "kernel/process.h"
 #include "kernel/user_trap.h"
 
 namespace {
@@ -93,9 +94,13 @@ extern "C" void trap_handler(TrapFrame* tf) {
     handle_kernel_exception(tf);
     return;
   } else if (tf->scause == EXC_ECALL_U) {
-    handle_syscall(tf);
+    handle_syscall(tf);  // (trap.S sends system calls to syscall_entry; this path is not normally taken)
   } else {
     handle_user_exception(tf);
   }
-  if (from_user) prepare_return_to_user();
+  if (from_user) {
+    disable_interrupts();
+    Cpu* c = this_cpu();
+    if (c->need_resched || thread_has_interrupting_signal(c->current)) prepare_return_to_user();
+  }
 }

@@ -11,3 +11,15 @@ inline u8* phys_to_kernel(PhysAddr pa) { return phys_to_virt<u8>(pa.get()); }
 inline PhysAddr kernel_to_phys(const void* p) { return PhysAddr(virt_to_phys(p)); }
 #define mm_log(...) klog(LogLevel::Info, __VA_ARGS__)
 inline unsigned mm_current_cpu() { return this_cpu()->index; }
+
+// Hand-unrolled page operations (arch/riscv/page_ops.S).
+extern "C" void zero_page_memory(void* page);
+extern "C" void copy_page_memory(void* dst, const void* src);
+
+class InterruptsOff {
+ public:
+  InterruptsOff() { push_interrupts_off(); }
+  ~InterruptsOff() { pop_interrupts_off(); }
+  InterruptsOff(const InterruptsOff&) = delete;
+  InterruptsOff& operator=(const InterruptsOff&) = delete;
+};
