@@ -20,7 +20,7 @@ u32 bounded_strlen(const u8* p, u32 max) {
 
 }  // namespace
 
-u32 Fdt::Property::cell(u32 index) const { return (index + 1) * 4 <= size ? be32(data + index * 4) : 0; }
+u32 Fdt::Property::cell(u32 index) const { return index < size / 4 ? be32(data + u64(index) * 4) : 0; }
 
 u64 Fdt::Property::read_cells(u32 index, u32 cells) const {
   u64 v = 0;
@@ -270,7 +270,7 @@ Result<Fdt::Reservation> Fdt::reg(Node node, u32 index) const {
   if (ac > 2 || sc > 2 || ac == 0) return Error::INVAL;
   Property p = property(node, "reg");
   u32 stride = ac + sc;
-  if (!p.is_present() || (index + 1) * stride > p.cell_count()) return Error::NOENT;
+  if (!p.is_present() || (u64(index) + 1) * stride > p.cell_count()) return Error::NOENT;
   return Reservation{p.read_cells(index * stride, ac), sc ? p.read_cells(index * stride + ac, sc) : 0};
 }
 
@@ -282,7 +282,8 @@ usize Fdt::reservation_count() const {
 }
 
 Fdt::Reservation Fdt::reservation(usize index) const {
+  // Compare the index with the entries that fit before computing an offset: index * 16 may not fit 32 bits.
+  if (index >= (m_total_size - m_rsv_offset) / 16) return {0, 0};
   u32 off = m_rsv_offset + static_cast<u32>(index) * 16;
-  if (off + 16 > m_total_size) return {0, 0};
   return {be64(m_blob + off), be64(m_blob + off + 8)};
 }

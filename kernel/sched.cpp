@@ -150,17 +150,21 @@ void sched_switch_locked() {
     return;
   }
   next->m_state = ThreadState::Running;
-  next->m_last_cpu = c->index;
   c->current = next;
   c->need_resched = false;
   g_context_switches.fetch_add(1, MemoryOrder::Relaxed);
 
   switch_fp(prev, next);
-  if (next->m_process)
+  if (next->m_process) {
     process_activate_address_space(next->m_process);
+    // The user thread may have written code on the hart it ran on before: make this hart's instruction fetches
+    // see it (RISC-V Zifencei; what Linux's flush_icache_deferred does on migration).
+    if (next->m_last_cpu != c->index) asm volatile("fence.i" ::: "memory");
+  }
   else if (!prev->is_kernel_thread() || prev == c->idle_thread)
     process_activate_kernel_address_space();
 
+  next->m_last_cpu = c->index;
   prev->m_irq_enabled_before = c->irq_enabled_before;
   switch_context(&prev->m_context, &next->m_context);
   // Running as prev again, perhaps on another hart.

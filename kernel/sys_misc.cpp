@@ -6,6 +6,7 @@
 
 #include "arch/riscv/cpu.h"
 #include "arch/riscv/kernel_map.h"
+#include "arch/riscv/sbi.h"
 #include "arch/riscv/smp.h"
 #include "arch/riscv/usercopy.h"
 #include "kernel/heap.h"
@@ -206,4 +207,15 @@ i64 sys_prctl(const SyscallArgs& a) {
   }
   if (a.a0 == PR_GET_NAME) return syscall_return(copy_to_user(a.a1, p->m_name, PROCESS_NAME_MAX));
   return syscall_error(Error::INVAL);
+}
+
+i64 sys_riscv_flush_icache(const SyscallArgs& a) {
+  // Make instruction fetches see stores to code (a program that writes code, then runs it). fence.i covers
+  // this hart; other harts get a remote fence.i through the SBI. (A thread moving to another hart also executes
+  // fence.i there: kernel/sched.cpp.)
+  if (a.a2 & ~1ull) return syscall_error(Error::INVAL);
+  asm volatile("fence.i" ::: "memory");
+  u64 others = smp_other_harts_mask();
+  if (others) sbi::remote_fence_i(others, 0);
+  return 0;
 }

@@ -17,6 +17,7 @@ i64 sys_sched_setaffinity(const SyscallArgs&);
 i64 sys_times(const SyscallArgs&);
 i64 sys_getrusage(const SyscallArgs&);
 i64 sys_prctl(const SyscallArgs&);
+i64 sys_riscv_flush_icache(const SyscallArgs&);
 
 // Frames the kernel holds only as caches and can free at once (counted as free by sysinfo and /proc/meminfo).
 u64 memory_reclaimable_frames();

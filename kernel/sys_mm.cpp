@@ -12,14 +12,14 @@ namespace {
 
 AddressSpace& space() { return *current_process()->m_space; }
 
-// PROT_* bits to Prot. Write implies read on riscv (a writable page that is not readable is reserved, privileged
-// spec 4.3.1), which is what Linux gives for PROT_WRITE alone.
+// PROT_* bits to Prot, kept as asked (/proc/PID/maps shows "-w-p" for PROT_WRITE alone, as on Linux); that a
+// writable page is also readable is decided where mappings are made (mm/fault.cpp, arch/riscv/pte.h).
 Result<Prot> prot_from_user(u64 prot) {
   if (prot & ~static_cast<u64>(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_GROWSDOWN | PROT_GROWSUP)) return Error::INVAL;
   if ((prot & PROT_GROWSDOWN) && (prot & PROT_GROWSUP)) return Error::INVAL;
   Prot p = Prot::None;
   if (prot & PROT_READ) p = p | Prot::Read;
-  if (prot & PROT_WRITE) p = p | Prot::Write | Prot::Read;
+  if (prot & PROT_WRITE) p = p | Prot::Write;
   if (prot & PROT_EXEC) p = p | Prot::Exec;
   return p;
 }

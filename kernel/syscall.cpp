@@ -108,6 +108,7 @@ struct Table {
     e[228] = make("mlock", sys_ignored);
     e[229] = make("munlock", sys_ignored);
     e[233] = make("madvise", sys_madvise);
+    e[259] = make("riscv_flush_icache", sys_riscv_flush_icache);
     e[260] = make("wait4", sys_wait4);
     e[261] = make("prlimit64", sys_prlimit64);
     e[276] = make("renameat2", sys_renameat2);

@@ -87,7 +87,7 @@ Result<AddressSpace*> AddressSpace::fork() {
         // Share the private pages copy-on-write: the child takes a reference to each, and the parent's
         // writable mappings become read-only so that its next write faults and copies (or reuses).
         result = child->m_anon.share_range_from(m_anon, r->m_start.page_number(), r->m_end.page_number());
-        if (has(r->m_prot, Prot::Write)) m_pmap->protect(r->m_start, r->m_end, r->m_prot & ~Prot::Write);
+        if (has(r->m_prot, Prot::Write)) m_pmap->protect(r->m_start, r->m_end, effective_prot(r->m_prot) & ~Prot::Write);
       }
     }
     child->m_brk_start = m_brk_start;

@@ -17,9 +17,11 @@
 
 namespace {
 
+// No machine has write-only pages (on riscv, W without R is reserved: privileged spec 4.3.1), so a writable
+// region is readable too, as on Linux.
 bool region_permits(Prot prot, Access access) {
   switch (access) {
-    case Access::Read: return has(prot, Prot::Read);
+    case Access::Read: return has(effective_prot(prot), Prot::Read);
     case Access::Write: return has(prot, Prot::Write);
     case Access::Exec: return has(prot, Prot::Exec);
   }
@@ -96,7 +98,7 @@ FaultResult AddressSpace::fault_private_locked(Region& r, VirtAddr page, Access 
 
   // Anon layer: the process already has its own copy of this page, perhaps shared with a fork relative.
   if (frame) {
-    Prot prot = r.m_prot;
+    Prot prot = effective_prot(r.m_prot);
     if (access == Access::Write) {
       if (frame->refcount.load(MemoryOrder::Acquire) > 1) {
         // Copy-on-write: someone else still holds this frame. Copy it and drop our share.
@@ -135,7 +137,8 @@ FaultResult AddressSpace::fault_private_locked(Region& r, VirtAddr page, Access 
       g_vm_stats.faults_object.fetch_add(1, MemoryOrder::Relaxed);
     else
       g_vm_stats.zero_page_hits.fetch_add(1, MemoryOrder::Relaxed);
-    if (m_pmap->enter(page, g_phys.address_of(shown), r.m_prot & ~Prot::Write, PmapEnter::Normal).is_error())
+    if (m_pmap->enter(page, g_phys.address_of(shown), effective_prot(r.m_prot) & ~Prot::Write, PmapEnter::Normal)
+            .is_error())
       return FaultResult::OutOfMemory;
     return FaultResult::Resolved;
   }
@@ -150,7 +153,7 @@ FaultResult AddressSpace::fault_private_locked(Region& r, VirtAddr page, Access 
     g_vm_stats.faults_demand_zero.fetch_add(1, MemoryOrder::Relaxed);
   }
   m_anon.fill_empty(entry, fresh.value());
-  if (m_pmap->enter(page, g_phys.address_of(fresh.value()), r.m_prot, PmapEnter::Dirty).is_error())
+  if (m_pmap->enter(page, g_phys.address_of(fresh.value()), effective_prot(r.m_prot), PmapEnter::Dirty).is_error())
     return FaultResult::OutOfMemory;
   return FaultResult::Resolved;
 }
@@ -160,7 +163,7 @@ FaultResult AddressSpace::fault_shared_locked(Region& r, VirtAddr page, Access a
   auto frame = r.m_object->get_page(r.object_page_of(page));
   if (frame.is_error()) return frame.error() == Error::BUSERR ? FaultResult::BusError : FaultResult::OutOfMemory;
   g_vm_stats.faults_object.fetch_add(1, MemoryOrder::Relaxed);
-  if (m_pmap->enter(page, g_phys.address_of(frame.value()), r.m_prot,
+  if (m_pmap->enter(page, g_phys.address_of(frame.value()), effective_prot(r.m_prot),
                     access == Access::Write ? PmapEnter::Dirty : PmapEnter::Normal)
           .is_error())
     return FaultResult::OutOfMemory;

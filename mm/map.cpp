@@ -185,7 +185,7 @@ Result<void> AddressSpace::protect(VirtAddr start, u64 length, Prot prot) {
   for (Region* r = first; r && r->m_start < end; r = RegionTree::next(*r)) r->m_prot = prot;
   // Lower the permissions of existing mappings; raised permissions take effect through faults, which
   // re-check copy-on-write sharing.
-  m_pmap->protect(start, end, prot);
+  m_pmap->protect(start, end, effective_prot(prot));
   // Merge the changed regions with each other and their neighbours.
   Region* r = first;
   if (Region* prev = RegionTree::prev(*r)) r = prev;

@@ -61,5 +61,9 @@ constexpr Prot operator~(Prot a) { return static_cast<Prot>(~static_cast<u8>(a) 
 constexpr bool has(Prot set, Prot bits) { return (static_cast<u8>(set) & static_cast<u8>(bits)) == static_cast<u8>(bits) && bits != Prot::None; }
 constexpr bool is_subset(Prot a, Prot of) { return (static_cast<u8>(a) & ~static_cast<u8>(of)) == 0; }
 
+// What a mapping with protection p really allows: no machine has write-only pages (on riscv W without R is
+// reserved, privileged spec 4.3.1), so writable implies readable — as on Linux, where PROT_WRITE alone reads.
+constexpr Prot effective_prot(Prot p) { return has(p, Prot::Write) ? p | Prot::Read : p; }
+
 // What kind of access caused a fault.
 enum class Access : u8 { Read, Write, Exec };

@@ -97,10 +97,18 @@ void kernel_map_init(const Machine& m) {
   image(_ksymtab_start, _kernel_end, Pte::R, "kernel symbols");
 
   // The kernel stack region: create its second-level tables now, so that every address space (which copies
-  // the root's upper half) sees stacks mapped later.
+  // the root's upper half) sees stacks mapped later. The last-level tables for the first PREALLOCATED_KSTACKS
+  // stacks are made now too, so that ordinary loads never grow the kernel page table (which would look like a
+  // leak to init's check that every frame comes back after a test).
+  constexpr u64 PREALLOCATED_KSTACKS = 1024;
   for (u64 va = memlayout::KSTACK_BASE; va < memlayout::KSTACK_BASE + memlayout::KSTACK_REGION_SIZE; va += GiB) {
     auto walker = kernel_walker();
     if (!walker.slot(va, 1, true)) panic("no memory for the kernel stack tables");
+  }
+  for (u64 va = memlayout::KSTACK_BASE; va < memlayout::KSTACK_BASE + PREALLOCATED_KSTACKS * memlayout::KSTACK_SLOT;
+       va += 2 * MiB) {
+    auto walker = kernel_walker();
+    if (!walker.slot(va, 0, true)) panic("no memory for the kernel stack tables");
   }
 
   g_kernel_satp = csr::Satp::make_sv39(g_kernel_root.get(), 0);

@@ -1,0 +1,195 @@
+// The host's pmap for mm/pmap.h: FakePmap, a page table reduced to what the pmap(9) contract promises. It
+// keeps a map va -> {pa, prot, referenced, modified} and a log of the calls mm/ made, so host tests can check
+// what mm/ asked of the machine-dependent layer without any page-table format. The Sv39 implementation is
+// arch/riscv/pmap.h; both satisfy the PmapInterface concept (checked in mm/pmap.h).
+//
+// Behaviour mirrors Sv39Pmap where the contract leaves room:
+//   - enter() marks the mapping referenced, and modified when `how` is Dirty and the page is writable;
+//   - protect() only removes rights; a mapping left with no rights is removed;
+//   - extract() of an unmapped address is ENOENT;
+//   - remove/protect/enter record pending TLB work that update() clears (pending_flushes()).
+// Failure injection: fail_next_enters(n) makes the next n enter() calls return ENOMEM; fail_next_creates(n)
+// makes create() return nullptr.
+// Not thread-safe (like Sv39Pmap, it relies on the address space's lock).
+#pragma once
+
+#include <cstdarg>
+#include <cstdio>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "lib/assert.h"
+#include "lib/result.h"
+#include "mm/types.h"
+
+enum class PmapEnter : u8;
+
+class FakePmap {
+ public:
+  struct Mapping {
+    PhysAddr pa;
+    Prot prot = Prot::None;
+    bool referenced = false;
+    bool modified = false;
+  };
+
+  static FakePmap* create() {
+    if (s_failing_creates > 0) {
+      s_failing_creates--;
+      return nullptr;
+    }
+    s_live++;
+    return new FakePmap();
+  }
+  static void destroy(FakePmap* pmap) {
+    ASSERT(pmap);
+    s_live--;
+    delete pmap;
+  }
+
+  Result<void> enter(VirtAddr va, PhysAddr pa, Prot prot, PmapEnter how) {
+    ASSERT_MSG(va.is_page_aligned() && va.get() < USER_END, "FakePmap::enter(%#llx): bad address",
+               static_cast<unsigned long long>(va.get()));
+    log("enter %#llx -> %#llx %s%s", hex(va.get()), hex(pa.get()), prot_string(prot).c_str(),
+        static_cast<u8>(how) != 0 ? " dirty" : "");
+    if (m_failing_enters > 0) {
+      m_failing_enters--;
+      return Error::NOMEM;
+    }
+    bool dirty = static_cast<u8>(how) != 0 && has(prot, Prot::Write);  // PmapEnter::Dirty
+    m_mappings[va.get()] = Mapping{pa, prot, true, dirty};
+    m_pending_flushes++;
+    return {};
+  }
+
+  void remove(VirtAddr start, VirtAddr end) {
+    log("remove %#llx-%#llx", hex(start.get()), hex(end.get()));
+    for (auto it = m_mappings.lower_bound(start.page_base().get()); it != m_mappings.end() && it->first < end.get();) {
+      it = m_mappings.erase(it);
+      m_pending_flushes++;
+    }
+  }
+
+  void protect(VirtAddr start, VirtAddr end, Prot prot) {
+    log("protect %#llx-%#llx %s", hex(start.get()), hex(end.get()), prot_string(prot).c_str());
+    for (auto it = m_mappings.lower_bound(start.page_base().get()); it != m_mappings.end() && it->first < end.get();) {
+      Prot reduced = it->second.prot & prot;
+      if (reduced == it->second.prot) {
+        ++it;
+        continue;
+      }
+      m_pending_flushes++;
+      if (reduced == Prot::None) {
+        it = m_mappings.erase(it);
+      } else {
+        it->second.prot = reduced;
+        ++it;
+      }
+    }
+  }
+
+  Result<PhysAddr> extract(VirtAddr va) const {
+    const Mapping* m = find(va);
+    if (!m) return Error::NOENT;
+    return m->pa + va.offset_in_page();
+  }
+
+  bool clear_referenced(VirtAddr va) {
+    Mapping* m = find(va);
+    if (!m || !m->referenced) return false;
+    m->referenced = false;
+    m_pending_flushes++;
+    return true;
+  }
+  bool is_modified(VirtAddr va) const {
+    const Mapping* m = find(va);
+    return m && m->modified;
+  }
+  bool clear_modified(VirtAddr va) {
+    Mapping* m = find(va);
+    if (!m || !m->modified) return false;
+    m->modified = false;
+    m_pending_flushes++;
+    return true;
+  }
+
+  void update() {
+    m_updates++;
+    m_pending_flushes = 0;
+  }
+  void activate() {
+    log("activate");
+    m_activations++;
+  }
+  // Sv39-like count: the root, one table per 2 MiB and one per 1 GiB that holds a mapping.
+  u64 table_pages() const {
+    std::map<u64, bool> l0, l1;
+    for (auto& [va, m] : m_mappings) {
+      l0[va >> 21] = true;
+      l1[va >> 30] = true;
+    }
+    return 1 + l0.size() + l1.size();
+  }
+
+  // For tests.
+  static constexpr u64 USER_END = 1ull << 38;
+  const std::map<u64, Mapping>& mappings() const { return m_mappings; }
+  const Mapping* find(VirtAddr va) const {
+    auto it = m_mappings.find(va.page_base().get());
+    return it == m_mappings.end() ? nullptr : &it->second;
+  }
+  Mapping* find(VirtAddr va) {
+    auto it = m_mappings.find(va.page_base().get());
+    return it == m_mappings.end() ? nullptr : &it->second;
+  }
+  // Simulate the hardware: an access sets "referenced", a write also "modified" (if the mapping allows it).
+  bool touch(VirtAddr va, Access access) {
+    Mapping* m = find(va);
+    Prot needed = access == Access::Write ? Prot::Write : access == Access::Exec ? Prot::Exec : Prot::Read;
+    if (!m || !has(m->prot, needed)) return false;
+    m->referenced = true;
+    if (access == Access::Write) m->modified = true;
+    return true;
+  }
+  const std::vector<std::string>& calls() const { return m_calls; }
+  void clear_calls() { m_calls.clear(); }
+  u64 pending_flushes() const { return m_pending_flushes; }
+  u64 updates() const { return m_updates; }
+  u64 activations() const { return m_activations; }
+  void fail_next_enters(unsigned n) { m_failing_enters = n; }
+  static void fail_next_creates(unsigned n) { s_failing_creates = n; }
+  // FakePmaps created and not yet destroyed (leak checks).
+  static long live_count() { return s_live; }
+
+ private:
+  FakePmap() = default;
+
+  static std::string prot_string(Prot p) {
+    std::string s = "---";
+    if (has(p, Prot::Read)) s[0] = 'r';
+    if (has(p, Prot::Write)) s[1] = 'w';
+    if (has(p, Prot::Exec)) s[2] = 'x';
+    return s;
+  }
+  __attribute__((format(printf, 2, 3))) void log(const char* fmt, ...) {
+    char line[160];
+    va_list args;
+    va_start(args, fmt);
+    vsnprintf(line, sizeof line, fmt, args);
+    va_end(args);
+    m_calls.emplace_back(line);
+  }
+  static unsigned long long hex(u64 v) { return v; }
+
+  std::map<u64, Mapping> m_mappings;
+  std::vector<std::string> m_calls;
+  u64 m_pending_flushes = 0;
+  u64 m_updates = 0;
+  u64 m_activations = 0;
+  unsigned m_failing_enters = 0;
+  static inline unsigned s_failing_creates = 0;
+  static inline long s_live = 0;
+};
+
+using Pmap = FakePmap;
