@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "kernel/fs/fs_selftest.h"
 #include "kernel/heap.h"
 #include "kernel/log.h"
 #include "kernel/panic.h"
@@ -129,6 +130,7 @@ int run_selftest(const char* name) {
   }
   if (strcmp(name, "alloc") == 0) return test_alloc();
   if (strcmp(name, "heap") == 0) return test_heap();
-  LOG_ERROR("unknown self-test '%s' (fault, overflow, alloc, heap)", name);
+  if (strcmp(name, "fs") == 0) return fs_selftest();  // kernel/fs/fs_selftest.cpp
+  LOG_ERROR("unknown self-test '%s' (fault, overflow, alloc, heap, fs)", name);
   return 2;
 }

@@ -8,14 +8,12 @@
 
 void pop_interrupts_off_underflow() { panic("pop_interrupts_off without push_interrupts_off"); }
 
-bool Spinlock::is_held() const {
-  return m_locked.load(MemoryOrder::Relaxed) && m_owner == static_cast<i32>(this_cpu()->index);
-}
+bool Spinlock::is_held() const { return m_locked.load(MemoryOrder::Relaxed) && m_owner == this_cpu(); }
 
 bool Spinlock::try_lock() {
   push_interrupts_off();
   if (m_locked.exchange(1, MemoryOrder::Acquire) == 0) {
-    m_owner = static_cast<i32>(this_cpu()->index);
+    m_owner = this_cpu();
     return true;
   }
   pop_interrupts_off();
@@ -24,23 +22,22 @@ bool Spinlock::try_lock() {
 
 // The lock was taken: by this hart (a deadlock, reported), or by another one (spin, reporting a long wait).
 void Spinlock::lock_slow() {
-  if (m_owner == static_cast<i32>(this_cpu()->index))
-    panic("spinlock '%s': hart %u takes it twice (deadlock)", m_name, this_cpu()->hart_id);
+  if (m_owner == this_cpu()) panic("spinlock '%s': hart %u takes it twice (deadlock)", m_name, this_cpu()->hart_id);
   u64 start = csr::read_time();
   bool reported = false;
   for (;;) {
     while (m_locked.load(MemoryOrder::Relaxed)) {
       if (!reported && time_ticks_to_ns(csr::read_time() - start) > 1'000'000'000ull) {
         reported = true;
-        i32 owner = m_owner;
+        Cpu* owner = m_owner;
         klog(LogLevel::Warn, "spinlock '%s': hart %u has waited 1 s; held by hart %d", m_name,
-             this_cpu()->hart_id, owner >= 0 ? static_cast<int>(g_cpus[owner].hart_id) : -1);
+             this_cpu()->hart_id, owner ? static_cast<int>(owner->hart_id) : -1);
       }
       asm volatile(".4byte 0x0100000f");  // pause (Zihintpause): a hint, a no-op where unimplemented
     }
     if (m_locked.exchange(1, MemoryOrder::Acquire) == 0) break;
   }
-  m_owner = static_cast<i32>(this_cpu()->index);
+  m_owner = this_cpu();
 }
 
 void Spinlock::unlock_not_held() {

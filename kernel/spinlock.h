@@ -17,18 +17,20 @@ class Spinlock {
 
   // The uncontended paths are inline: taking and releasing a free lock is on every fault and system call.
   void lock() {
-    push_interrupts_off();
+    Cpu* c = this_cpu();
+    push_interrupts_off(c);
     if (LIKELY(m_locked.exchange(1, MemoryOrder::Acquire) == 0)) {
-      m_owner = static_cast<i32>(this_cpu()->index);
+      m_owner = c;
       return;
     }
     lock_slow();
   }
   void unlock() {
-    if (UNLIKELY(m_owner != static_cast<i32>(this_cpu()->index))) unlock_not_held();
-    m_owner = -1;
+    Cpu* c = this_cpu();
+    if (UNLIKELY(m_owner != c)) unlock_not_held();
+    m_owner = nullptr;
     m_locked.store(0, MemoryOrder::Release);
-    pop_interrupts_off();
+    pop_interrupts_off(c);
   }
   bool try_lock();
   // True if this hart holds the lock (for ASSERTs in functions named *_locked).
@@ -40,7 +42,7 @@ class Spinlock {
   [[noreturn]] void unlock_not_held();
 
   Atomic<u32> m_locked{0};
-  i32 m_owner = -1;  // index of the holding hart, -1 when free
+  Cpu* m_owner = nullptr;  // the holding hart, nullptr when free
   const char* m_name;
 };
 

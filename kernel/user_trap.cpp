@@ -55,6 +55,24 @@ void describe_region(Process* p, u64 address, char* out, usize size) {
 
 }  // namespace
 
+[[noreturn]] __attribute__((noinline)) void kill_for_failed_fault(TrapFrame* tf, FaultResult r) {
+  if (r == FaultResult::BusError) kill_for_fault(tf, linux::SIGBUS, fault_result_name(r));
+  if (r == FaultResult::OutOfMemory) kill_for_fault(tf, linux::SIGKILL, "out of memory");
+  kill_for_fault(tf, linux::SIGSEGV, fault_result_name(r));
+}
+
+// trap.S calls this directly for a page fault from user mode (scause 12, 13 or 15): resolve it, or kill the
+// process; then the checks on the way back. Interrupts stay off: resolving a fault is short and never sleeps.
+extern "C" void user_page_fault(TrapFrame* tf) {
+  Cpu* c = this_cpu();
+  FaultResult r = c->current->m_process->m_space->handle_fault(VirtAddr(tf->stval), access_of(tf->scause));
+  if (UNLIKELY(r != FaultResult::Resolved)) {
+    enable_interrupts();
+    kill_for_failed_fault(tf, r);
+  }
+  if (UNLIKELY(c->need_resched || thread_has_interrupting_signal(c->current))) prepare_return_to_user();
+}
+
 void handle_user_exception(TrapFrame* tf) {
   u64 cause = tf->scause;
   enable_interrupts();
@@ -65,9 +83,7 @@ void handle_user_exception(TrapFrame* tf) {
     case EXC_STORE_PAGE_FAULT: {
       FaultResult r = p->m_space->handle_fault(VirtAddr(tf->stval), access_of(cause));
       if (r == FaultResult::Resolved) return;
-      if (r == FaultResult::BusError) kill_for_fault(tf, linux::SIGBUS, fault_result_name(r));
-      if (r == FaultResult::OutOfMemory) kill_for_fault(tf, linux::SIGKILL, "out of memory");
-      kill_for_fault(tf, linux::SIGSEGV, fault_result_name(r));
+      kill_for_failed_fault(tf, r);
     }
     case EXC_INSTRUCTION_ACCESS:
     case EXC_LOAD_ACCESS:

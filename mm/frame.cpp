@@ -94,30 +94,53 @@ void PhysicalMemory::prepare_allocated(Frame* head, unsigned order, FrameUse use
 Frame* PhysicalMemory::alloc_cached(FrameUse use) {
   CpuCache& cache = m_caches[mm_current_cpu()];
   SpinlockGuard cache_guard(cache.lock);
-  if (cache.count == 0) {
-    // Refill with a batch from the buddy lists.
-    SpinlockGuard guard(m_lock);
-    while (cache.count < FRAME_CACHE_BATCH) {
-      unsigned k = 0;
-      while (k <= MAX_ORDER && m_free_lists[k].is_empty()) k++;
-      if (k > MAX_ORDER) break;
-      Frame* head = m_free_lists[k].pop_front();
-      u64 pfn = m_base_pfn + static_cast<u64>(head - m_frames);
-      while (k > 0) {
-        k--;
-        Frame& upper = m_frames[pfn + (1ull << k) - m_base_pfn];
-        upper.order = static_cast<u8>(k);
-        m_free_lists[k].push_front(upper);
-      }
-      head->order = Frame::NOT_HEAD;
-      cache.frames[cache.count++] = head;
-    }
-    if (cache.count == 0) return nullptr;
-  }
+  if (cache.count == 0) refill_locked(cache);
+  if (cache.count == 0) return nullptr;
   Frame* f = cache.frames[--cache.count];
   m_free_frames.fetch_sub(1, MemoryOrder::Relaxed);
   prepare_allocated(f, 0, use);
   return f;
+}
+
+// Refill a CPU's empty cache with FRAME_CACHE_BATCH frames: one aligned block of that many frames when the
+// buddy lists have one (split off a larger block if needed), single frames otherwise.
+void PhysicalMemory::refill_locked(CpuCache& cache) {
+  constexpr unsigned BATCH_ORDER = 5;
+  static_assert((1u << BATCH_ORDER) == FRAME_CACHE_BATCH);
+  SpinlockGuard guard(m_lock);
+  unsigned k = BATCH_ORDER;
+  while (k <= MAX_ORDER && m_free_lists[k].is_empty()) k++;
+  if (k <= MAX_ORDER) {
+    Frame* head = m_free_lists[k].pop_front();
+    u64 pfn = m_base_pfn + static_cast<u64>(head - m_frames);
+    while (k > BATCH_ORDER) {
+      k--;
+      Frame& upper = m_frames[pfn + (1ull << k) - m_base_pfn];
+      upper.order = static_cast<u8>(k);
+      m_free_lists[k].push_front(upper);
+    }
+    head->order = Frame::NOT_HEAD;
+    // Highest address last in the array: it is handed out first, the rest follow in descending order.
+    for (unsigned i = 0; i < FRAME_CACHE_BATCH; i++) cache.frames[i] = head + (FRAME_CACHE_BATCH - 1 - i);
+    cache.count = FRAME_CACHE_BATCH;
+    return;
+  }
+  // Fragmented memory: take what the small orders have, a frame at a time.
+  while (cache.count < FRAME_CACHE_BATCH) {
+    k = 0;
+    while (k < BATCH_ORDER && m_free_lists[k].is_empty()) k++;
+    if (k == BATCH_ORDER) break;
+    Frame* head = m_free_lists[k].pop_front();
+    u64 pfn = m_base_pfn + static_cast<u64>(head - m_frames);
+    while (k > 0) {
+      k--;
+      Frame& upper = m_frames[pfn + (1ull << k) - m_base_pfn];
+      upper.order = static_cast<u8>(k);
+      m_free_lists[k].push_front(upper);
+    }
+    head->order = Frame::NOT_HEAD;
+    cache.frames[cache.count++] = head;
+  }
 }
 
 void PhysicalMemory::free_cached(Frame* frame) {
@@ -163,10 +186,9 @@ void PhysicalMemory::drain_cpu_cache() {
   cache.count = 0;
 }
 
-Frame* PhysicalMemory::alloc(unsigned order, FrameUse use) {
+__attribute__((noinline)) Frame* PhysicalMemory::alloc_slow(unsigned order, FrameUse use) {
   ASSERT(order <= MAX_ORDER);
   if (order == 0) {
-    if (Frame* f = alloc_cached(use)) return f;
     // The buddy lists and this CPU's cache are empty: other CPUs may still hold some.
     Frame* f = steal_cached();
     if (f) prepare_allocated(f, 0, use);
@@ -266,6 +288,4 @@ bool PhysicalMemory::check() const {
   return counted == free_frames();
 }
 
-void zero_frame(Frame* frame) { zero_page_memory(g_phys.kernel_pointer(frame)); }
 
-void copy_frame(Frame* to, const Frame* from) { copy_page_memory(g_phys.kernel_pointer(to), g_phys.kernel_pointer(from)); }

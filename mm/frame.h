@@ -71,7 +71,12 @@ class PhysicalMemory {
   void add_free_range(PhysAddr start, PhysAddr end);
 
   // A block of 2^order frames, or nullptr when memory is exhausted. The first frame gets refcount 1 and `use`.
-  Frame* alloc(unsigned order, FrameUse use);
+  Frame* alloc(unsigned order, FrameUse use) {
+    if (LIKELY(order == 0)) {
+      if (Frame* f = alloc_cached(use)) return f;
+    }
+    return alloc_slow(order, use);
+  }
   Frame* alloc_zeroed(unsigned order, FrameUse use);
   void free(Frame* frame, unsigned order);
 
@@ -107,7 +112,9 @@ class PhysicalMemory {
     unsigned count = 0;  // guarded by lock
   };
   Frame* steal_cached();
+  void refill_locked(CpuCache& cache);
   Frame* alloc_cached(FrameUse use);
+  Frame* alloc_slow(unsigned order, FrameUse use);
   Frame* alloc_block(unsigned order, FrameUse use);
   void free_cached(Frame* frame);
   void prepare_allocated(Frame* head, unsigned order, FrameUse use);
@@ -129,5 +136,7 @@ class PhysicalMemory {
 extern PhysicalMemory g_phys;
 
 // Zero one 4 KiB frame, or copy one, through the direct map.
-void zero_frame(Frame* frame);
-void copy_frame(Frame* to, const Frame* from);
+inline void zero_frame(Frame* frame) { zero_page_memory(g_phys.kernel_pointer(frame)); }
+inline void copy_frame(Frame* to, const Frame* from) {
+  copy_page_memory(g_phys.kernel_pointer(to), g_phys.kernel_pointer(from));
+}

@@ -7,7 +7,7 @@ u64* RadixTable::alloc_node(unsigned level) {
   return reinterpret_cast<u64*>(g_phys.kernel_pointer(f));
 }
 
-Result<u64*> RadixTable::leaf_for(u64 index) {
+__attribute__((noinline)) Result<u64*> RadixTable::create_leaf(u64 index) {
   if (!m_root) {
     m_root = alloc_node(LEVELS - 1);
     if (!m_root) return Error::NOMEM;

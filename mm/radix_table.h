@@ -62,7 +62,17 @@ class RadixTable {
  private:
   static u64* alloc_node(unsigned level);
   // The leaf node for index, creating it and the interior nodes above it if needed.
-  Result<u64*> leaf_for(u64 index);
+  Result<u64*> leaf_for(u64 index) {
+    if (LIKELY(m_root != nullptr)) {
+      u64 mid = m_root[(index >> (2 * BITS)) & (FANOUT - 1)];
+      if (LIKELY(mid != 0)) {
+        u64 leaf = reinterpret_cast<u64*>(mid)[(index >> BITS) & (FANOUT - 1)];
+        if (LIKELY(leaf != 0)) return reinterpret_cast<u64*>(leaf);
+      }
+    }
+    return create_leaf(index);
+  }
+  Result<u64*> create_leaf(u64 index);
   static void free_node(u64* node);
   static Frame* frame_of_node(const u64* node) { return g_phys.frame_of(kernel_to_phys(node)); }
   static u64& summary(const u64* node) { return frame_of_node(node)->index; }

@@ -66,15 +66,16 @@ inline void disable_interrupts() { asm volatile("csrci sstatus, 2" ::: "memory")
 
 // Nestable interrupt disabling: spinlocks use these so that interrupts come back on only when the outermost
 // lock is released.
-inline void push_interrupts_off() {
+// (c must be this hart's Cpu: callers that already have it pass it.)
+inline void push_interrupts_off(Cpu* c) {
   u64 before;
   asm volatile("csrrci %0, sstatus, 2" : "=r"(before)::"memory");  // read and clear SIE in one step
-  Cpu* c = this_cpu();
   if (c->irq_disable_depth++ == 0) c->irq_enabled_before = before & 2;
 }
 void pop_interrupts_off_underflow();
-inline void pop_interrupts_off() {
-  Cpu* c = this_cpu();
+inline void pop_interrupts_off(Cpu* c) {
   if (UNLIKELY(c->irq_disable_depth == 0)) pop_interrupts_off_underflow();
   if (--c->irq_disable_depth == 0 && c->irq_enabled_before) enable_interrupts();
 }
+inline void push_interrupts_off() { push_interrupts_off(this_cpu()); }
+inline void pop_interrupts_off() { pop_interrupts_off(this_cpu()); }

@@ -103,32 +103,43 @@ void Sv39Pmap::note_flush(VirtAddr va) {
   m_pending[m_pending_count++] = va.get();
 }
 
+// The leaf entry for va when both intermediate tables exist (every fault but the first in a 2 MiB range).
+inline Pte* Sv39Pmap::fast_slot(u64 va) const {
+  Pte l2 = phys_to_virt<Pte>(m_root.get())[sv39::vpn(va, 2)];
+  if (UNLIKELY(!l2.is_table())) return nullptr;
+  Pte l1 = phys_to_virt<Pte>(l2.address().get())[sv39::vpn(va, 1)];
+  if (UNLIKELY(!l1.is_table())) return nullptr;
+  return &phys_to_virt<Pte>(l1.address().get())[sv39::vpn(va, 0)];
+}
+
+__attribute__((noinline)) Pte* Sv39Pmap::slow_slot(u64 va) {
+  UserTableMemory mem{this};
+  Sv39Walker<UserTableMemory> walker(mem, m_root);
+  return walker.slot(va, 0, true);
+}
+
+__attribute__((noinline)) void Sv39Pmap::flush_entered(u64 va) {
+  // Even an invalid-to-valid change needs a fence before the new translation is guaranteed to be used
+  // (spec 4.2.1). Where this pmap runs only here (a fault), fence this page now; otherwise leave it to update().
+  Cpu* c = this_cpu();
+  if (c->active_pmap == this && m_active_harts.load(MemoryOrder::Relaxed) == (1ull << c->index))
+    sfence_vma(va, m_asid);
+  else
+    note_flush(VirtAddr(va));
+}
+
 Result<void> Sv39Pmap::enter(VirtAddr va, PhysAddr pa, Prot prot, PmapEnter how) {
   u64 v = va.get();
-  ASSERT(v < sv39::USER_END && va.is_page_aligned());
-  // Fast path: both intermediate tables exist (every fault but the first in a 2 MiB range).
-  Pte* e = nullptr;
-  Pte l2 = phys_to_virt<Pte>(m_root.get())[sv39::vpn(v, 2)];
-  if (LIKELY(l2.is_table())) {
-    Pte l1 = phys_to_virt<Pte>(l2.address().get())[sv39::vpn(v, 1)];
-    if (LIKELY(l1.is_table())) e = &phys_to_virt<Pte>(l1.address().get())[sv39::vpn(v, 0)];
-  }
+  Pte* e = fast_slot(v);
   if (UNLIKELY(!e)) {
-    UserTableMemory mem{this};
-    Sv39Walker<UserTableMemory> walker(mem, m_root);
-    e = walker.slot(v, 0, true);
+    ASSERT(v < sv39::USER_END && va.is_page_aligned());
+    e = slow_slot(v);
     if (!e) return Error::NOMEM;
   }
   u64 bits = pte_bits_for(prot) | USER_LEAF;
   if (how == PmapEnter::Dirty && (bits & Pte::W)) bits |= Pte::D;
   *e = Pte::leaf(pa, bits);
-  // Even an invalid-to-valid change needs a fence before the new translation is guaranteed to be used
-  // (spec 4.2.1). Where this pmap is running (a fault), fence this page now; elsewhere, leave it to update().
-  Cpu* c = this_cpu();
-  if (c->active_pmap == this && m_active_harts.load(MemoryOrder::Relaxed) == (1ull << c->index))
-    sfence_vma(v, m_asid);
-  else
-    note_flush(va);
+  flush_entered(v);
   return {};
 }
 

@@ -50,6 +50,9 @@ class Sv39Pmap {
   Sv39Pmap() = default;
   Pte* leaf(VirtAddr va) const;
   void note_flush(VirtAddr va);
+  Pte* fast_slot(u64 va) const;
+  Pte* slow_slot(u64 va);
+  void flush_entered(u64 va);
 
   PhysAddr m_root;
   u64 m_table_pages = 0;          // page-table pages below the root, plus the root

@@ -115,9 +115,21 @@ trap_entry:
   sd t1, FRAME_SCAUSE(sp)
   sd a0, FRAME_ORIG_A0(sp)
   mv a0, sp
-  /* System calls (scause 8, environment call from U-mode) take a short path: they are most of the traps. */
+  /* System calls (scause 8, environment call from U-mode) and user page faults (12, 13, 15) take short
+   * paths: they are most of the traps. (Only U-mode raises scause 8; a page fault is a user one if SPP = 0.) */
   li t0, 8
   beq t1, t0, 1f
+  addi t0, t1, -12
+  li t2, 3
+  bgtu t0, t2, 2f
+  li t2, 2
+  beq t0, t2, 2f                /* scause 14 is reserved */
+  ld t0, FRAME_SSTATUS(sp)
+  andi t0, t0, SSTATUS_SPP
+  bnez t0, 2f
+  call user_page_fault          /* user_page_fault(TrapFrame*) in kernel/user_trap.cpp */
+  j trap_return
+2:
   call trap_handler             /* trap_handler(TrapFrame*) in arch/riscv/trap.cpp */
   j trap_return
 1:

@@ -23,6 +23,8 @@ class File : public RefCounted {
   virtual Result<usize> write(const IoBuffer& buffer, usize len);
   // pread-style access at an explicit offset, not moving the file offset (exec reads ELF files with it).
   virtual Result<usize> read_at(const IoBuffer& buffer, usize len, u64 offset);
+  // pwrite-style (ESPIPE by default, like read_at).
+  virtual Result<usize> write_at(const IoBuffer& buffer, usize len, u64 offset);
   virtual Result<u64> seek(i64 offset, int whence);           // ESPIPE by default
   virtual Result<void> stat(linux::stat& st);
   virtual Result<i64> ioctl(u64 request, u64 argument);        // ENOTTY by default

@@ -1,0 +1,39 @@
+// File: the defaults every kind of open file description inherits — the errno Linux gives when a file has no
+// such operation.
+#include "kernel/fs/file.h"
+
+#include <cstring>
+
+#include "kernel/fs/inode.h"
+#include "kernel/fs/open_file.h"
+#include "mm/vm_object.h"
+
+Result<usize> File::read(const IoBuffer&, usize) { return Error::INVAL; }
+Result<usize> File::write(const IoBuffer&, usize) { return Error::INVAL; }
+Result<usize> File::read_at(const IoBuffer&, usize, u64) { return Error::SPIPE; }
+Result<usize> File::write_at(const IoBuffer&, usize, u64) { return Error::SPIPE; }
+Result<u64> File::seek(i64, int) { return Error::SPIPE; }
+Result<i64> File::ioctl(u64, u64) { return Error::NOTTY; }
+Result<usize> File::getdents64(const IoBuffer&, usize) { return Error::NOTDIR; }
+Result<RefPtr<VmObject>> File::mmap_object() { return Error::NODEV; }
+
+Result<void> File::stat(linux::stat& st) {
+  if (Inode* i = inode()) {
+    i->stat(st);
+    return {};
+  }
+  memset(&st, 0, sizeof(st));
+  st.st_blksize = 4096;
+  return {};
+}
+
+void File::set_status_flags(u32 flags) {
+  constexpr u32 changeable = linux::O_APPEND | linux::O_NONBLOCK;
+  SpinlockGuard guard(m_offset_lock);
+  // Readers look at m_flags without the lock: store it in one piece.
+  __atomic_store_n(&m_flags, (m_flags & ~changeable) | (flags & changeable), __ATOMIC_RELAXED);
+}
+
+u32 open_flags_to_keep(u32 flags) {
+  return (flags & ~(linux::O_CREAT | linux::O_EXCL | linux::O_NOCTTY | linux::O_TRUNC)) | O_LARGEFILE;
+}

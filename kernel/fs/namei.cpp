@@ -1,0 +1,312 @@
+// Path walking and the operations on names (kernel/fs/namei.h).
+//
+// Following a symbolic link splices its target in front of the rest of the path ("a/link/b" with link -> "x/y"
+// continues as "x/y/b" from the link's directory, or from the root for an absolute target). Two MAX_PATH
+// buffers take turns holding the spliced path, so following 40 links needs no recursion and little stack.
+#include <cstring>
+
+#include "kernel/fs/namei.h"
+#include "kernel/fs/open_file.h"
+#include "kernel/heap.h"
+
+namespace {
+
+// Holds a kmalloc'ed buffer for the scope (a path being built).
+class KernelBuffer {
+ public:
+  explicit KernelBuffer(usize size) : m_data(static_cast<char*>(kmalloc(size))) {}
+  ~KernelBuffer() { kfree(m_data); }
+  AS_NONCOPYABLE(KernelBuffer);
+  char* get() const { return m_data; }
+
+ private:
+  char* m_data;
+};
+
+// The name /proc/PID/maps shows for a file created in `dir`: its path when it can be had, else the bare name.
+void object_name_for(Inode* root, Inode& dir, const LastComponent& last, char* out, usize size) {
+  usize n = 0;
+  auto parent = path_of(root, &dir, out, size);
+  if (!parent.is_error()) n = parent.value();
+  if (n == 1) n = 0;  // the root: "/" + name
+  if (n + 1 + last.length >= size) n = 0;
+  out[n++] = '/';
+  memcpy(out + n, last.name, last.length);
+  out[n + last.length] = '\0';
+}
+
+u32 created_permissions(u32 mode) { return mode & 07777 & ~fs_limits::DEFAULT_UMASK; }
+
+}  // namespace
+
+// ---- PathWalker ----
+
+PathWalker::PathWalker(const PathContext& context)
+    : m_root(context.root), m_base(context.base ? context.base : context.root) {}
+
+PathWalker::~PathWalker() {
+  kfree(m_buffers[0]);
+  kfree(m_buffers[1]);
+}
+
+Result<RefPtr<Inode>> PathWalker::resolve(const char* path, Follow follow_last) {
+  return walk(RefPtr<Inode>(m_base), path, follow_last, nullptr);
+}
+
+Result<RefPtr<Inode>> PathWalker::resolve_parent(const char* path, LastComponent& last) {
+  return walk(RefPtr<Inode>(m_base), path, Follow::No, &last);
+}
+
+Result<RefPtr<Inode>> PathWalker::resolve_link_parent(Inode& dir, Inode& link, LastComponent& last) {
+  const char* target = TRY(splice(link, "", false));
+  return walk(RefPtr<Inode>(&dir), target, Follow::No, &last);
+}
+
+Result<const char*> PathWalker::splice(Inode& link, const char* rest, bool trailing_slash) {
+  if (++m_links_followed > fs_limits::SYMLINK_MAX) return Error::LOOP;
+  int spare = m_current ^ 1;
+  if (!m_buffers[spare]) {
+    m_buffers[spare] = static_cast<char*>(kmalloc(fs_limits::MAX_PATH));
+    if (!m_buffers[spare]) return Error::NOMEM;
+  }
+  char* out = m_buffers[spare];
+  usize n = TRY(link.readlink(out, fs_limits::MAX_PATH));
+  if (n == 0) return Error::NOENT;  // an empty target names nothing
+  if (n >= fs_limits::MAX_PATH) return Error::NAMETOOLONG;
+  usize rest_length = strlen(rest);
+  if (rest_length) {
+    if (n + 1 + rest_length >= fs_limits::MAX_PATH) return Error::NAMETOOLONG;
+    out[n++] = '/';
+    memcpy(out + n, rest, rest_length);
+    n += rest_length;
+  } else if (trailing_slash) {
+    out[n++] = '/';  // the target must then be a directory too
+  }
+  out[n] = '\0';
+  m_current = spare;  // `rest` pointed into the other buffer (or the caller's path): it is not needed any more
+  return out;
+}
+
+Result<RefPtr<Inode>> PathWalker::walk(RefPtr<Inode> start, const char* path, Follow follow_last,
+                                       LastComponent* last) {
+  if (!*path) return Error::NOENT;
+  RefPtr<Inode> current = path[0] == '/' ? RefPtr<Inode>(m_root) : static_cast<RefPtr<Inode>&&>(start);
+  const char* p = path;
+  for (;;) {
+    while (*p == '/') p++;
+    if (!*p) {
+      // Only slashes were left: the path names `current` itself ("/", or a link to "/").
+      if (last) *last = LastComponent{p, 0, true};
+      return current;
+    }
+    const char* name = p;
+    while (*p && *p != '/') p++;
+    usize length = static_cast<usize>(p - name);
+    if (length > fs_limits::MAX_NAME) return Error::NAMETOOLONG;
+    const char* rest = p;
+    while (*rest == '/') rest++;
+    bool is_last = *rest == '\0';
+    bool trailing_slash = is_last && rest != p;
+    if (!current->is_directory()) return Error::NOTDIR;
+    if (is_last && last) {
+      *last = LastComponent{name, length, trailing_slash};
+      return current;
+    }
+    p = rest;
+    if (length == 1 && name[0] == '.') {
+      if (is_last) return current;
+      continue;
+    }
+    if (length == 2 && name[0] == '.' && name[1] == '.') {
+      if (current.get() != m_root) current = TRY(current->parent());
+      if (is_last) return current;
+      continue;
+    }
+    RefPtr<Inode> child = TRY(current->lookup(name, length));
+    if (child->is_symlink() && (!is_last || follow_last == Follow::Yes || trailing_slash)) {
+      const char* spliced = TRY(splice(*child, rest, trailing_slash));
+      if (spliced[0] == '/') current = RefPtr<Inode>(m_root);
+      p = spliced;  // continue in `current`, the directory holding the link
+      continue;
+    }
+    if (is_last) {
+      if (trailing_slash && !child->is_directory()) return Error::NOTDIR;
+      return child;
+    }
+    current = static_cast<RefPtr<Inode>&&>(child);
+  }
+}
+
+// ---- Operations ----
+
+Result<RefPtr<Inode>> path_lookup(const PathContext& context, const char* path, Follow follow_last) {
+  PathWalker walker(context);
+  return walker.resolve(path, follow_last);
+}
+
+// Opening with O_CREAT: find or create the last component, following a final symbolic link (creating its
+// target if it dangles) unless O_NOFOLLOW or O_EXCL say otherwise.
+static Result<RefPtr<Inode>> open_or_create(const PathContext& context, PathWalker& walker, const char* path,
+                                            u32 flags, u32 mode) {
+  LastComponent last;
+  RefPtr<Inode> dir = TRY(walker.resolve_parent(path, last));
+  for (;;) {
+    if (last.is_special() || last.has_trailing_slash) return Error::ISDIR;
+    auto existing = dir->lookup(last.name, last.length);
+    if (!existing.is_error()) {
+      if (flags & linux::O_EXCL) return Error::EXIST;
+      RefPtr<Inode> inode = existing.release_value();
+      if (!inode->is_symlink()) return inode;
+      if (flags & linux::O_NOFOLLOW) return Error::LOOP;
+      dir = TRY(walker.resolve_link_parent(*dir, *inode, last));
+      continue;
+    }
+    if (existing.error() != Error::NOENT) return existing.error();
+    RamDirectory* ram_dir = dir->as_ram_directory();
+    if (!ram_dir) return Error::NOENT;  // /proc: its lookup says the name does not exist, and that is final
+    KernelBuffer object_name(fs_limits::MAX_PATH);
+    if (!object_name.get()) return Error::NOMEM;
+    object_name_for(context.root, *dir, last, object_name.get(), fs_limits::MAX_PATH);
+    CreateMode create_mode = flags & linux::O_EXCL ? CreateMode::Exclusive : CreateMode::OpenExisting;
+    return ram_dir->create_file(last.name, last.length, created_permissions(mode), create_mode, object_name.get());
+  }
+}
+
+Result<RefPtr<File>> path_open(const PathContext& context, const char* path, u32 flags, u32 mode) {
+  u32 access = flags & linux::O_ACCMODE;
+  if (access == linux::O_ACCMODE) return Error::INVAL;
+  PathWalker walker(context);
+  RefPtr<Inode> inode;
+  if (flags & linux::O_CREAT) {
+    inode = TRY(open_or_create(context, walker, path, flags, mode));
+  } else {
+    inode = TRY(walker.resolve(path, flags & linux::O_NOFOLLOW ? Follow::No : Follow::Yes));
+    if (inode->is_symlink()) return Error::LOOP;  // O_NOFOLLOW met a link
+  }
+  bool writes = access != linux::O_RDONLY || (flags & linux::O_TRUNC);
+  if ((flags & linux::O_DIRECTORY) && !inode->is_directory()) return Error::NOTDIR;
+  if (inode->is_directory() && (writes || (flags & linux::O_CREAT))) return Error::ISDIR;
+  RefPtr<File> file = TRY(inode->open(flags));
+  // Linux truncates on O_TRUNC even with O_RDONLY (root may write anything).
+  if ((flags & linux::O_TRUNC) && inode->as_ram_file()) TRY(inode->as_ram_file()->truncate(0));
+  return file;
+}
+
+Result<RefPtr<File>> path_open_for_exec(const PathContext& context, const char* path) {
+  RefPtr<Inode> inode = TRY(path_lookup(context, path, Follow::Yes));
+  // Even root needs an execute bit; directories and devices are never executable (execve(2): EACCES).
+  if (!inode->is_regular() || !inode->is_executable()) return Error::ACCESS;
+  return inode->open(linux::O_RDONLY);
+}
+
+Result<void> path_mkdir(const PathContext& context, const char* path, u32 mode) {
+  PathWalker walker(context);
+  LastComponent last;
+  RefPtr<Inode> dir = TRY(walker.resolve_parent(path, last));
+  if (last.is_special()) return Error::EXIST;
+  RamDirectory* ram_dir = dir->as_ram_directory();
+  if (!ram_dir) return dir->lookup(last.name, last.length).is_error() ? Error::NOENT : Error::EXIST;  // /proc
+  TRY(ram_dir->make_directory(last.name, last.length, mode & 01777 & ~fs_limits::DEFAULT_UMASK));
+  return {};
+}
+
+Result<void> path_unlink(const PathContext& context, const char* path, UnlinkKind kind) {
+  PathWalker walker(context);
+  LastComponent last;
+  RefPtr<Inode> dir = TRY(walker.resolve_parent(path, last));
+  if (kind == UnlinkKind::Directory) {
+    if (last.is_empty()) return Error::BUSY;        // rmdir("/")
+    if (last.is_dot()) return Error::INVAL;         // rmdir(".")
+    if (last.is_dot_dot()) return Error::NOTEMPTY;  // rmdir("..")
+  } else {
+    if (last.is_special()) return Error::ISDIR;
+    if (last.has_trailing_slash) {
+      // unlink("name/"): a directory is EISDIR, anything else ENOTDIR.
+      RefPtr<Inode> inode = TRY(dir->lookup(last.name, last.length));
+      return inode->is_directory() ? Error::ISDIR : Error::NOTDIR;
+    }
+  }
+  RamDirectory* ram_dir = dir->as_ram_directory();
+  if (!ram_dir) {
+    TRY(dir->lookup(last.name, last.length));
+    return Error::PERM;  // /proc has no unlink or rmdir (vfs_unlink: EPERM)
+  }
+  return ram_dir->unlink(last.name, last.length, kind);
+}
+
+Result<void> path_rename(const PathContext& from_context, const char* from, const PathContext& to_context,
+                         const char* to, u32 flags) {
+  if (flags & ~RenameFlag::NoReplace) return Error::INVAL;
+  PathWalker from_walker(from_context);
+  PathWalker to_walker(to_context);
+  LastComponent from_last, to_last;
+  RefPtr<Inode> from_dir = TRY(from_walker.resolve_parent(from, from_last));
+  RefPtr<Inode> to_dir = TRY(to_walker.resolve_parent(to, to_last));
+  if (from_last.is_special() || to_last.is_special()) return flags & RenameFlag::NoReplace ? Error::EXIST : Error::BUSY;
+  RefPtr<Inode> source = TRY(from_dir->lookup(from_last.name, from_last.length));
+  if ((from_last.has_trailing_slash || to_last.has_trailing_slash) && !source->is_directory()) return Error::NOTDIR;
+  RamDirectory* from_ram = from_dir->as_ram_directory();
+  RamDirectory* to_ram = to_dir->as_ram_directory();
+  if (!from_ram || !to_ram) return Error::XDEV;
+  return RamDirectory::rename(*from_ram, from_last.name, from_last.length, *to_ram, to_last.name, to_last.length,
+                              flags);
+}
+
+Result<void> path_link(const PathContext& from_context, const char* from, const PathContext& to_context,
+                       const char* to, Follow follow) {
+  RefPtr<Inode> source = TRY(path_lookup(from_context, from, follow));
+  if (source->is_directory()) return Error::PERM;
+  PathWalker walker(to_context);
+  LastComponent last;
+  RefPtr<Inode> dir = TRY(walker.resolve_parent(to, last));
+  if (last.is_special()) return Error::EXIST;
+  RamDirectory* ram_dir = dir->as_ram_directory();
+  if (!ram_dir) return dir->lookup(last.name, last.length).is_error() ? Error::NOENT : Error::EXIST;  // /proc
+  if (source->device() != RAMFS_DEVICE) return Error::XDEV;
+  if (last.has_trailing_slash) return dir->lookup(last.name, last.length).is_error() ? Error::NOENT : Error::EXIST;
+  return ram_dir->link(last.name, last.length, *source);
+}
+
+Result<void> path_symlink(const char* target, const PathContext& context, const char* path) {
+  if (!*target) return Error::NOENT;
+  PathWalker walker(context);
+  LastComponent last;
+  RefPtr<Inode> dir = TRY(walker.resolve_parent(path, last));
+  if (last.is_special()) return Error::EXIST;
+  if (last.has_trailing_slash) return dir->lookup(last.name, last.length).is_error() ? Error::NOENT : Error::EXIST;
+  RamDirectory* ram_dir = dir->as_ram_directory();
+  if (!ram_dir) return dir->lookup(last.name, last.length).is_error() ? Error::NOENT : Error::EXIST;  // /proc
+  return ram_dir->make_symlink(last.name, last.length, target, strlen(target));
+}
+
+Result<usize> path_readlink(const PathContext& context, const char* path, char* buffer, usize size) {
+  RefPtr<Inode> inode = TRY(path_lookup(context, path, Follow::No));
+  if (!inode->is_symlink()) return Error::INVAL;
+  return inode->readlink(buffer, size);
+}
+
+Result<usize> path_of(Inode* root, Inode* inode, char* buffer, usize size) {
+  KernelBuffer scratch(fs_limits::MAX_PATH);
+  if (!scratch.get()) return Error::NOMEM;
+  // Built from the end: each step prepends "/name".
+  char* text = scratch.get();
+  usize start = fs_limits::MAX_PATH - 1;
+  text[start] = '\0';
+  RefPtr<Inode> current(inode);
+  while (current.get() != root) {
+    RefPtr<Inode> parent = TRY(current->parent());
+    if (parent.get() == current.get()) break;  // another tree's root: as good as ours
+    char name[fs_limits::MAX_NAME + 1];
+    usize length = TRY(parent->name_of(*current, name, fs_limits::MAX_NAME));
+    if (length + 1 > start) return Error::NAMETOOLONG;
+    start -= length;
+    memcpy(text + start, name, length);
+    text[--start] = '/';
+    current = static_cast<RefPtr<Inode>&&>(parent);
+  }
+  if (start == fs_limits::MAX_PATH - 1) text[--start] = '/';
+  usize length = fs_limits::MAX_PATH - 1 - start;
+  if (length + 1 > size) return Error::RANGE;
+  memcpy(buffer, text + start, length + 1);
+  return length;
+}

@@ -1,0 +1,79 @@
+// Path names: walking a path to an inode, and the operations on names (open with O_CREAT, mkdir, unlink,
+// rename, link, symlink, readlink) with Linux's rules and errnos. The system calls (kernel/fs/fs_syscalls*.cpp),
+// the public vfs_* functions (kernel/fs/vfs.h) and the self-test all come through here.
+//
+// A walk starts at the root for an absolute path and at the base directory otherwise. "." stays, ".." goes to
+// the parent (and stays at the root), repeated slashes count as one, and symbolic links are followed — in the
+// middle of a path always, at its end unless the caller says not to; a trailing slash requires a directory and
+// follows a final link. More than 40 links in one walk is ELOOP. A component longer than 255 bytes is
+// ENAMETOOLONG (the system calls check the 4096-byte limit of the whole path when they copy it in).
+//
+// A walk holds a reference to the directory it is in, never a lock: each step takes the directory's own lock
+// inside lookup(). The root of a walk is explicit (PathContext) so that the self-test can walk a private tree.
+#pragma once
+
+#include "kernel/fs/file.h"
+#include "kernel/fs/inode.h"
+#include "kernel/fs/ramfs.h"
+
+struct PathContext {
+  Inode* root;  // where "/" and ".." at the top lead
+  Inode* base;  // the directory relative paths start from
+};
+
+enum class Follow : u8 { No, Yes };
+
+// The last component of a path, as resolve_parent() leaves it. `name` points into the walked path or the
+// walker's buffers: it is valid while the PathWalker lives.
+struct LastComponent {
+  const char* name = "";
+  usize length = 0;
+  bool has_trailing_slash = false;
+
+  bool is_empty() const { return length == 0; }  // the path was "/" (or only slashes)
+  bool is_dot() const { return length == 1 && name[0] == '.'; }
+  bool is_dot_dot() const { return length == 2 && name[0] == '.' && name[1] == '.'; }
+  bool is_special() const { return is_empty() || is_dot() || is_dot_dot(); }
+};
+
+class PathWalker {
+ public:
+  explicit PathWalker(const PathContext& context);
+  ~PathWalker();
+  AS_NONCOPYABLE(PathWalker);
+
+  // The inode the whole path names.
+  Result<RefPtr<Inode>> resolve(const char* path, Follow follow_last);
+  // The directory holding the last component, which is returned in `last` without being looked up.
+  Result<RefPtr<Inode>> resolve_parent(const char* path, LastComponent& last);
+  // For a symbolic link found as the last component in `dir`: the directory holding the link's target and
+  // the target's last component (open with O_CREAT creates through a dangling link, as Linux does).
+  Result<RefPtr<Inode>> resolve_link_parent(Inode& dir, Inode& link, LastComponent& last);
+
+ private:
+  Result<RefPtr<Inode>> walk(RefPtr<Inode> start, const char* path, Follow follow_last, LastComponent* last);
+  // The link's target followed by "/rest", in the spare buffer. Counts the link (ELOOP past 40).
+  Result<const char*> splice(Inode& link, const char* rest, bool trailing_slash);
+
+  Inode* m_root;
+  Inode* m_base;
+  int m_links_followed = 0;
+  char* m_buffers[2] = {nullptr, nullptr};  // MAX_PATH each, allocated on the first link
+  int m_current = 0;                        // which buffer holds the path being walked
+};
+
+// Operations on paths. Permissions are those of root (uid 0): only the execute bits are ever checked.
+Result<RefPtr<Inode>> path_lookup(const PathContext& context, const char* path, Follow follow_last);
+Result<RefPtr<File>> path_open(const PathContext& context, const char* path, u32 flags, u32 mode);
+Result<RefPtr<File>> path_open_for_exec(const PathContext& context, const char* path);
+Result<void> path_mkdir(const PathContext& context, const char* path, u32 mode);
+Result<void> path_unlink(const PathContext& context, const char* path, UnlinkKind kind);
+Result<void> path_rename(const PathContext& from_context, const char* from, const PathContext& to_context,
+                         const char* to, u32 flags);
+Result<void> path_link(const PathContext& from_context, const char* from, const PathContext& to_context,
+                       const char* to, Follow follow);
+Result<void> path_symlink(const char* target, const PathContext& context, const char* path);
+Result<usize> path_readlink(const PathContext& context, const char* path, char* buffer, usize size);
+// The absolute path of a directory below root (NUL-terminated in buffer). Returns its length; ERANGE if it
+// does not fit, ENOENT for a removed directory, ENOTDIR for other inodes.
+Result<usize> path_of(Inode* root, Inode* inode, char* buffer, usize size);

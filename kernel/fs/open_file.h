@@ -1,0 +1,31 @@
+// The kinds of open file description (File subclasses) that inodes hand out, made through these factories so
+// that the classes stay private to their .cpp files:
+//
+//   regular files        kernel/fs/regular_file.cpp   offset, O_APPEND, mmap of the file's MemoryObject
+//   directories          kernel/fs/regular_file.cpp   getdents64 over Inode::list, cookies as offsets
+//   generated text       kernel/fs/regular_file.cpp   /proc files: text made at open time, then read-only
+//   devices              kernel/fs/devices.cpp        /dev/null, /dev/zero, /dev/full, the terminal
+//   pipes, the console   kernel/fs/pipe.h, kernel/fs/tty.cpp
+#pragma once
+
+#include "kernel/fs/file.h"
+#include "kernel/fs/inode.h"
+
+// Open-time flags kept in the description (Linux drops these four after open; O_LARGEFILE is implied on
+// 64-bit machines and F_GETFL shows it).
+constexpr u32 O_LARGEFILE = 0100000;
+u32 open_flags_to_keep(u32 flags);
+
+Result<RefPtr<File>> regular_file_open(RamFile& inode, u32 flags);
+Result<RefPtr<File>> directory_file_open(Inode& inode, u32 flags);
+// A read-only file serving `text` (kmalloc'ed; the file takes it over, and frees it on failure too).
+Result<RefPtr<File>> text_file_open(Inode& inode, u32 flags, char* text, usize len);
+// The file behind a device node (inode may be nullptr for devices opened without one).
+Result<RefPtr<File>> device_open(u64 rdev, u32 flags, Inode* inode);
+
+// Linux's numbers for the devices we have.
+constexpr u64 DEV_NULL = make_device(1, 3);
+constexpr u64 DEV_ZERO = make_device(1, 5);
+constexpr u64 DEV_FULL = make_device(1, 7);
+constexpr u64 DEV_TTY = make_device(5, 0);
+constexpr u64 DEV_CONSOLE = make_device(5, 1);
