@@ -13,6 +13,9 @@ Spinlock g_console_lock("console");
 bool g_multiplexed = false;
 ConsoleChannel g_current_channel = ConsoleChannel::Kernel;  // guarded by g_console_lock
 void (*g_input_handler)(u8) = nullptr;
+void (*g_end_of_input)() = nullptr;
+bool g_input_escape = false;  // multiplexed input: the previous byte was a DLE
+bool g_uart_irq_ready = false;  // the PLIC routes the UART's interrupt
 
 void put_raw(u8 c) {
   if (g_uart.is_ready())
@@ -74,16 +77,41 @@ void console_write_emergency(const char* data, usize len) {
   if (locked) g_console_lock.unlock();
 }
 
-void console_set_input_handler(void (*handler)(u8)) { g_input_handler = handler; }
+void console_set_input_handler(void (*handler)(u8), void (*end_of_input)()) {
+  g_input_handler = handler;
+  g_end_of_input = end_of_input;
+  // Only now take input: until then bytes wait in the UART (QEMU holds them back while its FIFO is full), so
+  // nothing typed or piped in before the terminal exists is lost.
+  if (g_uart_irq_ready) g_uart.enable_rx_interrupt();
+}
+
+void console_enable_input() {
+  g_uart_irq_ready = true;
+  if (g_input_handler) g_uart.enable_rx_interrupt();
+}
 
 void console_receive_interrupt() {
   for (;;) {
     int c = g_uart.get();
     if (c < 0) break;
+    if (g_multiplexed) {
+      if (!g_input_escape && c == DLE) {
+        g_input_escape = true;
+        continue;
+      }
+      if (g_input_escape) {
+        g_input_escape = false;
+        if (c == 'e') {
+          if (g_end_of_input) g_end_of_input();
+          continue;
+        }
+        // DLE DLE is a DLE byte; anything else after a DLE is not ours to interpret: pass it on.
+      }
+    }
     if (g_input_handler) g_input_handler(static_cast<u8>(c));
   }
 }
 
 int console_poll_input() { return g_uart.is_ready() ? g_uart.get() : -1; }
 
-void uart_enable_input_interrupt() { g_uart.enable_rx_interrupt(); }
+

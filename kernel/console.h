@@ -22,8 +22,12 @@ void console_write(ConsoleChannel channel, const char* data, usize len);
 void console_write_emergency(const char* data, usize len);
 
 // Input: the UART interrupt handler calls console_receive_interrupt(), which hands each received byte to the
-// registered handler (the terminal line discipline, kernel/tty.cpp).
-void console_set_input_handler(void (*handler)(u8 byte));
+// registered handler (the terminal line discipline, kernel/fs/tty.cpp). In multiplexed mode the input is
+// escaped the same way (tools/run sends a DLE in the data as DLE DLE), and DLE 'e' marks the end of tools/run's
+// standard input: the end handler is called, so a program reading to the end of its input finishes.
+void console_set_input_handler(void (*handler)(u8 byte), void (*end_of_input)() = nullptr);
 void console_receive_interrupt();
+// Boot: the UART interrupt is routed; input starts once a handler is set too.
+void console_enable_input();
 // Poll for a byte without interrupts (early boot, panic); -1 if none.
 int console_poll_input();

@@ -19,7 +19,7 @@
 #include "kernel/fs/fd_table.h"
 #include "kernel/fs/inode.h"
 #include "kernel/fs/vfs.h"
-#include "kernel/heap.h"
+#include "mm/heap.h"
 #include "kernel/log.h"
 #include "kernel/process.h"
 #include "kernel/random.h"

@@ -14,7 +14,7 @@
 #include "kernel/cmdline.h"
 #include "kernel/console.h"
 #include "kernel/fdt.h"
-#include "kernel/heap.h"
+#include "mm/heap.h"
 #include "kernel/kernel.h"
 #include "kernel/log.h"
 #include "kernel/machine.h"
@@ -70,7 +70,6 @@ void boot_continue_on_kernel_stack(void*);
 
 }  // namespace
 
-void uart_enable_input_interrupt();
 
 // Entered from boot.S on the boot hart, with paging on (boot page table) and the boot stack.
 extern "C" [[noreturn]] void kernel_main(u64 hart_id, u64 fdt_pa) {
@@ -138,7 +137,7 @@ void boot_continue_on_kernel_stack(void*) {
   if (g_machine.uart.irq) {
     register_irq_handler(g_machine.uart.irq, uart_interrupt);
     plic_enable(g_machine.uart.irq, cpu->info->plic_context);
-    uart_enable_input_interrupt();
+    console_enable_input();
   }
   timer_init_hart();
   cpu->is_online = true;

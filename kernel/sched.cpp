@@ -6,7 +6,7 @@
 #include "arch/riscv/csr.h"
 #include "arch/riscv/kernel_map.h"
 #include "arch/riscv/smp.h"
-#include "kernel/heap.h"
+#include "mm/heap.h"
 #include "kernel/log.h"
 #include "kernel/process.h"
 #include "kernel/time.h"

@@ -3,7 +3,7 @@
 #include <cstring>
 
 #include "kernel/fs/fs_selftest.h"
-#include "kernel/heap.h"
+#include "mm/heap.h"
 #include "kernel/log.h"
 #include "kernel/panic.h"
 #include "mm/frame.h"

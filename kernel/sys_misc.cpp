@@ -9,7 +9,7 @@
 #include "arch/riscv/sbi.h"
 #include "arch/riscv/smp.h"
 #include "arch/riscv/usercopy.h"
-#include "kernel/heap.h"
+#include "mm/heap.h"
 #include "kernel/log.h"
 #include "kernel/panic.h"
 #include "kernel/process.h"

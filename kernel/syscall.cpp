@@ -59,6 +59,9 @@ struct Table {
     e[78] = make("readlinkat", sys_readlinkat);
     e[79] = make("newfstatat", sys_newfstatat);
     e[80] = make("fstat", sys_fstat);
+    e[81] = make("sync", sys_ignored);  // the in-memory file system has nothing to write back
+    e[82] = make("fsync", sys_ignored);
+    e[83] = make("fdatasync", sys_ignored);
     e[93] = make("exit", sys_exit);
     e[94] = make("exit_group", sys_exit);
     e[96] = make("set_tid_address", sys_set_tid_address);

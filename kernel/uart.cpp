@@ -18,7 +18,7 @@ void Uart16550::init(u64 base_va) {
   m_base = reinterpret_cast<volatile u8*>(base_va);
   m_base[IER] = 0;
   m_base[LCR] = 0x03;  // 8 data bits, no parity, 1 stop bit; QEMU ignores the baud rate
-  m_base[FCR] = 0x07;  // enable and clear both FIFOs
+  m_base[FCR] = 0x01;  // enable the FIFOs; do not clear them: input may already be waiting (piped in)
   m_base[MCR] = 0x08;  // OUT2: route the UART interrupt out of the chip
 }
 

@@ -8,7 +8,7 @@
 
 #include <cstring>
 
-#include "kernel/heap.h"
+#include "mm/heap.h"
 #include "kernel/log.h"
 
 namespace {

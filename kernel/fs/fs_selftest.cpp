@@ -18,7 +18,7 @@
 #include "kernel/fs/namei.h"
 #include "kernel/fs/pipe.h"
 #include "kernel/fs/vfs.h"
-#include "kernel/heap.h"
+#include "mm/heap.h"
 #include "kernel/log.h"
 #include "lib/format.h"
 #include "mm/frame.h"

@@ -10,7 +10,7 @@
 #include "kernel/fs/pipe.h"
 #include "kernel/fs/ramfs.h"
 #include "kernel/fs/syscall_support.h"
-#include "kernel/heap.h"
+#include "mm/heap.h"
 
 namespace {
 

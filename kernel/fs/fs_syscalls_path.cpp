@@ -9,7 +9,7 @@
 #include "kernel/fs/fs_syscalls.h"
 #include "kernel/fs/syscall_support.h"
 #include "kernel/fs/vfs.h"
-#include "kernel/heap.h"
+#include "mm/heap.h"
 
 // ---- shared helpers (syscall_support.h) ----
 

@@ -7,7 +7,7 @@
 
 #include "kernel/fs/namei.h"
 #include "kernel/fs/open_file.h"
-#include "kernel/heap.h"
+#include "mm/heap.h"
 
 namespace {
 

@@ -13,7 +13,7 @@
 #include "kernel/fs/inode.h"
 #include "kernel/fs/sleep_lock.h"
 #include "lib/format.h"
-#include "kernel/heap.h"
+#include "mm/heap.h"
 #include "kernel/process.h"
 #include "kernel/time.h"
 

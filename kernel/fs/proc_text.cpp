@@ -13,7 +13,7 @@
 #include "kernel/fs/procfs.h"
 #include "kernel/fs/ramfs.h"
 #include "kernel/fs/vfs.h"
-#include "kernel/heap.h"
+#include "mm/heap.h"
 #include "kernel/machine.h"
 #include "kernel/process.h"
 #include "kernel/time.h"

@@ -9,7 +9,7 @@
 
 #include "kernel/fs/open_file.h"
 #include "kernel/fs/ramfs.h"
-#include "kernel/heap.h"
+#include "mm/heap.h"
 
 Spinlock g_namespace_lock{"namespace"};
 

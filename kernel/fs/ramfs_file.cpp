@@ -15,7 +15,7 @@
 
 #include "kernel/fs/open_file.h"
 #include "kernel/fs/ramfs.h"
-#include "kernel/heap.h"
+#include "mm/heap.h"
 #include "mm/vm_stats.h"
 
 namespace {

@@ -8,7 +8,7 @@
 
 #include "kernel/fs/open_file.h"
 #include "kernel/fs/ramfs.h"
-#include "kernel/heap.h"
+#include "mm/heap.h"
 
 namespace {
 

@@ -2,7 +2,7 @@
 
 #include <cstring>
 
-#include "kernel/heap.h"
+#include "mm/heap.h"
 #include "lib/format.h"
 
 TextBuilder::~TextBuilder() { kfree(m_data); }

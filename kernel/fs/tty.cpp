@@ -20,7 +20,7 @@
 
 #include "kernel/console.h"
 #include "kernel/fs/vfs.h"
-#include "kernel/heap.h"
+#include "mm/heap.h"
 #include "kernel/process.h"
 
 namespace {
@@ -69,6 +69,8 @@ class LineDiscipline {
   LineDiscipline() { reset_termios(); }
 
   void receive(u8 c);
+  // tools/run's standard input ended (multiplexed mode): reads return 0 once the queued bytes are taken.
+  void receive_end_of_input();
   Result<usize> read(const IoBuffer& buffer, usize len, bool nonblocking);
   Result<i64> ioctl(u64 request, u64 argument);
 
@@ -98,6 +100,7 @@ class LineDiscipline {
   usize m_lines_head = 0;
   usize m_lines_count = 0;
   u8 m_line[MAX_CANON];       // the line being edited; guarded by m_lock
+  bool m_input_ended = false; // guarded by m_lock
   usize m_line_length = 0;
   WaitQueue m_readers;
 };
@@ -258,6 +261,7 @@ Result<usize> LineDiscipline::read(const IoBuffer& buffer, usize len, bool nonbl
           while (n < capacity && m_ready_count > 0) bounce[n++] = take_ready_locked();
           break;
         }
+        if (m_input_ended && m_ready_count == 0) break;  // end of input: read returns 0
         if (timer_runs && !nonblocking) {
           waited = m_readers.wait_timeout(m_lock, vtime_ns);
           if (waited.is_error() && waited.error() == Error::TIMEDOUT) {
@@ -375,6 +379,13 @@ Result<i64> LineDiscipline::ioctl(u64 request, u64 argument) {
 }
 
 void receive_byte(u8 c) { g_tty.receive(c); }
+void receive_end_of_input() { g_tty.receive_end_of_input(); }
+
+void LineDiscipline::receive_end_of_input() {
+  SpinlockGuard guard(m_lock);
+  m_input_ended = true;
+  m_readers.wake_all();
+}
 
 // An open console: reads come from the terminal, writes go to one console channel.
 class ConsoleFile final : public File {
@@ -436,7 +447,7 @@ class ConsoleFile final : public File {
 
 }  // namespace
 
-void tty_init() { console_set_input_handler(receive_byte); }
+void tty_init() { console_set_input_handler(receive_byte, receive_end_of_input); }
 
 Result<RefPtr<File>> tty_open(u32 flags, Inode* inode) {
   auto* file = new ConsoleFile(ConsoleChannel::Stdout, flags, true, inode);

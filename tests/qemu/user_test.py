@@ -9,6 +9,7 @@
 
 Markers, in comment lines of the test source (" TEST: key=value" or " TEST: flag"):
   args=A B C               arguments
+  stdin=TEXT               standard input (C escapes \n and \t allowed); empty by default
   mem=64M                  RAM for the kernel run (default 128M)
   timeout=S                seconds (default 60)
   status=N                 expected exit status (default 0)
@@ -46,9 +47,9 @@ def markers(source):
     return m, flags
 
 
-def run(cmd, timeout, env=None):
+def run(cmd, timeout, env=None, stdin=b""):
     try:
-        p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+        p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, input=stdin,
                            timeout=timeout, env=env)
         return p.returncode, p.stdout, p.stderr
     except subprocess.TimeoutExpired as e:
@@ -73,13 +74,14 @@ def main():
     binary = os.path.join(opts.build, "user", "tests", name)
     m, flags = markers(opts.source)
     args = m["args"].split()
+    stdin = m.get("stdin", "").replace("\\n", "\n").replace("\\t", "\t").encode()
     timeout = float(m["timeout"])
     want_status = int(m["status"])
 
     reference = None
     if "kernel-only" not in flags:
         env = dict(os.environ, TESTLIB_REFERENCE="qemu-user")
-        status, out, err = run(["qemu-riscv64-static", binary] + args, timeout, env)
+        status, out, err = run(["qemu-riscv64-static", binary] + args, timeout, env, stdin)
         if status != want_status:
             if opts.mode == "linux":
                 print(f"FAILED under qemu-user: exit status {status}, expected {want_status}")
@@ -106,7 +108,7 @@ def main():
         log_path = log.name
     cmd = [os.path.join(ROOT, "tools", "run"), "--build", opts.build, "--smp", str(opts.smp), "--mem", m["mem"],
            "--timeout", str(timeout), "--log", log_path, binary] + args
-    status, out, err = run(cmd, timeout + 30)
+    status, out, err = run(cmd, timeout + 30, None, stdin)
     with open(log_path, "rb") as f:
         kernel_log = f.read()
     os.unlink(log_path)

@@ -1,10 +1,8 @@
-#include "kernel/heap.h"
+#include "mm/heap.h"
 
 #include <cstring>
 #include <new>
 
-#include "arch/riscv/memlayout.h"
-#include "kernel/spinlock.h"
 #include "lib/assert.h"
 #include "mm/frame.h"
 
@@ -153,8 +151,9 @@ void* kzalloc(usize size) {
 
 void kfree(void* ptr) {
   if (!ptr) return;
-  ASSERT_MSG(memlayout::is_direct_map(reinterpret_cast<u64>(ptr)), "kfree(%p): not a heap pointer", ptr);
-  Frame* f = g_phys.frame_of(kernel_to_phys(ptr).page_base());
+  PhysAddr pa = kernel_to_phys(ptr);
+  ASSERT_MSG(g_phys.is_managed(pa), "kfree(%p): not a heap pointer", ptr);
+  Frame* f = g_phys.frame_of(pa.page_base());
   ASSERT_MSG(f->use == FrameUse::Heap, "kfree(%p): frame is %s, not heap (double free or bad pointer?)", ptr,
              frame_use_name(f->use));
   if (f->owner) {
@@ -188,12 +187,3 @@ HeapStats heap_stats() {
   return s;
 }
 
-// C++ allocation operators.
-void* operator new(usize size) { return kmalloc(size); }
-void* operator new[](usize size) { return kmalloc(size); }
-void* operator new(usize size, const std::nothrow_t&) noexcept { return kmalloc(size); }
-void* operator new[](usize size, const std::nothrow_t&) noexcept { return kmalloc(size); }
-void operator delete(void* p) noexcept { kfree(p); }
-void operator delete[](void* p) noexcept { kfree(p); }
-void operator delete(void* p, usize) noexcept { kfree(p); }
-void operator delete[](void* p, usize) noexcept { kfree(p); }

@@ -1,4 +1,4 @@
-// The kernel heap behind operator new/delete: objects of up to 2 KiB come from slabs (one 4 KiB frame cut
+// The kernel heap behind operator new/delete (kernel/heap_operators.cpp): objects of up to 2 KiB come from slabs (one 4 KiB frame cut
 // into equal objects, per size class); larger ones get their own block of frames from the buddy allocator.
 // Memory is not zeroed. new returns nullptr when memory is exhausted (the kernel is built without exceptions);
 // use `new (nothrow)`-style checks or the create() factories that return Result.
