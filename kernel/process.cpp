@@ -1,6 +1,7 @@
 // Process life cycle: the pid table, creating init, fork, exit and wait4.
 #include "kernel/process.h"
 
+#include <cstddef>
 #include <cstring>
 
 #include "arch/riscv/cpu.h"
@@ -59,6 +60,11 @@ void release_zombie(Process* child) {
 }
 
 }  // namespace
+
+// trap.S reads these on the way back from a system call (.Lsyscall).
+static_assert(offsetof(Cpu, need_resched) == 71 && offsetof(Cpu, current) == 40);
+static_assert(offsetof(Thread, m_process) == 136);
+static_assert(offsetof(Process, m_kill_signal) == 4 && offsetof(Process, m_pending_signals) == 8);
 
 Process::Process() = default;
 Process::~Process() = default;

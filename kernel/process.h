@@ -29,6 +29,10 @@ constexpr usize PROCESS_PATH_MAX = 256;
 constexpr i32 PID_MAX = 32768;
 
 struct Process : RefCounted {
+  // Read on every return to user mode, by trap.S too (offsets checked in kernel/process.cpp): keep them first.
+  Atomic<u32> m_kill_signal{0};              // set when a fatal signal is on its way: the process dies
+  Atomic<u64> m_pending_signals{0};          // bit sig-1
+  u64 m_blocked_signals = 0;                 // guarded by m_signal_lock (read without it on the way out)
   i32 m_pid = 0;
   ListNode m_sibling_link;                   // in the parent's m_children, guarded by g_process_lock
   Process* m_parent = nullptr;               // guarded by g_process_lock
@@ -49,10 +53,7 @@ struct Process : RefCounted {
 
   // Signals (delivery to handlers comes in a later issue; default actions and SIGKILL work now).
   Spinlock m_signal_lock{"signals"};
-  Atomic<u64> m_pending_signals{0};     // bit sig-1
-  u64 m_blocked_signals = 0;                 // guarded by m_signal_lock
   linux::sigaction m_actions[linux::NSIG] = {};  // guarded by m_signal_lock
-  Atomic<u32> m_kill_signal{0};         // set when a fatal signal is on its way: the process dies
 
   u64 m_clear_child_tid = 0;                 // set_tid_address / CLONE_CHILD_CLEARTID
   linux::rlimit m_limits[linux::RLIM_NLIMITS] = {};

@@ -125,7 +125,25 @@ struct Table {
 
 constexpr Table g_table;
 
-void log_missing(u64 number) {
+// For the dispatch in trap.S: the handlers by number (nullptr: not implemented), and which calls need the whole
+// user register set in the frame (see .Lsyscall in arch/riscv/trap.S).
+}  // namespace
+
+struct Dispatch {
+  u8 full_frame[TABLE_SIZE] = {};
+  SyscallHandler handlers[TABLE_SIZE] = {};
+  constexpr Dispatch() {
+    for (usize i = 0; i < TABLE_SIZE; i++) handlers[i] = g_table.e[i].handler;
+    full_frame[139] = 1;  // rt_sigreturn restores a whole frame
+    full_frame[220] = 1;  // clone: the child starts from a copy of the frame
+    full_frame[221] = 1;  // execve writes a new one
+    full_frame[435] = 1;  // clone3
+  }
+};
+
+namespace {
+
+__attribute__((noinline, cold)) void log_missing(u64 number) {
   Process* p = current_process();
   if (number < 512) {
     u64& word = p->m_missing_syscalls_logged[number / 64];
@@ -143,7 +161,7 @@ const char* syscall_name(u64 number) {
   return "unknown";
 }
 
-void handle_syscall(TrapFrame* tf) {
+__attribute__((always_inline)) inline void run_syscall(TrapFrame* tf) {
   tf->sepc += 4;  // return past the ecall
   enable_interrupts();
   u64 number = tf->a7;
@@ -156,11 +174,28 @@ void handle_syscall(TrapFrame* tf) {
   }
 }
 
-// trap.S calls this directly for an ecall from user mode (scause 8): run the call, then the checks on the way
-// back. Kept short: a null system call is this, two table loads and the handler.
-extern "C" void syscall_entry(TrapFrame* tf) {
-  handle_syscall(tf);
+void handle_syscall(TrapFrame* tf) { run_syscall(tf); }
+
+// Read by trap.S: the full_frame flags at offset 0, the handlers at offset TABLE_SIZE.
+extern "C" {
+extern const Dispatch syscall_dispatch;
+}
+constinit const Dispatch syscall_dispatch{};
+static_assert(sizeof(SyscallHandler) == 8 && TABLE_SIZE == 512 && offsetof(Dispatch, handlers) == 512,
+              "trap.S assumes this layout");
+
+// The system-call path's check on the way back to user mode, when trap.S dispatched the call itself.
+extern "C" bool syscall_work_pending() {
+  Cpu* c = this_cpu();
+  return c->need_resched || thread_has_interrupting_signal(c->current);
+}
+
+// trap.S calls this for the system calls it does not dispatch itself (see .Lsyscall): run the call, then say
+// whether there is work to do before returning to user mode (trap.S then saves the rest of the registers and
+// calls prepare_return_to_user).
+extern "C" bool syscall_entry(TrapFrame* tf) {
+  run_syscall(tf);
   disable_interrupts();
   Cpu* c = this_cpu();
-  if (UNLIKELY(c->need_resched || thread_has_interrupting_signal(c->current))) prepare_return_to_user();
+  return c->need_resched || thread_has_interrupting_signal(c->current);
 }

@@ -62,15 +62,16 @@ void describe_region(Process* p, u64 address, char* out, usize size) {
 }
 
 // trap.S calls this directly for a page fault from user mode (scause 12, 13 or 15): resolve it, or kill the
-// process; then the checks on the way back. Interrupts stay off: resolving a fault is short and never sleeps.
-extern "C" void user_page_fault(TrapFrame* tf) {
+// process; then say whether there is work before returning to user mode (trap.S then saves the rest of the
+// registers and calls prepare_return_to_user). Interrupts stay off: resolving a fault is short, never sleeps.
+extern "C" bool user_page_fault(TrapFrame* tf) {
   Cpu* c = this_cpu();
   FaultResult r = c->current->m_process->m_space->handle_fault(VirtAddr(tf->stval), access_of(tf->scause));
   if (UNLIKELY(r != FaultResult::Resolved)) {
     enable_interrupts();
     kill_for_failed_fault(tf, r);
   }
-  if (UNLIKELY(c->need_resched || thread_has_interrupting_signal(c->current))) prepare_return_to_user();
+  return c->need_resched || thread_has_interrupting_signal(c->current);
 }
 
 void handle_user_exception(TrapFrame* tf) {

@@ -18,6 +18,11 @@
 #define CPU_SCRATCH0 16
 #define CPU_SCRATCH1 24
 #define CPU_OVERFLOW_SP 32
+#define CPU_CURRENT 40
+#define CPU_NEED_RESCHED 71
+#define THREAD_PROCESS 136
+#define PROCESS_KILL_SIGNAL 4
+#define PROCESS_PENDING_SIGNALS 8
 
 #define FRAME_SIZE 288
 #define FRAME_SSTATUS 256
@@ -31,6 +36,45 @@
 #define KSTACK_GUARD (16 * 1024)
 
 #define SSTATUS_SPP (1 << 8)
+
+/* s0-s11: stored only on the full path (see .Lsave). */
+.macro SAVE_CALLEE_SAVED
+  sd x8, 8*8(sp)
+  sd x9, 9*8(sp)
+  sd x18, 18*8(sp)
+  sd x19, 19*8(sp)
+  sd x20, 20*8(sp)
+  sd x21, 21*8(sp)
+  sd x22, 22*8(sp)
+  sd x23, 23*8(sp)
+  sd x24, 24*8(sp)
+  sd x25, 25*8(sp)
+  sd x26, 26*8(sp)
+  sd x27, 27*8(sp)
+  mv a0, sp
+.endm
+
+/* Every register saved on every path but tp (handled by the caller), then sp last. */
+.macro RESTORE_CALLER_SAVED
+  ld x1, 1*8(sp)
+  ld x3, 3*8(sp)
+  ld x5, 5*8(sp)
+  ld x6, 6*8(sp)
+  ld x7, 7*8(sp)
+  ld x10, 10*8(sp)
+  ld x11, 11*8(sp)
+  ld x12, 12*8(sp)
+  ld x13, 13*8(sp)
+  ld x14, 14*8(sp)
+  ld x15, 15*8(sp)
+  ld x16, 16*8(sp)
+  ld x17, 17*8(sp)
+  ld x28, 28*8(sp)
+  ld x29, 29*8(sp)
+  ld x30, 30*8(sp)
+  ld x31, 31*8(sp)
+  ld x2, 2*8(sp)
+.endm
 
   .section .text
   .balign 4
@@ -70,14 +114,18 @@ trap_entry:
   ld sp, CPU_KERNEL_SP(tp)
 
 .Lsave:
+  /* Caller-saved registers, ra, gp, sp and tp always go into the frame. The callee-saved ones (s0-s11) are
+   * saved only on the full path: on the two hot paths (system calls, user page faults) the C code keeps them
+   * intact by the calling convention (and switch_context saves them when the thread sleeps), so they are stored
+   * only when something needs the whole user register set: fork copies it, exec replaces it, and work on the
+   * way back to user mode (signals, preemption) may. gp is not like them: the kernel does not use it, but it
+   * belongs to the thread and switch_context does not switch it. */
   addi sp, sp, -FRAME_SIZE
   sd x1, 1*8(sp)
   sd x3, 3*8(sp)
   sd x5, 5*8(sp)
   sd x6, 6*8(sp)
   sd x7, 7*8(sp)
-  sd x8, 8*8(sp)
-  sd x9, 9*8(sp)
   sd x10, 10*8(sp)
   sd x11, 11*8(sp)
   sd x12, 12*8(sp)
@@ -86,16 +134,6 @@ trap_entry:
   sd x15, 15*8(sp)
   sd x16, 16*8(sp)
   sd x17, 17*8(sp)
-  sd x18, 18*8(sp)
-  sd x19, 19*8(sp)
-  sd x20, 20*8(sp)
-  sd x21, 21*8(sp)
-  sd x22, 22*8(sp)
-  sd x23, 23*8(sp)
-  sd x24, 24*8(sp)
-  sd x25, 25*8(sp)
-  sd x26, 26*8(sp)
-  sd x27, 27*8(sp)
   sd x28, 28*8(sp)
   sd x29, 29*8(sp)
   sd x30, 30*8(sp)
@@ -109,33 +147,86 @@ trap_entry:
   csrr t1, sstatus
   sd t0, 0(sp)
   sd t1, FRAME_SSTATUS(sp)
-  csrr t0, stval
-  csrr t1, scause
-  sd t0, FRAME_STVAL(sp)
-  sd t1, FRAME_SCAUSE(sp)
+  csrr t2, scause
+  sd t2, FRAME_SCAUSE(sp)
   sd a0, FRAME_ORIG_A0(sp)
   mv a0, sp
-  /* System calls (scause 8, environment call from U-mode) and user page faults (12, 13, 15) take short
-   * paths: they are most of the traps. (Only U-mode raises scause 8; a page fault is a user one if SPP = 0.) */
   li t0, 8
-  beq t1, t0, 1f
-  addi t0, t1, -12
-  li t2, 3
-  bgtu t0, t2, 2f
-  li t2, 2
-  beq t0, t2, 2f                /* scause 14 is reserved */
-  ld t0, FRAME_SSTATUS(sp)
-  andi t0, t0, SSTATUS_SPP
-  bnez t0, 2f
-  call user_page_fault          /* user_page_fault(TrapFrame*) in kernel/user_trap.cpp */
-  j trap_return
-2:
-  call trap_handler             /* trap_handler(TrapFrame*) in arch/riscv/trap.cpp */
-  j trap_return
-1:
-  call syscall_entry            /* syscall_entry(TrapFrame*) in kernel/syscall.cpp */
+  beq t2, t0, .Lsyscall
+  csrr t0, stval
+  sd t0, FRAME_STVAL(sp)
+  /* A page fault from user mode (scause 12, 13 or 15, with sstatus.SPP = 0)? */
+  andi t1, t1, SSTATUS_SPP
+  bnez t1, .Lfull
+  addi t0, t2, -12
+  li t1, 3
+  bgtu t0, t1, .Lfull           /* also every interrupt: scause bit 63 makes it huge */
+  li t1, 2
+  beq t0, t1, .Lfull            /* scause 14 is reserved */
+  call user_page_fault          /* user_page_fault(TrapFrame*) in kernel/user_trap.cpp: work pending? */
+  bnez a0, .Lwork
+  j .Lpartial_return
 
-/* Return to the context in the TrapFrame at sp. Interrupts must be off (trap_handler leaves them off). */
+.Lsyscall:
+  /* Dispatch through syscall_dispatch (kernel/syscall.cpp): handler = handlers[a7], called with a pointer to
+   * a0..a5 in the frame. Numbers past the table, unimplemented calls (logged) and the calls that need the whole
+   * user register set (clone: the child starts from a copy of the frame; execve writes a new one; rt_sigreturn
+   * restores one) go through C: syscall_entry. */
+  li t0, 512
+  bgeu a7, t0, .Lsyscall_c
+  la t0, syscall_dispatch
+  add t1, t0, a7
+  lbu t1, 0(t1)                 /* full_frame[a7] */
+  bnez t1, .Lfull_syscall
+  slli t1, a7, 3
+  add t1, t0, t1
+  ld t1, 512(t1)                /* handlers[a7] */
+  beqz t1, .Lsyscall_c
+  ld t0, 0(sp)
+  addi t0, t0, 4
+  sd t0, 0(sp)                  /* return past the ecall */
+  csrsi sstatus, 2              /* interrupts on while the call runs */
+  addi a0, sp, 10*8             /* SyscallArgs: a0..a5 in the frame */
+  jalr t1
+  sd a0, 10*8(sp)               /* the result (or -errno) */
+  csrci sstatus, 2
+  /* Work before returning (prepare_return_to_user sorts it out): a reschedule, a fatal signal, any pending
+   * signal. Offsets checked by static_asserts in kernel/process.cpp. */
+  lbu t0, CPU_NEED_RESCHED(tp)
+  bnez t0, .Lwork
+  ld t0, CPU_CURRENT(tp)
+  ld t0, THREAD_PROCESS(t0)
+  lw t1, PROCESS_KILL_SIGNAL(t0)
+  bnez t1, .Lwork
+  ld t1, PROCESS_PENDING_SIGNALS(t0)
+  bnez t1, .Lwork
+  j .Lpartial_return
+.Lsyscall_c:
+  call syscall_entry            /* syscall_entry(TrapFrame*): the whole call in C; work pending? */
+  bnez a0, .Lwork
+  j .Lpartial_return
+
+.Lfull_syscall:
+  SAVE_CALLEE_SAVED
+  call syscall_entry
+  beqz a0, trap_return
+  mv a0, sp
+  call prepare_return_to_user
+  j trap_return
+
+.Lwork:
+  /* Back in this frame the callee-saved registers hold the user's values again: store them, then do the work
+   * (which may switch threads or need the registers) and return through the full path. */
+  SAVE_CALLEE_SAVED
+  call prepare_return_to_user
+  j trap_return
+
+.Lfull:
+  SAVE_CALLEE_SAVED
+  call trap_handler             /* trap_handler(TrapFrame*) in arch/riscv/trap.cpp */
+  /* fall through */
+
+/* Return to the context in the TrapFrame at sp, restoring every register. Interrupts must be off. */
   .globl trap_return
 trap_return:
   ld t0, FRAME_SSTATUS(sp)
@@ -153,21 +244,8 @@ trap_return:
 .Lrestore_kernel:
   /* Returning to the kernel keeps the current tp: the interrupted code may have moved to another hart
    * while it slept. */
-  ld x1, 1*8(sp)
-  ld x3, 3*8(sp)
-  ld x5, 5*8(sp)
-  ld x6, 6*8(sp)
-  ld x7, 7*8(sp)
   ld x8, 8*8(sp)
   ld x9, 9*8(sp)
-  ld x10, 10*8(sp)
-  ld x11, 11*8(sp)
-  ld x12, 12*8(sp)
-  ld x13, 13*8(sp)
-  ld x14, 14*8(sp)
-  ld x15, 15*8(sp)
-  ld x16, 16*8(sp)
-  ld x17, 17*8(sp)
   ld x18, 18*8(sp)
   ld x19, 19*8(sp)
   ld x20, 20*8(sp)
@@ -178,11 +256,21 @@ trap_return:
   ld x25, 25*8(sp)
   ld x26, 26*8(sp)
   ld x27, 27*8(sp)
-  ld x28, 28*8(sp)
-  ld x29, 29*8(sp)
-  ld x30, 30*8(sp)
-  ld x31, 31*8(sp)
-  ld x2, 2*8(sp)
+  RESTORE_CALLER_SAVED
+  sret
+
+/* The short way back to user mode, after a system call or page fault that kept s0-s11 and gp in their
+ * registers. Interrupts must be off. */
+.Lpartial_return:
+  ld t0, FRAME_SSTATUS(sp)
+  ld t1, 0(sp)
+  csrw sstatus, t0
+  csrw sepc, t1
+  addi t0, sp, FRAME_SIZE
+  sd t0, CPU_KERNEL_SP(tp)
+  csrw sscratch, tp
+  ld x4, 4*8(sp)
+  RESTORE_CALLER_SAVED
   sret
 
 /* switch_context(SwitchContext* save, const SwitchContext* load): save the callee-saved registers of the
