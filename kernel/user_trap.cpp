@@ -22,6 +22,12 @@ Access access_of(u64 scause) {
   return Access::Read;
 }
 
+// The three page-fault causes (12, 13, 15) to an access, without branches: the user-fault fast path.
+Access page_fault_access(u64 scause) {
+  static constexpr Access by_cause[4] = {Access::Exec, Access::Read, Access::Read, Access::Write};
+  return by_cause[(scause - EXC_INSTRUCTION_PAGE_FAULT) & 3];
+}
+
 // "the segment it hit": the region's name and permissions, as /proc/PID/maps would show it.
 void describe_region(Process* p, u64 address, char* out, usize size) {
   if (!p->m_space || address >= user_layout::USER_END) {
@@ -66,7 +72,7 @@ void describe_region(Process* p, u64 address, char* out, usize size) {
 // registers and calls prepare_return_to_user). Interrupts stay off: resolving a fault is short, never sleeps.
 extern "C" bool user_page_fault(TrapFrame* tf) {
   Cpu* c = this_cpu();
-  FaultResult r = c->current->m_process->m_space->handle_fault(VirtAddr(tf->stval), access_of(tf->scause));
+  FaultResult r = c->current->m_process->m_space->handle_fault(VirtAddr(tf->stval), page_fault_access(tf->scause));
   if (UNLIKELY(r != FaultResult::Resolved)) {
     enable_interrupts();
     kill_for_failed_fault(tf, r);

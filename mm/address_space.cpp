@@ -114,8 +114,9 @@ VirtAddr AddressSpace::brk(VirtAddr requested) {
   VirtAddr new_end = requested.page_round_up();
   if (new_end > old_end) {
     // The heap may not run into the next mapping: keep one free page before it (a stack keeps its guard gap),
-    // as Linux does.
-    Region* next = m_regions.find_first_gt(old_end.get() - 1);
+    // as Linux does. A mapping the program placed over the old break counts too.
+    Region* next = find_locked(old_end);
+    if (!next) next = m_regions.find_first_gt(old_end.get());
     if (next) {
       u64 gap = (next->m_flags & RegionFlag::Stack) ? user_layout::STACK_GUARD_GAP : PAGE_SIZE;
       if (next->m_start.get() < new_end.get() + gap) return m_brk;

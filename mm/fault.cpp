@@ -41,7 +41,7 @@ FaultResult AddressSpace::handle_fault(VirtAddr va, Access access) {
   // 3 + 4. Resolve the page and enter it.
   VirtAddr page = va.page_base();
   FaultResult result = r->is_private() ? fault_private_locked(*r, page, access) : fault_shared_locked(*r, page, access);
-  // 5. Make the new mapping visible to this hart's next access.
+  // 5. Carry out any TLB work the pmap deferred (a fault usually leaves none: enter() fences its own page).
   m_pmap->update();
   return result;
 }
@@ -72,7 +72,7 @@ bool AddressSpace::try_grow_stack_locked(Region& stack, VirtAddr va) {
   return true;
 }
 
-Result<Frame*> AddressSpace::new_anon_frame_locked(u64 vpn) {
+__attribute__((always_inline)) inline Result<Frame*> AddressSpace::new_anon_frame_locked(u64 vpn) {
   Frame* f = g_phys.alloc(0, FrameUse::Anon);
   if (!f) return Error::NOMEM;
   f->owner = m_family.get();
@@ -116,8 +116,10 @@ FaultResult AddressSpace::fault_private_locked(Region& r, VirtAddr page, Access 
     } else if (frame->refcount.load(MemoryOrder::Acquire) > 1) {
       prot = prot & ~Prot::Write;  // shared: map read-only so that a write faults and copies
     }
-    // Step 4.
-    if (m_pmap->enter(page, g_phys.address_of(frame), prot, access == Access::Write ? PmapEnter::Dirty : PmapEnter::Normal)
+    // Step 4. (A kernel write into PROT_NONE memory, AddressSpace::write, maps nothing: no mapping can have no
+    // rights; on Sv39 it would be a pointer to a page table.)
+    if (prot != Prot::None &&
+        m_pmap->enter(page, g_phys.address_of(frame), prot, access == Access::Write ? PmapEnter::Dirty : PmapEnter::Normal)
             .is_error())
       return FaultResult::OutOfMemory;
     return FaultResult::Resolved;
@@ -153,7 +155,8 @@ FaultResult AddressSpace::fault_private_locked(Region& r, VirtAddr page, Access 
     g_vm_stats.faults_demand_zero.fetch_add(1, MemoryOrder::Relaxed);
   }
   m_anon.fill_empty(entry, fresh.value());
-  if (m_pmap->enter(page, g_phys.address_of(fresh.value()), effective_prot(r.m_prot), PmapEnter::Dirty).is_error())
+  if (r.m_prot != Prot::None &&
+      m_pmap->enter(page, g_phys.address_of(fresh.value()), effective_prot(r.m_prot), PmapEnter::Dirty).is_error())
     return FaultResult::OutOfMemory;
   return FaultResult::Resolved;
 }

@@ -92,13 +92,27 @@ void PhysicalMemory::prepare_allocated(Frame* head, unsigned order, FrameUse use
 }
 
 Frame* PhysicalMemory::alloc_cached(FrameUse use) {
-  CpuCache& cache = m_caches[mm_current_cpu()];
-  SpinlockGuard cache_guard(cache.lock);
-  if (cache.count == 0) refill_locked(cache);
-  if (cache.count == 0) return nullptr;
-  Frame* f = cache.frames[--cache.count];
+  CpuCache* cache = &m_caches[mm_current_cpu()];
+  cache->lock.lock();
+  unsigned n = cache->count;
+  if (UNLIKELY(n == 0)) {
+    refill_locked(*cache);
+    n = cache->count;
+    if (n == 0) {
+      cache->lock.unlock();
+      return nullptr;
+    }
+  }
+  Frame* f = cache->frames[n - 1];
+  cache->count = n - 1;
+  cache->lock.unlock();
   m_free_frames.fetch_sub(1, MemoryOrder::Relaxed);
-  prepare_allocated(f, 0, use);
+  f->use = use;
+  f->order = 0;
+  f->flags = 0;
+  f->owner = nullptr;
+  f->index = 0;
+  f->refcount.store(1, MemoryOrder::Relaxed);
   return f;
 }
 

@@ -106,7 +106,7 @@ class PhysicalMemory {
   // Single frames are served from a per-CPU cache first: an uncontended lock, and no buddy splitting or merging
   // on the hot paths (faults, page-table pages). Frames in a cache count as free. When the buddy lists run dry,
   // an allocation takes frames from other CPUs' caches, so no frame is ever out of reach.
-  struct CpuCache {
+  struct alignas(1024) CpuCache {  // a power of two: finding this CPU's cache is one shift
     Spinlock lock{"frame-cache"};
     Frame* frames[FRAME_CACHE_SIZE];
     unsigned count = 0;  // guarded by lock

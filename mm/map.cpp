@@ -72,12 +72,17 @@ bool AddressSpace::range_is_free_locked(VirtAddr start, VirtAddr end) const {
   return !next || next->m_start >= end;
 }
 
-// Top-down search for a free range of `length` bytes: below the mmap base first (like Linux), then above it.
+// Top-down search for a free range of `length` bytes: below the mmap base first (like Linux), then anywhere,
+// top-down from the end of the user half (above the mmap base first, then gaps that straddle it).
 Result<VirtAddr> AddressSpace::find_free_range_locked(u64 length, VirtAddr hint) const {
   using namespace user_layout;
   if (hint.get() >= MMAP_MIN && hint.get() <= USER_END - length && hint.is_page_aligned() &&
-      range_is_free_locked(hint, hint + length))
-    return hint;
+      range_is_free_locked(hint, hint + length)) {
+    // Like the search, a hint keeps out of the guard gap below a stack (Linux: vm_start_gap).
+    Region* above = m_regions.find_first_gt(hint.get());
+    if (!above || !(above->m_flags & RegionFlag::Stack) || above->m_start.get() - (hint + length).get() >= STACK_GUARD_GAP)
+      return hint;
+  }
   auto search = [&](u64 low, u64 high) -> u64 {
     // Gaps between regions, walking down from `high`.
     u64 top = high;
@@ -96,7 +101,7 @@ Result<VirtAddr> AddressSpace::find_free_range_locked(u64 length, VirtAddr hint)
   };
   if (length > USER_END - MMAP_MIN) return Error::NOMEM;
   if (u64 a = search(MMAP_MIN, MMAP_BASE)) return VirtAddr(a);
-  if (u64 a = search(MMAP_BASE, USER_END)) return VirtAddr(a);
+  if (u64 a = search(MMAP_MIN, USER_END)) return VirtAddr(a);
   return Error::NOMEM;
 }
 
@@ -130,8 +135,9 @@ Result<VirtAddr> AddressSpace::map(const MapRequest& req) {
   r->m_object = req.object;
   r->m_object_page = req.object_page;
   insert_locked(r);
-  if (req.flags & MapFlag::Populate) {
-    // Best effort, like Linux: a page that cannot be populated now faults later.
+  if ((req.flags & MapFlag::Populate) && req.prot != Prot::None) {
+    // Best effort, like Linux: a page that cannot be populated now faults later. PROT_NONE memory has nothing to
+    // populate: a mapping with no rights cannot exist (on Sv39 it would be a pointer to a page table).
     (void)populate_locked(start, start + length, has(req.prot, Prot::Write) ? Access::Write : Access::Read);
   }
   try_merge_locked(r);

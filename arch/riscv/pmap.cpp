@@ -118,7 +118,7 @@ __attribute__((noinline)) Pte* Sv39Pmap::slow_slot(u64 va) {
   return walker.slot(va, 0, true);
 }
 
-__attribute__((noinline)) void Sv39Pmap::flush_entered(u64 va) {
+inline void Sv39Pmap::flush_entered(u64 va) {
   // Even an invalid-to-valid change needs a fence before the new translation is guaranteed to be used
   // (spec 4.2.1). Where this pmap runs only here (a fault), fence this page now; otherwise leave it to update().
   Cpu* c = this_cpu();
@@ -199,8 +199,7 @@ u64 Sv39Pmap::debug_pte(VirtAddr va) const {
   return e ? e->raw() : 0;
 }
 
-void Sv39Pmap::update() {
-  if (!m_pending_all && m_pending_count == 0) return;
+void Sv39Pmap::update_slow() {
   Cpu* self = this_cpu();
   u64 active = m_active_harts.load(MemoryOrder::Acquire);
   u64 self_bit = 1ull << self->index;

@@ -35,7 +35,9 @@ class Sv39Pmap {
   bool clear_referenced(VirtAddr va);
   bool is_modified(VirtAddr va) const;
   bool clear_modified(VirtAddr va);
-  void update();
+  void update() {
+    if (m_pending_count || m_pending_all) update_slow();
+  }
   void activate();
   // Stop using this pmap on this hart (switch to the kernel's own table).
   static void activate_kernel();
@@ -50,6 +52,7 @@ class Sv39Pmap {
   Sv39Pmap() = default;
   Pte* leaf(VirtAddr va) const;
   void note_flush(VirtAddr va);
+  void update_slow();
   Pte* fast_slot(u64 va) const;
   Pte* slow_slot(u64 va);
   void flush_entered(u64 va);

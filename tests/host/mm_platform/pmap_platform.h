@@ -5,14 +5,17 @@
 //
 // Behaviour mirrors Sv39Pmap where the contract leaves room:
 //   - enter() marks the mapping referenced, and modified when `how` is Dirty and the page is writable;
+//   - enter() with Prot::None panics: Sv39 has no such leaf (R = W = X = 0 means a pointer to a table);
 //   - protect() only removes rights; a mapping left with no rights is removed;
 //   - extract() of an unmapped address is ENOENT;
 //   - remove/protect/enter record pending TLB work that update() clears (pending_flushes()).
 // Failure injection: fail_next_enters(n) makes the next n enter() calls return ENOMEM; fail_next_creates(n)
 // makes create() return nullptr.
-// Not thread-safe (like Sv39Pmap, it relies on the address space's lock).
+// Not thread-safe (like Sv39Pmap, it relies on the address space's lock); only create/destroy may run on several
+// threads at once (for tests with one address space per thread).
 #pragma once
 
+#include <atomic>
 #include <cstdarg>
 #include <cstdio>
 #include <map>
@@ -50,6 +53,8 @@ class FakePmap {
 
   Result<void> enter(VirtAddr va, PhysAddr pa, Prot prot, PmapEnter how) {
     ASSERT_MSG(va.is_page_aligned() && va.get() < USER_END, "FakePmap::enter(%#llx): bad address",
+               static_cast<unsigned long long>(va.get()));
+    ASSERT_MSG(prot != Prot::None, "FakePmap::enter(%#llx): a mapping without rights",
                static_cast<unsigned long long>(va.get()));
     log("enter %#llx -> %#llx %s%s", hex(va.get()), hex(pa.get()), prot_string(prot).c_str(),
         static_cast<u8>(how) != 0 ? " dirty" : "");
@@ -189,7 +194,7 @@ class FakePmap {
   u64 m_activations = 0;
   unsigned m_failing_enters = 0;
   static inline unsigned s_failing_creates = 0;
-  static inline long s_live = 0;
+  static inline std::atomic<long> s_live{0};
 };
 
 using Pmap = FakePmap;

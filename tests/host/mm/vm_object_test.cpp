@@ -1,0 +1,184 @@
+// mm/vm_object.{h,cpp}: MemoryObject, pages that live only in memory. get_page allocates zero-filled pages on
+// first use and counts them, refuses pages past the end (BUSERR), peek_page never allocates, set_size shrinks
+// by freeing whole pages past the end and zeroing the tail of the last one, and the object's frames go when
+// the last reference to it does. The reverse map lists the regions that map it.
+#include "mm/vm_object.h"
+
+#include <doctest/doctest.h>
+
+#include <vector>
+
+#include "vm_test_env.h"
+
+using namespace vmtest;
+
+namespace {
+
+constexpr u64 P = PAGE_SIZE;
+
+u8* bytes(Frame* f) { return g_phys.kernel_pointer(f); }
+
+bool all_bytes(const u8* p, u64 n, u8 value) {
+  for (u64 i = 0; i < n; i++)
+    if (p[i] != value) return false;
+  return true;
+}
+
+}  // namespace
+
+TEST_SUITE("mm/vm_object") {
+
+// get_page: a zero-filled frame (the arena holds poison bytes otherwise) owned by the object, the same frame
+// every time, counted once; BUSERR past the end; peek_page only looks.
+TEST_CASE("memory object: get_page zero-fills and counts resident pages") {
+  VmEnv env;
+  auto obj = MemoryObject::create(3 * P);
+  REQUIRE(obj);
+  CHECK(obj->size_pages() == 3);
+  CHECK(obj->size_bytes() == 3 * P);
+  CHECK(obj->resident_pages() == 0);
+  CHECK(obj->peek_page(0) == nullptr);
+  CHECK(env.frames_used() == 0);
+
+  Frame* f = obj->get_page(1).value();
+  CHECK(f->use == FrameUse::File);
+  CHECK(f->owner == obj.get());
+  CHECK(f->index == 1);
+  CHECK(f->refcount.load() == 1);
+  CHECK(all_bytes(bytes(f), P, 0));
+  CHECK(obj->resident_pages() == 1);
+  CHECK(obj->peek_page(1) == f);
+  CHECK(obj->peek_page(0) == nullptr);
+  bytes(f)[10] = 0x10;
+  CHECK(obj->get_page(1).value() == f);
+  CHECK(bytes(obj->get_page(1).value())[10] == 0x10);
+  CHECK(obj->resident_pages() == 1);
+  CHECK(obj->get_page(2).has_value());
+  CHECK(obj->resident_pages() == 2);
+  CHECK(obj->get_page(3).error() == Error::BUSERR);
+  CHECK(obj->get_page(~0ull).error() == Error::BUSERR);
+  CHECK(obj->resident_pages() == 2);
+  CHECK(frames_in_use(FrameUse::File) == 2);
+}
+
+// Sizes are bytes; a partial last page is a whole page of the object. An empty object has no page.
+TEST_CASE("memory object: sizes round up to pages") {
+  VmEnv env;
+  auto empty = MemoryObject::create(0);
+  CHECK(empty->size_pages() == 0);
+  CHECK(empty->get_page(0).error() == Error::BUSERR);
+  auto odd = MemoryObject::create(P + 1);
+  CHECK(odd->size_pages() == 2);
+  CHECK(odd->get_page(1).has_value());
+  CHECK(odd->get_page(2).error() == Error::BUSERR);
+}
+
+// Shrinking frees the pages wholly past the new end and zeroes the rest of the last page (so the bytes read as
+// zeros if the object grows again); the pages below are untouched. Growing allocates nothing.
+TEST_CASE("memory object: set_size") {
+  VmEnv env;
+  auto obj = MemoryObject::create(4 * P);
+  std::vector<Frame*> pages;
+  for (u64 i = 0; i < 4; i++) {
+    pages.push_back(obj->get_page(i).value());
+    memset(bytes(pages.back()), 0xee, P);
+  }
+  REQUIRE(obj->set_size(P + 100).has_value());
+  CHECK(obj->size_bytes() == P + 100);
+  CHECK(obj->size_pages() == 2);
+  CHECK(obj->resident_pages() == 2);
+  CHECK(frames_in_use(FrameUse::File) == 2);
+  CHECK(pages[2]->use == FrameUse::Free);
+  CHECK(obj->peek_page(2) == nullptr);
+  CHECK(obj->peek_page(3) == nullptr);
+  CHECK(all_bytes(bytes(pages[0]), P, 0xee));
+  CHECK(all_bytes(bytes(pages[1]), 100, 0xee));
+  CHECK(all_bytes(bytes(pages[1]) + 100, P - 100, 0));
+  CHECK(obj->get_page(2).error() == Error::BUSERR);
+
+  REQUIRE(obj->set_size(4 * P).has_value());
+  CHECK(obj->resident_pages() == 2);
+  CHECK(frames_in_use(FrameUse::File) == 2);  // growing allocates nothing
+  CHECK(all_bytes(bytes(obj->get_page(3).value()), P, 0));
+  CHECK(obj->resident_pages() == 3);
+
+  // Shrinking to a page boundary zeroes nothing; to 0 frees everything.
+  REQUIRE(obj->set_size(P).has_value());
+  CHECK(obj->resident_pages() == 1);
+  CHECK(all_bytes(bytes(pages[0]), P, 0xee));
+  REQUIRE(obj->set_size(0).has_value());
+  CHECK(obj->resident_pages() == 0);
+  CHECK(frames_in_use(FrameUse::File) == 0);  // (the page index keeps its nodes)
+  // Shrinking an object whose last page is not resident.
+  REQUIRE(obj->set_size(3 * P).has_value());
+  REQUIRE(obj->get_page(0).has_value());
+  REQUIRE(obj->set_size(P + 7).has_value());
+  CHECK(obj->resident_pages() == 1);
+}
+
+// The name is copied; the object's frames go when its last reference does.
+TEST_CASE("memory object: name, inode and lifetime") {
+  VmEnv env;
+  char name[] = "/tmp/file";
+  auto obj = MemoryObject::create(2 * P, name, 42);
+  name[1] = 'X';
+  CHECK(std::string(obj->path()) == "/tmp/file");
+  CHECK(obj->inode_number() == 42);
+  CHECK(MemoryObject::create(P)->path() == nullptr);
+  REQUIRE(obj->get_page(0).has_value());
+  REQUIRE(obj->get_page(1).has_value());
+  RefPtr<VmObject> other = obj;
+  obj = nullptr;
+  CHECK(frames_in_use(FrameUse::File) == 2);
+  other = nullptr;
+  CHECK(env.frames_used() == 0);
+}
+
+// Without memory get_page is ENOMEM and changes nothing.
+TEST_CASE("memory object: out of memory") {
+  VmEnv env;
+  auto obj = MemoryObject::create(4 * P);
+  REQUIRE(obj->get_page(0).has_value());
+  std::vector<Frame*> hoard;
+  while (Frame* f = g_phys.alloc_frame(FrameUse::Kernel)) hoard.push_back(f);
+  CHECK(obj->get_page(1).error() == Error::NOMEM);
+  CHECK(obj->get_page(0).has_value());  // resident pages need nothing
+  CHECK(obj->resident_pages() == 1);
+  // A new object: with no frame, no page; with one frame, the page but not the index nodes (it is given back).
+  auto big = MemoryObject::create(1000 * P);
+  CHECK(big->get_page(0).error() == Error::NOMEM);
+  g_phys.free_frame(hoard.back());
+  hoard.pop_back();
+  CHECK(big->get_page(600).error() == Error::NOMEM);
+  CHECK(g_phys.free_frames() == 1);
+  CHECK(big->resident_pages() == 0);
+  for (Frame* f : hoard) g_phys.free_frame(f);
+  CHECK(big->get_page(600).has_value());
+}
+
+// The reverse map: every region that maps the object, in any address space, until it is unmapped.
+TEST_CASE("memory object: regions mapping it") {
+  VmEnv env;
+  auto obj = MemoryObject::create(8 * P);
+  Space s, t;
+  REQUIRE(map_object(*s, 0x10000000, 4 * P, Prot::Read, obj).has_value());
+  REQUIRE(map_object(*t, 0x20000000, 8 * P, Prot::ReadWrite, obj, 0, MapFlag::Fixed | MapFlag::Shared).has_value());
+  REQUIRE(s->protect(VirtAddr(0x10000000 + P), P, Prot::None).has_value());  // three pieces
+  int in_s = 0, in_t = 0;
+  obj->for_each_region([&](Region& r) {
+    CHECK(r.m_object.get() == obj.get());
+    in_s += r.m_space == s.get();
+    in_t += r.m_space == t.get();
+  });
+  CHECK(in_s == 3);
+  CHECK(in_t == 1);
+  CHECK(obj->ref_count() == 1 + 4);  // the test's reference and one per region
+  s.reset();
+  t.reset();
+  int left = 0;
+  obj->for_each_region([&](Region&) { left++; });
+  CHECK(left == 0);
+  CHECK(obj->ref_count() == 1);
+}
+
+}  // TEST_SUITE
