@@ -187,3 +187,21 @@ HeapStats heap_stats() {
   return s;
 }
 
+
+void heap_trim() {
+  if (!g_classes_ready) return;
+  for (usize i = 0; i < CLASS_COUNT; i++) {
+    SizeClass& c = classes()[i];
+    Frame* f = nullptr;
+    {
+      SpinlockGuard guard(c.lock);
+      f = c.empty_slab;
+      c.empty_slab = nullptr;
+      if (f) c.slabs--;
+    }
+    if (f) {
+      f->owner = nullptr;
+      g_phys.free_frame(f);
+    }
+  }
+}

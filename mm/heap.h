@@ -18,3 +18,5 @@ struct HeapStats {
   u64 allocations;       // live objects
 };
 HeapStats heap_stats();
+// Give the slabs the heap keeps empty for reuse back to the frame allocator.
+void heap_trim();
