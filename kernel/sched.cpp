@@ -1,3 +1,4 @@
+#include "lib/bits.h"
 #include "kernel/sched.h"
 
 #include "lib/atomic.h"
@@ -41,7 +42,7 @@ void kick_idle_hart() {
   u64 self = 1ull << this_cpu()->index;
   idle &= ~self;
   if (!idle) return;
-  unsigned index = static_cast<unsigned>(__builtin_ctzll(idle));
+  unsigned index = lowest_set_bit(idle);
   smp_send_ipi(1ull << g_cpus[index].hart_id);
 }
 

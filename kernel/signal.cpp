@@ -1,6 +1,7 @@
 // Signals, as far as this stage of the kernel goes: sending (kill), the recorded actions (rt_sigaction) and
 // mask (rt_sigprocmask), and the default actions — terminate, or ignore. Running user handlers comes with the
 // signals issue; until then a caught signal takes its default action.
+#include "lib/bits.h"
 #include "kernel/signal.h"
 
 #include "arch/riscv/usercopy.h"
@@ -86,7 +87,7 @@ void signal_deliver_pending() {
     SpinlockGuard guard(p->m_signal_lock);
     deliverable = p->m_pending_signals.load() & ~p->m_blocked_signals;
     if (!deliverable) return;
-    unsigned sig = static_cast<unsigned>(__builtin_ctzll(deliverable)) + 1;
+    unsigned sig = lowest_set_bit(deliverable) + 1;
     p->m_pending_signals.fetch_and(~sig_bit(sig));
     u64 handler = p->m_actions[sig - 1].handler;
     if (handler == SIG_IGN) return;

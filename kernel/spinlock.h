@@ -32,6 +32,21 @@ class Spinlock {
     m_locked.store(0, MemoryOrder::Release);
     pop_interrupts_off(c);
   }
+  // For callers that run with interrupts off already (a trap handler): skip the interrupt bookkeeping. Must
+  // be paired with unlock_irqs_off, with interrupts still off.
+  void lock_irqs_off() {
+    Cpu* c = this_cpu();
+    if (LIKELY(m_locked.exchange(1, MemoryOrder::Acquire) == 0)) {
+      m_owner = c;
+      return;
+    }
+    lock_slow();
+  }
+  void unlock_irqs_off() {
+    if (UNLIKELY(m_owner != this_cpu())) unlock_not_held();
+    m_owner = nullptr;
+    m_locked.store(0, MemoryOrder::Release);
+  }
   bool try_lock();
   // True if this hart holds the lock (for ASSERTs in functions named *_locked).
   bool is_held() const;

@@ -68,30 +68,35 @@ void describe_region(Process* p, u64 address, char* out, usize size) {
 }
 
 // trap.S calls this directly for a page fault from user mode (scause 12, 13 or 15): resolve it, or kill the
-// process; then say whether there is work before returning to user mode (trap.S then saves the rest of the
-// registers and calls prepare_return_to_user). Interrupts stay off: resolving a fault is short, never sleeps.
-extern "C" bool user_page_fault(TrapFrame* tf) {
-  Cpu* c = this_cpu();
-  FaultResult r = c->current->m_process->m_space->handle_fault(VirtAddr(tf->stval), page_fault_access(tf->scause));
+// process. (trap.S then checks for work before returning to user mode.) Interrupts stay off: resolving a fault
+// is short and never sleeps.
+extern "C" void user_page_fault(TrapFrame* tf) {
+  FaultResult r = current_process()->m_space->handle_fault(VirtAddr(tf->stval), page_fault_access(tf->scause));
   if (UNLIKELY(r != FaultResult::Resolved)) {
     enable_interrupts();
     kill_for_failed_fault(tf, r);
   }
-  return c->need_resched || thread_has_interrupting_signal(c->current);
 }
 
 void handle_user_exception(TrapFrame* tf) {
   u64 cause = tf->scause;
-  enable_interrupts();
   Process* p = current_process();
   switch (cause) {
     case EXC_INSTRUCTION_PAGE_FAULT:
     case EXC_LOAD_PAGE_FAULT:
     case EXC_STORE_PAGE_FAULT: {
+      // (trap.S sends user page faults to user_page_fault; handled here too for completeness. Interrupts are
+      // still off, as handle_fault requires.)
       FaultResult r = p->m_space->handle_fault(VirtAddr(tf->stval), access_of(cause));
       if (r == FaultResult::Resolved) return;
+      enable_interrupts();
       kill_for_failed_fault(tf, r);
     }
+    default:
+      break;
+  }
+  enable_interrupts();
+  switch (cause) {
     case EXC_INSTRUCTION_ACCESS:
     case EXC_LOAD_ACCESS:
     case EXC_STORE_ACCESS:

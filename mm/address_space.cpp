@@ -44,7 +44,7 @@ void AddressSpace::destroy(AddressSpace* space) {
   {
     SpinlockGuard guard(space->m_lock);
     while (Region* r = space->m_regions.first()) space->erase_locked(r);
-    space->m_anon.release_range(0, RadixTable::MAX_INDEX);
+    space->m_anon.release_all();
   }
   if (space->m_pmap) Pmap::destroy(space->m_pmap);
   space->m_pmap = nullptr;

@@ -84,7 +84,8 @@ class AddressSpace {
   VirtAddr current_brk() const { return m_brk; }
   VirtAddr brk_start() const { return m_brk_start; }
 
-  // Resolve a fault at va. `access` is what the faulting instruction tried.
+  // Resolve a fault at va. `access` is what the faulting instruction tried. Call with interrupts off (the trap
+  // handlers do).
   FaultResult handle_fault(VirtAddr va, Access access);
 
   // Write into this address space from the kernel (exec building the new image and stack, before the
@@ -119,11 +120,15 @@ class AddressSpace {
   ~AddressSpace();
 
   // Steps of the fault handler (mm/fault.cpp).
+  FaultResult handle_fault_locked(VirtAddr va, Access access);
   Region* find_region_for_fault_locked(VirtAddr va);
   bool try_grow_stack_locked(Region& stack, VirtAddr va);
   FaultResult fault_private_locked(Region& r, VirtAddr page, Access access);
+  FaultResult fault_private_read_locked(Region& r, VirtAddr page);
+  FaultResult fault_private_write_locked(Region& r, VirtAddr page);
   FaultResult fault_shared_locked(Region& r, VirtAddr page, Access access);
-  Result<Frame*> new_anon_frame_locked(u64 vpn);
+  Frame* new_anon_frame_locked(u64 vpn);
+  Result<Frame*> object_page_locked(Region& r, VirtAddr page);
 
   // Region bookkeeping (mm/map.cpp).
   Region* find_locked(VirtAddr va) const;

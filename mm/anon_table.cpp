@@ -2,7 +2,12 @@
 
 #include "mm/vm_stats.h"
 
-AnonTable::~AnonTable() { release_range(0, RadixTable::MAX_INDEX); }
+AnonTable::~AnonTable() { release_all(); }
+
+void AnonTable::release_all() {
+  m_table.drain([](u64 value) { g_vm_stats.anon_release(reinterpret_cast<Frame*>(value)); });
+  m_resident = 0;
+}
 
 Result<void> AnonTable::set(u64 vpn, Frame* frame) {
   u64 old = m_table.get(vpn);

@@ -27,12 +27,15 @@ class AnonTable {
   // The entry of vpn, created if needed, to read and then fill: a fault walks the table once. Store a frame
   // into an empty entry with fill_empty (it counts the page).
   Result<u64*> entry(u64 vpn) { return m_table.slot(vpn); }
+  u64* entry_or_null(u64 vpn) { return m_table.slot_or_null(vpn); }
   void fill_empty(u64* entry, Frame* frame) {
     *entry = reinterpret_cast<u64>(frame);
     m_resident++;
   }
   // Release every frame in [start_vpn, end_vpn).
   void release_range(u64 start_vpn, u64 end_vpn);
+  // Release every frame and the table itself (the address space is going away).
+  void release_all();
   // Share src's frames in [start_vpn, end_vpn) into this table (a reference each): fork.
   Result<void> share_range_from(const AnonTable& src, u64 start_vpn, u64 end_vpn);
   // Calls fn(vpn, Frame*) for every resident page in the range.

@@ -19,6 +19,8 @@ namespace {
 
 // No machine has write-only pages (on riscv, W without R is reserved: privileged spec 4.3.1), so a writable
 // region is readable too, as on Linux.
+FaultResult fault_result_of(Error e) { return e == Error::BUSERR ? FaultResult::BusError : FaultResult::OutOfMemory; }
+
 bool region_permits(Prot prot, Access access) {
   switch (access) {
     case Access::Read: return has(effective_prot(prot), Prot::Read);
@@ -32,7 +34,14 @@ bool region_permits(Prot prot, Access access) {
 
 FaultResult AddressSpace::handle_fault(VirtAddr va, Access access) {
   if (va.get() >= user_layout::USER_END) return FaultResult::NoRegion;
-  SpinlockGuard guard(m_lock);
+  // Called from trap handlers, with interrupts off: the lock need not turn them off.
+  m_lock.lock_irqs_off();
+  FaultResult result = handle_fault_locked(va, access);
+  m_lock.unlock_irqs_off();
+  return result;
+}
+
+FaultResult AddressSpace::handle_fault_locked(VirtAddr va, Access access) {
   // 1. Find the region.
   Region* r = find_region_for_fault_locked(va);
   if (!r) return FaultResult::NoRegion;
@@ -72,93 +81,94 @@ bool AddressSpace::try_grow_stack_locked(Region& stack, VirtAddr va) {
   return true;
 }
 
-__attribute__((always_inline)) inline Result<Frame*> AddressSpace::new_anon_frame_locked(u64 vpn) {
-  Frame* f = g_phys.alloc(0, FrameUse::Anon);
-  if (!f) return Error::NOMEM;
-  f->owner = m_family.get();
-  f->index = vpn;
+__attribute__((always_inline)) inline Frame* AddressSpace::new_anon_frame_locked(u64 vpn) {
+  Frame* f = g_phys.alloc_owned(FrameUse::Anon, m_family.get(), vpn);
+  if (!f) return nullptr;
   g_vm_stats.anon_pages.fetch_add(1, MemoryOrder::Relaxed);
   return f;
 }
 
-// Step 3 for private regions.
+// Step 3 for private regions: decide which frame to map and how, then (step 4) enter it.
 FaultResult AddressSpace::fault_private_locked(Region& r, VirtAddr page, Access access) {
+  return access == Access::Write ? fault_private_write_locked(r, page) : fault_private_read_locked(r, page);
+}
+
+// A read (or fetch) maps what is there without taking anything: our own page if we have one (read-only while it
+// is still shared copy-on-write), else the object's page, else the shared zero page.
+FaultResult AddressSpace::fault_private_read_locked(Region& r, VirtAddr page) {
   u64 vpn = page.page_number();
-  Frame* frame;
-  u64* entry = nullptr;
-  if (access == Access::Write) {
-    // A write always ends with a page of our own in the anon table: find (or make) its entry once.
-    auto e = m_anon.entry(vpn);
-    if (e.is_error()) return FaultResult::OutOfMemory;
-    entry = e.value();
-    frame = reinterpret_cast<Frame*>(*entry);
+  Prot prot = effective_prot(r.m_prot);
+  Frame* map = m_anon.frame_at(vpn);
+  if (map) {
+    if (map->refcount.load(MemoryOrder::Relaxed) > 1) prot = prot & ~Prot::Write;
   } else {
-    frame = m_anon.frame_at(vpn);
-  }
-
-  // Anon layer: the process already has its own copy of this page, perhaps shared with a fork relative.
-  if (frame) {
-    Prot prot = effective_prot(r.m_prot);
-    if (access == Access::Write) {
-      if (frame->refcount.load(MemoryOrder::Acquire) > 1) {
-        // Copy-on-write: someone else still holds this frame. Copy it and drop our share.
-        auto copy = new_anon_frame_locked(vpn);
-        if (copy.is_error()) return FaultResult::OutOfMemory;
-        copy_frame(copy.value(), frame);
-        *entry = reinterpret_cast<u64>(copy.value());
-        g_vm_stats.anon_release(frame);
-        frame = copy.value();
-        g_vm_stats.faults_cow_copy.fetch_add(1, MemoryOrder::Relaxed);
-      } else {
-        // The last owner writes: reuse the frame, no copy.
-        g_vm_stats.faults_cow_reuse.fetch_add(1, MemoryOrder::Relaxed);
-      }
-    } else if (frame->refcount.load(MemoryOrder::Acquire) > 1) {
-      prot = prot & ~Prot::Write;  // shared: map read-only so that a write faults and copies
-    }
-    // Step 4. (A kernel write into PROT_NONE memory, AddressSpace::write, maps nothing: no mapping can have no
-    // rights; on Sv39 it would be a pointer to a page table.)
-    if (prot != Prot::None &&
-        m_pmap->enter(page, g_phys.address_of(frame), prot, access == Access::Write ? PmapEnter::Dirty : PmapEnter::Normal)
-            .is_error())
-      return FaultResult::OutOfMemory;
-    return FaultResult::Resolved;
-  }
-
-  // Object layer.
-  Frame* source = nullptr;
-  if (r.m_object) {
-    auto page_frame = r.m_object->get_page(r.object_page_of(page));
-    if (page_frame.is_error()) return page_frame.error() == Error::BUSERR ? FaultResult::BusError : FaultResult::OutOfMemory;
-    source = page_frame.value();
-  }
-  if (access != Access::Write) {
-    // A read leaves the page shared: the object's page, or the zero page for anonymous memory.
-    Frame* shown = source ? source : zero_page();
-    if (source)
+    if (r.m_object) {
+      auto object_page = object_page_locked(r, page);
+      if (object_page.is_error()) return fault_result_of(object_page.error());
+      map = object_page.value();
       g_vm_stats.faults_object.fetch_add(1, MemoryOrder::Relaxed);
-    else
+    } else {
+      map = zero_page();
       g_vm_stats.zero_page_hits.fetch_add(1, MemoryOrder::Relaxed);
-    if (m_pmap->enter(page, g_phys.address_of(shown), effective_prot(r.m_prot) & ~Prot::Write, PmapEnter::Normal)
-            .is_error())
-      return FaultResult::OutOfMemory;
-    return FaultResult::Resolved;
+    }
+    prot = prot & ~Prot::Write;
   }
-  // A write gives the process its own page: a copy of the object's page, or a fresh zeroed one.
-  auto fresh = new_anon_frame_locked(vpn);
-  if (fresh.is_error()) return FaultResult::OutOfMemory;
-  if (source) {
-    copy_frame(fresh.value(), source);
-    g_vm_stats.faults_cow_copy.fetch_add(1, MemoryOrder::Relaxed);
-  } else {
-    zero_frame(fresh.value());
-    g_vm_stats.faults_demand_zero.fetch_add(1, MemoryOrder::Relaxed);
-  }
-  m_anon.fill_empty(entry, fresh.value());
-  if (r.m_prot != Prot::None &&
-      m_pmap->enter(page, g_phys.address_of(fresh.value()), effective_prot(r.m_prot), PmapEnter::Dirty).is_error())
-    return FaultResult::OutOfMemory;
+  if (m_pmap->enter(page, g_phys.address_of(map), prot, PmapEnter::Normal).is_error()) return FaultResult::OutOfMemory;
   return FaultResult::Resolved;
+}
+
+// A write always ends with a page of our own in the anon table: the one there (copied first while it is still
+// shared copy-on-write), or a copy of the object's page, or a fresh zeroed page.
+FaultResult AddressSpace::fault_private_write_locked(Region& r, VirtAddr page) {
+  u64 vpn = page.page_number();
+  Prot prot = effective_prot(r.m_prot);
+  u64* entry = m_anon.entry_or_null(vpn);
+  if (UNLIKELY(!entry)) return FaultResult::OutOfMemory;
+  Frame* mine = reinterpret_cast<Frame*>(*entry);
+  if (mine) {
+    // (Relaxed: holders can only go away concurrently, never arrive — fork of this space needs our lock.)
+    if (mine->refcount.load(MemoryOrder::Relaxed) > 1) {
+      // Copy-on-write: someone else still holds this frame. Copy it and drop our share.
+      Frame* copy = new_anon_frame_locked(vpn);
+      if (UNLIKELY(!copy)) return FaultResult::OutOfMemory;
+      copy_frame(copy, mine);
+      *entry = reinterpret_cast<u64>(copy);
+      g_vm_stats.anon_release(mine);
+      mine = copy;
+      g_vm_stats.faults_cow_copy.fetch_add(1, MemoryOrder::Relaxed);
+    } else {
+      // The last owner writes: reuse the frame, no copy.
+      g_vm_stats.faults_cow_reuse.fetch_add(1, MemoryOrder::Relaxed);
+    }
+  } else {
+    // The first write: a copy of the object's page, or a fresh zeroed page (demand-zero).
+    Frame* source = nullptr;
+    if (r.m_object) {
+      auto object_page = object_page_locked(r, page);
+      if (object_page.is_error()) return fault_result_of(object_page.error());
+      source = object_page.value();
+    }
+    mine = new_anon_frame_locked(vpn);
+    if (UNLIKELY(!mine)) return FaultResult::OutOfMemory;
+    if (source) {
+      copy_frame(mine, source);
+      g_vm_stats.faults_cow_copy.fetch_add(1, MemoryOrder::Relaxed);
+    } else {
+      zero_frame(mine);
+      g_vm_stats.faults_demand_zero.fetch_add(1, MemoryOrder::Relaxed);
+    }
+    m_anon.fill_empty(entry, mine);
+  }
+  // Step 4. (A kernel write into PROT_NONE memory, AddressSpace::write, maps nothing: no mapping can have no
+  // rights; on Sv39 it would be a pointer to a page table.)
+  if (UNLIKELY(prot == Prot::None)) return FaultResult::Resolved;
+  if (m_pmap->enter(page, g_phys.address_of(mine), prot, PmapEnter::Dirty).is_error()) return FaultResult::OutOfMemory;
+  return FaultResult::Resolved;
+}
+
+// The object's page for a private region (kept out of the fault path's main line: file mappings only).
+__attribute__((noinline)) Result<Frame*> AddressSpace::object_page_locked(Region& r, VirtAddr page) {
+  return r.m_object->get_page(r.object_page_of(page));
 }
 
 // Step 3 for shared regions: every mapping uses the object's own page.

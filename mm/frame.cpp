@@ -91,27 +91,31 @@ void PhysicalMemory::prepare_allocated(Frame* head, unsigned order, FrameUse use
   head->refcount.store(1, MemoryOrder::Relaxed);
 }
 
-Frame* PhysicalMemory::alloc_cached(FrameUse use) {
-  CpuCache* cache = &m_caches[mm_current_cpu()];
-  cache->lock.lock();
-  unsigned n = cache->count;
-  if (UNLIKELY(n == 0)) {
-    refill_locked(*cache);
-    n = cache->count;
-    if (n == 0) {
-      cache->lock.unlock();
-      return nullptr;
+Frame* PhysicalMemory::alloc_cached(FrameUse use, void* owner, u64 index) {
+  Frame* f;
+  {
+    IrqSave irq;
+    CpuCache* cache = &m_caches[mm_current_cpu()];
+    cache->lock();
+    unsigned n = cache->count;
+    if (UNLIKELY(n == 0)) {
+      refill_locked(*cache);
+      n = cache->count;
+      if (n == 0) {
+        cache->unlock();
+        return nullptr;
+      }
     }
+    f = cache->frames[n - 1];
+    cache->count = n - 1;
+    cache->unlock();
   }
-  Frame* f = cache->frames[n - 1];
-  cache->count = n - 1;
-  cache->lock.unlock();
   m_free_frames.fetch_sub(1, MemoryOrder::Relaxed);
   f->use = use;
   f->order = 0;
   f->flags = 0;
-  f->owner = nullptr;
-  f->index = 0;
+  f->owner = owner;
+  f->index = index;
   f->refcount.store(1, MemoryOrder::Relaxed);
   return f;
 }
@@ -163,8 +167,9 @@ void PhysicalMemory::free_cached(Frame* frame) {
   frame->owner = nullptr;
   frame->refcount.store(0, MemoryOrder::Relaxed);
   m_free_frames.fetch_add(1, MemoryOrder::Relaxed);
+  IrqSave irq;
   CpuCache& cache = m_caches[mm_current_cpu()];
-  SpinlockGuard cache_guard(cache.lock);
+  cache.lock();
   if (cache.count == FRAME_CACHE_SIZE) {
     // Full: return the oldest batch to the buddy lists.
     SpinlockGuard guard(m_lock);
@@ -176,28 +181,37 @@ void PhysicalMemory::free_cached(Frame* frame) {
     cache.count -= FRAME_CACHE_BATCH;
   }
   cache.frames[cache.count++] = frame;
+  cache.unlock();
 }
 
 Frame* PhysicalMemory::steal_cached() {
   for (CpuCache& cache : m_caches) {
-    SpinlockGuard cache_guard(cache.lock);
+    IrqSave irq;
+    cache.lock();
     if (cache.count) {
       m_free_frames.fetch_sub(1, MemoryOrder::Relaxed);
-      return cache.frames[--cache.count];
+      Frame* f = cache.frames[--cache.count];
+      cache.unlock();
+      return f;
     }
+    cache.unlock();
   }
   return nullptr;
 }
 
 void PhysicalMemory::drain_cpu_cache() {
+  IrqSave irq;
   CpuCache& cache = m_caches[mm_current_cpu()];
-  SpinlockGuard cache_guard(cache.lock);
-  SpinlockGuard guard(m_lock);
-  for (unsigned i = 0; i < cache.count; i++) {
-    m_free_frames.fetch_sub(1, MemoryOrder::Relaxed);
-    free_block_locked(m_base_pfn + static_cast<u64>(cache.frames[i] - m_frames), 0);
+  cache.lock();
+  {
+    SpinlockGuard guard(m_lock);
+    for (unsigned i = 0; i < cache.count; i++) {
+      m_free_frames.fetch_sub(1, MemoryOrder::Relaxed);
+      free_block_locked(m_base_pfn + static_cast<u64>(cache.frames[i] - m_frames), 0);
+    }
+    cache.count = 0;
   }
-  cache.count = 0;
+  cache.unlock();
 }
 
 __attribute__((noinline)) Frame* PhysicalMemory::alloc_slow(unsigned order, FrameUse use) {
@@ -264,10 +278,8 @@ void PhysicalMemory::free(Frame* frame, unsigned order) {
   free_block_locked(pfn, order);
 }
 
-bool PhysicalMemory::unref(Frame* frame) {
-  u32 old = frame->refcount.fetch_sub(1, MemoryOrder::AcqRel);
+__attribute__((noinline)) bool PhysicalMemory::unref_last(Frame* frame, u32 old) {
   ASSERT_MSG(old != 0, "frame %#llx: reference count underflow", static_cast<unsigned long long>(address_of(frame).get()));
-  if (old != 1) return false;
   free(frame, 0);
   return true;
 }

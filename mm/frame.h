@@ -41,9 +41,15 @@ struct Frame {
   u16 flags = 0;                   // FrameFlag bits
   void* owner = nullptr;           // documented back-link, see FrameUse
   u64 index = 0;                   // position within the owner
+  // For page replacement and paging I/O (the swap issue): the frame's place on an active/inactive list, and
+  // the threads waiting while it is Busy. Unused until then; they also make a descriptor 64 bytes, so finding
+  // a frame's number from its descriptor is a shift, not a division, on every fault.
+  ListNode lru_link;
+  void* io_waiters = nullptr;
 
   static constexpr u8 NOT_HEAD = 0xff;
 };
+static_assert(sizeof(Frame) == 64, "a power of two keeps descriptor arithmetic to shifts");
 
 namespace FrameFlag {
 constexpr u16 Busy = 1 << 0;       // I/O in progress: wait, then retry (the swap issue)
@@ -80,11 +86,23 @@ class PhysicalMemory {
   Frame* alloc_zeroed(unsigned order, FrameUse use);
   void free(Frame* frame, unsigned order);
 
+  // One frame with its owner and index set (the fault path's allocation).
+  Frame* alloc_owned(FrameUse use, void* owner, u64 index) {
+    if (Frame* f = alloc_cached(use, owner, index)) return f;
+    Frame* f = alloc_slow(0, use);
+    if (f) f->owner = owner, f->index = index;
+    return f;
+  }
+
   // Single-frame shortcuts.
   Frame* alloc_frame(FrameUse use) { return alloc(0, use); }
   void free_frame(Frame* frame) { free(frame, 0); }
   // Drop one reference; frees the frame when it was the last. Returns true if freed.
-  bool unref(Frame* frame);
+  bool unref(Frame* frame) {
+    u32 old = frame->refcount.fetch_sub(1, MemoryOrder::AcqRel);
+    if (LIKELY(old > 1)) return false;
+    return unref_last(frame, old);
+  }
 
   Frame* frame_of(PhysAddr pa) const { return &m_frames[pa.pfn() - m_base_pfn]; }
   Frame* frame_of_pfn(u64 pfn) const { return &m_frames[pfn - m_base_pfn]; }
@@ -106,15 +124,23 @@ class PhysicalMemory {
   // Single frames are served from a per-CPU cache first: an uncontended lock, and no buddy splitting or merging
   // on the hot paths (faults, page-table pages). Frames in a cache count as free. When the buddy lists run dry,
   // an allocation takes frames from other CPUs' caches, so no frame is ever out of reach.
+  // The cache's lock is a bare test-and-set taken with interrupts off (IrqSave): it is almost never contended
+  // (only by another CPU stealing frames when the buddy lists are empty) and is on every fault.
   struct alignas(1024) CpuCache {  // a power of two: finding this CPU's cache is one shift
-    Spinlock lock{"frame-cache"};
+    Atomic<u32> busy{0};
     Frame* frames[FRAME_CACHE_SIZE];
-    unsigned count = 0;  // guarded by lock
+    unsigned count = 0;  // guarded by busy
+    void lock() {
+      while (busy.exchange(1, MemoryOrder::Acquire)) {
+      }
+    }
+    void unlock() { busy.store(0, MemoryOrder::Release); }
   };
   Frame* steal_cached();
   void refill_locked(CpuCache& cache);
-  Frame* alloc_cached(FrameUse use);
+  Frame* alloc_cached(FrameUse use, void* owner = nullptr, u64 index = 0);
   Frame* alloc_slow(unsigned order, FrameUse use);
+  bool unref_last(Frame* frame, u32 old);
   Frame* alloc_block(unsigned order, FrameUse use);
   void free_cached(Frame* frame);
   void prepare_allocated(Frame* head, unsigned order, FrameUse use);

@@ -4,12 +4,15 @@
 //   host:   tests/host/mm_platform/mm_platform_impl.h (std::mutex-like locks, a memory arena, a fake pmap)
 //
 // Each must provide:
-//   class Spinlock (constructible from a name; lock/unlock/is_held), class SpinlockGuard;
+//   class Spinlock (constructible from a name; lock/unlock/is_held, and lock_irqs_off/unlock_irqs_off for
+//   callers that already run with interrupts off), class SpinlockGuard;
 //   u8* phys_to_kernel(PhysAddr)            a kernel pointer to physical memory;
 //   PhysAddr kernel_to_phys(const void*);
 //   void mm_log(const char* fmt, ...)       an informational kernel log line;
 //   unsigned mm_current_cpu()               a dense index of the running hart;
 //   class InterruptsOff                     RAII: no interrupt on this CPU while it lives (nests);
+//   class IrqSave                           RAII, cheaper: interrupts off, back to how they were at the end
+//                                           (for very short sections that take no Spinlock-guarded path home);
 //   void zero_page_memory(void* page)        clear one 4 KiB page (page aligned);
 //   void copy_page_memory(void* dst, const void* src)   copy one 4 KiB page.
 #pragma once

@@ -28,10 +28,6 @@
 #include "lib/result.h"
 #include "mm/types.h"
 
-enum class PmapEnter : u8 {
-  Normal,
-  Dirty,  // the page is being written now: mark the mapping modified at once
-};
 
 template <typename P>
 concept PmapInterface = requires(P& p, const P& cp, VirtAddr va, PhysAddr pa, Prot prot, PmapEnter how) {

@@ -70,7 +70,7 @@ void RadixTable::free_subtree(u64* node, unsigned level) {
   if (level > 0) {
     u64 groups = summary(node);
     while (groups) {
-      unsigned g = static_cast<unsigned>(__builtin_ctzll(groups));
+      unsigned g = lowest_set_bit(groups);
       groups &= groups - 1;
       for (unsigned k = 0; k < GROUP; k++)
         if (u64 child = node[g * GROUP + k]) free_subtree(reinterpret_cast<u64*>(child), level - 1);

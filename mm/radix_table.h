@@ -11,6 +11,7 @@
 // A value of 0 means "empty". Not thread-safe: the owner's lock protects it.
 #pragma once
 
+#include "lib/bits.h"
 #include "lib/result.h"
 #include "mm/frame.h"
 
@@ -38,6 +39,22 @@ class RadixTable {
     open_group(node, i);
     return &node[i];
   }
+  // The same, nullptr when a node cannot be allocated (index must be below MAX_INDEX): the fault path.
+  u64* slot_or_null(u64 index) {
+    u64* node = nullptr;
+    if (LIKELY(m_root != nullptr)) {
+      u64 mid = m_root[(index >> (2 * BITS)) & (FANOUT - 1)];
+      if (LIKELY(mid != 0)) node = reinterpret_cast<u64*>(reinterpret_cast<u64*>(mid)[(index >> BITS) & (FANOUT - 1)]);
+    }
+    if (UNLIKELY(!node)) {
+      auto made = create_leaf(index);
+      if (made.is_error()) return nullptr;
+      node = made.value();
+    }
+    unsigned i = index & (FANOUT - 1);
+    open_group(node, i);
+    return &node[i];
+  }
   // Store value (0 clears) at index, creating nodes as needed (NOMEM if one cannot be allocated; nothing is
   // needed to store 0).
   Result<void> set(u64 index, u64 value);
@@ -52,6 +69,14 @@ class RadixTable {
   template <typename Fn>
   void for_each(u64 start, u64 end, Fn&& fn) {
     if (m_root && start < end) visit(m_root, LEVELS - 1, 0, start, end, fn);
+  }
+
+  // Calls fn(u64 value) for every non-zero value, then frees every node: the fast way to tear a table down
+  // (nothing is written back into the nodes).
+  template <typename Fn>
+  void drain(Fn&& fn) {
+    if (m_root) drain_node(m_root, LEVELS - 1, fn);
+    m_root = nullptr;
   }
 
   // Free every node (the caller has released what the values referred to).
@@ -87,6 +112,26 @@ class RadixTable {
   }
   void free_subtree(u64* node, unsigned level);
 
+  template <typename Fn>
+  void drain_node(u64* node, unsigned level, Fn& fn) {
+    u64 groups = summary(node);
+    while (groups) {
+      unsigned g = lowest_set_bit(groups);
+      groups &= groups - 1;
+      const u64* slot = node + g * GROUP;
+      for (unsigned k = 0; k < GROUP; k++) {
+        u64 v = slot[k];
+        if (!v) continue;
+        if (level == 0)
+          fn(v);
+        else
+          drain_node(reinterpret_cast<u64*>(v), level - 1, fn);
+      }
+    }
+    free_node(node);
+    m_nodes--;
+  }
+
   static_assert(LEVELS == 3, "copy_from walks exactly three levels");
 
   template <typename Fn>
@@ -95,7 +140,7 @@ class RadixTable {
     u64& sum = summary(node);
     u64 groups = sum;
     while (groups) {
-      unsigned g = static_cast<unsigned>(__builtin_ctzll(groups));
+      unsigned g = lowest_set_bit(groups);
       groups &= groups - 1;
       u64 group_base = base + u64(g) * GROUP * span;
       if (group_base + GROUP * span <= start) continue;
@@ -129,7 +174,7 @@ Result<void> RadixTable::copy_from(const RadixTable& src, u64 start, u64 end, Fn
     u64* dst = nullptr;
     u64 groups = summary(leaf);
     while (groups && !result.is_error()) {
-      unsigned g = static_cast<unsigned>(__builtin_ctzll(groups));
+      unsigned g = lowest_set_bit(groups);
       groups &= groups - 1;
       u64 first = leaf_base + u64(g) * GROUP;
       if (first + GROUP <= start) continue;
@@ -143,12 +188,23 @@ Result<void> RadixTable::copy_from(const RadixTable& src, u64 start, u64 end, Fn
         dst = made.value();
       }
       open_group(dst, g * GROUP);
-      for (unsigned k = 0; k < GROUP; k++) {
-        u64 idx = first + k;
-        u64 v = leaf[g * GROUP + k];
-        if (v && idx >= start && idx < end) {
-          dst[g * GROUP + k] = v;
-          on_copy(v);
+      const u64* from = leaf + g * GROUP;
+      u64* to = dst + g * GROUP;
+      if (first >= start && first + GROUP <= end) {
+        // The whole group is in range (the common case): copy it as it is.
+        for (unsigned k = 0; k < GROUP; k++) {
+          u64 v = from[k];
+          to[k] = v;
+          if (v) on_copy(v);
+        }
+      } else {
+        for (unsigned k = 0; k < GROUP; k++) {
+          u64 idx = first + k;
+          u64 v = from[k];
+          if (v && idx >= start && idx < end) {
+            to[k] = v;
+            on_copy(v);
+          }
         }
       }
     }
@@ -157,7 +213,7 @@ Result<void> RadixTable::copy_from(const RadixTable& src, u64 start, u64 end, Fn
   const u64* root = src.m_root;
   u64 root_groups = summary(root);
   while (root_groups && !result.is_error()) {
-    unsigned rg = static_cast<unsigned>(__builtin_ctzll(root_groups));
+    unsigned rg = lowest_set_bit(root_groups);
     root_groups &= root_groups - 1;
     for (unsigned rk = 0; rk < GROUP && !result.is_error(); rk++) {
       unsigned ri = rg * GROUP + rk;
@@ -166,7 +222,7 @@ Result<void> RadixTable::copy_from(const RadixTable& src, u64 start, u64 end, Fn
       const u64* mid = reinterpret_cast<const u64*>(root[ri]);
       u64 mid_groups = summary(mid);
       while (mid_groups && !result.is_error()) {
-        unsigned mg = static_cast<unsigned>(__builtin_ctzll(mid_groups));
+        unsigned mg = lowest_set_bit(mid_groups);
         mid_groups &= mid_groups - 1;
         for (unsigned mk = 0; mk < GROUP && !result.is_error(); mk++) {
           unsigned mi = mg * GROUP + mk;

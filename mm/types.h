@@ -65,5 +65,9 @@ constexpr bool is_subset(Prot a, Prot of) { return (static_cast<u8>(a) & ~static
 // reserved, privileged spec 4.3.1), so writable implies readable — as on Linux, where PROT_WRITE alone reads.
 constexpr Prot effective_prot(Prot p) { return has(p, Prot::Write) ? p | Prot::Read : p; }
 
+// How the pmap enters a mapping (mm/pmap.h): Normal, or Dirty — the page is being written now, so mark the
+// mapping modified at once.
+enum class PmapEnter : u8 { Normal, Dirty };
+
 // What kind of access caused a fault.
 enum class Access : u8 { Read, Write, Exec };

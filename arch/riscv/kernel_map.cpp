@@ -1,3 +1,4 @@
+#include "lib/bits.h"
 #include "arch/riscv/kernel_map.h"
 
 #include "arch/riscv/csr.h"
@@ -127,7 +128,7 @@ Result<u64> kernel_stack_alloc() {
     if (g_kstack_cache_count > 0) return g_kstack_cache[--g_kstack_cache_count];
     for (u64 w = 0; w < KSTACK_BITMAP_WORDS && slot == ~0ull; w++) {
       if (g_kstack_bitmap[w] == ~0ull) continue;
-      unsigned bit = static_cast<unsigned>(__builtin_ctzll(~g_kstack_bitmap[w]));
+      unsigned bit = lowest_set_bit(~g_kstack_bitmap[w]);
       g_kstack_bitmap[w] |= 1ull << bit;
       slot = w * 64 + bit;
     }

@@ -26,7 +26,6 @@ u16 allocate_asid() {
   }
 }
 
-constexpr u64 USER_LEAF = Pte::U | Pte::A;
 
 }  // namespace
 
@@ -103,42 +102,18 @@ void Sv39Pmap::note_flush(VirtAddr va) {
   m_pending[m_pending_count++] = va.get();
 }
 
-// The leaf entry for va when both intermediate tables exist (every fault but the first in a 2 MiB range).
-inline Pte* Sv39Pmap::fast_slot(u64 va) const {
-  Pte l2 = phys_to_virt<Pte>(m_root.get())[sv39::vpn(va, 2)];
-  if (UNLIKELY(!l2.is_table())) return nullptr;
-  Pte l1 = phys_to_virt<Pte>(l2.address().get())[sv39::vpn(va, 1)];
-  if (UNLIKELY(!l1.is_table())) return nullptr;
-  return &phys_to_virt<Pte>(l1.address().get())[sv39::vpn(va, 0)];
-}
-
 __attribute__((noinline)) Pte* Sv39Pmap::slow_slot(u64 va) {
   UserTableMemory mem{this};
   Sv39Walker<UserTableMemory> walker(mem, m_root);
   return walker.slot(va, 0, true);
 }
 
-inline void Sv39Pmap::flush_entered(u64 va) {
-  // Even an invalid-to-valid change needs a fence before the new translation is guaranteed to be used
-  // (spec 4.2.1). Where this pmap runs only here (a fault), fence this page now; otherwise leave it to update().
-  Cpu* c = this_cpu();
-  if (c->active_pmap == this && m_active_harts.load(MemoryOrder::Relaxed) == (1ull << c->index))
-    sfence_vma(va, m_asid);
-  else
-    note_flush(VirtAddr(va));
-}
-
-Result<void> Sv39Pmap::enter(VirtAddr va, PhysAddr pa, Prot prot, PmapEnter how) {
+__attribute__((noinline)) Result<void> Sv39Pmap::enter_slow(VirtAddr va, PhysAddr pa, Prot prot, PmapEnter how) {
   u64 v = va.get();
-  Pte* e = fast_slot(v);
-  if (UNLIKELY(!e)) {
-    ASSERT(v < sv39::USER_END && va.is_page_aligned());
-    e = slow_slot(v);
-    if (!e) return Error::NOMEM;
-  }
-  u64 bits = pte_bits_for(prot) | USER_LEAF;
-  if (how == PmapEnter::Dirty && (bits & Pte::W)) bits |= Pte::D;
-  *e = Pte::leaf(pa, bits);
+  ASSERT(v < sv39::USER_END && va.is_page_aligned());
+  Pte* e = slow_slot(v);
+  if (!e) return Error::NOMEM;
+  *e = leaf_for(pa, prot, how);
   flush_entered(v);
   return {};
 }
@@ -146,23 +121,45 @@ Result<void> Sv39Pmap::enter(VirtAddr va, PhysAddr pa, Prot prot, PmapEnter how)
 void Sv39Pmap::remove(VirtAddr start, VirtAddr end) {
   UserTableMemory mem{this};
   Sv39Walker<UserTableMemory> walker(mem, m_root);
-  walker.for_each_leaf(start.get(), end.get(), [&](u64 va, Pte& e, unsigned) {
-    e = Pte();
-    note_flush(VirtAddr(va));
-  });
+  walker.for_each_last_level_run(
+      start.get(), end.get(),
+      [&](u64 va, Pte* entries, unsigned count) {
+        for (unsigned i = 0; i < count; i++) {
+          if (!(entries[i].raw() & Pte::V)) continue;
+          entries[i] = Pte();
+          note_flush(VirtAddr(va + u64(i) * PAGE_SIZE));
+        }
+      },
+      [&](u64 va, Pte& e, unsigned) {
+        e = Pte();
+        note_flush(VirtAddr(va));
+      });
 }
 
 void Sv39Pmap::protect(VirtAddr start, VirtAddr end, Prot prot) {
   u64 keep = pte_bits_for(prot) | ~Pte::PERM_MASK;
   UserTableMemory mem{this};
   Sv39Walker<UserTableMemory> walker(mem, m_root);
-  walker.for_each_leaf(start.get(), end.get(), [&](u64 va, Pte& e, unsigned) {
+  auto reduce = [&](u64 va, Pte& e) {
     Pte reduced(e.raw() & keep);
-    if (reduced == e) return;
     // A leaf with no R/W/X left would read as a pointer to a next-level table: remove it instead.
     e = (reduced.raw() & Pte::PERM_MASK) ? reduced : Pte();
     note_flush(VirtAddr(va));
-  });
+  };
+  walker.for_each_last_level_run(
+      start.get(), end.get(),
+      [&](u64 va, Pte* entries, unsigned count) {
+        // The common case is a long run where most entries are absent or already allowed: one load and one
+        // test each.
+        u64 drop = Pte::PERM_MASK & ~keep;
+        for (unsigned i = 0; i < count; i++) {
+          u64 raw = entries[i].raw();
+          if (UNLIKELY((raw & Pte::V) && (raw & drop))) reduce(va + u64(i) * PAGE_SIZE, entries[i]);
+        }
+      },
+      [&](u64 va, Pte& e, unsigned) {
+        if (e.raw() & Pte::PERM_MASK & ~keep) reduce(va, e);
+      });
 }
 
 Result<PhysAddr> Sv39Pmap::extract(VirtAddr va) const {

@@ -21,14 +21,21 @@
 #include "mm/frame.h"
 #include "mm/types.h"
 
-enum class PmapEnter : u8;
 
 class Sv39Pmap {
  public:
   static Sv39Pmap* create();
   static void destroy(Sv39Pmap* pmap);
 
-  Result<void> enter(VirtAddr va, PhysAddr pa, Prot prot, PmapEnter how);
+  // Inline: the fast path (both intermediate tables exist) is on every page fault.
+  Result<void> enter(VirtAddr va, PhysAddr pa, Prot prot, PmapEnter how) {
+    u64 v = va.get();
+    Pte* e = fast_slot(v);
+    if (UNLIKELY(!e)) return enter_slow(va, pa, prot, how);
+    *e = leaf_for(pa, prot, how);
+    flush_entered(v);
+    return {};
+  }
   void remove(VirtAddr start, VirtAddr end);
   void protect(VirtAddr start, VirtAddr end, Prot prot);
   Result<PhysAddr> extract(VirtAddr va) const;
@@ -53,8 +60,21 @@ class Sv39Pmap {
   Pte* leaf(VirtAddr va) const;
   void note_flush(VirtAddr va);
   void update_slow();
-  Pte* fast_slot(u64 va) const;
+  Result<void> enter_slow(VirtAddr va, PhysAddr pa, Prot prot, PmapEnter how);
+  static Pte leaf_for(PhysAddr pa, Prot prot, PmapEnter how);
+  // The leaf entry for va when both intermediate tables exist (every fault but the first in a 2 MiB range).
+  Pte* fast_slot(u64 va) const {
+    Pte l2 = root_table()[sv39::vpn(va, 2)];
+    if (UNLIKELY(!l2.is_table())) return nullptr;
+    Pte l1 = table_at(l2.address())[sv39::vpn(va, 1)];
+    if (UNLIKELY(!l1.is_table())) return nullptr;
+    return &table_at(l1.address())[sv39::vpn(va, 0)];
+  }
+  Pte* root_table() const { return table_at(m_root); }
+  static Pte* table_at(PhysAddr pa);
   Pte* slow_slot(u64 va);
+  // Even an invalid-to-valid change needs a fence before the new translation is guaranteed to be used (spec
+  // 4.2.1). Where this pmap runs only here (a fault), fence this page now; otherwise leave it to update().
   void flush_entered(u64 va);
 
   PhysAddr m_root;
@@ -71,3 +91,25 @@ class Sv39Pmap {
   unsigned m_pending_count = 0;
   bool m_pending_all = false;
 };
+
+// Inline parts of Sv39Pmap (they need the Cpu and the direct map).
+#include "arch/riscv/cpu.h"
+#include "arch/riscv/csr.h"
+#include "arch/riscv/memlayout.h"
+
+inline Pte* Sv39Pmap::table_at(PhysAddr pa) { return phys_to_virt<Pte>(pa.get()); }
+
+// A user leaf: U always, A preset (hardware without A/D updating would fault otherwise), D when written now.
+inline Pte Sv39Pmap::leaf_for(PhysAddr pa, Prot prot, PmapEnter how) {
+  u64 bits = pte_bits_for(prot) | Pte::U | Pte::A;
+  if (how == PmapEnter::Dirty && (bits & Pte::W)) bits |= Pte::D;
+  return Pte::leaf(pa, bits);
+}
+
+inline void Sv39Pmap::flush_entered(u64 va) {
+  Cpu* c = this_cpu();
+  if (LIKELY(c->active_pmap == this && m_active_harts.load(MemoryOrder::Relaxed) == (1ull << c->index)))
+    sfence_vma(va, m_asid);
+  else
+    note_flush(VirtAddr(va));
+}

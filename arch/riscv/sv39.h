@@ -90,6 +90,15 @@ class Sv39Walker {
     visit(m_mem.table_ptr(m_root), sv39::LEVELS - 1, 0, start, end, fn);
   }
 
+  // Like for_each_leaf, but hands over the entries of each last-level table in the range at once:
+  // run(u64 va_of_first, Pte* first, unsigned count) for runs of 4 KiB entries (valid or not), and
+  // big(u64 va, Pte& leaf, unsigned level) for superpage leaves. For the hot loops of the pmap (protect and
+  // remove over a whole region), where a call per entry would cost more than the work.
+  template <typename Run, typename Big>
+  void for_each_last_level_run(u64 start, u64 end, Run&& run, Big&& big) {
+    visit_runs(m_mem.table_ptr(m_root), sv39::LEVELS - 1, 0, start, end, run, big);
+  }
+
   // Free every table page reachable from the root entries covering [start, end) (whole root slots only;
   // leaves are not touched: unmap them first). Used when an address space is destroyed.
   void free_subtables(u64 start, u64 end) {
@@ -117,6 +126,28 @@ class Sv39Walker {
       } else if (level > 0) {
         visit(m_mem.table_ptr(e.address()), level - 1, va, start, end, fn);
       }
+    }
+  }
+
+  template <typename Run, typename Big>
+  void visit_runs(Pte* table, unsigned level, u64 base, u64 start, u64 end, Run& run, Big& big) {
+    u64 span = sv39::LEVEL_SIZE[level];
+    unsigned first = start > base ? static_cast<unsigned>((start - base) / span) : 0;
+    if (level == 0) {
+      u64 limit = (end - base + span - 1) / span;
+      unsigned last = limit < sv39::ENTRIES ? static_cast<unsigned>(limit) : sv39::ENTRIES;
+      if (first < last) run(base + u64(first) * span, table + first, last - first);
+      return;
+    }
+    for (unsigned i = first; i < sv39::ENTRIES; i++) {
+      u64 va = base + u64(i) * span;
+      if (va >= end) break;
+      Pte& e = table[i];
+      if (!e.is_valid()) continue;
+      if (e.is_leaf())
+        big(va, e, level);
+      else
+        visit_runs(m_mem.table_ptr(e.address()), level - 1, va, start, end, run, big);
     }
   }
 

@@ -163,9 +163,8 @@ trap_entry:
   bgtu t0, t1, .Lfull           /* also every interrupt: scause bit 63 makes it huge */
   li t1, 2
   beq t0, t1, .Lfull            /* scause 14 is reserved */
-  call user_page_fault          /* user_page_fault(TrapFrame*) in kernel/user_trap.cpp: work pending? */
-  bnez a0, .Lwork
-  j .Lpartial_return
+  call user_page_fault          /* user_page_fault(TrapFrame*) in kernel/user_trap.cpp */
+  j .Lcheck_work
 
 .Lsyscall:
   /* Dispatch through syscall_dispatch (kernel/syscall.cpp): handler = handlers[a7], called with a pointer to
@@ -190,8 +189,9 @@ trap_entry:
   jalr t1
   sd a0, 10*8(sp)               /* the result (or -errno) */
   csrci sstatus, 2
+.Lcheck_work:
   /* Work before returning (prepare_return_to_user sorts it out): a reschedule, a fatal signal, any pending
-   * signal. Offsets checked by static_asserts in kernel/process.cpp. */
+   * signal. Offsets checked by static_asserts in kernel/process.cpp. Interrupts are off. */
   lbu t0, CPU_NEED_RESCHED(tp)
   bnez t0, .Lwork
   ld t0, CPU_CURRENT(tp)

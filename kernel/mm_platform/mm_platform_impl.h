@@ -23,3 +23,18 @@ class InterruptsOff {
   InterruptsOff(const InterruptsOff&) = delete;
   InterruptsOff& operator=(const InterruptsOff&) = delete;
 };
+
+// Interrupts off for a few instructions, restored as they were: one CSR instruction each way (csrrci saves
+// the old SIE bit). Spinlocks taken inside still nest correctly: they see interrupts already off.
+class IrqSave {
+ public:
+  IrqSave() { asm volatile("csrrci %0, sstatus, 2" : "=r"(m_before)::"memory"); }
+  ~IrqSave() {
+    if (m_before & 2) asm volatile("csrsi sstatus, 2" ::: "memory");
+  }
+  IrqSave(const IrqSave&) = delete;
+  IrqSave& operator=(const IrqSave&) = delete;
+
+ private:
+  u64 m_before;
+};

@@ -59,6 +59,9 @@ class Spinlock {
     m_owner.store(-1, std::memory_order_relaxed);
     m_locked.store(0, std::memory_order_release);
   }
+  // The kernel's variants for callers with interrupts already off (no interrupts on the host).
+  void lock_irqs_off() { lock(); }
+  void unlock_irqs_off() { unlock(); }
   // True if this "hart" (thread) holds the lock.
   bool is_held() const {
     return m_locked.load(std::memory_order_relaxed) &&
@@ -160,4 +163,11 @@ class InterruptsOff {
   InterruptsOff() = default;
   InterruptsOff(const InterruptsOff&) = delete;
   InterruptsOff& operator=(const InterruptsOff&) = delete;
+};
+
+class IrqSave {
+ public:
+  IrqSave() {}  // (user-provided, so that an unused guard is not an "unused variable")
+  IrqSave(const IrqSave&) = delete;
+  IrqSave& operator=(const IrqSave&) = delete;
 };

@@ -26,7 +26,6 @@
 #include "lib/result.h"
 #include "mm/types.h"
 
-enum class PmapEnter : u8;
 
 class FakePmap {
  public:
