@@ -334,6 +334,8 @@ void commit(Process* p, LoadResult& loaded, const char* path, const Arguments& a
   if (old) AddressSpace::destroy(old);
   if (p->m_fds) p->m_fds->close_on_exec();
   signal_reset_on_exec(p);
+  // A new program: its missing system calls are reported again (once per program and number).
+  for (auto& word : p->m_missing_syscalls_logged) word = 0;
 
   // Fresh registers: only pc and sp matter; a0 = 0 tells glibc's _start there is no dynamic-linker cleanup.
   Thread* t = current_thread();

@@ -211,7 +211,14 @@ void thread_yield() {
   }
 }
 
-extern "C" void thread_exit_current() { panic("kernel thread '%s' returned", current_thread()->m_name); }
+// A kernel thread's function returned: it stops for good. (Its stack is not reclaimed: no kernel thread ends
+// today except in self-tests.)
+extern "C" void thread_exit_current() {
+  g_sched_lock.lock();
+  current_thread()->m_state = ThreadState::Zombie;
+  sched_switch_locked();
+  panic("kernel thread '%s' ran after it ended", current_thread()->m_name);
+}
 
 void sched_tick() {
   Cpu* c = this_cpu();

@@ -4,7 +4,11 @@
 
 #include "kernel/fs/fs_selftest.h"
 #include "mm/heap.h"
+#include "arch/riscv/smp.h"
 #include "kernel/log.h"
+#include "kernel/sched.h"
+#include "kernel/spinlock.h"
+#include "kernel/time.h"
 #include "kernel/panic.h"
 #include "mm/frame.h"
 
@@ -118,7 +122,35 @@ int test_heap() {
 
 }  // namespace
 
+// lockwait: another hart spins on a lock this hart holds for 1.5 s, and must report the wait (once).
+Spinlock g_selftest_lock("selftest");
+Atomic<u32> g_selftest_waiter_done{0};
+
+void lockwait_waiter(void*) {
+  g_selftest_lock.lock();
+  g_selftest_lock.unlock();
+  g_selftest_waiter_done.store(1);
+}
+
+int test_lockwait() {
+  if (smp_online_count() < 2) {
+    LOG_ERROR("selftest lockwait needs at least 2 harts (--smp 2)");
+    return 2;
+  }
+  g_selftest_lock.lock();
+  if (!thread_create_kernel("lockwait", lockwait_waiter, nullptr)) return 1;
+  u64 start = time_monotonic_ns();
+  while (time_monotonic_ns() - start < 1'500'000'000ull) asm volatile("");
+  g_selftest_lock.unlock();
+  start = time_monotonic_ns();
+  while (!g_selftest_waiter_done.load() && time_monotonic_ns() - start < 2'000'000'000ull) asm volatile("");
+  bool ok = g_selftest_waiter_done.load() == 1;
+  LOG_INFO("selftest lockwait: the waiter %s: %s", ok ? "got the lock" : "never got the lock", ok ? "PASS" : "FAIL");
+  return ok ? 0 : 1;
+}
+
 int run_selftest(const char* name) {
+  if (strcmp(name, "lockwait") == 0) return test_lockwait();
   if (strcmp(name, "boot") == 0) return 0;  // booted to the ready line: that is the test
   if (strcmp(name, "fault") == 0) {
     selftest_deliberate_fault();

@@ -4,6 +4,7 @@
 //   fault     dereference a bad pointer in selftest_deliberate_fault()
 //   overflow  recurse until the kernel stack overflows into its guard page
 //   alloc     allocate every frame (mixed orders), free them all, check the counters
+//   lockwait  another hart waits 1.5 s for a lock this one holds: the wait is reported (needs 2 harts)
 //   heap      fill memory with kernel-heap objects of every size class, free them, check the counters
 #pragma once
 
