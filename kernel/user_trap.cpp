@@ -31,7 +31,11 @@ Access page_fault_access(u64 scause) {
 // "the segment it hit": the region's name and permissions, as /proc/PID/maps would show it.
 void describe_region(Process* p, u64 address, char* out, usize size) {
   if (!p->m_space || address >= user_layout::USER_END) {
-    format(out, size, address >= user_layout::USER_END ? "no segment (kernel address)" : "no segment");
+    // Sv39: the user half ends at USER_END, the kernel half starts at 0xffffffc000000000 (bit 38 sign-extended);
+    // addresses in between are not valid virtual addresses at all.
+    format(out, size, address < user_layout::USER_END ? "no segment"
+                      : address >= 0xffffffc000000000ull ? "no segment (kernel address)"
+                                                          : "no segment (not a valid Sv39 address)");
     return;
   }
   SpinlockGuard guard(p->m_space->lock());
@@ -49,22 +53,25 @@ void describe_region(Process* p, u64 address, char* out, usize size) {
          has(r->m_prot, Prot::Write) ? 'w' : '-', has(r->m_prot, Prot::Exec) ? 'x' : '-', r->is_shared() ? 's' : 'p', name);
 }
 
-[[noreturn]] void kill_for_fault(TrapFrame* tf, unsigned sig, const char* why) {
+// code: the si_code a handler would see (SEGV_MAPERR, SEGV_ACCERR), named in the line; "" when none applies.
+[[noreturn]] void kill_for_fault(TrapFrame* tf, unsigned sig, const char* why, const char* code = "") {
   Process* p = current_process();
   char where[160];
   describe_region(p, tf->stval, where, sizeof(where));
-  LOG_INFO("pid %d (%s): %s at address %#llx, pc %#llx, %s: %s -> %s", p->m_pid, p->m_name, scause_name(tf->scause),
-           static_cast<unsigned long long>(tf->stval), static_cast<unsigned long long>(tf->sepc), where, why,
-           signal_name(sig));
+  LOG_INFO("pid %d (%s): %s at address %#llx, pc %#llx, %s: %s -> %s%s%s%s", p->m_pid, p->m_name,
+           scause_name(tf->scause), static_cast<unsigned long long>(tf->stval),
+           static_cast<unsigned long long>(tf->sepc), where, why, signal_name(sig), *code ? " (" : "", code,
+           *code ? ")" : "");
   process_exit(linux::wait_status_signaled(sig));
 }
 
 }  // namespace
 
 [[noreturn]] __attribute__((noinline)) void kill_for_failed_fault(TrapFrame* tf, FaultResult r) {
-  if (r == FaultResult::BusError) kill_for_fault(tf, linux::SIGBUS, fault_result_name(r));
+  if (r == FaultResult::BusError) kill_for_fault(tf, linux::SIGBUS, fault_result_name(r), "BUS_ADRERR");
   if (r == FaultResult::OutOfMemory) kill_for_fault(tf, linux::SIGKILL, "out of memory");
-  kill_for_fault(tf, linux::SIGSEGV, fault_result_name(r));
+  kill_for_fault(tf, linux::SIGSEGV, fault_result_name(r),
+                 r == FaultResult::AccessError ? "SEGV_ACCERR" : "SEGV_MAPERR");
 }
 
 // trap.S calls this directly for a page fault from user mode (scause 12, 13 or 15): resolve it, or kill the
@@ -100,15 +107,15 @@ void handle_user_exception(TrapFrame* tf) {
     case EXC_INSTRUCTION_ACCESS:
     case EXC_LOAD_ACCESS:
     case EXC_STORE_ACCESS:
-      kill_for_fault(tf, linux::SIGSEGV, "access fault");
+      kill_for_fault(tf, linux::SIGSEGV, "access fault", "SEGV_ACCERR");
     case EXC_INSTRUCTION_MISALIGNED:
     case EXC_LOAD_MISALIGNED:
     case EXC_STORE_MISALIGNED:
-      kill_for_fault(tf, linux::SIGBUS, "misaligned access");
+      kill_for_fault(tf, linux::SIGBUS, "misaligned access", "BUS_ADRALN");
     case EXC_ILLEGAL:
-      kill_for_fault(tf, linux::SIGILL, "illegal instruction");
+      kill_for_fault(tf, linux::SIGILL, "illegal instruction", "ILL_ILLOPC");
     case EXC_BREAKPOINT:
-      kill_for_fault(tf, linux::SIGTRAP, "breakpoint");
+      kill_for_fault(tf, linux::SIGTRAP, "breakpoint", "TRAP_BRKPT");
     default:
       kill_for_fault(tf, linux::SIGILL, "unexpected exception");
   }

@@ -17,6 +17,7 @@ Markers, in comment lines of the test source (" TEST: key=value" or " TEST: flag
   kernel-only              no qemu-user run (the behaviour cannot be observed there); no output comparison
   kernel-skip=REASON       skip the kernel runs, saying why (a feature of a later issue); the reference runs
   nondeterministic-output  check the status only
+  kernel-log=REGEX         the kernel log must have a line matching REGEX (Python syntax); may be repeated
 Exit status 77 means "skipped" (ctest SKIP_RETURN_CODE).
 """
 import argparse
@@ -31,7 +32,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 
 def markers(source):
-    m = {"args": "", "mem": "128M", "timeout": "60", "status": "0", "smp": None}
+    m = {"args": "", "mem": "128M", "timeout": "60", "status": "0", "smp": None, "kernel-log": []}
     flags = set()
     with open(source) as f:
         for line in f:
@@ -41,7 +42,10 @@ def markers(source):
             item = hit.group(1)
             if "=" in item:
                 k, v = item.split("=", 1)
-                m[k.strip()] = v.strip()
+                if k.strip() == "kernel-log":
+                    m["kernel-log"].append(v.strip())
+                else:
+                    m[k.strip()] = v.strip()
             else:
                 flags.add(item.strip())
     return m, flags
@@ -117,6 +121,10 @@ def main():
         problems.append(f"exit status {status}, expected {want_status}")
     if reference is not None and "nondeterministic-output" not in flags and out != reference:
         problems.append("standard output differs from the qemu-user reference")
+    log_lines = kernel_log.decode(errors="replace").splitlines()
+    for pattern in m["kernel-log"]:
+        if not any(re.search(pattern, line) for line in log_lines):
+            problems.append(f"no kernel log line matches {pattern!r}")
     if problems:
         print(f"FAILED: {name} on the kernel (smp={opts.smp}): " + "; ".join(problems))
         print("command: " + " ".join(cmd))

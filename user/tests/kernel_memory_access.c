@@ -4,7 +4,12 @@
  *   read and write 0xffffffff80200000 (kernel text), jump to 0xffffffff80200000,
  *   and, for comparison, read and write address 0 and jump to it.
  * The kernel's pages are mapped without the U bit: the hart raises a page fault in user mode, and the kernel
- * turns it into SIGSEGV for the process (with no handler installed, that kills it).
+ * turns it into SIGSEGV for the process (with no handler installed, that kills it). Linux (arch/riscv/mm/fault.c)
+ * treats a user access to the kernel half as an unmapped address: si_code SEGV_MAPERR, which our kernel's line
+ * names.
+ * TEST: kernel-log=load page fault at address 0xffffffc000000000, pc 0x\w+, no segment \(kernel address\): no region -> SIGSEGV \(SEGV_MAPERR\)$
+ * TEST: kernel-log=store/AMO page fault at address 0xffffffff80200000, pc 0x\w+, no segment \(kernel address\): no region -> SIGSEGV \(SEGV_MAPERR\)$
+ * TEST: kernel-log=instruction page fault at address 0xffffffff80200000, pc 0xffffffff80200000, no segment \(kernel address\): no region -> SIGSEGV \(SEGV_MAPERR\)$
  */
 #define _GNU_SOURCE /* sigabbrev_np */
 #include <signal.h>

@@ -9,6 +9,17 @@
  * WTERMSIG == SIGSEGV. Each access here runs in its own child. (mm_segv_siginfo checks si_code/si_addr.)
  *
  * Known qemu-user difference: qemu keeps the memory of a shrunk break accessible.
+ *
+ * On our kernel, each killing fault logs one line naming the si_code a SA_SIGINFO handler would get (handlers
+ * arrive with the signals issue; mm_segv_siginfo checks them): SEGV_ACCERR inside a segment that forbids the
+ * access, SEGV_MAPERR where no segment is.
+ * TEST: kernel-log=load page fault at address 0x\w+, pc 0x\w+, segment 0x\w+-0x\w+ ---p anonymous: access not permitted -> SIGSEGV \(SEGV_ACCERR\)$
+ * TEST: kernel-log=store/AMO page fault at address 0x\w+, pc 0x\w+, segment 0x\w+-0x\w+ r--p anonymous: access not permitted -> SIGSEGV \(SEGV_ACCERR\)$
+ * TEST: kernel-log=instruction page fault at address (0x\w+), pc \1, segment 0x\w+-0x\w+ ---p anonymous: access not permitted -> SIGSEGV \(SEGV_ACCERR\)$
+ * TEST: kernel-log=load page fault at address 0, pc 0x\w+, no segment: no region -> SIGSEGV \(SEGV_MAPERR\)$
+ * TEST: kernel-log=load page fault at address 0xffffffd000000000, pc 0x\w+, no segment \(kernel address\): no region -> SIGSEGV \(SEGV_MAPERR\)$
+ * TEST: kernel-log=load page fault at address 0x800000000000, pc 0x\w+, no segment \(not a valid Sv39 address\): no region -> SIGSEGV \(SEGV_MAPERR\)$
+ * TEST: kernel-log=store/AMO page fault at address 0x\w+, pc 0x\w+, segment 0x\w+-0x\w+ r-xp /bin/mm_guard_pages: access not permitted -> SIGSEGV \(SEGV_ACCERR\)$
  */
 #define _GNU_SOURCE
 #include <sys/mman.h>
