@@ -123,14 +123,20 @@ i64 process_fork(u64 flags, u64 new_sp, u64 child_tid_address) {
   if (!child) return syscall_error(Error::NOMEM);
   RefPtr<Process> child_ref = RefPtr<Process>::adopt(child);  // dropped on failure
 
+  // On failure, what the child got so far goes back (its thread, if any, the caller destroys first).
+  auto abandon = [child](Error error) {
+    delete child->m_fds;
+    child->m_fds = nullptr;
+    if (child->m_space) AddressSpace::destroy(child->m_space);
+    child->m_space = nullptr;
+    return syscall_error(error);
+  };
+
   auto space = parent->m_space->fork();
   if (space.is_error()) return syscall_error(space.error());
   child->m_space = space.value();
   auto fds = parent->m_fds->clone();
-  if (fds.is_error()) {
-    AddressSpace::destroy(child->m_space);
-    return syscall_error(fds.error());
-  }
+  if (fds.is_error()) return abandon(fds.error());
   child->m_fds = fds.value();
   child->m_cwd = parent->m_cwd;
   memcpy(child->m_name, parent->m_name, sizeof(child->m_name));
@@ -146,13 +152,7 @@ i64 process_fork(u64 flags, u64 new_sp, u64 child_tid_address) {
   child->m_start_time_ns = time_monotonic_ns();
 
   Thread* t = thread_create_user(child);
-  if (!t) {
-    delete child->m_fds;
-    child->m_fds = nullptr;
-    AddressSpace::destroy(child->m_space);
-    child->m_space = nullptr;
-    return syscall_error(Error::NOMEM);
-  }
+  if (!t) return abandon(Error::NOMEM);
   child->m_thread = t;
   // The child resumes from the same system call with the same registers, but fork returns 0 in it.
   *t->m_trap_frame = *parent_thread->m_trap_frame;
@@ -177,11 +177,7 @@ i64 process_fork(u64 flags, u64 new_sp, u64 child_tid_address) {
       guard.unlock();
       thread_destroy(t);
       child->m_thread = nullptr;
-      delete child->m_fds;
-      child->m_fds = nullptr;
-      AddressSpace::destroy(child->m_space);
-      child->m_space = nullptr;
-      return syscall_error(Error::AGAIN);
+      return abandon(Error::AGAIN);
     }
     child->m_pid = pid;
     t->m_tid = static_cast<u32>(pid);
