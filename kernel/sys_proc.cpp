@@ -43,8 +43,23 @@ i64 sys_getpgid(const SyscallArgs& a) {
   return p ? pid : syscall_error(Error::SRCH);
 }
 
-i64 sys_setpgid(const SyscallArgs&) { return 0; }
-i64 sys_setsid(const SyscallArgs&) { return current_process()->m_pid; }
+// No process groups yet: every process leads its own group, so setpgid can only confirm that (pgid 0 or the
+// process's own pid); moving a process into another group fails as Linux fails for a group that is not there.
+i64 sys_setpgid(const SyscallArgs& a) {
+  Process* self = current_process();
+  i32 pid = static_cast<i32>(a.a0), pgid = static_cast<i32>(a.a1);
+  if (pgid < 0) return syscall_error(Error::INVAL);
+  i32 target = pid == 0 ? self->m_pid : pid;
+  if (target != self->m_pid) {
+    RefPtr<Process> p = process_find(target);
+    if (!p || p->m_parent_pid.load(MemoryOrder::Relaxed) != self->m_pid) return syscall_error(Error::SRCH);
+  }
+  if (pgid != 0 && pgid != target) return syscall_error(Error::PERM);
+  return 0;
+}
+
+// Linux refuses setsid to a process group leader, which every process here is.
+i64 sys_setsid(const SyscallArgs&) { return syscall_error(Error::PERM); }
 
 i64 sys_set_tid_address(const SyscallArgs& a) {
   current_process()->m_clear_child_tid = a.a0;

@@ -6,6 +6,9 @@
  *     process that is gone, EINVAL for a bad signal number
  *   - SIGKILL cannot be caught or ignored: sigaction(SIGKILL) is EINVAL, and it still kills a process that
  *     tried to ignore it and blocked every signal
+ *   - process groups, as far as a process leading its own group goes (setpgid(2)): a child makes itself a
+ *     group leader with setpgid(0, 0), after which setsid is EPERM and getpgid(0) is its pid; a negative
+ *     pgid is EINVAL; a process that is neither the caller nor its child is ESRCH
  */
 #define _GNU_SOURCE
 #include <signal.h>
@@ -123,10 +126,25 @@ static void sigkill(void) {
   tl_say("SIGKILL cannot be caught, ignored or blocked\n");
 }
 
+static void process_groups(void) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    int leader = setpgid(0, 0) == 0 && getpgid(0) == getpid();
+    int setsid_refused = setsid() == -1 && errno == EPERM;
+    _exit(leader && setsid_refused ? 0 : 1);
+  }
+  int status;
+  CHECK(pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  CHECK_ERRNO(setpgid(0, -1), EINVAL);
+  CHECK_ERRNO(setpgid(getppid(), 0), ESRCH);
+  tl_say("setpgid/setsid of a group leader: ok\n");
+}
+
 int main(int argc, char** argv) {
   tl_init(argc, argv);
   limits();
   default_actions();
   sigkill();
+  process_groups();
   return tl_done();
 }
