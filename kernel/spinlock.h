@@ -7,6 +7,7 @@
 
 #include "arch/riscv/cpu.h"
 #include "lib/atomic.h"
+#include "lib/lock_guard.h"
 #include "lib/types.h"
 
 class Spinlock {
@@ -61,20 +62,4 @@ class Spinlock {
   const char* m_name;
 };
 
-class SpinlockGuard {
- public:
-  explicit SpinlockGuard(Spinlock& lock) : m_lock(&lock) { m_lock->lock(); }
-  ~SpinlockGuard() {
-    if (m_lock) m_lock->unlock();
-  }
-  SpinlockGuard(const SpinlockGuard&) = delete;
-  SpinlockGuard& operator=(const SpinlockGuard&) = delete;
-  // Release early (the guard then does nothing at scope exit).
-  void unlock() {
-    m_lock->unlock();
-    m_lock = nullptr;
-  }
-
- private:
-  Spinlock* m_lock;
-};
+using SpinlockGuard = LockGuard<Spinlock>;

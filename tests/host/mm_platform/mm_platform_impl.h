@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "lib/assert.h"
+#include "lib/lock_guard.h"
 #include "lib/types.h"
 #include "mm/types.h"
 
@@ -75,23 +76,7 @@ class Spinlock {
   const char* m_name;
 };
 
-class SpinlockGuard {
- public:
-  explicit SpinlockGuard(Spinlock& lock) : m_lock(&lock) { m_lock->lock(); }
-  ~SpinlockGuard() {
-    if (m_lock) m_lock->unlock();
-  }
-  SpinlockGuard(const SpinlockGuard&) = delete;
-  SpinlockGuard& operator=(const SpinlockGuard&) = delete;
-  // Release early (the guard then does nothing at scope exit).
-  void unlock() {
-    m_lock->unlock();
-    m_lock = nullptr;
-  }
-
- private:
-  Spinlock* m_lock;
-};
+using SpinlockGuard = LockGuard<Spinlock>;
 
 // The memory arena that stands for physical RAM.
 class HostArena {
