@@ -86,7 +86,8 @@ class RamDirectory final : public Inode {
   DirEntry* find_locked(const char* name, usize len) const;
   void insert_locked(DirEntry* entry);
   Result<void> check_can_add_locked(const char* name, usize len) const;
-  Result<void> link_new(const char* name, usize len, RefPtr<Inode> inode);
+  enum class LinkCount : u8 { Unchanged, Increment };
+  Result<void> add_entry(const char* name, usize len, RefPtr<Inode> inode, LinkCount count);
   bool is_empty_locked() const { return m_entries.is_empty(); }
   // Mark a child directory removed (rmdir, or replaced by rename). Its ".." keeps leading to its former
   // parent, as on Linux, through a reference (the parent no longer names it, so there is no cycle) — unless

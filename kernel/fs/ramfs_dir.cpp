@@ -159,24 +159,11 @@ Result<RefPtr<RamDirectory>> RamDirectory::make_directory(const char* name, usiz
   auto* child = new RamDirectory(permissions, this);
   if (!child) return Error::NOMEM;
   RefPtr<RamDirectory> ref = RefPtr<RamDirectory>::adopt(child);
-  DirEntry* entry = DirEntry::create(name, len, ref);
-  if (!entry) return Error::NOMEM;
-  Result<void> added;
-  {
-    SpinlockGuard guard(g_namespace_lock);
-    added = check_can_add_locked(name, len);
-    if (!added.is_error()) {
-      insert_locked(entry);
-      entry = nullptr;
-      m_nlink.fetch_add(1, MemoryOrder::Relaxed);  // the child's ".."
-    }
-  }
+  auto added = add_entry(name, len, ref, LinkCount::Unchanged);
   if (added.is_error()) {
     child->m_parent = nullptr;  // never linked
-    DirEntry::destroy(entry);
     return added.error();
   }
-  touch_modified();
   return ref;
 }
 
@@ -217,16 +204,19 @@ Result<RefPtr<Inode>> RamDirectory::create_file(const char* name, usize len, u32
 
 Result<void> RamDirectory::make_symlink(const char* name, usize len, const char* target, usize target_len) {
   RefPtr<RamSymlink> link = TRY(RamSymlink::create(target, target_len));
-  return link_new(name, len, link);
+  return add_entry(name, len, link, LinkCount::Unchanged);
 }
 
 Result<void> RamDirectory::make_device(const char* name, usize len, InodeType type, u32 permissions, u64 rdev) {
   RefPtr<RamDevice> device = TRY(RamDevice::create(type, permissions, rdev));
-  return link_new(name, len, device);
+  return add_entry(name, len, device, LinkCount::Unchanged);
 }
 
-// Names a freshly created inode (its link count is already 1).
-Result<void> RamDirectory::link_new(const char* name, usize len, RefPtr<Inode> inode) {
+// Names inode here, if the name is free. A directory's ".." links back to this one (a new subdirectory, or a file
+// system root attached here like /proc's), so this directory's link count grows; another inode's grows when it
+// gets a further name (LinkCount::Increment), not when a freshly created inode (count already 1) gets its first.
+Result<void> RamDirectory::add_entry(const char* name, usize len, RefPtr<Inode> inode, LinkCount count) {
+  Inode* target = inode.get();
   DirEntry* entry = DirEntry::create(name, len, static_cast<RefPtr<Inode>&&>(inode));
   if (!entry) return Error::NOMEM;
   Result<void> added;
@@ -236,6 +226,10 @@ Result<void> RamDirectory::link_new(const char* name, usize len, RefPtr<Inode> i
     if (!added.is_error()) {
       insert_locked(entry);
       entry = nullptr;
+      if (target->is_directory())
+        m_nlink.fetch_add(1, MemoryOrder::Relaxed);
+      else if (count == LinkCount::Increment)
+        target->m_nlink.fetch_add(1, MemoryOrder::Relaxed);
     }
   }
   DirEntry::destroy(entry);
@@ -245,24 +239,7 @@ Result<void> RamDirectory::link_new(const char* name, usize len, RefPtr<Inode> i
 }
 
 Result<void> RamDirectory::link(const char* name, usize len, Inode& inode) {
-  DirEntry* entry = DirEntry::create(name, len, RefPtr<Inode>(&inode));
-  if (!entry) return Error::NOMEM;
-  Result<void> added;
-  {
-    SpinlockGuard guard(g_namespace_lock);
-    added = check_can_add_locked(name, len);
-    if (!added.is_error()) {
-      insert_locked(entry);
-      entry = nullptr;
-      if (inode.is_directory())
-        m_nlink.fetch_add(1, MemoryOrder::Relaxed);  // a file system root attached here (/proc): its ".."
-      else
-        inode.m_nlink.fetch_add(1, MemoryOrder::Relaxed);
-    }
-  }
-  DirEntry::destroy(entry);
-  if (added.is_error()) return added.error();
-  touch_modified();
+  TRY(add_entry(name, len, RefPtr<Inode>(&inode), LinkCount::Increment));
   inode.touch_changed();
   return {};
 }
