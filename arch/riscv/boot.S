@@ -3,6 +3,10 @@
  * OpenSBI enters _start in S-mode on one hart (any hart id), with
  *   a0 = hart id, a1 = physical address of the flattened device tree,
  *   satp = 0 (no translation), interrupts disabled.
+ * Only the first hart to arrive boots (boot_lottery). Another hart can arrive here later: OpenSBI 1.1's
+ * hart_start (lib/sbi/sbi_hsm.c) marks the hart START_PENDING before it writes the start address and argument,
+ * so a hart that wakes in between leaves with the values its firmware set at boot - this entry point and the
+ * device tree. Such a hart is one the kernel is starting: it takes the secondary path.
  * The kernel is linked at its upper-half address (KERNEL_VMA in kernel.ld) but loaded at KERNEL_LMA, so until
  * paging is on only PC-relative addressing (lla) gives correct addresses.
  *
@@ -31,6 +35,10 @@
   .globl _start
 _start:
   /* Keep a0 (hart id) and a1 (device tree) untouched until kernel_main. */
+  lla t0, boot_lottery
+  li t1, 1
+  amoswap.w.aqrl t1, t1, (t0)
+  bnez t1, _secondary_start     /* not the first: a hart the kernel is starting */
   call build_boot_page_table
   call enable_paging_and_jump_high
   /* Now at the upper-half address. */
@@ -55,14 +63,25 @@ _start:
   mv ra, zero
   tail kernel_main
 
-/* Entry for harts started by SBI HSM hart_start(hartid, start_addr, opaque): a0 = hart id, a1 = opaque, which
- * is the *virtual* address of the hart's SecondaryBoot record (arch/riscv/smp.cpp), a kernel static. The boot
- * page table is already built: switch it on to reach the upper half, then switch to the real kernel page
- * table the record names (the boot table maps neither the direct map nor the kernel stacks), then load the
- * stack and go to C++. */
+/* Entry for harts started by SBI HSM hart_start(hartid, start_addr, opaque): a0 = hart id. The opaque argument
+ * in a1 is not used, since OpenSBI 1.1 may pass a stale one (see the top of this file): the hart finds its
+ * SecondaryBoot record (arch/riscv/smp.cpp, a kernel static) by its hart id. The boot page table is already
+ * built: switch it on to reach the upper half, find the record, switch to the real kernel page table it names
+ * (the boot table maps neither the direct map nor the kernel stacks), then load the stack and go to C++. */
   .globl _secondary_start
 _secondary_start:
   call enable_paging_and_jump_high
+  lla a1, secondary_boot_records
+  ld t1, secondary_boot_record_count
+  addi t2, a0, 1                /* the tag of this hart's record */
+1:
+  beqz t1, park                 /* no record: a hart nobody started */
+  ld t0, 16(a1)                 /* SecondaryBoot::hart_id_tag */
+  beq t0, t2, 2f
+  addi a1, a1, 40               /* sizeof(SecondaryBoot) */
+  addi t1, t1, -1
+  j 1b
+2:
   ld t0, 8(a1)          /* SecondaryBoot::satp */
   csrw satp, t0
   sfence.vma            /* drop the boot-table translations cached above */
@@ -70,6 +89,11 @@ _secondary_start:
   mv fp, zero
   mv ra, zero
   tail secondary_main   /* (hart_id, SecondaryBoot*) */
+
+/* A hart with nothing to do: stay here, interrupts off. */
+park:
+  wfi
+  j park
 
 /* Fill boot_page_table. Clobbers t0-t4. Called with the MMU off. */
 build_boot_page_table:
@@ -110,6 +134,11 @@ enable_paging_and_jump_high:
   .balign 8
 _start_link:
   .dword _start
+
+  .section .data
+  .balign 4
+boot_lottery:                   /* 0 until the boot hart takes it; in .data, which boot does not clear */
+  .word 0
 
   .section .data.boot_page_table, "aw"
   .balign 4096

@@ -1,5 +1,7 @@
 #include "arch/riscv/smp.h"
 
+#include <cstring>
+
 #include "lib/atomic.h"
 
 #include "arch/riscv/cpu.h"
@@ -10,26 +12,35 @@
 #include "arch/riscv/sbi.h"
 #include "arch/riscv/timer.h"
 #include "arch/riscv/trap.h"
+#include "kernel/cmdline.h"
 #include "kernel/log.h"
 #include "kernel/time.h"
 
+extern "C" void _start();
 extern "C" void _secondary_start();
 
 Cpu g_cpus[MAX_HARTS];
 usize g_cpu_count = 0;
 
-namespace {
-
-// Read by _secondary_start (boot.S) with the boot page table: offsets 0 and 8 are fixed.
+// What a hart that SBI starts needs before it can run C++: read by _secondary_start (boot.S), which finds the
+// record by hart id, so the offsets of the first three fields are fixed. (It does not trust the `opaque`
+// argument of hart_start: OpenSBI 1.1 can hand a starting hart a stale one, see boot.S.)
 struct SecondaryBoot {
-  u64 stack_top;
-  u64 satp;
+  u64 stack_top;     // offset 0
+  u64 satp;          // offset 8: the kernel page table
+  u64 hart_id_tag;   // offset 16: hart id + 1; 0 for an unused record
   Cpu* cpu;
   void (*entry)();
 };
-SecondaryBoot g_secondary_boot[MAX_HARTS];
-Atomic<usize> g_online{1};
+static_assert(__builtin_offsetof(SecondaryBoot, hart_id_tag) == 16 && sizeof(SecondaryBoot) == 40,
+              "boot.S knows this layout");
+extern "C" SecondaryBoot secondary_boot_records[MAX_HARTS];
+extern "C" const u64 secondary_boot_record_count;
+SecondaryBoot secondary_boot_records[MAX_HARTS];
+const u64 secondary_boot_record_count = MAX_HARTS;
 
+namespace {
+Atomic<usize> g_online{1};
 }  // namespace
 
 extern "C" [[noreturn]] void secondary_main(u64 hart_id, SecondaryBoot* boot) {
@@ -48,6 +59,11 @@ extern "C" [[noreturn]] void secondary_main(u64 hart_id, SecondaryBoot* boot) {
 
 void smp_start_secondaries(const Machine& m, void (*entry)()) {
   Cpu* self = this_cpu();
+  // The address and argument a started hart gets. smp_entry=boot gives it what a hart gets when it loses
+  // OpenSBI 1.1's start race (boot.S): the boot entry and the device tree. Either way it must come up.
+  const char* how = cmdline_get("smp_entry");
+  bool via_boot_entry = how && strcmp(how, "boot") == 0;
+  u64 start_pa = kernel_image_to_phys(reinterpret_cast<void*>(via_boot_entry ? &_start : &_secondary_start));
   for (usize i = 0; i < m.hart_count; i++) {
     if (m.harts[i].hart_id == self->hart_id) continue;
     Cpu* c = &g_cpus[g_cpu_count];
@@ -61,12 +77,12 @@ void smp_start_secondaries(const Machine& m, void (*entry)()) {
       continue;
     }
     c->overflow_sp = overflow.value();
-    SecondaryBoot& b = g_secondary_boot[c->index];
-    b = {stack.value(), kernel_satp(), c, entry};
+    SecondaryBoot& b = secondary_boot_records[c->index];
+    b = {stack.value(), kernel_satp(), c->hart_id + 1, c, entry};
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);  // the record is complete before the hart can run
     g_cpu_count++;
     usize before = g_online.load();
-    sbi::Ret r = sbi::hart_start(c->hart_id, kernel_image_to_phys(reinterpret_cast<void*>(&_secondary_start)),
-                                 reinterpret_cast<u64>(&b));
+    sbi::Ret r = sbi::hart_start(c->hart_id, start_pa, via_boot_entry ? m.fdt.base : reinterpret_cast<u64>(&b));
     if (r.error) {
       LOG_WARN("smp: SBI could not start hart %u (error %lld)", c->hart_id, static_cast<long long>(r.error));
       g_cpu_count--;
