@@ -187,11 +187,10 @@ i64 process_fork(u64 flags, u64 new_sp, u64 child_tid_address) {
     g_pid_table[pid] = child_ref.leak();  // the table now holds the creation reference
     g_process_count++;
   }
-  if (flags & CLONE_CHILD_SETTID) {
-    u32 tid = static_cast<u32>(pid);
-    (void)child->m_space->write(VirtAddr(child_tid_address), &tid, sizeof(tid));
-  }
-  if (flags & CLONE_CHILD_CLEARTID) child->m_clear_child_tid = child_tid_address;
+  // CLONE_CHILD_SETTID is stored by the child itself as it starts (thread_first_run), as Linux's
+  // schedule_tail does, so the store sees the child's own page protections.
+  if (flags & CLONE_CHILD_SETTID) t->m_set_child_tid = child_tid_address;
+  if (flags & CLONE_CHILD_CLEARTID) t->m_clear_child_tid = child_tid_address;
   sched_make_runnable(t);
   return pid;
 }
@@ -205,8 +204,11 @@ i64 process_fork(u64 flags, u64 new_sp, u64 child_tid_address) {
     LOG_DEBUG("vm: demand-zero %llu cow-copy %llu cow-reuse %llu object %llu zero %llu", (unsigned long long)g_vm_stats.faults_demand_zero.load(), (unsigned long long)g_vm_stats.faults_cow_copy.load(), (unsigned long long)g_vm_stats.faults_cow_reuse.load(), (unsigned long long)g_vm_stats.faults_object.load(), (unsigned long long)g_vm_stats.zero_page_hits.load());
     machine_power_off(code);
   }
-  // CLONE_CHILD_CLEARTID: glibc's thread library waits on this word; zero it (there is no futex to wake yet).
-  if (p->m_clear_child_tid) (void)user_store_u32_raw(reinterpret_cast<void*>(p->m_clear_child_tid), 0);
+  // CLONE_CHILD_CLEARTID / set_tid_address: a thread library waits on this word for the thread to end. Linux
+  // (mm_release) zeroes it only while another task still uses the memory, and ignores a bad address (put_user).
+  // An address space here has one user, its one thread, so the word is left as it is, as Linux leaves it
+  // for a single-threaded process. (A bad address could never reach a store: see store_u32_to_user_or_ignore.)
+  t->m_clear_child_tid = 0;
 
   // Release what the process owns. Files first (closing a pipe end wakes its peer).
   FdTable* fds = p->m_fds;

@@ -55,7 +55,6 @@ struct Process : RefCounted {
   Spinlock m_signal_lock{"signals"};
   linux::sigaction m_actions[linux::NSIG] = {};  // guarded by m_signal_lock
 
-  u64 m_clear_child_tid = 0;                 // set_tid_address / CLONE_CHILD_CLEARTID
   linux::rlimit m_limits[linux::RLIM_NLIMITS] = {};
   u64 m_start_time_ns = 0;
   u64 m_missing_syscalls_logged[8] = {};     // bitmap: unknown syscall numbers already reported

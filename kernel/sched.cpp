@@ -1,6 +1,8 @@
 #include "lib/bits.h"
 #include "kernel/sched.h"
 
+#include "arch/riscv/usercopy.h"
+
 #include "lib/atomic.h"
 
 #include "arch/riscv/cpu.h"
@@ -179,6 +181,13 @@ extern "C" void thread_first_run() {
   Cpu* c = this_cpu();
   c->irq_enabled_before = true;  // a new thread starts with interrupts enabled once the lock is released
   g_sched_lock.unlock();
+  // CLONE_CHILD_SETTID: now that this thread's address space is the current one, store its tid where the
+  // program asked — through the checked routines, so only where the program itself could store.
+  Thread* t = c->current;
+  if (t->m_set_child_tid) {
+    store_u32_to_user_or_ignore(t->m_set_child_tid, t->m_tid);
+    t->m_set_child_tid = 0;
+  }
 }
 
 void thread_yield() {

@@ -62,7 +62,8 @@ i64 sys_setpgid(const SyscallArgs& a) {
 i64 sys_setsid(const SyscallArgs&) { return syscall_error(Error::PERM); }
 
 i64 sys_set_tid_address(const SyscallArgs& a) {
-  current_process()->m_clear_child_tid = a.a0;
+  // Only recorded: the store at exit checks the address (Linux's put_user), so any value is accepted here.
+  current_thread()->m_clear_child_tid = a.a0;
   return current_thread()->m_tid;
 }
 

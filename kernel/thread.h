@@ -31,6 +31,10 @@ struct Thread {
   const char* m_name = "";
   u32 m_tid = 0;
   u32 m_last_cpu = 0;
+  // The user words clone(2) and set_tid_address(2) name. They are stored to only from this thread's own context,
+  // through the checked user-access routines, so they land only where the program itself could store.
+  u64 m_set_child_tid = 0;           // CLONE_CHILD_SETTID: the tid is stored here before the thread's first user instruction
+  u64 m_clear_child_tid = 0;         // CLONE_CHILD_CLEARTID / set_tid_address: zeroed when the thread exits
 
   bool is_kernel_thread() const { return m_process == nullptr; }
 };

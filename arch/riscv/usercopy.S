@@ -81,24 +81,4 @@ user_memset_raw:
   li a0, 0
   ret
 
-/* long user_load_u32_raw(const u32* user_src, u32* out) / user_store_u32_raw / cmpxchg for futex-like uses */
-  .globl user_load_u64_raw
-user_load_u64_raw:
-  li t6, SSTATUS_SUM
-  csrs sstatus, t6
-  ld t0, 0(a0)
-  csrc sstatus, t6
-  sd t0, 0(a1)
-  li a0, 0
-  ret
-
-  .globl user_store_u32_raw
-user_store_u32_raw:
-  li t6, SSTATUS_SUM
-  csrs sstatus, t6
-  sw a1, 0(a0)
-  csrc sstatus, t6
-  li a0, 0
-  ret
-
 usercopy_end:

@@ -8,11 +8,12 @@
 #include "lib/result.h"
 #include "lib/types.h"
 
+// The raw routines (usercopy.S) check nothing: they run with SUM set and would store through any address,
+// kernel ones included. Only the checked wrappers below may call them; tools/check_user_access.sh (a test in
+// `make test`) fails the build's tests if any other file names them.
 extern "C" long user_copy_raw(void* dst, const void* src, usize n);
 extern "C" long user_strncpy_raw(char* dst, const char* user_src, usize max);
 extern "C" long user_memset_raw(void* user_dst, int c, usize n);
-extern "C" long user_load_u64_raw(const void* user_src, u64* out);
-extern "C" long user_store_u32_raw(void* user_dst, u32 value);
 
 // The end of the user half: a user range must lie entirely below it.
 constexpr u64 usercopy_user_limit() { return 0x4000000000ull; }
@@ -50,6 +51,11 @@ template <typename T>
 inline Result<void> copy_value_to_user(u64 user_dst, const T& value) {
   return copy_to_user(user_dst, &value, sizeof(T));
 }
+
+// Linux's put_user for the stores the kernel makes on its own account (the tid words of clone and
+// set_tid_address): to a user address only, and only where the process itself could store (a read-only or
+// PROT_NONE page fails). The caller ignores a failure, as Linux does.
+inline void store_u32_to_user_or_ignore(u64 user_dst, u32 value) { (void)copy_value_to_user<u32>(user_dst, value); }
 
 // Copies a NUL-terminated string of at most max-1 characters into dst (size max). ENAMETOOLONG if longer,
 // EFAULT on a bad pointer. Returns the length.
