@@ -25,6 +25,7 @@
 #include "kernel/random.h"
 #include "kernel/sched.h"
 #include "kernel/signal.h"
+#include "kernel/syscall_raw.h"
 #include "mm/address_space.h"
 
 extern "C" void fp_restore(const FpState*);
@@ -418,21 +419,19 @@ void first_exec_entry(void* arg) {
 
 }  // namespace
 
-i64 sys_execve(const SyscallArgs& a) {
+Result<u64> sys_execve(const SyscallArgs& a) {
   Process* p = current_process();
   char path[PROCESS_PATH_MAX];
-  auto len = copy_string_from_user(path, a.a0, sizeof(path));
-  if (len.is_error()) return syscall_error(len.error());
+  TRY(copy_string_from_user(path, a.a0, sizeof(path)));
   Arguments args;
-  if (!args.data) return syscall_error(Error::NOMEM);
-  auto argc = copy_string_array(args, a.a1);
-  if (argc.is_error()) return syscall_error(argc.error());
-  args.argc = argc.value();
-  auto envc = copy_string_array(args, a.a2);
-  if (envc.is_error()) return syscall_error(envc.error());
-  args.envc = envc.value();
-  return syscall_return(do_exec(p, path, args, 0));
+  if (!args.data) return Error::NOMEM;
+  args.argc = TRY(copy_string_array(args, a.a1));
+  args.envc = TRY(copy_string_array(args, a.a2));
+  TRY(do_exec(p, path, args, 0));
+  return 0;  // the new program starts with a0 = 0, as on Linux
 }
+
+RAW_SYSCALL(sys_execve);  // the raw entry point trap.S calls (kernel/syscall.h)
 
 extern "C" void thread_trampoline();
 

@@ -5,6 +5,6 @@
 
 struct Process;
 
-i64 sys_execve(const SyscallArgs&);
+Result<u64> sys_execve(const SyscallArgs&);
 // Boot: make init's first run exec `path` (from inside the new process), then enter user mode.
 void exec_prepare_first(Process* init, const char* path, const char* const* argv, usize argc);

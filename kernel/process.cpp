@@ -115,12 +115,12 @@ void process_start_init(const char* path, const char* const* argv, usize argc) {
   sched_make_runnable(t);
 }
 
-i64 process_fork(u64 flags, u64 new_sp, u64 child_tid_address) {
+Result<i32> process_fork(u64 flags, u64 new_sp, u64 child_tid_address) {
   using namespace linux;
   Process* parent = current_process();
   Thread* parent_thread = current_thread();
   auto* child = new Process();
-  if (!child) return syscall_error(Error::NOMEM);
+  if (!child) return Error::NOMEM;
   RefPtr<Process> child_ref = RefPtr<Process>::adopt(child);  // dropped on failure
 
   // On failure, what the child got so far goes back (its thread, if any, the caller destroys first).
@@ -129,12 +129,10 @@ i64 process_fork(u64 flags, u64 new_sp, u64 child_tid_address) {
     child->m_fds = nullptr;
     if (child->m_space) AddressSpace::destroy(child->m_space);
     child->m_space = nullptr;
-    return syscall_error(error);
+    return error;
   };
 
-  auto space = parent->m_space->fork();
-  if (space.is_error()) return syscall_error(space.error());
-  child->m_space = space.value();
+  child->m_space = TRY(parent->m_space->fork());
   auto fds = parent->m_fds->clone();
   if (fds.is_error()) return abandon(fds.error());
   child->m_fds = fds.value();
@@ -246,18 +244,13 @@ i64 process_fork(u64 flags, u64 new_sp, u64 child_tid_address) {
   panic("a zombie thread ran again");
 }
 
-i64 process_wait(i32 pid, u64 status_address, u32 options, u64 rusage_address) {
+Result<i32> process_wait(i32 pid, u64 status_address, u32 options, u64 rusage_address) {
   using namespace linux;
-  if (options & ~(WNOHANG | WUNTRACED | WCONTINUED | __WALL | __WCLONE | __WNOTHREAD)) return syscall_error(Error::INVAL);
+  if (options & ~(WNOHANG | WUNTRACED | WCONTINUED | __WALL | __WCLONE | __WNOTHREAD)) return Error::INVAL;
   Process* self = current_process();
   // Check the result pointers before reaping anything, so a bad pointer does not lose a child's status.
-  if (status_address) {
-    if (copy_value_to_user<u32>(status_address, 0).is_error()) return syscall_error(Error::FAULT);
-  }
-  if (rusage_address) {
-    rusage zero{};
-    if (copy_value_to_user(rusage_address, zero).is_error()) return syscall_error(Error::FAULT);
-  }
+  if (status_address && copy_value_to_user<u32>(status_address, 0).is_error()) return Error::FAULT;
+  if (rusage_address && copy_value_to_user(rusage_address, rusage{}).is_error()) return Error::FAULT;
   g_process_lock.lock();
   for (;;) {
     bool any = false;
@@ -274,7 +267,7 @@ i64 process_wait(i32 pid, u64 status_address, u32 options, u64 rusage_address) {
     }
     if (!any) {
       g_process_lock.unlock();
-      return syscall_error(Error::CHILD);
+      return Error::CHILD;
     }
     if (zombie) {
       self->m_children.remove(*zombie);
@@ -284,7 +277,7 @@ i64 process_wait(i32 pid, u64 status_address, u32 options, u64 rusage_address) {
       u32 status = zombie->m_exit_status;
       g_process_lock.unlock();
       release_zombie(zombie);
-      if (status_address && copy_value_to_user(status_address, status).is_error()) return syscall_error(Error::FAULT);
+      if (status_address && copy_value_to_user(status_address, status).is_error()) return Error::FAULT;
       return zpid;
     }
     if (options & WNOHANG) {
@@ -293,7 +286,7 @@ i64 process_wait(i32 pid, u64 status_address, u32 options, u64 rusage_address) {
     }
     if (self->m_child_exited.wait(g_process_lock).is_error()) {
       g_process_lock.unlock();
-      return syscall_error(Error::INTR);
+      return Error::INTR;
     }
   }
 }

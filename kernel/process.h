@@ -79,11 +79,11 @@ u32 process_count();
 void process_start_init(const char* path, const char* const* argv, usize argc);
 
 // fork(2)-like clone. Returns the child's pid.
-i64 process_fork(u64 flags, u64 new_sp, u64 child_tid_address);
+Result<i32> process_fork(u64 flags, u64 new_sp, u64 child_tid_address);
 // Terminate the calling process with a wait status (exit code or signal). Never returns.
 [[noreturn]] void process_exit(u32 wait_status);
-// wait4(2).
-i64 process_wait(i32 pid, u64 status_address, u32 options, u64 rusage_address);
+// wait4(2): the pid of the child reaped, or 0 (WNOHANG and none has exited).
+Result<i32> process_wait(i32 pid, u64 status_address, u32 options, u64 rusage_address);
 
 // The scheduler's hooks for address-space switches (kernel/sched.cpp).
 void process_activate_address_space(Process* p);

@@ -7,7 +7,7 @@
 #include "arch/riscv/usercopy.h"
 #include "kernel/log.h"
 #include "kernel/process.h"
-#include "kernel/syscall.h"
+#include "kernel/syscall_raw.h"
 
 using namespace linux;
 
@@ -110,22 +110,23 @@ void signal_reset_on_exec(Process* p) {
 
 // ---- system calls ----
 
-i64 sys_kill(const SyscallArgs& a) {
-  i32 pid = static_cast<i32>(a.a0);
-  unsigned sig = static_cast<unsigned>(a.a1);
-  if (sig > NSIG) return syscall_error(Error::INVAL);
+namespace {
+
+// kill(2), and tkill/tgkill with one thread per process (a tid is a pid).
+Result<u64> kill_pid(i32 pid, unsigned sig) {
+  if (sig > NSIG) return Error::INVAL;
   Process* self = current_process();
   if (pid > 0) {
     RefPtr<Process> target = process_find(pid);
-    if (!target || target->m_state == ProcessState::Zombie) return syscall_error(Error::SRCH);
-    if (sig == 0) return 0;
-    return syscall_return(signal_send(target.get(), sig));
+    if (!target || target->m_state == ProcessState::Zombie) return Error::SRCH;
+    if (sig != 0) TRY(signal_send(target.get(), sig));
+    return 0;
   }
   // pid 0 (our process group), -1 (everyone we may signal) or -pgid: there are no process groups yet, so
   // 0 and -pid mean the caller, and -1 every process but init and the caller (kill(2)).
   if (pid == 0 || pid < -1) {
-    if (sig == 0) return 0;
-    return syscall_return(signal_send(self, sig));
+    if (sig != 0) TRY(signal_send(self, sig));
+    return 0;
   }
   RefPtr<Process> targets[64];
   usize count = 0;
@@ -145,32 +146,30 @@ i64 sys_kill(const SyscallArgs& a) {
       next = targets[i]->m_pid + 1;
     }
   }
-  return any ? 0 : syscall_error(Error::SRCH);
+  if (!any) return Error::SRCH;
+  return 0;
 }
 
-i64 sys_tgkill(const SyscallArgs& a) {
-  // One thread per process: a tid is a pid.
-  SyscallArgs k{a.a1, a.a2, 0, 0, 0, 0};
-  return sys_kill(k);
+}  // namespace
+
+Result<u64> sys_kill(const SyscallArgs& a) { return kill_pid(static_cast<i32>(a.a0), static_cast<unsigned>(a.a1)); }
+
+Result<u64> sys_tgkill(const SyscallArgs& a) { return kill_pid(static_cast<i32>(a.a1), static_cast<unsigned>(a.a2)); }
+
+Result<u64> sys_tkill(const SyscallArgs& a) {
+  if (static_cast<i32>(a.a0) <= 0) return Error::INVAL;
+  return kill_pid(static_cast<i32>(a.a0), static_cast<unsigned>(a.a1));
 }
 
-i64 sys_tkill(const SyscallArgs& a) {
-  SyscallArgs k{a.a0, a.a1, 0, 0, 0, 0};
-  if (static_cast<i32>(a.a0) <= 0) return syscall_error(Error::INVAL);
-  return sys_kill(k);
-}
-
-i64 sys_rt_sigaction(const SyscallArgs& a) {
+Result<u64> sys_rt_sigaction(const SyscallArgs& a) {
   unsigned sig = static_cast<unsigned>(a.a0);
   u64 act_address = a.a1, old_address = a.a2;
-  if (a.a3 != 8) return syscall_error(Error::INVAL);  // sizeof(sigset_t) in the kernel ABI
-  if (!valid_signal(sig)) return syscall_error(Error::INVAL);
+  if (a.a3 != 8) return Error::INVAL;  // sizeof(sigset_t) in the kernel ABI
+  if (!valid_signal(sig)) return Error::INVAL;
   linux::sigaction act{};
   if (act_address) {
-    if ((sig == SIGKILL || sig == SIGSTOP)) return syscall_error(Error::INVAL);
-    auto r = copy_value_from_user<linux::sigaction>(act_address);
-    if (r.is_error()) return syscall_error(r.error());
-    act = r.value();
+    if ((sig == SIGKILL || sig == SIGSTOP)) return Error::INVAL;
+    act = TRY(copy_value_from_user<linux::sigaction>(act_address));
   }
   Process* p = current_process();
   linux::sigaction old;
@@ -179,7 +178,7 @@ i64 sys_rt_sigaction(const SyscallArgs& a) {
     old = p->m_actions[sig - 1];
   }
   // Copy the old action out before changing anything, so EFAULT leaves the action unchanged.
-  if (old_address && copy_value_to_user(old_address, old).is_error()) return syscall_error(Error::FAULT);
+  if (old_address && copy_value_to_user(old_address, old).is_error()) return Error::FAULT;
   if (act_address) {
     SpinlockGuard guard(p->m_signal_lock);
     act.mask &= ~(sig_bit(SIGKILL) | sig_bit(SIGSTOP));
@@ -190,24 +189,22 @@ i64 sys_rt_sigaction(const SyscallArgs& a) {
   return 0;
 }
 
-i64 sys_rt_sigprocmask(const SyscallArgs& a) {
+Result<u64> sys_rt_sigprocmask(const SyscallArgs& a) {
   u32 how = static_cast<u32>(a.a0);
   u64 set_address = a.a1, old_address = a.a2;
-  if (a.a3 != 8) return syscall_error(Error::INVAL);
+  if (a.a3 != 8) return Error::INVAL;
   Process* p = current_process();
   u64 set = 0;
   if (set_address) {
-    if (how != SIG_BLOCK && how != SIG_UNBLOCK && how != SIG_SETMASK) return syscall_error(Error::INVAL);
-    auto r = copy_value_from_user<u64>(set_address);
-    if (r.is_error()) return syscall_error(r.error());
-    set = r.value() & ~(sig_bit(SIGKILL) | sig_bit(SIGSTOP));
+    if (how != SIG_BLOCK && how != SIG_UNBLOCK && how != SIG_SETMASK) return Error::INVAL;
+    set = TRY(copy_value_from_user<u64>(set_address)) & ~(sig_bit(SIGKILL) | sig_bit(SIGSTOP));
   }
   u64 old;
   {
     SpinlockGuard guard(p->m_signal_lock);
     old = p->m_blocked_signals;
   }
-  if (old_address && copy_value_to_user(old_address, old).is_error()) return syscall_error(Error::FAULT);
+  if (old_address && copy_value_to_user(old_address, old).is_error()) return Error::FAULT;
   if (set_address) {
     SpinlockGuard guard(p->m_signal_lock);
     if (how == SIG_BLOCK) p->m_blocked_signals |= set;
@@ -216,3 +213,10 @@ i64 sys_rt_sigprocmask(const SyscallArgs& a) {
   }
   return 0;
 }
+
+// The raw entry points trap.S calls (kernel/syscall.h).
+RAW_SYSCALL(sys_kill);
+RAW_SYSCALL(sys_tkill);
+RAW_SYSCALL(sys_tgkill);
+RAW_SYSCALL(sys_rt_sigaction);
+RAW_SYSCALL(sys_rt_sigprocmask);

@@ -11,8 +11,8 @@ void signal_force_fatal(unsigned sig);
 // exec: caught signals go back to their default action (ignored ones stay ignored).
 void signal_reset_on_exec(Process* p);
 
-i64 sys_kill(const SyscallArgs&);
-i64 sys_tkill(const SyscallArgs&);
-i64 sys_tgkill(const SyscallArgs&);
-i64 sys_rt_sigaction(const SyscallArgs&);
-i64 sys_rt_sigprocmask(const SyscallArgs&);
+Result<u64> sys_kill(const SyscallArgs&);
+Result<u64> sys_tkill(const SyscallArgs&);
+Result<u64> sys_tgkill(const SyscallArgs&);
+Result<u64> sys_rt_sigaction(const SyscallArgs&);
+Result<u64> sys_rt_sigprocmask(const SyscallArgs&);

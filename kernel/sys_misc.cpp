@@ -14,6 +14,7 @@
 #include "kernel/panic.h"
 #include "kernel/process.h"
 #include "kernel/random.h"
+#include "kernel/syscall_raw.h"
 #include "kernel/time.h"
 #include "kernel/wait_queue.h"
 #include "mm/frame.h"
@@ -55,7 +56,7 @@ u64 memory_reclaimable_frames() {
   return heap_stats().empty_slab_frames + kernel_stack_cached_frames();
 }
 
-i64 sys_uname(const SyscallArgs& a) {
+Result<u64> sys_uname(const SyscallArgs& a) {
   utsname u{};
   strncpy(u.sysname, "Linux", sizeof(u.sysname) - 1);
   strncpy(u.nodename, "sv39", sizeof(u.nodename) - 1);
@@ -63,37 +64,37 @@ i64 sys_uname(const SyscallArgs& a) {
   strncpy(u.version, "#1 SMP sv39-teaching-kernel", sizeof(u.version) - 1);
   strncpy(u.machine, "riscv64", sizeof(u.machine) - 1);
   strncpy(u.domainname, "(none)", sizeof(u.domainname) - 1);
-  return syscall_return(copy_value_to_user(a.a0, u));
+  TRY(copy_value_to_user(a.a0, u));
+  return 0;
 }
 
-i64 sys_clock_gettime(const SyscallArgs& a) {
-  auto now = clock_now(static_cast<u32>(a.a0));
-  if (now.is_error()) return syscall_error(now.error());
-  return syscall_return(copy_value_to_user(a.a1, to_timespec(now.value())));
+Result<u64> sys_clock_gettime(const SyscallArgs& a) {
+  u64 now = TRY(clock_now(static_cast<u32>(a.a0)));
+  TRY(copy_value_to_user(a.a1, to_timespec(now)));
+  return 0;
 }
 
-i64 sys_clock_getres(const SyscallArgs& a) {
-  auto now = clock_now(static_cast<u32>(a.a0));
-  if (now.is_error()) return syscall_error(now.error());
-  if (!a.a1) return 0;
-  return syscall_return(copy_value_to_user(a.a1, to_timespec(time_ticks_to_ns(1) ? time_ticks_to_ns(1) : 1)));
+Result<u64> sys_clock_getres(const SyscallArgs& a) {
+  TRY(clock_now(static_cast<u32>(a.a0)));
+  if (a.a1) TRY(copy_value_to_user(a.a1, to_timespec(time_ticks_to_ns(1) ? time_ticks_to_ns(1) : 1)));
+  return 0;
 }
 
-i64 sys_gettimeofday(const SyscallArgs& a) {
+Result<u64> sys_gettimeofday(const SyscallArgs& a) {
   if (a.a0) {
     u64 ns = time_realtime_ns();
     i64 tv[2] = {static_cast<i64>(ns / 1'000'000'000ull), static_cast<i64>((ns / 1000) % 1'000'000)};
-    if (copy_to_user(a.a0, tv, sizeof(tv)).is_error()) return syscall_error(Error::FAULT);
+    if (copy_to_user(a.a0, tv, sizeof(tv)).is_error()) return Error::FAULT;
   }
   if (a.a1) {
     u32 tz[2] = {0, 0};
-    if (copy_to_user(a.a1, tz, sizeof(tz)).is_error()) return syscall_error(Error::FAULT);
+    if (copy_to_user(a.a1, tz, sizeof(tz)).is_error()) return Error::FAULT;
   }
   return 0;
 }
 
 // Sleep until the clock passes `deadline`; on interruption store the remaining time (relative sleeps only).
-static i64 sleep_until(u32 clock, u64 deadline, u64 remaining_address) {
+static Result<u64> sleep_until(u32 clock, u64 deadline, u64 remaining_address) {
   for (;;) {
     u64 now = clock_now(clock).value_or(0);
     if (now >= deadline) return 0;
@@ -103,49 +104,50 @@ static i64 sleep_until(u32 clock, u64 deadline, u64 remaining_address) {
         u64 after = clock_now(clock).value_or(0);
         (void)copy_value_to_user(remaining_address, to_timespec(after < deadline ? deadline - after : 0));
       }
-      return syscall_error(Error::INTR);
+      return Error::INTR;
     }
   }
 }
 
-i64 sys_nanosleep(const SyscallArgs& a) {
-  auto ns = timespec_from_user(a.a0);
-  if (ns.is_error()) return syscall_error(ns.error());
-  return sleep_until(CLOCK_MONOTONIC, time_monotonic_ns() + ns.value(), a.a1);
+Result<u64> sys_nanosleep(const SyscallArgs& a) {
+  u64 ns = TRY(timespec_from_user(a.a0));
+  return sleep_until(CLOCK_MONOTONIC, time_monotonic_ns() + ns, a.a1);
 }
 
-i64 sys_clock_nanosleep(const SyscallArgs& a) {
+Result<u64> sys_clock_nanosleep(const SyscallArgs& a) {
   u32 clock = static_cast<u32>(a.a0);
   u32 flags = static_cast<u32>(a.a1);
-  if (clock == CLOCK_THREAD_CPUTIME_ID) return syscall_error(Error::INVAL);
+  if (clock == CLOCK_THREAD_CPUTIME_ID) return Error::INVAL;
   auto now = clock_now(clock);
-  if (now.is_error()) return syscall_error(Error::INVAL);
-  auto ns = timespec_from_user(a.a2);
-  if (ns.is_error()) return syscall_error(ns.error());
+  if (now.is_error()) return Error::INVAL;
+  u64 ns = TRY(timespec_from_user(a.a2));
   bool absolute = flags & TIMER_ABSTIME;
-  u64 deadline = absolute ? ns.value() : now.value() + ns.value();
+  u64 deadline = absolute ? ns : now.value() + ns;
   return sleep_until(clock, deadline, absolute ? 0 : a.a3);
 }
 
-i64 sys_getrandom(const SyscallArgs& a) {
+Result<u64> sys_getrandom(const SyscallArgs& a) {
   u64 address = a.a0, length = a.a1;
   u32 flags = static_cast<u32>(a.a2);
-  if (flags & ~(GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE)) return syscall_error(Error::INVAL);
-  if ((flags & GRND_RANDOM) && (flags & GRND_INSECURE)) return syscall_error(Error::INVAL);
+  if (flags & ~(GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE)) return Error::INVAL;
+  if ((flags & GRND_RANDOM) && (flags & GRND_INSECURE)) return Error::INVAL;
   if (length > 32 * MiB - 1) length = 32 * MiB - 1;  // getrandom(2): at most 33554431 bytes per call
-  if (!is_user_range(address, length)) return syscall_error(Error::FAULT);
+  if (!is_user_range(address, length)) return Error::FAULT;
   u8 chunk[256];
   u64 done = 0;
   while (done < length) {
     u64 n = length - done < sizeof(chunk) ? length - done : sizeof(chunk);
     random_bytes(chunk, n);
-    if (copy_to_user(address + done, chunk, n).is_error()) return done ? static_cast<i64>(done) : syscall_error(Error::FAULT);
+    if (copy_to_user(address + done, chunk, n).is_error()) {
+      if (done) return done;  // what was copied counts
+      return Error::FAULT;
+    }
     done += n;
   }
-  return static_cast<i64>(done);
+  return done;
 }
 
-i64 sys_sysinfo(const SyscallArgs& a) {
+Result<u64> sys_sysinfo(const SyscallArgs& a) {
   linux::sysinfo si{};
   si.uptime = static_cast<i64>(time_monotonic_ns() / 1'000'000'000ull);
   si.totalram = g_phys.total_frames() * PAGE_SIZE;
@@ -154,68 +156,89 @@ i64 sys_sysinfo(const SyscallArgs& a) {
   si.freeram = (g_phys.free_frames() + memory_reclaimable_frames()) * PAGE_SIZE;
   si.procs = static_cast<u16>(process_count());
   si.mem_unit = 1;
-  return syscall_return(copy_value_to_user(a.a0, si));
+  TRY(copy_value_to_user(a.a0, si));
+  return 0;
 }
 
-i64 sys_reboot(const SyscallArgs& a) {
-  if (static_cast<u32>(a.a0) != REBOOT_MAGIC1 || static_cast<u32>(a.a1) != REBOOT_MAGIC2) return syscall_error(Error::INVAL);
+Result<u64> sys_reboot(const SyscallArgs& a) {
+  if (static_cast<u32>(a.a0) != REBOOT_MAGIC1 || static_cast<u32>(a.a1) != REBOOT_MAGIC2) return Error::INVAL;
   u32 cmd = static_cast<u32>(a.a2);
   if (cmd == REBOOT_CMD_POWER_OFF || cmd == REBOOT_CMD_HALT || cmd == REBOOT_CMD_RESTART) {
     LOG_INFO("reboot(2) from pid %d: powering off", current_process()->m_pid);
     machine_power_off(0);
   }
-  return syscall_error(Error::INVAL);
+  return Error::INVAL;
 }
 
-i64 sys_sched_getaffinity(const SyscallArgs& a) {
+Result<u64> sys_sched_getaffinity(const SyscallArgs& a) {
   u64 size = a.a1;
-  if (size < 8 || size % 8) return syscall_error(Error::INVAL);
+  if (size < 8 || size % 8) return Error::INVAL;
   u64 mask = 0;
   for (usize i = 0; i < g_cpu_count; i++)
     if (g_cpus[i].is_online) mask |= 1ull << i;
-  if (copy_value_to_user(a.a2, mask).is_error()) return syscall_error(Error::FAULT);
+  if (copy_value_to_user(a.a2, mask).is_error()) return Error::FAULT;
   return 8;
 }
 
-i64 sys_sched_setaffinity(const SyscallArgs&) { return 0; }
+Result<u64> sys_sched_setaffinity(const SyscallArgs&) { return 0; }
 
-i64 sys_times(const SyscallArgs& a) {
+Result<u64> sys_times(const SyscallArgs& a) {
   u64 ticks = time_monotonic_ns() / 10'000'000ull;  // clock ticks of 1/100 s (AT_CLKTCK)
   if (a.a0) {
     u64 t[4] = {0, 0, 0, 0};
-    if (copy_to_user(a.a0, t, sizeof(t)).is_error()) return syscall_error(Error::FAULT);
+    if (copy_to_user(a.a0, t, sizeof(t)).is_error()) return Error::FAULT;
   }
-  return static_cast<i64>(ticks);
+  return ticks;
 }
 
-i64 sys_getrusage(const SyscallArgs& a) {
-  rusage ru{};
-  return syscall_return(copy_value_to_user(a.a1, ru));
+Result<u64> sys_getrusage(const SyscallArgs& a) {
+  TRY(copy_value_to_user(a.a1, rusage{}));
+  return 0;
 }
 
-i64 sys_prctl(const SyscallArgs& a) {
+Result<u64> sys_prctl(const SyscallArgs& a) {
   constexpr u64 PR_SET_NAME = 15, PR_GET_NAME = 16;
   Process* p = current_process();
   if (a.a0 == PR_SET_NAME) {
     char name[PROCESS_NAME_MAX];
     auto len = copy_string_from_user(name, a.a1, sizeof(name));
-    if (len.is_error() && len.error() != Error::NAMETOOLONG) return syscall_error(len.error());
+    if (len.is_error() && len.error() != Error::NAMETOOLONG) return len.error();
     name[PROCESS_NAME_MAX - 1] = '\0';
     SpinlockGuard guard(g_process_lock);
     memcpy(p->m_name, name, sizeof(name));
     return 0;
   }
-  if (a.a0 == PR_GET_NAME) return syscall_return(copy_to_user(a.a1, p->m_name, PROCESS_NAME_MAX));
-  return syscall_error(Error::INVAL);
+  if (a.a0 == PR_GET_NAME) {
+    TRY(copy_to_user(a.a1, p->m_name, PROCESS_NAME_MAX));
+    return 0;
+  }
+  return Error::INVAL;
 }
 
-i64 sys_riscv_flush_icache(const SyscallArgs& a) {
+Result<u64> sys_riscv_flush_icache(const SyscallArgs& a) {
   // Make instruction fetches see stores to code (a program that writes code, then runs it). fence.i covers
   // this hart; other harts get a remote fence.i through the SBI. (A thread moving to another hart also executes
   // fence.i there: kernel/sched.cpp.)
-  if (a.a2 & ~1ull) return syscall_error(Error::INVAL);
+  if (a.a2 & ~1ull) return Error::INVAL;
   asm volatile("fence.i" ::: "memory");
   u64 others = smp_other_harts_mask();
   if (others) sbi::remote_fence_i(others, 0);
   return 0;
 }
+
+// The raw entry points trap.S calls (kernel/syscall.h).
+RAW_SYSCALL(sys_uname);
+RAW_SYSCALL(sys_clock_gettime);
+RAW_SYSCALL(sys_clock_getres);
+RAW_SYSCALL(sys_gettimeofday);
+RAW_SYSCALL(sys_nanosleep);
+RAW_SYSCALL(sys_clock_nanosleep);
+RAW_SYSCALL(sys_getrandom);
+RAW_SYSCALL(sys_sysinfo);
+RAW_SYSCALL(sys_reboot);
+RAW_SYSCALL(sys_sched_getaffinity);
+RAW_SYSCALL(sys_sched_setaffinity);
+RAW_SYSCALL(sys_times);
+RAW_SYSCALL(sys_getrusage);
+RAW_SYSCALL(sys_prctl);
+RAW_SYSCALL(sys_riscv_flush_icache);

@@ -3,8 +3,8 @@
 
 #include "kernel/syscall.h"
 
-i64 sys_brk(const SyscallArgs&);
-i64 sys_mmap(const SyscallArgs&);
-i64 sys_munmap(const SyscallArgs&);
-i64 sys_mprotect(const SyscallArgs&);
-i64 sys_madvise(const SyscallArgs&);
+Result<u64> sys_brk(const SyscallArgs&);
+Result<u64> sys_mmap(const SyscallArgs&);
+Result<u64> sys_munmap(const SyscallArgs&);
+Result<u64> sys_mprotect(const SyscallArgs&);
+Result<u64> sys_madvise(const SyscallArgs&);

@@ -5,94 +5,92 @@
 #include "arch/riscv/usercopy.h"
 #include "kernel/process.h"
 #include "kernel/sched.h"
+#include "kernel/syscall_raw.h"
 
 using namespace linux;
 
-i64 sys_clone(const SyscallArgs& a) {
+Result<u64> sys_clone(const SyscallArgs& a) {
   // riscv64 argument order: flags, newsp, parent_tid, tls, child_tid.
   u64 flags = a.a0, newsp = a.a1, parent_tid = a.a2, child_tid = a.a4;
   u64 supported = CSIGNAL | CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | CLONE_PARENT_SETTID;
-  if (flags & ~supported) return syscall_error(Error::INVAL);  // threads, vfork, namespaces: not yet
-  if ((flags & CSIGNAL) != SIGCHLD && (flags & CSIGNAL) != 0) return syscall_error(Error::INVAL);
-  if ((flags & CLONE_PARENT_SETTID) && copy_value_to_user<u32>(parent_tid, 0).is_error()) return syscall_error(Error::FAULT);
-  i64 pid = process_fork(flags, newsp, child_tid);
-  if (pid < 0) return pid;
+  if (flags & ~supported) return Error::INVAL;  // threads, vfork, namespaces: not yet
+  if ((flags & CSIGNAL) != SIGCHLD && (flags & CSIGNAL) != 0) return Error::INVAL;
+  if ((flags & CLONE_PARENT_SETTID) && copy_value_to_user<u32>(parent_tid, 0).is_error()) return Error::FAULT;
+  i32 pid = TRY(process_fork(flags, newsp, child_tid));
   if (flags & CLONE_PARENT_SETTID) (void)copy_value_to_user<u32>(parent_tid, static_cast<u32>(pid));
   return pid;
 }
 
-i64 sys_exit(const SyscallArgs& a) { process_exit(wait_status_exited(static_cast<u32>(a.a0))); }
+Result<u64> sys_exit(const SyscallArgs& a) { process_exit(wait_status_exited(static_cast<u32>(a.a0))); }
 
-i64 sys_wait4(const SyscallArgs& a) {
-  return process_wait(static_cast<i32>(a.a0), a.a1, static_cast<u32>(a.a2), a.a3);
+Result<u64> sys_wait4(const SyscallArgs& a) {
+  return TRY(process_wait(static_cast<i32>(a.a0), a.a1, static_cast<u32>(a.a2), a.a3));
 }
 
-i64 sys_getpid(const SyscallArgs&) { return current_process()->m_pid; }
+Result<u64> sys_getpid(const SyscallArgs&) { return current_process()->m_pid; }
 
-i64 sys_getppid(const SyscallArgs&) { return current_process()->m_parent_pid.load(MemoryOrder::Relaxed); }
+Result<u64> sys_getppid(const SyscallArgs&) { return current_process()->m_parent_pid.load(MemoryOrder::Relaxed); }
 
-i64 sys_gettid(const SyscallArgs&) { return current_thread()->m_tid; }
+Result<u64> sys_gettid(const SyscallArgs&) { return current_thread()->m_tid; }
 
-i64 sys_getuid(const SyscallArgs&) { return 0; }  // everyone is root: there are no users yet
+Result<u64> sys_getuid(const SyscallArgs&) { return 0; }  // everyone is root: there are no users yet
 
-i64 sys_getpgid(const SyscallArgs& a) {
+Result<u64> sys_getpgid(const SyscallArgs& a) {
   // No process groups yet: every process leads its own.
   i32 pid = static_cast<i32>(a.a0);
   if (pid == 0) return current_process()->m_pid;
-  RefPtr<Process> p = process_find(pid);
-  return p ? pid : syscall_error(Error::SRCH);
+  if (!process_find(pid)) return Error::SRCH;
+  return pid;
 }
 
 // No process groups yet: every process leads its own group, so setpgid can only confirm that (pgid 0 or the
 // process's own pid); moving a process into another group fails as Linux fails for a group that is not there.
-i64 sys_setpgid(const SyscallArgs& a) {
+Result<u64> sys_setpgid(const SyscallArgs& a) {
   Process* self = current_process();
   i32 pid = static_cast<i32>(a.a0), pgid = static_cast<i32>(a.a1);
-  if (pgid < 0) return syscall_error(Error::INVAL);
+  if (pgid < 0) return Error::INVAL;
   i32 target = pid == 0 ? self->m_pid : pid;
   if (target != self->m_pid) {
     RefPtr<Process> p = process_find(target);
-    if (!p || p->m_parent_pid.load(MemoryOrder::Relaxed) != self->m_pid) return syscall_error(Error::SRCH);
+    if (!p || p->m_parent_pid.load(MemoryOrder::Relaxed) != self->m_pid) return Error::SRCH;
   }
-  if (pgid != 0 && pgid != target) return syscall_error(Error::PERM);
+  if (pgid != 0 && pgid != target) return Error::PERM;
   return 0;
 }
 
 // Linux refuses setsid to a process group leader, which every process here is.
-i64 sys_setsid(const SyscallArgs&) { return syscall_error(Error::PERM); }
+Result<u64> sys_setsid(const SyscallArgs&) { return Error::PERM; }
 
-i64 sys_set_tid_address(const SyscallArgs& a) {
+Result<u64> sys_set_tid_address(const SyscallArgs& a) {
   // Only recorded: the store at exit checks the address (Linux's put_user), so any value is accepted here.
   current_thread()->m_clear_child_tid = a.a0;
   return current_thread()->m_tid;
 }
 
-i64 sys_set_robust_list(const SyscallArgs& a) {
+Result<u64> sys_set_robust_list(const SyscallArgs& a) {
   // The futex robust list matters for threads, which we do not have; the length is still checked.
-  if (a.a1 != 24) return syscall_error(Error::INVAL);
+  if (a.a1 != 24) return Error::INVAL;
   return 0;
 }
 
-i64 sys_prlimit64(const SyscallArgs& a) {
+Result<u64> sys_prlimit64(const SyscallArgs& a) {
   i32 pid = static_cast<i32>(a.a0);
   u32 resource = static_cast<u32>(a.a1);
   u64 new_address = a.a2, old_address = a.a3;
-  if (resource >= RLIM_NLIMITS) return syscall_error(Error::INVAL);
+  if (resource >= RLIM_NLIMITS) return Error::INVAL;
   RefPtr<Process> target = pid == 0 ? RefPtr<Process>(current_process()) : process_find(pid);
-  if (!target) return syscall_error(Error::SRCH);
+  if (!target) return Error::SRCH;
   rlimit fresh{};
   if (new_address) {
-    auto r = copy_value_from_user<rlimit>(new_address);
-    if (r.is_error()) return syscall_error(r.error());
-    fresh = r.value();
-    if (fresh.rlim_cur > fresh.rlim_max) return syscall_error(Error::INVAL);
+    fresh = TRY(copy_value_from_user<rlimit>(new_address));
+    if (fresh.rlim_cur > fresh.rlim_max) return Error::INVAL;
   }
   rlimit old;
   {
     SpinlockGuard guard(target->m_signal_lock);
     old = target->m_limits[resource];
   }
-  if (old_address && copy_value_to_user(old_address, old).is_error()) return syscall_error(Error::FAULT);
+  if (old_address && copy_value_to_user(old_address, old).is_error()) return Error::FAULT;
   if (new_address) {
     SpinlockGuard guard(target->m_signal_lock);
     target->m_limits[resource] = fresh;
@@ -100,12 +98,26 @@ i64 sys_prlimit64(const SyscallArgs& a) {
   return 0;
 }
 
-i64 sys_sched_yield(const SyscallArgs&) {
+Result<u64> sys_sched_yield(const SyscallArgs&) {
   thread_yield();
   return 0;
 }
 
-i64 sys_umask(const SyscallArgs& a) {
-  (void)a;
-  return 022;
-}
+Result<u64> sys_umask(const SyscallArgs&) { return 022; }
+
+// The raw entry points trap.S calls (kernel/syscall.h).
+RAW_SYSCALL(sys_clone);
+RAW_SYSCALL(sys_exit);
+RAW_SYSCALL(sys_wait4);
+RAW_SYSCALL(sys_getpid);
+RAW_SYSCALL(sys_getppid);
+RAW_SYSCALL(sys_gettid);
+RAW_SYSCALL(sys_getuid);
+RAW_SYSCALL(sys_getpgid);
+RAW_SYSCALL(sys_setpgid);
+RAW_SYSCALL(sys_setsid);
+RAW_SYSCALL(sys_set_tid_address);
+RAW_SYSCALL(sys_set_robust_list);
+RAW_SYSCALL(sys_prlimit64);
+RAW_SYSCALL(sys_sched_yield);
+RAW_SYSCALL(sys_umask);

@@ -37,6 +37,11 @@
 
 #define SSTATUS_SPP (1 << 8)
 
+#define SYSCALL_TABLE_SIZE 512
+#define SYSCALL_ENTRY_SHIFT 4
+#define SYSCALL_ENTRY_HANDLER 0
+#define SYSCALL_ENTRY_FRAME 8
+
 /* s0-s11: stored only on the full path (see .Lsave). */
 .macro SAVE_CALLEE_SAVED
   sd x8, 8*8(sp)
@@ -167,19 +172,18 @@ trap_entry:
   j .Lcheck_work
 
 .Lsyscall:
-  /* Dispatch through syscall_dispatch (kernel/syscall.cpp): handler = handlers[a7], called with a pointer to
-   * a0..a5 in the frame. Numbers past the table, unimplemented calls (logged) and the calls that need the whole
-   * user register set (clone: the child starts from a copy of the frame; execve writes a new one; rt_sigreturn
-   * restores one) go through C: syscall_entry. */
-  li t0, 512
+  /* Dispatch through syscall_table (kernel/syscall.cpp): entry = syscall_table[a7], its handler called with a
+   * pointer to a0..a5 in the frame. Numbers past the table and calls without a handler (logged), and the calls
+   * that need the whole user register set (clone: the child starts from a copy of the frame; execve writes a
+   * new one), go through C: syscall_entry. */
+  li t0, SYSCALL_TABLE_SIZE
   bgeu a7, t0, .Lsyscall_c
-  la t0, syscall_dispatch
-  add t1, t0, a7
-  lbu t1, 0(t1)                 /* full_frame[a7] */
-  bnez t1, .Lfull_syscall
-  slli t1, a7, 3
+  la t0, syscall_table
+  slli t1, a7, SYSCALL_ENTRY_SHIFT
   add t1, t0, t1
-  ld t1, 512(t1)                /* handlers[a7] */
+  lbu t0, SYSCALL_ENTRY_FRAME(t1)
+  bnez t0, .Lfull_syscall       /* SyscallFrame::Full */
+  ld t1, SYSCALL_ENTRY_HANDLER(t1)
   beqz t1, .Lsyscall_c
   ld t0, 0(sp)
   addi t0, t0, 4

@@ -10,6 +10,7 @@
 #include "kernel/fs/pipe.h"
 #include "kernel/fs/ramfs.h"
 #include "kernel/fs/syscall_support.h"
+#include "kernel/syscall_raw.h"
 #include "mm/heap.h"
 
 namespace {
@@ -186,48 +187,76 @@ Result<void> do_fchdir(i32 fd) {
 
 }  // namespace
 
-i64 sys_read(const SyscallArgs& a) { return syscall_return(do_read(static_cast<i32>(a.a0), a.a1, a.a2)); }
-i64 sys_write(const SyscallArgs& a) { return syscall_return(do_write(static_cast<i32>(a.a0), a.a1, a.a2)); }
-i64 sys_readv(const SyscallArgs& a) {
-  return syscall_return(do_vector(static_cast<i32>(a.a0), a.a1, a.a2, Direction::Read));
+Result<u64> sys_read(const SyscallArgs& a) { return do_read(static_cast<i32>(a.a0), a.a1, a.a2); }
+Result<u64> sys_write(const SyscallArgs& a) { return do_write(static_cast<i32>(a.a0), a.a1, a.a2); }
+Result<u64> sys_readv(const SyscallArgs& a) { return do_vector(static_cast<i32>(a.a0), a.a1, a.a2, Direction::Read); }
+Result<u64> sys_writev(const SyscallArgs& a) {
+  return do_vector(static_cast<i32>(a.a0), a.a1, a.a2, Direction::Write);
 }
-i64 sys_writev(const SyscallArgs& a) {
-  return syscall_return(do_vector(static_cast<i32>(a.a0), a.a1, a.a2, Direction::Write));
+Result<u64> sys_pread64(const SyscallArgs& a) {
+  return do_positioned(static_cast<i32>(a.a0), a.a1, a.a2, static_cast<i64>(a.a3), Direction::Read);
 }
-i64 sys_pread64(const SyscallArgs& a) {
-  return syscall_return(do_positioned(static_cast<i32>(a.a0), a.a1, a.a2, static_cast<i64>(a.a3), Direction::Read));
-}
-i64 sys_pwrite64(const SyscallArgs& a) {
-  return syscall_return(do_positioned(static_cast<i32>(a.a0), a.a1, a.a2, static_cast<i64>(a.a3), Direction::Write));
+Result<u64> sys_pwrite64(const SyscallArgs& a) {
+  return do_positioned(static_cast<i32>(a.a0), a.a1, a.a2, static_cast<i64>(a.a3), Direction::Write);
 }
 
-i64 sys_lseek(const SyscallArgs& a) {
-  auto file = file_at(static_cast<i32>(a.a0));
-  if (file.is_error()) return syscall_error(file.error());
-  return syscall_return(file.value()->seek(static_cast<i64>(a.a1), static_cast<int>(a.a2)));
+Result<u64> sys_lseek(const SyscallArgs& a) {
+  RefPtr<File> file = TRY(file_at(static_cast<i32>(a.a0)));
+  return file->seek(static_cast<i64>(a.a1), static_cast<int>(a.a2));
 }
 
-i64 sys_ioctl(const SyscallArgs& a) { return syscall_return(do_ioctl(static_cast<i32>(a.a0), static_cast<u32>(a.a1), a.a2)); }
-i64 sys_fstat(const SyscallArgs& a) { return syscall_return(do_fstat(static_cast<i32>(a.a0), a.a1)); }
-i64 sys_getdents64(const SyscallArgs& a) {
-  return syscall_return(do_getdents64(static_cast<i32>(a.a0), a.a1, a.a2));
+Result<u64> sys_ioctl(const SyscallArgs& a) {
+  return TRY(do_ioctl(static_cast<i32>(a.a0), static_cast<u32>(a.a1), a.a2));
 }
-i64 sys_ftruncate(const SyscallArgs& a) {
-  return syscall_return(do_ftruncate(static_cast<i32>(a.a0), static_cast<i64>(a.a1)));
+Result<u64> sys_fstat(const SyscallArgs& a) {
+  TRY(do_fstat(static_cast<i32>(a.a0), a.a1));
+  return 0;
 }
-i64 sys_close(const SyscallArgs& a) { return syscall_return(fds().close(static_cast<i32>(a.a0))); }
+Result<u64> sys_getdents64(const SyscallArgs& a) { return do_getdents64(static_cast<i32>(a.a0), a.a1, a.a2); }
+Result<u64> sys_ftruncate(const SyscallArgs& a) {
+  TRY(do_ftruncate(static_cast<i32>(a.a0), static_cast<i64>(a.a1)));
+  return 0;
+}
+Result<u64> sys_close(const SyscallArgs& a) {
+  TRY(fds().close(static_cast<i32>(a.a0)));
+  return 0;
+}
 
-i64 sys_dup(const SyscallArgs& a) {
-  auto file = file_at(static_cast<i32>(a.a0));
-  if (file.is_error()) return syscall_error(file.error());
-  return syscall_return(fds().allocate(file.value(), false));
+Result<u64> sys_dup(const SyscallArgs& a) {
+  RefPtr<File> file = TRY(file_at(static_cast<i32>(a.a0)));
+  return TRY(fds().allocate(file, false));
 }
 
-i64 sys_dup3(const SyscallArgs& a) {
-  return syscall_return(do_dup3(static_cast<i32>(a.a0), static_cast<i32>(a.a1), a.a2));
+Result<u64> sys_dup3(const SyscallArgs& a) {
+  return TRY(do_dup3(static_cast<i32>(a.a0), static_cast<i32>(a.a1), a.a2));
 }
-i64 sys_fcntl(const SyscallArgs& a) {
-  return syscall_return(do_fcntl(static_cast<i32>(a.a0), static_cast<u32>(a.a1), a.a2));
+Result<u64> sys_fcntl(const SyscallArgs& a) {
+  return TRY(do_fcntl(static_cast<i32>(a.a0), static_cast<u32>(a.a1), a.a2));
 }
-i64 sys_pipe2(const SyscallArgs& a) { return syscall_return(do_pipe2(a.a0, a.a1)); }
-i64 sys_fchdir(const SyscallArgs& a) { return syscall_return(do_fchdir(static_cast<i32>(a.a0))); }
+Result<u64> sys_pipe2(const SyscallArgs& a) {
+  TRY(do_pipe2(a.a0, a.a1));
+  return 0;
+}
+Result<u64> sys_fchdir(const SyscallArgs& a) {
+  TRY(do_fchdir(static_cast<i32>(a.a0)));
+  return 0;
+}
+
+// The raw entry points trap.S calls (kernel/syscall.h).
+RAW_SYSCALL(sys_read);
+RAW_SYSCALL(sys_write);
+RAW_SYSCALL(sys_readv);
+RAW_SYSCALL(sys_writev);
+RAW_SYSCALL(sys_pread64);
+RAW_SYSCALL(sys_pwrite64);
+RAW_SYSCALL(sys_lseek);
+RAW_SYSCALL(sys_ioctl);
+RAW_SYSCALL(sys_fstat);
+RAW_SYSCALL(sys_getdents64);
+RAW_SYSCALL(sys_ftruncate);
+RAW_SYSCALL(sys_close);
+RAW_SYSCALL(sys_dup);
+RAW_SYSCALL(sys_dup3);
+RAW_SYSCALL(sys_fcntl);
+RAW_SYSCALL(sys_pipe2);
+RAW_SYSCALL(sys_fchdir);

@@ -1,5 +1,5 @@
 // The file-system system calls on path names: openat, newfstatat, mkdirat, unlinkat, renameat2, linkat,
-// symlinkat, readlinkat, faccessat, fchmodat, chdir, getcwd (and statx, which is left to glibc's fallback).
+// symlinkat, readlinkat, faccessat, fchmodat, chdir, getcwd (statx is left to glibc's fallback: kernel/syscall.cpp).
 //
 // A path is copied into the kernel first (EFAULT, ENAMETOOLONG), then walked from the root or from dirfd /
 // the working directory (kernel/fs/namei.h). Results are copied out last, so a bad output pointer gives EFAULT
@@ -9,6 +9,7 @@
 #include "kernel/fs/fs_syscalls.h"
 #include "kernel/fs/syscall_support.h"
 #include "kernel/fs/vfs.h"
+#include "kernel/syscall_raw.h"
 #include "mm/heap.h"
 
 // ---- shared helpers (syscall_support.h) ----
@@ -206,35 +207,60 @@ Result<usize> do_getcwd(u64 buffer, u64 size) {
 
 }  // namespace
 
-i64 sys_openat(const SyscallArgs& a) {
-  return syscall_return(do_openat(static_cast<i32>(a.a0), a.a1, static_cast<u32>(a.a2), static_cast<u32>(a.a3)));
+Result<u64> sys_openat(const SyscallArgs& a) {
+  return TRY(do_openat(static_cast<i32>(a.a0), a.a1, static_cast<u32>(a.a2), static_cast<u32>(a.a3)));
 }
-i64 sys_newfstatat(const SyscallArgs& a) {
-  return syscall_return(do_newfstatat(static_cast<i32>(a.a0), a.a1, a.a2, static_cast<u32>(a.a3)));
+Result<u64> sys_newfstatat(const SyscallArgs& a) {
+  TRY(do_newfstatat(static_cast<i32>(a.a0), a.a1, a.a2, static_cast<u32>(a.a3)));
+  return 0;
 }
-i64 sys_mkdirat(const SyscallArgs& a) {
-  return syscall_return(do_mkdirat(static_cast<i32>(a.a0), a.a1, static_cast<u32>(a.a2)));
+Result<u64> sys_mkdirat(const SyscallArgs& a) {
+  TRY(do_mkdirat(static_cast<i32>(a.a0), a.a1, static_cast<u32>(a.a2)));
+  return 0;
 }
-i64 sys_unlinkat(const SyscallArgs& a) {
-  return syscall_return(do_unlinkat(static_cast<i32>(a.a0), a.a1, static_cast<u32>(a.a2)));
+Result<u64> sys_unlinkat(const SyscallArgs& a) {
+  TRY(do_unlinkat(static_cast<i32>(a.a0), a.a1, static_cast<u32>(a.a2)));
+  return 0;
 }
-i64 sys_renameat2(const SyscallArgs& a) {
-  return syscall_return(
-      do_renameat2(static_cast<i32>(a.a0), a.a1, static_cast<i32>(a.a2), a.a3, static_cast<u32>(a.a4)));
+Result<u64> sys_renameat2(const SyscallArgs& a) {
+  TRY(do_renameat2(static_cast<i32>(a.a0), a.a1, static_cast<i32>(a.a2), a.a3, static_cast<u32>(a.a4)));
+  return 0;
 }
-i64 sys_linkat(const SyscallArgs& a) {
-  return syscall_return(do_linkat(static_cast<i32>(a.a0), a.a1, static_cast<i32>(a.a2), a.a3, static_cast<u32>(a.a4)));
+Result<u64> sys_linkat(const SyscallArgs& a) {
+  TRY(do_linkat(static_cast<i32>(a.a0), a.a1, static_cast<i32>(a.a2), a.a3, static_cast<u32>(a.a4)));
+  return 0;
 }
-i64 sys_symlinkat(const SyscallArgs& a) { return syscall_return(do_symlinkat(a.a0, static_cast<i32>(a.a1), a.a2)); }
-i64 sys_readlinkat(const SyscallArgs& a) {
-  return syscall_return(do_readlinkat(static_cast<i32>(a.a0), a.a1, a.a2, static_cast<i32>(a.a3)));
+Result<u64> sys_symlinkat(const SyscallArgs& a) {
+  TRY(do_symlinkat(a.a0, static_cast<i32>(a.a1), a.a2));
+  return 0;
 }
-i64 sys_faccessat(const SyscallArgs& a) {
-  return syscall_return(do_faccessat(static_cast<i32>(a.a0), a.a1, static_cast<u32>(a.a2)));
+Result<u64> sys_readlinkat(const SyscallArgs& a) {
+  return do_readlinkat(static_cast<i32>(a.a0), a.a1, a.a2, static_cast<i32>(a.a3));
 }
-i64 sys_fchmodat(const SyscallArgs& a) {
-  return syscall_return(do_fchmodat(static_cast<i32>(a.a0), a.a1, static_cast<u32>(a.a2)));
+Result<u64> sys_faccessat(const SyscallArgs& a) {
+  TRY(do_faccessat(static_cast<i32>(a.a0), a.a1, static_cast<u32>(a.a2)));
+  return 0;
 }
-i64 sys_chdir(const SyscallArgs& a) { return syscall_return(do_chdir(a.a0)); }
-i64 sys_getcwd(const SyscallArgs& a) { return syscall_return(do_getcwd(a.a0, a.a1)); }
-i64 sys_statx(const SyscallArgs&) { return syscall_error(Error::NOSYS); }
+Result<u64> sys_fchmodat(const SyscallArgs& a) {
+  TRY(do_fchmodat(static_cast<i32>(a.a0), a.a1, static_cast<u32>(a.a2)));
+  return 0;
+}
+Result<u64> sys_chdir(const SyscallArgs& a) {
+  TRY(do_chdir(a.a0));
+  return 0;
+}
+Result<u64> sys_getcwd(const SyscallArgs& a) { return do_getcwd(a.a0, a.a1); }
+
+// The raw entry points trap.S calls (kernel/syscall.h).
+RAW_SYSCALL(sys_openat);
+RAW_SYSCALL(sys_newfstatat);
+RAW_SYSCALL(sys_mkdirat);
+RAW_SYSCALL(sys_unlinkat);
+RAW_SYSCALL(sys_renameat2);
+RAW_SYSCALL(sys_linkat);
+RAW_SYSCALL(sys_symlinkat);
+RAW_SYSCALL(sys_readlinkat);
+RAW_SYSCALL(sys_faccessat);
+RAW_SYSCALL(sys_fchmodat);
+RAW_SYSCALL(sys_chdir);
+RAW_SYSCALL(sys_getcwd);
