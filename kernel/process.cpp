@@ -199,6 +199,7 @@ Result<i32> process_fork(u64 flags, u64 new_sp, u64 child_tid_address) {
   if (p == g_init) {
     int code = (wait_status & 0x7f) ? 128 + static_cast<int>(wait_status & 0x7f) : static_cast<int>((wait_status >> 8) & 0xff);
     LOG_INFO("init exited with status %d: powering off", code);
+    vfs_shutdown();
     LOG_DEBUG("vm: demand-zero %llu cow-copy %llu cow-reuse %llu object %llu zero %llu", (unsigned long long)g_vm_stats.faults_demand_zero.load(), (unsigned long long)g_vm_stats.faults_cow_copy.load(), (unsigned long long)g_vm_stats.faults_cow_reuse.load(), (unsigned long long)g_vm_stats.faults_object.load(), (unsigned long long)g_vm_stats.zero_page_hits.load());
     machine_power_off(code);
   }

@@ -10,6 +10,7 @@
 #include "arch/riscv/smp.h"
 #include "arch/riscv/usercopy.h"
 #include "mm/heap.h"
+#include "kernel/fs/vfs.h"
 #include "kernel/log.h"
 #include "kernel/panic.h"
 #include "kernel/process.h"
@@ -165,6 +166,7 @@ Result<u64> sys_reboot(const SyscallArgs& a) {
   u32 cmd = static_cast<u32>(a.a2);
   if (cmd == REBOOT_CMD_POWER_OFF || cmd == REBOOT_CMD_HALT || cmd == REBOOT_CMD_RESTART) {
     LOG_INFO("reboot(2) from pid %d: powering off", current_process()->m_pid);
+    vfs_shutdown();
     machine_power_off(0);
   }
   return Error::INVAL;

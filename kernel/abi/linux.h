@@ -93,7 +93,7 @@ struct dirent64 {
   u8 d_type;
   char d_name[];  // NUL-terminated, record padded to 8 bytes
 };
-constexpr u8 DT_UNKNOWN = 0, DT_FIFO = 1, DT_CHR = 2, DT_DIR = 4, DT_BLK = 6, DT_REG = 8, DT_LNK = 10;
+constexpr u8 DT_UNKNOWN = 0, DT_FIFO = 1, DT_CHR = 2, DT_DIR = 4, DT_BLK = 6, DT_REG = 8, DT_LNK = 10, DT_SOCK = 12;
 
 struct iovec {
   u64 iov_base;

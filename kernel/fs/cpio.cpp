@@ -50,21 +50,21 @@ struct Entry {
 
 class Unpacker {
  public:
-  explicit Unpacker(RamDirectory& root) : m_root(root) {}
+  explicit Unpacker(Inode& root) : m_root(root) {}
   // Returns false when unpacking must stop (out of memory).
   bool add(const Entry& e);
   CpioResult m_result;
 
  private:
   Result<RefPtr<Inode>> make_parents(const Entry& e, usize& last_start);
-  Result<void> add_file(RamDirectory& dir, const Entry& e, const char* name, usize len);
+  Result<void> add_file(Inode& dir, const Entry& e, const char* name, usize len);
   // Removes what `name` names so a new entry can take its place; false if it is a non-empty directory.
-  bool make_room(RamDirectory& dir, const char* name, usize len);
+  bool make_room(Inode& dir, const char* name, usize len);
 
-  RamDirectory& m_root;
+  Inode& m_root;
 };
 
-bool Unpacker::make_room(RamDirectory& dir, const char* name, usize len) {
+bool Unpacker::make_room(Inode& dir, const char* name, usize len) {
   auto existing = dir.lookup(name, len);
   if (existing.is_error()) return true;
   UnlinkKind kind = existing.value()->is_directory() ? UnlinkKind::Directory : UnlinkKind::NonDirectory;
@@ -89,9 +89,10 @@ Result<RefPtr<Inode>> Unpacker::make_parents(const Entry& e, usize& last_start) 
       return Error::INVAL;  // never let an archive climb out of the tree
     auto child = dir->lookup(component, len);
     if (child.is_error()) {
-      RamDirectory* ram_dir = dir->as_ram_directory();
-      if (!ram_dir) return Error::PERM;
-      dir = TRY(ram_dir->make_directory(component, len, 0755));
+      NewInode what;
+      what.type = InodeType::Directory;
+      what.permissions = 0755;
+      dir = TRY(dir->create(component, len, what, CreateMode::Exclusive));
     } else {
       if (!child.value()->is_directory()) return Error::NOTDIR;
       dir = child.release_value();
@@ -100,19 +101,22 @@ Result<RefPtr<Inode>> Unpacker::make_parents(const Entry& e, usize& last_start) 
   return dir;
 }
 
-Result<void> Unpacker::add_file(RamDirectory& dir, const Entry& e, const char* name, usize len) {
+Result<void> Unpacker::add_file(Inode& dir, const Entry& e, const char* name, usize len) {
   // What /proc/PID/maps shows for a mapping of this file: its absolute path.
   char* path = static_cast<char*>(kmalloc(e.name_length + 2));
   if (!path) return Error::NOMEM;
   path[0] = '/';
   memcpy(path + 1, e.name, e.name_length);
   path[e.name_length + 1] = '\0';
-  auto created = dir.create_file(name, len, e.mode & 07777, CreateMode::Exclusive, path);
+  NewInode what;
+  what.permissions = e.mode & 07777;
+  what.object_name = path;
+  auto created = dir.create(name, len, what, CreateMode::Exclusive);
   kfree(path);
   RefPtr<Inode> inode = TRY(created);
   u64 offset = 0;
-  usize written = TRY(inode->as_ram_file()->write(IoBuffer::kernel(const_cast<u8*>(e.data), e.size), e.size,
-                                                  offset, WriteMode::AtOffset));
+  usize written = TRY(inode->write(IoBuffer::kernel(const_cast<u8*>(e.data), e.size), e.size, offset,
+                                   WriteMode::AtOffset));
   if (written != e.size) return Error::NOMEM;
   inode->set_modification_time(e.mtime * 1000000000ull);
   return {};
@@ -129,8 +133,8 @@ bool Unpacker::add(const Entry& e) {
   }
   const char* name = e.name + last_start;
   usize len = e.name_length - last_start;
-  RamDirectory* dir = parent.value()->as_ram_directory();
-  if (!dir || (len == 1 && name[0] == '.') || (len == 2 && name[0] == '.' && name[1] == '.')) {
+  Inode* dir = parent.value().get();
+  if (!dir->is_directory() || (len == 1 && name[0] == '.') || (len == 2 && name[0] == '.' && name[1] == '.')) {
     LOG_WARN("initramfs: cannot create '%.*s' there; skipped", static_cast<int>(e.name_length), e.name);
     m_result.skipped++;
     return true;
@@ -141,35 +145,50 @@ bool Unpacker::add(const Entry& e) {
     // A directory merges into an existing one (the second archive of tools/run repeats "bin").
     auto existing = dir->lookup(name, len);
     if (!existing.is_error() && existing.value()->is_directory()) {
-      if (existing.value()->as_ram_directory()) existing.value()->set_permissions(e.mode & 07777);
+      existing.value()->set_permissions(e.mode & 07777);
       m_result.entries++;
       return true;
     }
     if (!make_room(*dir, name, len)) {
       done = Error::NOTEMPTY;
     } else {
-      auto made = dir->make_directory(name, len, e.mode & 07777);
+      NewInode what;
+      what.type = InodeType::Directory;
+      what.permissions = e.mode & 07777;
+      auto made = dir->create(name, len, what, CreateMode::Exclusive);
       if (made.is_error())
         done = made.error();
       else
         made.value()->set_modification_time(e.mtime * 1000000000ull);
     }
-  } else if (type == linux::S_IFREG || type == linux::S_IFLNK || type == linux::S_IFCHR || type == linux::S_IFBLK) {
+  } else if (type == linux::S_IFREG || type == linux::S_IFLNK || type == linux::S_IFCHR || type == linux::S_IFBLK ||
+             type == linux::S_IFIFO) {
     if (!make_room(*dir, name, len)) {
       done = Error::ISDIR;  // a file cannot replace a directory that still has entries
     } else if (type == linux::S_IFREG) {
       done = add_file(*dir, e, name, len);
     } else if (type == linux::S_IFLNK) {
-      if (e.size == 0 || e.size >= fs_limits::MAX_PATH)
+      if (e.size == 0 || e.size >= fs_limits::MAX_PATH) {
         done = Error::NAMETOOLONG;
-      else
-        done = dir->make_symlink(name, len, reinterpret_cast<const char*>(e.data), e.size);
+      } else {
+        NewInode what;
+        what.type = InodeType::Symlink;
+        what.permissions = 0777;
+        what.target = reinterpret_cast<const char*>(e.data);
+        what.target_length = e.size;
+        auto made = dir->create(name, len, what, CreateMode::Exclusive);
+        if (made.is_error()) done = made.error();
+      }
     } else {
-      InodeType kind = type == linux::S_IFCHR ? InodeType::CharDevice : InodeType::BlockDevice;
-      done = dir->make_device(name, len, kind, e.mode & 07777, e.rdev);
+      NewInode what;
+      what.type = inode_type_of_mode(type);
+      what.permissions = e.mode & 07777;
+      what.rdev = type == linux::S_IFIFO ? 0 : e.rdev;
+      auto made = dir->create(name, len, what, CreateMode::Exclusive);
+      if (made.is_error()) done = made.error();
     }
   } else {
-    done = Error::NOTSUP;  // FIFOs and sockets: nothing here could use them
+    done = Error::NOTSUP;  // sockets: nothing here could use them
   }
   if (done.is_error()) {
     LOG_WARN("initramfs: '%.*s' (mode %o): %s; skipped", static_cast<int>(e.name_length), e.name, e.mode,
@@ -200,7 +219,7 @@ void normalize(const char*& name, usize& len) {
 
 }  // namespace
 
-CpioResult cpio_unpack(RamDirectory& root, const u8* data, usize size) {
+CpioResult cpio_unpack(Inode& root, const u8* data, usize size) {
   Unpacker unpacker(root);
   CpioResult& result = unpacker.m_result;
   usize offset = 0;

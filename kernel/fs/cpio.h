@@ -2,7 +2,7 @@
 // checked), as `cpio -o -H newc` and tools/run write them.
 #pragma once
 
-#include "kernel/fs/ramfs.h"
+#include "kernel/fs/inode.h"
 
 struct CpioResult {
   usize entries = 0;         // entries unpacked (directories, files, links, device nodes)
@@ -15,4 +15,4 @@ struct CpioResult {
 // zero padding between them); a later entry replaces an earlier one of the same path, except that a
 // directory merges into an existing directory. A malformed archive never crashes the kernel: the unpacking
 // logs a warning and stops there, keeping what it had unpacked.
-CpioResult cpio_unpack(RamDirectory& root, const u8* data, usize size);
+CpioResult cpio_unpack(Inode& root, const u8* data, usize size);

@@ -32,3 +32,11 @@ Result<u64> sys_newfstatat(const SyscallArgs&);
 Result<u64> sys_fstat(const SyscallArgs&);
 Result<u64> sys_symlinkat(const SyscallArgs&);
 Result<u64> sys_linkat(const SyscallArgs&);
+// kernel/fs/fs_syscalls_mount.cpp
+Result<u64> sys_umount2(const SyscallArgs&);
+Result<u64> sys_mount(const SyscallArgs&);
+Result<u64> sys_statfs(const SyscallArgs&);
+Result<u64> sys_fstatfs(const SyscallArgs&);
+Result<u64> sys_sync(const SyscallArgs&);
+Result<u64> sys_fsync(const SyscallArgs&);  // and fdatasync
+Result<u64> sys_syncfs(const SyscallArgs&);

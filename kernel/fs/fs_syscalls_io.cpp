@@ -8,7 +8,6 @@
 
 #include "kernel/fs/fs_syscalls.h"
 #include "kernel/fs/pipe.h"
-#include "kernel/fs/ramfs.h"
 #include "kernel/fs/syscall_support.h"
 #include "kernel/syscall_raw.h"
 #include "mm/heap.h"
@@ -124,8 +123,9 @@ Result<void> do_ftruncate(i32 fd, i64 length) {
   RefPtr<File> file = TRY(file_at(fd));
   if (!file->is_writable()) return Error::INVAL;
   Inode* inode = file->inode();
-  if (!inode || !inode->as_ram_file()) return Error::INVAL;
-  return inode->as_ram_file()->truncate(static_cast<u64>(length));
+  if (!inode || !inode->is_regular()) return Error::INVAL;
+  TRY(inode->file_system().check_writable());
+  return inode->truncate(static_cast<u64>(length));
 }
 
 Result<i64> do_dup3(i32 old_fd, i32 new_fd, u64 flags) {

@@ -172,9 +172,11 @@ Result<void> do_fchmodat(i32 dirfd, u64 address, u32 mode) {
   UserPath path;
   WalkStart start = TRY(path_argument(dirfd, address, path));
   RefPtr<Inode> inode = TRY(path_lookup(start.context(), path.get(), Follow::Yes));
-  if (inode->device() != RAMFS_DEVICE) return Error::PERM;  // /proc
-  inode->set_permissions(mode);
-  return {};
+  TRY(inode->file_system().check_writable());
+  AttributeChange change;
+  change.what = AttributeChange::Mode;
+  change.permissions = mode & 07777;
+  return inode->set_attributes(change);
 }
 
 Result<void> do_chdir(u64 address) {

@@ -1,32 +1,39 @@
 // Inodes: the files themselves, as opposed to open files (File, kernel/fs/file.h) and names (directory
-// entries). Every kind of file is an Inode subclass:
+// entries). Every kind of file is an Inode subclass, and every inode belongs to one FileSystem
+// (kernel/fs/file_system.h):
 //
-//   RamDirectory, RamFile, RamSymlink, RamDevice   the in-memory file system (kernel/fs/ramfs.h)
+//   RamDirectory, RamFile, RamSymlink, RamDevice   the in-memory file systems (kernel/fs/ramfs.h)
 //   the /proc inodes                               generated on lookup (kernel/fs/procfs.cpp)
+//   Ext2Inode                                      a file on an ext2 volume (kernel/fs/ext2/ext2_vfs.h)
 //
-// An inode lives as long as something refers to it: a directory entry (its links), an open file, a process's
-// working directory, a path walk in progress. Unlinking removes a name; the inode goes away with its last
-// reference, so an open file outlives its last name as on Linux.
+// An inode lives as long as something refers to it: a directory entry (ramfs's links), an open file, a
+// process's working directory, a mount, a path walk in progress. Unlinking removes a name; the inode goes away
+// with its last reference, so an open file outlives its last name as on Linux.
 //
-// Operations a kind does not support return the errno Linux gives (ENOTDIR for lookup on a file, EINVAL for
-// readlink on a non-link...). There is no RTTI: as_ram_directory()/as_ram_file() give the ramfs type when the
-// namespace code needs it.
+// The name-space operations (create, link, unlink, rename) and the data operations (read, write, truncate,
+// mmap) are virtual: each file-system kind implements them, and kernel/fs/namei.cpp calls them after the checks
+// every file system shares (names, EROFS, EXDEV, mount points). Operations a kind does not support return the
+// errno Linux gives (ENOTDIR for lookup on a file, EINVAL for readlink on a non-link...).
 //
-// Lock: m_lock protects the permission bits and times. m_nlink is changed only under g_namespace_lock (the
-// ramfs lock, kernel/fs/ramfs.h) and read without it. The type, number and device numbers never change.
+// The attributes stat(2) reports (permission bits, owner, times, link count) live here; a disk file system keeps
+// them equal to its on-disk inode (it writes both together).
+// Lock: m_lock protects the permission bits, owner and times. m_nlink is atomic; each file system says which
+// lock serializes its changes. The type, number, device and file system never change. m_mount_flags is written
+// under the mount table's lock (kernel/fs/mount.cpp) and read without it.
 #pragma once
 
 #include "kernel/abi/linux.h"
+#include "kernel/fs/file_system.h"
+#include "kernel/fs/io_buffer.h"
 #include "kernel/spinlock.h"
 #include "lib/atomic.h"
 #include "lib/refptr.h"
 #include "lib/result.h"
 
 class File;
-class RamDirectory;
-class RamFile;
+class VmObject;
 
-enum class InodeType : u8 { Regular, Directory, Symlink, CharDevice, BlockDevice, Fifo };
+enum class InodeType : u8 { Regular, Directory, Symlink, CharDevice, BlockDevice, Fifo, Socket };
 
 namespace fs_limits {
 constexpr usize MAX_NAME = 255;    // bytes in one path component (NAME_MAX)
@@ -42,7 +49,7 @@ constexpr u64 make_device(u32 major, u32 minor) {
 constexpr u32 device_major(u64 dev) { return static_cast<u32>((dev >> 8) & 0xfff); }
 constexpr u32 device_minor(u64 dev) { return static_cast<u32>((dev & 0xff) | ((dev >> 12) & 0xfff00)); }
 
-// st_dev of the two file systems (/proc/PID/maps prints the ramfs one as "00:01").
+// st_dev of the boot file systems (/proc/PID/maps prints the root ramfs as "00:01").
 constexpr u64 RAMFS_DEVICE = make_device(0, 1);
 constexpr u64 PROCFS_DEVICE = make_device(0, 4);
 
@@ -58,10 +65,40 @@ class DirSink {
 };
 
 u8 dirent_type(InodeType type);
+// The st_mode type bits of an inode type, and back (Regular for bits that name no type).
+u32 mode_type_bits(InodeType type);
+InodeType inode_type_of_mode(u32 mode);
+
+// What Inode::create makes.
+struct NewInode {
+  InodeType type = InodeType::Regular;
+  u32 permissions = 0644;  // 07777 bits, the umask already applied
+  u32 uid = 0, gid = 0;
+  u64 rdev = 0;                   // devices
+  const char* target = nullptr;   // symbolic links: the target (not NUL-terminated) and its length
+  usize target_length = 0;
+  const char* object_name = nullptr;  // regular files: what /proc/PID/maps shows for a mapping (its path)
+};
+
+enum class CreateMode : u8 { OpenExisting, Exclusive };
+enum class UnlinkKind : u8 { NonDirectory, Directory };
+enum class WriteMode : u8 { AtOffset, Append };
+namespace RenameFlag {
+constexpr u32 NoReplace = 1;  // RENAME_NOREPLACE
+}
+
+// chmod, chown, utimensat: which attributes change, and to what. Times are nanoseconds since the epoch.
+struct AttributeChange {
+  static constexpr u32 Mode = 1, Uid = 2, Gid = 4, AccessTime = 8, ModifyTime = 16;
+  u32 what = 0;
+  u32 permissions = 0;
+  u32 uid = 0, gid = 0;
+  u64 access_time_ns = 0, modify_time_ns = 0;
+};
 
 class Inode : public RefCounted {
  public:
-  virtual ~Inode() = default;
+  virtual ~Inode();
   AS_NONCOPYABLE(Inode);
 
   InodeType type() const { return m_type; }
@@ -69,8 +106,9 @@ class Inode : public RefCounted {
   bool is_regular() const { return m_type == InodeType::Regular; }
   bool is_symlink() const { return m_type == InodeType::Symlink; }
   u64 number() const { return m_number; }
-  u64 device() const { return m_device; }
+  u64 device() const { return m_fs->device(); }
   u64 rdev() const { return m_rdev; }
+  FileSystem& file_system() const { return *m_fs; }
   u32 nlink() const { return m_nlink.load(MemoryOrder::Relaxed); }
   // Permission bits (07777) and the full st_mode.
   u32 permissions() const;
@@ -86,50 +124,93 @@ class Inode : public RefCounted {
   void stat(linux::stat& st) const;
   virtual u64 size() const { return 0; }
   virtual u64 blocks() const { return 0; }  // 512-byte units actually allocated
+  virtual u32 block_size() const { return 4096; }  // st_blksize
+
+  // chmod/chown/utimensat. The default changes the attributes kept here (in-memory file systems).
+  virtual Result<void> set_attributes(const AttributeChange& change);
 
   // A new open file description (flags: linux::O_*). Regular files, directories, devices, /proc files.
   virtual Result<RefPtr<File>> open(u32 flags);
 
+  // ---- regular files ----
+  // Copy up to len bytes at offset into buffer; 0 at or past the end. Holes read as zeros.
+  virtual Result<usize> read(const IoBuffer& buffer, usize len, u64 offset);
+  // Copy len bytes from buffer into the file at offset (Append: at the end; offset receives where the write
+  // started). Returns the bytes written: fewer than len only if the buffer faulted part way (EFAULT when
+  // nothing was written) or the space ran out.
+  virtual Result<usize> write(const IoBuffer& buffer, usize len, u64& offset, WriteMode mode);
+  // truncate(2): shrinking frees what lies past the end; growing adds a hole. EINVAL for non-files.
+  virtual Result<void> truncate(u64 size);
+  // The VM object mmap(2) maps, or ENODEV.
+  virtual Result<RefPtr<VmObject>> mmap_object();
+  // The largest size a file may have here (lseek and write limits).
+  virtual u64 max_file_size() const { return ~0ull >> 1; }
+  // fsync(2): the file's data and attributes reach the device.
+  virtual Result<void> sync() { return {}; }
+
   // ---- directories ----
   // The entry `name` (len bytes, neither "." nor ".."), or ENOENT.
   virtual Result<RefPtr<Inode>> lookup(const char* name, usize len);
-  // The directory containing this one ("..") — itself for a root; ENOENT for a removed directory.
+  // The directory containing this one ("..") — itself for the root of a file system; ENOENT for a removed
+  // directory.
   virtual Result<RefPtr<Inode>> parent();
   // Calls sink.emit for the entries from cookie on ("." is cookie 0, ".." cookie 1), in a stable order.
   virtual Result<void> list(u64 cookie, DirSink& sink);
   // The name under which `child` (a directory) is linked here (vfs_path_of). Returns its length.
   virtual Result<usize> name_of(const Inode& child, char* buffer, usize size);
 
+  // Name-space operations on a directory. Names are single components (not ".", "..", nor containing '/'),
+  // checked by the caller, as are EROFS, EXDEV and mount points; these give EEXIST if the name is taken,
+  // ENOENT if the directory has been removed. A directory that holds no names of its own (/proc) says ENOENT.
+  // A new inode named `name`. A regular file that exists already is returned instead (OpenExisting) or is
+  // EEXIST; any other type is always EEXIST.
+  virtual Result<RefPtr<Inode>> create(const char* name, usize len, const NewInode& what, CreateMode mode);
+  // A further name for an existing inode of the same file system (EMLINK at the link limit).
+  virtual Result<void> link(const char* name, usize len, Inode& inode);
+  // unlink(2) (NonDirectory) and rmdir(2) (Directory) with their errnos.
+  virtual Result<void> unlink(const char* name, usize len, UnlinkKind kind);
+  // rename(2) from this directory to new_dir, a directory of the same file system.
+  virtual Result<void> rename(const char* name, usize len, Inode& new_dir, const char* new_name, usize new_len,
+                              u32 flags);
+
   // ---- symbolic links ----
   // The target (no NUL added), truncated to size bytes. Returns the length copied.
   virtual Result<usize> readlink(char* buffer, usize size);
 
-  // ---- ramfs types, for the namespace code ----
-  virtual RamDirectory* as_ram_directory() { return nullptr; }
-  virtual RamFile* as_ram_file() { return nullptr; }
+  // ---- mounts (kernel/fs/mount.cpp) ----
+  bool is_mount_point() const { return m_mount_flags.load(MemoryOrder::Acquire) & MOUNTED_ON; }
+  bool is_mount_root() const { return m_mount_flags.load(MemoryOrder::Acquire) & MOUNT_ROOT; }
+  static constexpr u32 MOUNTED_ON = 1, MOUNT_ROOT = 2;
+  Atomic<u32> m_mount_flags{0};  // written under the mount table's lock
 
  protected:
-  Inode(InodeType type, u32 permissions, u64 device, u64 rdev = 0);
-  // A fresh inode number for this boot (ramfs numbers; /proc computes its own).
+  Inode(InodeType type, u32 permissions, FileSystem& fs, u64 rdev = 0);
+  // For file systems that number their own inodes (/proc, ext2).
+  Inode(InodeType type, u32 permissions, FileSystem& fs, u64 number, u64 rdev);
+  // A fresh inode number for this boot (ramfs numbers).
   static u64 allocate_number();
-  // For /proc, whose inode numbers are derived from the pid and the entry.
-  Inode(InodeType type, u32 permissions, u64 device, u64 number, u64 rdev);
+  // For a disk file system loading an inode: every attribute at once.
+  struct Attributes {
+    u32 permissions, uid, gid, nlink;
+    u64 access_time_ns, modify_time_ns, change_time_ns;
+  };
+  void set_all_attributes(const Attributes& a);
+  // Change another inode's link count (a directory naming it; the file system's own lock serializes).
+  static void adjust_links(Inode& inode, i32 delta) { inode.m_nlink.fetch_add(static_cast<u32>(delta), MemoryOrder::Relaxed); }
+  static void set_links(Inode& inode, u32 count) { inode.m_nlink.store(count, MemoryOrder::Relaxed); }
 
   mutable Spinlock m_lock{"inode"};
-  Atomic<u32> m_nlink{1};  // written under g_namespace_lock (by RamDirectory)
-
-  friend class RamDirectory;  // keeps the link counts of the inodes it names
+  Atomic<u32> m_nlink{1};
 
  private:
   const InodeType m_type;
   const u64 m_number;
-  const u64 m_device;
+  const RefPtr<FileSystem> m_fs;
   const u64 m_rdev;
   u32 m_permissions;        // guarded by m_lock
+  u32 m_uid = 0;            // guarded by m_lock
+  u32 m_gid = 0;            // guarded by m_lock
   u64 m_access_time_ns;     // guarded by m_lock
   u64 m_modify_time_ns;     // guarded by m_lock
   u64 m_change_time_ns;     // guarded by m_lock
 };
-
-// The st_mode type bits of an inode type.
-u32 mode_type_bits(InodeType type);

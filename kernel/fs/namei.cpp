@@ -5,6 +5,7 @@
 // buffers take turns holding the spliced path, so following 40 links needs no recursion and little stack.
 #include <cstring>
 
+#include "kernel/fs/mount.h"
 #include "kernel/fs/namei.h"
 #include "kernel/fs/open_file.h"
 #include "mm/heap.h"
@@ -35,9 +36,28 @@ void object_name_for(Inode* root, Inode& dir, const LastComponent& last, char* o
   out[n + last.length] = '\0';
 }
 
-u32 created_permissions(u32 mode) { return mode & 07777 & ~fs_limits::DEFAULT_UMASK; }
-
 }  // namespace
+
+// ---- Mount points ----
+
+RefPtr<Inode> cross_mounts_down(RefPtr<Inode> inode) {
+  while (inode->is_mount_point()) {
+    RefPtr<Inode> covering = mount_covering(*inode);
+    if (!covering) break;  // unmounted meanwhile
+    inode = static_cast<RefPtr<Inode>&&>(covering);
+  }
+  return inode;
+}
+
+// The mount point under a mounted root (and under that one's, for stacked mounts), stopping at `stop`.
+static RefPtr<Inode> cross_mounts_up(RefPtr<Inode> inode, Inode* stop) {
+  while (inode.get() != stop && inode->is_mount_root()) {
+    RefPtr<Inode> covered = mount_covered(*inode);
+    if (!covered) break;  // the system root, or unmounted meanwhile
+    inode = static_cast<RefPtr<Inode>&&>(covered);
+  }
+  return inode;
+}
 
 // ---- PathWalker ----
 
@@ -60,6 +80,14 @@ Result<RefPtr<Inode>> PathWalker::resolve_parent(const char* path, LastComponent
 Result<RefPtr<Inode>> PathWalker::resolve_link_parent(Inode& dir, Inode& link, LastComponent& last) {
   const char* target = TRY(splice(link, "", false));
   return walk(RefPtr<Inode>(&dir), target, Follow::No, &last);
+}
+
+// "..": the parent, stopping at the walk's root; at a mounted root, the parent of the mount point.
+Result<RefPtr<Inode>> PathWalker::go_up(RefPtr<Inode> current) {
+  if (current.get() == m_root) return current;
+  current = cross_mounts_up(static_cast<RefPtr<Inode>&&>(current), m_root);
+  if (current.get() == m_root) return current;
+  return cross_mounts_down(TRY(current->parent()));
 }
 
 Result<const char*> PathWalker::splice(Inode& link, const char* rest, bool trailing_slash) {
@@ -118,11 +146,11 @@ Result<RefPtr<Inode>> PathWalker::walk(RefPtr<Inode> start, const char* path, Fo
       continue;
     }
     if (length == 2 && name[0] == '.' && name[1] == '.') {
-      if (current.get() != m_root) current = TRY(current->parent());
+      current = TRY(go_up(static_cast<RefPtr<Inode>&&>(current)));
       if (is_last) return current;
       continue;
     }
-    RefPtr<Inode> child = TRY(current->lookup(name, length));
+    RefPtr<Inode> child = cross_mounts_down(TRY(current->lookup(name, length)));
     if (child->is_symlink() && (!is_last || follow_last == Follow::Yes || trailing_slash)) {
       const char* spliced = TRY(splice(*child, rest, trailing_slash));
       if (spliced[0] == '/') current = RefPtr<Inode>(m_root);
@@ -144,6 +172,8 @@ Result<RefPtr<Inode>> path_lookup(const PathContext& context, const char* path, 
   return walker.resolve(path, follow_last);
 }
 
+static u32 created_permissions(u32 mode) { return mode & 07777 & ~fs_limits::DEFAULT_UMASK; }
+
 // Opening with O_CREAT: find or create the last component, following a final symbolic link (creating its
 // target if it dangles) unless O_NOFOLLOW or O_EXCL say otherwise.
 static Result<RefPtr<Inode>> open_or_create(const PathContext& context, PathWalker& walker, const char* path,
@@ -156,19 +186,23 @@ static Result<RefPtr<Inode>> open_or_create(const PathContext& context, PathWalk
     if (!existing.is_error()) {
       if (flags & linux::O_EXCL) return Error::EXIST;
       RefPtr<Inode> inode = existing.release_value();
-      if (!inode->is_symlink()) return inode;
+      if (!inode->is_symlink()) return cross_mounts_down(static_cast<RefPtr<Inode>&&>(inode));
       if (flags & linux::O_NOFOLLOW) return Error::LOOP;
       dir = TRY(walker.resolve_link_parent(*dir, *inode, last));
       continue;
     }
     if (existing.error() != Error::NOENT) return existing.error();
-    RamDirectory* ram_dir = dir->as_ram_directory();
-    if (!ram_dir) return Error::NOENT;  // /proc: its lookup says the name does not exist, and that is final
+    if (!dir->is_directory()) return Error::NOTDIR;
+    TRY(dir->file_system().check_writable());
     KernelBuffer object_name(fs_limits::MAX_PATH);
     if (!object_name.get()) return Error::NOMEM;
     object_name_for(context.root, *dir, last, object_name.get(), fs_limits::MAX_PATH);
+    NewInode what;
+    what.type = InodeType::Regular;
+    what.permissions = created_permissions(mode);
+    what.object_name = object_name.get();
     CreateMode create_mode = flags & linux::O_EXCL ? CreateMode::Exclusive : CreateMode::OpenExisting;
-    return ram_dir->create_file(last.name, last.length, created_permissions(mode), create_mode, object_name.get());
+    return dir->create(last.name, last.length, what, create_mode);
   }
 }
 
@@ -186,9 +220,11 @@ Result<RefPtr<File>> path_open(const PathContext& context, const char* path, u32
   bool writes = access != linux::O_RDONLY || (flags & linux::O_TRUNC);
   if ((flags & linux::O_DIRECTORY) && !inode->is_directory()) return Error::NOTDIR;
   if (inode->is_directory() && (writes || (flags & linux::O_CREAT))) return Error::ISDIR;
+  // Devices, FIFOs and sockets may be written on a read-only file system; files may not (do_dentry_open).
+  if (writes && inode->is_regular()) TRY(inode->file_system().check_writable());
   RefPtr<File> file = TRY(inode->open(flags));
   // Linux truncates on O_TRUNC even with O_RDONLY (root may write anything).
-  if ((flags & linux::O_TRUNC) && inode->as_ram_file()) TRY(inode->as_ram_file()->truncate(0));
+  if ((flags & linux::O_TRUNC) && inode->is_regular()) TRY(inode->truncate(0));
   return file;
 }
 
@@ -199,14 +235,51 @@ Result<RefPtr<File>> path_open_for_exec(const PathContext& context, const char* 
   return inode->open(linux::O_RDONLY);
 }
 
+// The directory for a new name (mkdir, mknod, symlink, link), with Linux's errnos: EEXIST if the name exists
+// (before EROFS), ENOENT for a trailing slash on a missing name (except mkdir, which allows one).
+static Result<RefPtr<Inode>> directory_for_new_name(PathWalker& walker, const char* path, LastComponent& last,
+                                                     bool allow_trailing_slash) {
+  RefPtr<Inode> dir = TRY(walker.resolve_parent(path, last));
+  if (last.is_special()) return Error::EXIST;
+  auto existing = dir->lookup(last.name, last.length);
+  if (!existing.is_error()) return Error::EXIST;
+  if (existing.error() != Error::NOENT) return existing.error();
+  if (last.has_trailing_slash && !allow_trailing_slash) return Error::NOENT;
+  TRY(dir->file_system().check_writable());
+  return dir;
+}
+
 Result<void> path_mkdir(const PathContext& context, const char* path, u32 mode) {
   PathWalker walker(context);
   LastComponent last;
-  RefPtr<Inode> dir = TRY(walker.resolve_parent(path, last));
-  if (last.is_special()) return Error::EXIST;
-  RamDirectory* ram_dir = dir->as_ram_directory();
-  if (!ram_dir) return dir->lookup(last.name, last.length).is_error() ? Error::NOENT : Error::EXIST;  // /proc
-  TRY(ram_dir->make_directory(last.name, last.length, mode & 01777 & ~fs_limits::DEFAULT_UMASK));
+  RefPtr<Inode> dir = TRY(directory_for_new_name(walker, path, last, true));
+  NewInode what;
+  what.type = InodeType::Directory;
+  what.permissions = mode & 01777 & ~fs_limits::DEFAULT_UMASK;
+  TRY(dir->create(last.name, last.length, what, CreateMode::Exclusive));
+  return {};
+}
+
+Result<void> path_mknod(const PathContext& context, const char* path, u32 mode, u64 rdev) {
+  InodeType type;
+  switch (mode & linux::S_IFMT) {
+    case 0:
+    case linux::S_IFREG: type = InodeType::Regular; break;
+    case linux::S_IFCHR: type = InodeType::CharDevice; break;
+    case linux::S_IFBLK: type = InodeType::BlockDevice; break;
+    case linux::S_IFIFO: type = InodeType::Fifo; break;
+    case linux::S_IFSOCK: type = InodeType::Socket; break;
+    case linux::S_IFDIR: return Error::PERM;  // mknod(2): directories are made with mkdir
+    default: return Error::INVAL;
+  }
+  PathWalker walker(context);
+  LastComponent last;
+  RefPtr<Inode> dir = TRY(directory_for_new_name(walker, path, last, false));
+  NewInode what;
+  what.type = type;
+  what.permissions = created_permissions(mode);
+  what.rdev = type == InodeType::CharDevice || type == InodeType::BlockDevice ? rdev : 0;
+  TRY(dir->create(last.name, last.length, what, CreateMode::Exclusive));
   return {};
 }
 
@@ -220,18 +293,17 @@ Result<void> path_unlink(const PathContext& context, const char* path, UnlinkKin
     if (last.is_dot_dot()) return Error::NOTEMPTY;  // rmdir("..")
   } else {
     if (last.is_special()) return Error::ISDIR;
-    if (last.has_trailing_slash) {
-      // unlink("name/"): a directory is EISDIR, anything else ENOTDIR.
-      RefPtr<Inode> inode = TRY(dir->lookup(last.name, last.length));
-      return inode->is_directory() ? Error::ISDIR : Error::NOTDIR;
-    }
   }
-  RamDirectory* ram_dir = dir->as_ram_directory();
-  if (!ram_dir) {
-    TRY(dir->lookup(last.name, last.length));
-    return Error::PERM;  // /proc has no unlink or rmdir (vfs_unlink: EPERM)
+  TRY(dir->file_system().check_writable());
+  RefPtr<Inode> victim = TRY(dir->lookup(last.name, last.length));
+  if (kind == UnlinkKind::NonDirectory && last.has_trailing_slash) {
+    // unlink("name/"): a directory is EISDIR, anything else ENOTDIR.
+    return victim->is_directory() ? Error::ISDIR : Error::NOTDIR;
   }
-  return ram_dir->unlink(last.name, last.length, kind);
+  if (kind == UnlinkKind::Directory && !victim->is_directory()) return Error::NOTDIR;
+  if (kind == UnlinkKind::NonDirectory && victim->is_directory()) return Error::ISDIR;
+  if (victim->is_mount_point()) return Error::BUSY;
+  return dir->unlink(last.name, last.length, kind);
 }
 
 Result<void> path_rename(const PathContext& from_context, const char* from, const PathContext& to_context,
@@ -242,14 +314,15 @@ Result<void> path_rename(const PathContext& from_context, const char* from, cons
   LastComponent from_last, to_last;
   RefPtr<Inode> from_dir = TRY(from_walker.resolve_parent(from, from_last));
   RefPtr<Inode> to_dir = TRY(to_walker.resolve_parent(to, to_last));
+  if (&from_dir->file_system() != &to_dir->file_system()) return Error::XDEV;
   if (from_last.is_special() || to_last.is_special()) return flags & RenameFlag::NoReplace ? Error::EXIST : Error::BUSY;
+  TRY(from_dir->file_system().check_writable());
   RefPtr<Inode> source = TRY(from_dir->lookup(from_last.name, from_last.length));
   if ((from_last.has_trailing_slash || to_last.has_trailing_slash) && !source->is_directory()) return Error::NOTDIR;
-  RamDirectory* from_ram = from_dir->as_ram_directory();
-  RamDirectory* to_ram = to_dir->as_ram_directory();
-  if (!from_ram || !to_ram) return Error::XDEV;
-  return RamDirectory::rename(*from_ram, from_last.name, from_last.length, *to_ram, to_last.name, to_last.length,
-                              flags);
+  if (source->is_mount_point()) return Error::BUSY;
+  auto target = to_dir->lookup(to_last.name, to_last.length);
+  if (!target.is_error() && target.value()->is_mount_point() && target.value().get() != source.get()) return Error::BUSY;
+  return from_dir->rename(from_last.name, from_last.length, *to_dir, to_last.name, to_last.length, flags);
 }
 
 Result<void> path_link(const PathContext& from_context, const char* from, const PathContext& to_context,
@@ -258,25 +331,23 @@ Result<void> path_link(const PathContext& from_context, const char* from, const 
   if (source->is_directory()) return Error::PERM;
   PathWalker walker(to_context);
   LastComponent last;
-  RefPtr<Inode> dir = TRY(walker.resolve_parent(to, last));
-  if (last.is_special()) return Error::EXIST;
-  RamDirectory* ram_dir = dir->as_ram_directory();
-  if (!ram_dir) return dir->lookup(last.name, last.length).is_error() ? Error::NOENT : Error::EXIST;  // /proc
-  if (source->device() != RAMFS_DEVICE) return Error::XDEV;
-  if (last.has_trailing_slash) return dir->lookup(last.name, last.length).is_error() ? Error::NOENT : Error::EXIST;
-  return ram_dir->link(last.name, last.length, *source);
+  RefPtr<Inode> dir = TRY(directory_for_new_name(walker, to, last, false));
+  if (&source->file_system() != &dir->file_system()) return Error::XDEV;
+  return dir->link(last.name, last.length, *source);
 }
 
 Result<void> path_symlink(const char* target, const PathContext& context, const char* path) {
   if (!*target) return Error::NOENT;
   PathWalker walker(context);
   LastComponent last;
-  RefPtr<Inode> dir = TRY(walker.resolve_parent(path, last));
-  if (last.is_special()) return Error::EXIST;
-  if (last.has_trailing_slash) return dir->lookup(last.name, last.length).is_error() ? Error::NOENT : Error::EXIST;
-  RamDirectory* ram_dir = dir->as_ram_directory();
-  if (!ram_dir) return dir->lookup(last.name, last.length).is_error() ? Error::NOENT : Error::EXIST;  // /proc
-  return ram_dir->make_symlink(last.name, last.length, target, strlen(target));
+  RefPtr<Inode> dir = TRY(directory_for_new_name(walker, path, last, false));
+  NewInode what;
+  what.type = InodeType::Symlink;
+  what.permissions = 0777;
+  what.target = target;
+  what.target_length = strlen(target);
+  TRY(dir->create(last.name, last.length, what, CreateMode::Exclusive));
+  return {};
 }
 
 Result<usize> path_readlink(const PathContext& context, const char* path, char* buffer, usize size) {
@@ -293,9 +364,11 @@ Result<usize> path_of(Inode* root, Inode* inode, char* buffer, usize size) {
   usize start = fs_limits::MAX_PATH - 1;
   text[start] = '\0';
   RefPtr<Inode> current(inode);
-  while (current.get() != root) {
+  for (;;) {
+    current = cross_mounts_up(static_cast<RefPtr<Inode>&&>(current), root);
+    if (current.get() == root) break;
     RefPtr<Inode> parent = TRY(current->parent());
-    if (parent.get() == current.get()) break;  // another tree's root: as good as ours
+    if (parent.get() == current.get()) break;  // another tree's root (a detached mount): as good as ours
     char name[fs_limits::MAX_NAME + 1];
     usize length = TRY(parent->name_of(*current, name, fs_limits::MAX_NAME));
     if (length + 1 > start) return Error::NAMETOOLONG;

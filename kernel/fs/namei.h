@@ -1,11 +1,13 @@
-// Path names: walking a path to an inode, and the operations on names (open with O_CREAT, mkdir, unlink,
-// rename, link, symlink, readlink) with Linux's rules and errnos. The system calls (kernel/fs/fs_syscalls*.cpp),
+// Path names: walking a path to an inode, and the operations on names (open with O_CREAT, mkdir, mknod, unlink,
+// rename, link, symlink, readlink) with Linux's rules and errnos, checked here for every file system before
+// the file system's own operation runs (kernel/fs/inode.h): EROFS, EXDEV, EBUSY for mount points. The system calls (kernel/fs/fs_syscalls*.cpp),
 // the public vfs_* functions (kernel/fs/vfs.h) and the self-test all come through here.
 //
 // A walk starts at the root for an absolute path and at the base directory otherwise. "." stays, ".." goes to
 // the parent (and stays at the root), repeated slashes count as one, and symbolic links are followed — in the
 // middle of a path always, at its end unless the caller says not to; a trailing slash requires a directory and
-// follows a final link. More than 40 links in one walk is ELOOP. A component longer than 255 bytes is
+// follows a final link. A walk that reaches a mount point continues in the root mounted there, and ".." at a
+// mounted root leads to the mount point's parent (kernel/fs/mount.h). More than 40 links in one walk is ELOOP. A component longer than 255 bytes is
 // ENAMETOOLONG (the system calls check the 4096-byte limit of the whole path when they copy it in).
 //
 // A walk holds a reference to the directory it is in, never a lock: each step takes the directory's own lock
@@ -14,7 +16,6 @@
 
 #include "kernel/fs/file.h"
 #include "kernel/fs/inode.h"
-#include "kernel/fs/ramfs.h"
 
 struct PathContext {
   Inode* root;  // where "/" and ".." at the top lead
@@ -52,6 +53,7 @@ class PathWalker {
 
  private:
   Result<RefPtr<Inode>> walk(RefPtr<Inode> start, const char* path, Follow follow_last, LastComponent* last);
+  Result<RefPtr<Inode>> go_up(RefPtr<Inode> current);
   // The link's target followed by "/rest", in the spare buffer. Counts the link (ELOOP past 40).
   Result<const char*> splice(Inode& link, const char* rest, bool trailing_slash);
 
@@ -67,6 +69,8 @@ Result<RefPtr<Inode>> path_lookup(const PathContext& context, const char* path, 
 Result<RefPtr<File>> path_open(const PathContext& context, const char* path, u32 flags, u32 mode);
 Result<RefPtr<File>> path_open_for_exec(const PathContext& context, const char* path);
 Result<void> path_mkdir(const PathContext& context, const char* path, u32 mode);
+// mknod(2): mode's type bits say what (a regular file, a device, a FIFO, a socket); rdev for devices.
+Result<void> path_mknod(const PathContext& context, const char* path, u32 mode, u64 rdev);
 Result<void> path_unlink(const PathContext& context, const char* path, UnlinkKind kind);
 Result<void> path_rename(const PathContext& from_context, const char* from, const PathContext& to_context,
                          const char* to, u32 flags);
@@ -74,6 +78,8 @@ Result<void> path_link(const PathContext& from_context, const char* from, const 
                        const char* to, Follow follow);
 Result<void> path_symlink(const char* target, const PathContext& context, const char* path);
 Result<usize> path_readlink(const PathContext& context, const char* path, char* buffer, usize size);
+// The root mounted over `inode` if it is a mount point (the newest mount, however many are stacked), else inode.
+RefPtr<Inode> cross_mounts_down(RefPtr<Inode> inode);
 // The absolute path of a directory below root (NUL-terminated in buffer). Returns its length; ERANGE if it
 // does not fit, ENOENT for a removed directory, ENOTDIR for other inodes.
 Result<usize> path_of(Inode* root, Inode* inode, char* buffer, usize size);

@@ -1,7 +1,7 @@
 // The kinds of open file description (File subclasses) that inodes hand out, made through these factories so
 // that the classes stay private to their .cpp files:
 //
-//   regular files        kernel/fs/regular_file.cpp   offset, O_APPEND, mmap of the file's MemoryObject
+//   regular files        kernel/fs/regular_file.cpp   offset, O_APPEND, over the inode's data operations
 //   directories          kernel/fs/regular_file.cpp   getdents64 over Inode::list, cookies as offsets
 //   generated text       kernel/fs/regular_file.cpp   /proc files: text made at open time, then read-only
 //   devices              kernel/fs/devices.cpp        /dev/null, /dev/zero, /dev/full, the terminal
@@ -16,7 +16,7 @@
 constexpr u32 O_LARGEFILE = 0100000;
 u32 open_flags_to_keep(u32 flags);
 
-Result<RefPtr<File>> regular_file_open(RamFile& inode, u32 flags);
+Result<RefPtr<File>> regular_file_open(Inode& inode, u32 flags);
 Result<RefPtr<File>> directory_file_open(Inode& inode, u32 flags);
 // A read-only file serving `text` (kmalloc'ed; the file takes it over, and frees it on failure too).
 Result<RefPtr<File>> text_file_open(Inode& inode, u32 flags, char* text, usize len);

@@ -9,6 +9,7 @@
 #include "arch/riscv/cpu.h"
 #include "arch/riscv/kernel_map.h"
 #include "arch/riscv/memlayout.h"
+#include "kernel/fs/mount.h"
 #include "kernel/fs/namei.h"
 #include "kernel/fs/procfs.h"
 #include "kernel/fs/ramfs.h"
@@ -179,8 +180,8 @@ Result<void> proc_cpuinfo(TextBuilder& out) {
 }
 
 Result<void> proc_mounts(TextBuilder& out) {
-  out.append("rootfs / rootfs rw 0 0\nproc /proc proc rw,nosuid,nodev,noexec,relatime 0 0\n");
-  return {};
+  RefPtr<Inode> root = vfs_root();
+  return mount_print_table(out, *root);
 }
 
 // One line per region, exactly as Linux's show_map_vma prints it: the name (if any) starts at column 73.

@@ -58,11 +58,30 @@ const EntrySpec* find_entry(const EntrySpec* entries, usize count, const char* n
   return nullptr;
 }
 
-class ProcEntry final : public Inode {
+// What every /proc inode shares: its attributes are fixed (chmod and the like are EPERM).
+class ProcInode : public Inode {
  public:
-  ProcEntry(const EntrySpec& spec, i32 pid, u64 number)
-      : Inode(spec.is_link ? InodeType::Symlink : InodeType::Regular, spec.is_link ? 0777 : 0444, PROCFS_DEVICE,
-              number, 0),
+  ProcInode(InodeType type, u32 permissions, FileSystem& fs, u64 number) : Inode(type, permissions, fs, number, 0) {}
+  Result<void> set_attributes(const AttributeChange&) override { return Error::PERM; }
+};
+
+class ProcFs final : public FileSystem {
+ public:
+  explicit ProcFs(u64 device) : FileSystem(device) {}
+  const char* type_name() const override { return "proc"; }
+  Result<RefPtr<Inode>> root() override;
+  Result<void> statfs(linux::statfs& out) override {
+    TRY(FileSystem::statfs(out));
+    out.f_type = linux::PROC_SUPER_MAGIC;
+    out.f_namelen = 255;
+    return {};
+  }
+};
+
+class ProcEntry final : public ProcInode {
+ public:
+  ProcEntry(FileSystem& fs, const EntrySpec& spec, i32 pid, u64 number)
+      : ProcInode(spec.is_link ? InodeType::Symlink : InodeType::Regular, spec.is_link ? 0777 : 0444, fs, number),
         m_kind(spec.kind),
         m_pid(pid) {}
 
@@ -112,16 +131,16 @@ class ProcEntry final : public Inode {
   i32 m_pid;  // 0 for the entries of /proc itself
 };
 
-Result<RefPtr<Inode>> make_entry(const EntrySpec& spec, i32 pid, u64 number) {
-  auto* inode = new ProcEntry(spec, pid, number);
+Result<RefPtr<Inode>> make_entry(FileSystem& fs, const EntrySpec& spec, i32 pid, u64 number) {
+  auto* inode = new ProcEntry(fs, spec, pid, number);
   if (!inode) return Error::NOMEM;
   return RefPtr<Inode>(RefPtr<ProcEntry>::adopt(inode));
 }
 
-class ProcPidDir final : public Inode {
+class ProcPidDir final : public ProcInode {
  public:
   ProcPidDir(i32 pid, Inode& root)
-      : Inode(InodeType::Directory, 0555, PROCFS_DEVICE, pid_dir_number(pid), 0), m_pid(pid), m_root(&root) {
+      : ProcInode(InodeType::Directory, 0555, root.file_system(), pid_dir_number(pid)), m_pid(pid), m_root(&root) {
     m_nlink.store(2, MemoryOrder::Relaxed);
   }
 
@@ -131,7 +150,7 @@ class ProcPidDir final : public Inode {
     usize index;
     const EntrySpec* spec = find_entry(PID_ENTRIES, array_size(PID_ENTRIES), name, len, index);
     if (!spec || !process_exists(m_pid)) return Error::NOENT;
-    return make_entry(*spec, m_pid, pid_dir_number(m_pid) + 1 + index);
+    return make_entry(file_system(), *spec, m_pid, pid_dir_number(m_pid) + 1 + index);
   }
 
   Result<RefPtr<Inode>> parent() override { return m_root; }
@@ -153,10 +172,9 @@ class ProcPidDir final : public Inode {
   RefPtr<Inode> m_root;
 };
 
-class ProcRoot final : public Inode {
+class ProcRoot final : public ProcInode {
  public:
-  explicit ProcRoot(Inode* mount_parent)
-      : Inode(InodeType::Directory, 0555, PROCFS_DEVICE, 1, 0), m_mount_parent(mount_parent) {
+  explicit ProcRoot(FileSystem& fs) : ProcInode(InodeType::Directory, 0555, fs, 1) {
     m_nlink.store(2, MemoryOrder::Relaxed);
   }
 
@@ -165,7 +183,7 @@ class ProcRoot final : public Inode {
   Result<RefPtr<Inode>> lookup(const char* name, usize len) override {
     usize index;
     if (const EntrySpec* spec = find_entry(ROOT_ENTRIES, array_size(ROOT_ENTRIES), name, len, index))
-      return make_entry(*spec, 0, 2 + index);
+      return make_entry(file_system(), *spec, 0, 2 + index);
     i32 pid = parse_pid(name, len);
     if (pid < 0 || !process_exists(pid)) return Error::NOENT;
     auto* dir = new ProcPidDir(pid, *this);
@@ -173,11 +191,11 @@ class ProcRoot final : public Inode {
     return RefPtr<Inode>(RefPtr<ProcPidDir>::adopt(dir));
   }
 
-  Result<RefPtr<Inode>> parent() override { return RefPtr<Inode>(m_mount_parent); }
+  Result<RefPtr<Inode>> parent() override { return RefPtr<Inode>(this); }  // the walk crosses the mount
 
   Result<void> list(u64 cookie, DirSink& sink) override {
     if (cookie == 0 && !sink.emit(1, number(), linux::DT_DIR, ".", 1)) return {};
-    if (cookie <= 1 && !sink.emit(2, m_mount_parent->number(), linux::DT_DIR, "..", 2)) return {};
+    if (cookie <= 1 && !sink.emit(2, number(), linux::DT_DIR, "..", 2)) return {};
     for (usize i = cookie > 2 ? cookie - 2 : 0; i < array_size(ROOT_ENTRIES); i++) {
       const EntrySpec& e = ROOT_ENTRIES[i];
       if (!sink.emit(i + 3, 2 + i, e.is_link ? linux::DT_LNK : linux::DT_REG, e.name, strlen(e.name))) return {};
@@ -195,22 +213,26 @@ class ProcRoot final : public Inode {
   }
 
   Result<usize> name_of(const Inode& child, char* buffer, usize size) override {
-    if (!child.is_directory() || child.device() != PROCFS_DEVICE) return Error::NOENT;
+    if (!child.is_directory() || &child.file_system() != &file_system()) return Error::NOENT;
     char name[16];
     usize len = format(name, sizeof(name), "%llu", static_cast<unsigned long long>(child.number() >> 8));
     if (len > size) return Error::NAMETOOLONG;
     memcpy(buffer, name, len);
     return len;
   }
-
- private:
-  Inode* m_mount_parent;  // back-link to the ramfs root, which holds a reference to us and lives forever
 };
+
+// Each call makes a new root inode: only mounting asks, and the mount keeps what it got.
+Result<RefPtr<Inode>> ProcFs::root() {
+  auto* root = new ProcRoot(*this);
+  if (!root) return Error::NOMEM;
+  return RefPtr<Inode>(RefPtr<ProcRoot>::adopt(root));
+}
 
 }  // namespace
 
-RefPtr<Inode> procfs_create_root(Inode* mount_parent) {
-  auto* root = new ProcRoot(mount_parent);
-  if (!root) return nullptr;
-  return RefPtr<Inode>(RefPtr<ProcRoot>::adopt(root));
+Result<RefPtr<FileSystem>> procfs_create(u64 device) {
+  auto* fs = new ProcFs(device);
+  if (!fs) return Error::NOMEM;
+  return RefPtr<FileSystem>(RefPtr<ProcFs>::adopt(fs));
 }

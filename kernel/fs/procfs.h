@@ -9,8 +9,8 @@
 #include "kernel/fs/inode.h"
 #include "kernel/fs/text_builder.h"
 
-// The root of /proc; ".." leads to mount_parent (the ramfs root it is attached to, which lives forever).
-RefPtr<Inode> procfs_create_root(Inode* mount_parent);
+// A new /proc file system (st_dev `device`), to be mounted.
+Result<RefPtr<FileSystem>> procfs_create(u64 device);
 
 // Generators. Each holds what it reads under its lock (g_process_lock, an address space's lock) while it
 // prints; ESRCH if the process has gone.

@@ -1,4 +1,5 @@
-// ramfs: the in-memory file system that holds the root (filled from the initramfs at boot), /dev and /tmp.
+// ramfs: the in-memory file system that holds the root (filled from the initramfs at boot), /dev and /tmp, and
+// any tmpfs mounted later (RamFs, one per mount).
 //
 //   RamDirectory  a list of named entries (DirEntry), each holding a reference to its inode, in creation order.
 //                 Each entry gets a cookie from a per-directory counter when it is created; getdents64 reports
@@ -8,18 +9,20 @@
 //   RamFile       contents in a MemoryObject (mm/vm_object.h): read() and write() copy to and from the very
 //                 frames that mmap maps. Holes are pages never touched (read as zeros, cost nothing).
 //   RamSymlink    the target string.
-//   RamDevice     a character or block device number; open() asks the device table (kernel/fs/devices.cpp).
+//   RamDevice     a device number (character, block), a FIFO or a socket; open() asks the device table
+//                 (kernel/fs/devices.cpp) or the named-pipe code (kernel/fs/pipe.h).
 //
 // Locks, in the order they are taken:
 //   RamFile::m_io_lock (sleeping)  serializes a file's reads, writes and truncation; held across user copies
 //   g_namespace_lock (spinlock)    every directory's entries, cookies and m_parent, and every inode's link
-//                                  count: one lock for the whole name space keeps rename (two directories,
-//                                  the loop check) simple; it is never held across a copy to or from user
-//                                  memory, a sleep, or a call into /proc
+//                                  count, in every RamFs: one lock for the whole name space keeps rename (two
+//                                  directories, the loop check) simple; it is never held across a copy to or
+//                                  from user memory, a sleep, or a call into another file system
 //   Inode::m_lock                  permission bits and times
 //   the MemoryObject's lock, then the frame allocator and the heap
 #pragma once
 
+#include "kernel/fs/file_system.h"
 #include "kernel/fs/inode.h"
 #include "kernel/fs/io_buffer.h"
 #include "kernel/fs/sleep_lock.h"
@@ -41,16 +44,31 @@ struct DirEntry {
   static void destroy(DirEntry* entry);
 };
 
-enum class CreateMode : u8 { OpenExisting, Exclusive };
-enum class UnlinkKind : u8 { NonDirectory, Directory };
-namespace RenameFlag {
-constexpr u32 NoReplace = 1;  // RENAME_NOREPLACE
-}
+class RamDirectory;
+
+// One in-memory file system: the boot root ("rootfs"), a tmpfs, or a private tree for the self-test.
+class RamFs final : public FileSystem {
+ public:
+  // type_name: "rootfs", "tmpfs" or "ramfs"; device: its st_dev. The root directory is made with the file
+  // system: the caller holds it (until it is mounted, the only reference).
+  static Result<RefPtr<RamDirectory>> create(const char* type_name, u64 device, u32 root_permissions);
+
+  const char* type_name() const override { return m_type_name; }
+  Result<RefPtr<Inode>> root() override;
+  Result<void> statfs(linux::statfs& out) override;
+  // Busy if an inode of the tree has references other than its names' (an open file, a working directory),
+  // or more inodes live than the tree holds (an open file that has lost its last name).
+  bool is_busy(Inode& root, u32 caller_references) override;
+
+ private:
+  friend class RamDirectory;
+  RamFs(const char* type_name, u64 device) : FileSystem(device), m_type_name(type_name) {}
+  const char* m_type_name;
+  RamDirectory* m_root = nullptr;  // back-link, cleared when the root goes (the mount holds the root)
+};
 
 class RamDirectory final : public Inode {
  public:
-  // A new root directory ("/" of the system, or a private tree for the self-test).
-  static RefPtr<RamDirectory> create_root(u32 permissions);
   ~RamDirectory() override;
 
   u64 size() const override;
@@ -59,33 +77,29 @@ class RamDirectory final : public Inode {
   Result<RefPtr<Inode>> parent() override;
   Result<void> list(u64 cookie, DirSink& sink) override;
   Result<usize> name_of(const Inode& child, char* buffer, usize size) override;
-  RamDirectory* as_ram_directory() override { return this; }
 
-  // Name-space operations. Each takes g_namespace_lock; EEXIST if the name is taken, ENOENT if this
-  // directory has been removed. Names are single components (not ".", "..", nor containing '/').
+  // The name-space operations (kernel/fs/inode.h). Each takes g_namespace_lock.
+  Result<RefPtr<Inode>> create(const char* name, usize len, const NewInode& what, CreateMode mode) override;
+  Result<void> link(const char* name, usize len, Inode& inode) override;
+  Result<void> unlink(const char* name, usize len, UnlinkKind kind) override;
+  Result<void> rename(const char* name, usize len, Inode& new_dir, const char* new_name, usize new_len,
+                      u32 flags) override;
+
+  // For the boot code (the root's /dev and /tmp, the initramfs): a subdirectory, as its own type.
   Result<RefPtr<RamDirectory>> make_directory(const char* name, usize len, u32 permissions);
-  // A regular file named `name`; an existing entry is returned instead (OpenExisting) or is EEXIST.
-  // object_name is what /proc/PID/maps shows for mappings of the file (its path).
-  Result<RefPtr<Inode>> create_file(const char* name, usize len, u32 permissions, CreateMode mode,
-                                    const char* object_name);
-  Result<void> make_symlink(const char* name, usize len, const char* target, usize target_len);
-  Result<void> make_device(const char* name, usize len, InodeType type, u32 permissions, u64 rdev);
-  // A new name for an existing inode: a hard link, or attaching a file system's root (/proc).
-  Result<void> link(const char* name, usize len, Inode& inode);
-  // unlink(2) (NonDirectory) and rmdir(2) (Directory) with their errnos.
-  Result<void> unlink(const char* name, usize len, UnlinkKind kind);
-  // rename(2) within ramfs.
-  static Result<void> rename(RamDirectory& from, const char* from_name, usize from_len, RamDirectory& to,
-                             const char* to_name, usize to_len, u32 flags);
 
   bool is_root() const { return m_is_root; }
   bool is_removed() const;
+  RamFs& ram_fs() const { return static_cast<RamFs&>(file_system()); }
 
  private:
-  RamDirectory(u32 permissions, RamDirectory* parent);
+  friend class RamFs;
+  RamDirectory(RamFs& fs, u32 permissions, RamDirectory* parent);
+  static RamDirectory* as_ram_directory(Inode& inode);
   DirEntry* find_locked(const char* name, usize len) const;
   void insert_locked(DirEntry* entry);
   Result<void> check_can_add_locked(const char* name, usize len) const;
+  Result<RefPtr<Inode>> create_file(const char* name, usize len, const NewInode& what, CreateMode mode);
   enum class LinkCount : u8 { Unchanged, Increment };
   Result<void> add_entry(const char* name, usize len, RefPtr<Inode> inode, LinkCount count);
   bool is_empty_locked() const { return m_entries.is_empty(); }
@@ -104,29 +118,24 @@ class RamDirectory final : public Inode {
   bool m_is_removed = false;      // guarded by g_namespace_lock
 };
 
-enum class WriteMode : u8 { AtOffset, Append };
-
 class RamFile final : public Inode {
  public:
   // Files can have holes anywhere below this (the page index of a MemoryObject has 27 bits).
   static constexpr u64 MAX_SIZE = RadixTable::MAX_INDEX * PAGE_SIZE;
 
-  static Result<RefPtr<RamFile>> create(u32 permissions, const char* object_name);
+  // object_name is what /proc/PID/maps shows for mappings of the file (its path).
+  static Result<RefPtr<RamFile>> create(RamFs& fs, u32 permissions, const char* object_name);
   ~RamFile() override;
 
   u64 size() const override;
   u64 blocks() const override;
   Result<RefPtr<File>> open(u32 flags) override;
-  RamFile* as_ram_file() override { return this; }
-
-  // Copy up to len bytes at offset into buffer; 0 at or past the end. Holes read as zeros.
-  Result<usize> read(const IoBuffer& buffer, usize len, u64 offset);
-  // Copy len bytes from buffer into the file at offset (Append: at the end; offset receives where the write
-  // started). Returns the bytes written: fewer than len only if the buffer faulted part way (EFAULT when
-  // nothing was written) or memory ran out.
-  Result<usize> write(const IoBuffer& buffer, usize len, u64& offset, WriteMode mode);
-  // truncate(2): shrinking drops the pages past the end; growing adds a hole.
-  Result<void> truncate(u64 size);
+  // The data operations (kernel/fs/inode.h); write fails only for a bad buffer (EFAULT) or lack of memory.
+  Result<usize> read(const IoBuffer& buffer, usize len, u64 offset) override;
+  Result<usize> write(const IoBuffer& buffer, usize len, u64& offset, WriteMode mode) override;
+  Result<void> truncate(u64 size) override;
+  Result<RefPtr<VmObject>> mmap_object() override;
+  u64 max_file_size() const override { return MAX_SIZE; }
   RefPtr<MemoryObject> object() const { return m_object; }
 
   // All the RamFiles that exist (for /proc/meminfo: file pages that are not shared anonymous memory).
@@ -135,7 +144,7 @@ class RamFile final : public Inode {
   ListNode m_all_link;  // in the list of all RamFiles (ramfs_file.cpp), guarded by that list's lock
 
  private:
-  explicit RamFile(u32 permissions);
+  RamFile(RamFs& fs, u32 permissions);
   bool is_mapped();
   void set_size_locked(u64 size);
   void shrink_object_locked();
@@ -150,22 +159,22 @@ class RamFile final : public Inode {
 
 class RamSymlink final : public Inode {
  public:
-  static Result<RefPtr<RamSymlink>> create(const char* target, usize len);
+  static Result<RefPtr<RamSymlink>> create(RamFs& fs, const char* target, usize len);
   ~RamSymlink() override;
   u64 size() const override { return m_length; }
   Result<usize> readlink(char* buffer, usize size) override;
 
  private:
-  RamSymlink(char* target, usize len);
+  RamSymlink(RamFs& fs, char* target, usize len);
   char* m_target;  // not NUL-terminated; immutable
   usize m_length;
 };
 
 class RamDevice final : public Inode {
  public:
-  static Result<RefPtr<RamDevice>> create(InodeType type, u32 permissions, u64 rdev);
+  static Result<RefPtr<RamDevice>> create(RamFs& fs, InodeType type, u32 permissions, u64 rdev);
   Result<RefPtr<File>> open(u32 flags) override;
 
  private:
-  RamDevice(InodeType type, u32 permissions, u64 rdev);
+  RamDevice(RamFs& fs, InodeType type, u32 permissions, u64 rdev);
 };

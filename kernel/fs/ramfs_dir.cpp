@@ -44,27 +44,92 @@ void DirEntry::destroy(DirEntry* entry) {
   kfree(entry);
 }
 
+// ---- RamFs ----
+
+Result<RefPtr<RamDirectory>> RamFs::create(const char* type_name, u64 device, u32 root_permissions) {
+  auto* fs = new RamFs(type_name, device);
+  if (!fs) return Error::NOMEM;
+  RefPtr<RamFs> fs_ref = RefPtr<RamFs>::adopt(fs);  // the root's reference keeps it from here on
+  auto* root = new RamDirectory(*fs, root_permissions, nullptr);
+  if (!root) return Error::NOMEM;
+  fs->m_root = root;
+  return RefPtr<RamDirectory>::adopt(root);
+}
+
+Result<RefPtr<Inode>> RamFs::root() {
+  SpinlockGuard guard(g_namespace_lock);
+  if (!m_root) return Error::NOENT;
+  return RefPtr<Inode>(m_root);
+}
+
+Result<void> RamFs::statfs(linux::statfs& out) {
+  TRY(FileSystem::statfs(out));
+  // ramfs has no size limit and reports no blocks at all (as Linux's ramfs and rootfs do).
+  out.f_type = strcmp(m_type_name, "tmpfs") == 0 ? linux::TMPFS_MAGIC : linux::RAMFS_MAGIC;
+  return {};
+}
+
+// Walks the tree without recursion (a deep tree must not overflow the kernel stack): down into the first
+// subdirectory, and back up through m_parent to continue after the entry that named it.
+bool RamFs::is_busy(Inode& root_inode, u32 caller_references) {
+  SpinlockGuard guard(g_namespace_lock);
+  if (!m_root || &root_inode != m_root) return true;
+  if (m_root->ref_count() > 1 + caller_references) return true;
+  u64 held = 1;  // inodes the tree holds: the root, each subdirectory, each name of another inode
+  RamDirectory* dir = m_root;
+  DirEntry* e = dir->m_entries.front();
+  for (;;) {
+    if (!e) {
+      if (dir == m_root) break;
+      RamDirectory* parent = dir->m_parent;
+      DirEntry* named = nullptr;
+      for (DirEntry& p : parent->m_entries)
+        if (p.m_inode.get() == dir) named = &p;
+      if (!named) return true;  // cannot happen: a live subdirectory is named in its parent
+      dir = parent;
+      e = dir->m_entries.next_of(*named);
+      continue;
+    }
+    Inode& inode = *e->m_inode;
+    held++;
+    if (inode.is_directory()) {
+      if (inode.ref_count() > 1) return true;  // a working directory, an open directory
+      dir = static_cast<RamDirectory*>(&inode);
+      e = dir->m_entries.front();
+      continue;
+    }
+    if (inode.ref_count() > inode.nlink()) return true;  // each name holds one reference
+    e = dir->m_entries.next_of(*e);
+  }
+  return live_inodes() > held;
+}
+
 // ---- RamDirectory ----
 
-RamDirectory::RamDirectory(u32 permissions, RamDirectory* parent)
-    : Inode(InodeType::Directory, permissions, RAMFS_DEVICE), m_parent(parent), m_is_root(parent == nullptr) {
+RamDirectory::RamDirectory(RamFs& fs, u32 permissions, RamDirectory* parent)
+    : Inode(InodeType::Directory, permissions, fs), m_parent(parent), m_is_root(parent == nullptr) {
   m_nlink.store(2, MemoryOrder::Relaxed);  // its name in the parent, and "."
 }
 
-RefPtr<RamDirectory> RamDirectory::create_root(u32 permissions) {
-  auto* root = new RamDirectory(permissions, nullptr);
-  return root ? RefPtr<RamDirectory>::adopt(root) : nullptr;
+// Within one RamFs, every directory is a RamDirectory (the name-space operations are only called with
+// directories of the same file system: kernel/fs/namei.cpp checks).
+RamDirectory* RamDirectory::as_ram_directory(Inode& inode) {
+  ASSERT(inode.is_directory());
+  return static_cast<RamDirectory*>(&inode);
 }
 
-// Only a root is destroyed with entries left (the self-test's private tree): its subdirectories may outlive
-// it (someone's working directory), so they must forget their back-link first.
+// Only a root is destroyed with entries left (an unmounted tmpfs, the self-test's private tree): its
+// subdirectories may outlive it (someone's working directory), so they must forget their back-link first.
 RamDirectory::~RamDirectory() {
   IntrusiveList<DirEntry, &DirEntry::m_link> doomed;
   {
     SpinlockGuard guard(g_namespace_lock);
+    if (m_is_root && ram_fs().m_root == this) ram_fs().m_root = nullptr;
     while (DirEntry* e = m_entries.pop_front()) {
-      if (RamDirectory* child = e->m_inode->as_ram_directory(); child && child->m_parent == this)
-        detach_directory_locked(*child, KeepParent::No);
+      if (e->m_inode->is_directory()) {
+        RamDirectory* child = as_ram_directory(*e->m_inode);
+        if (child->m_parent == this) detach_directory_locked(*child, KeepParent::No);
+      }
       doomed.push_back(*e);
     }
   }
@@ -156,7 +221,7 @@ Result<usize> RamDirectory::name_of(const Inode& child, char* buffer, usize size
 }
 
 Result<RefPtr<RamDirectory>> RamDirectory::make_directory(const char* name, usize len, u32 permissions) {
-  auto* child = new RamDirectory(permissions, this);
+  auto* child = new RamDirectory(ram_fs(), permissions, this);
   if (!child) return Error::NOMEM;
   RefPtr<RamDirectory> ref = RefPtr<RamDirectory>::adopt(child);
   auto added = add_entry(name, len, ref, LinkCount::Unchanged);
@@ -167,8 +232,32 @@ Result<RefPtr<RamDirectory>> RamDirectory::make_directory(const char* name, usiz
   return ref;
 }
 
-Result<RefPtr<Inode>> RamDirectory::create_file(const char* name, usize len, u32 permissions, CreateMode mode,
-                                                const char* object_name) {
+Result<RefPtr<Inode>> RamDirectory::create(const char* name, usize len, const NewInode& what, CreateMode mode) {
+  RefPtr<Inode> inode;
+  switch (what.type) {
+    case InodeType::Regular: return create_file(name, len, what, mode);
+    case InodeType::Directory: inode = TRY(make_directory(name, len, what.permissions)); break;
+    case InodeType::Symlink: {
+      RefPtr<RamSymlink> link = TRY(RamSymlink::create(ram_fs(), what.target, what.target_length));
+      TRY(add_entry(name, len, link, LinkCount::Unchanged));
+      inode = link;
+      break;
+    }
+    default: {
+      RefPtr<RamDevice> node = TRY(RamDevice::create(ram_fs(), what.type, what.permissions, what.rdev));
+      TRY(add_entry(name, len, node, LinkCount::Unchanged));
+      inode = node;
+      break;
+    }
+  }
+  if (what.uid || what.gid) {
+    AttributeChange owner{AttributeChange::Uid | AttributeChange::Gid, 0, what.uid, what.gid, 0, 0};
+    TRY(inode->set_attributes(owner));
+  }
+  return inode;
+}
+
+Result<RefPtr<Inode>> RamDirectory::create_file(const char* name, usize len, const NewInode& what, CreateMode mode) {
   // The common case of open(O_CREAT) finds the file: look before allocating anything.
   {
     SpinlockGuard guard(g_namespace_lock);
@@ -178,7 +267,11 @@ Result<RefPtr<Inode>> RamDirectory::create_file(const char* name, usize len, u32
       return e->m_inode;
     }
   }
-  RefPtr<RamFile> file = TRY(RamFile::create(permissions, object_name));
+  RefPtr<RamFile> file = TRY(RamFile::create(ram_fs(), what.permissions, what.object_name));
+  if (what.uid || what.gid) {
+    AttributeChange owner{AttributeChange::Uid | AttributeChange::Gid, 0, what.uid, what.gid, 0, 0};
+    TRY(file->set_attributes(owner));
+  }
   DirEntry* entry = DirEntry::create(name, len, file);
   if (!entry) return Error::NOMEM;
   RefPtr<Inode> result;
@@ -202,19 +295,9 @@ Result<RefPtr<Inode>> RamDirectory::create_file(const char* name, usize len, u32
   return result;
 }
 
-Result<void> RamDirectory::make_symlink(const char* name, usize len, const char* target, usize target_len) {
-  RefPtr<RamSymlink> link = TRY(RamSymlink::create(target, target_len));
-  return add_entry(name, len, link, LinkCount::Unchanged);
-}
-
-Result<void> RamDirectory::make_device(const char* name, usize len, InodeType type, u32 permissions, u64 rdev) {
-  RefPtr<RamDevice> device = TRY(RamDevice::create(type, permissions, rdev));
-  return add_entry(name, len, device, LinkCount::Unchanged);
-}
-
-// Names inode here, if the name is free. A directory's ".." links back to this one (a new subdirectory, or a file
-// system root attached here like /proc's), so this directory's link count grows; another inode's grows when it
-// gets a further name (LinkCount::Increment), not when a freshly created inode (count already 1) gets its first.
+// Names inode here, if the name is free. A new subdirectory's ".." links back to this one, so this directory's
+// link count grows; another inode's grows when it gets a further name (LinkCount::Increment), not when a freshly
+// created inode (count already 1) gets its first.
 Result<void> RamDirectory::add_entry(const char* name, usize len, RefPtr<Inode> inode, LinkCount count) {
   Inode* target = inode.get();
   DirEntry* entry = DirEntry::create(name, len, static_cast<RefPtr<Inode>&&>(inode));
@@ -229,7 +312,7 @@ Result<void> RamDirectory::add_entry(const char* name, usize len, RefPtr<Inode> 
       if (target->is_directory())
         m_nlink.fetch_add(1, MemoryOrder::Relaxed);
       else if (count == LinkCount::Increment)
-        target->m_nlink.fetch_add(1, MemoryOrder::Relaxed);
+        adjust_links(*target, 1);
     }
   }
   DirEntry::destroy(entry);
@@ -239,6 +322,7 @@ Result<void> RamDirectory::add_entry(const char* name, usize len, RefPtr<Inode> 
 }
 
 Result<void> RamDirectory::link(const char* name, usize len, Inode& inode) {
+  if (inode.is_directory()) return Error::PERM;
   TRY(add_entry(name, len, RefPtr<Inode>(&inode), LinkCount::Increment));
   inode.touch_changed();
   return {};
@@ -254,11 +338,10 @@ Result<void> RamDirectory::unlink(const char* name, usize len, UnlinkKind kind) 
     Inode& inode = *e->m_inode;
     if (kind == UnlinkKind::NonDirectory) {
       if (inode.is_directory()) return Error::ISDIR;
-      inode.m_nlink.fetch_sub(1, MemoryOrder::Relaxed);
+      adjust_links(inode, -1);
     } else {
       if (!inode.is_directory()) return Error::NOTDIR;
-      RamDirectory* dir = inode.as_ram_directory();
-      if (!dir) return Error::BUSY;  // another file system's root (/proc)
+      RamDirectory* dir = as_ram_directory(inode);
       if (!dir->is_empty_locked()) return Error::NOTEMPTY;
       detach_directory_locked(*dir, KeepParent::Yes);
       m_nlink.fetch_sub(1, MemoryOrder::Relaxed);
@@ -273,8 +356,10 @@ Result<void> RamDirectory::unlink(const char* name, usize len, UnlinkKind kind) 
   return {};
 }
 
-Result<void> RamDirectory::rename(RamDirectory& from, const char* from_name, usize from_len, RamDirectory& to,
-                                  const char* to_name, usize to_len, u32 flags) {
+Result<void> RamDirectory::rename(const char* from_name, usize from_len, Inode& new_dir, const char* to_name,
+                                  usize to_len, u32 flags) {
+  RamDirectory& from = *this;
+  RamDirectory& to = *as_ram_directory(new_dir);
   // The moved inode gets a new entry (the name changes); allocate it before taking the lock.
   DirEntry* moved = DirEntry::create(to_name, to_len, nullptr);
   if (!moved) return Error::NOMEM;
@@ -302,11 +387,7 @@ Result<void> RamDirectory::rename(RamDirectory& from, const char* from_name, usi
       RamDirectory* moved_dir = nullptr;
       RamDirectory* target_dir = nullptr;
       if (inode.is_directory()) {
-        moved_dir = inode.as_ram_directory();
-        if (!moved_dir) {
-          error = Error::BUSY;
-          break;
-        }
+        moved_dir = as_ram_directory(inode);
         // A directory cannot move below itself.
         bool inside = false;
         for (RamDirectory* d = &to; d; d = d->m_parent) inside |= d == moved_dir;
@@ -315,15 +396,11 @@ Result<void> RamDirectory::rename(RamDirectory& from, const char* from_name, usi
           break;
         }
         if (target) {
-          target_dir = target->m_inode->as_ram_directory();
           if (!target->m_inode->is_directory()) {
             error = Error::NOTDIR;
             break;
           }
-          if (!target_dir) {
-            error = Error::BUSY;
-            break;
-          }
+          target_dir = as_ram_directory(*target->m_inode);
           if (!target_dir->is_empty_locked()) {
             error = Error::NOTEMPTY;
             break;
@@ -339,7 +416,7 @@ Result<void> RamDirectory::rename(RamDirectory& from, const char* from_name, usi
           detach_directory_locked(*target_dir, KeepParent::Yes);
           to.m_nlink.fetch_sub(1, MemoryOrder::Relaxed);
         } else {
-          target->m_inode->m_nlink.fetch_sub(1, MemoryOrder::Relaxed);
+          adjust_links(*target->m_inode, -1);
         }
         to.m_entries.remove(*target);
         to.m_entry_count--;

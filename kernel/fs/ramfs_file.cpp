@@ -29,10 +29,10 @@ u64 min_u64(u64 a, u64 b) { return a < b ? a : b; }
 
 // ---- RamFile ----
 
-RamFile::RamFile(u32 permissions) : Inode(InodeType::Regular, permissions, RAMFS_DEVICE) {}
+RamFile::RamFile(RamFs& fs, u32 permissions) : Inode(InodeType::Regular, permissions, fs) {}
 
-Result<RefPtr<RamFile>> RamFile::create(u32 permissions, const char* object_name) {
-  auto* file = new RamFile(permissions);
+Result<RefPtr<RamFile>> RamFile::create(RamFs& fs, u32 permissions, const char* object_name) {
+  auto* file = new RamFile(fs, permissions);
   if (!file) return Error::NOMEM;
   RefPtr<RamFile> ref = RefPtr<RamFile>::adopt(file);
   file->m_object = MemoryObject::create(0, object_name, file->number());
@@ -65,6 +65,8 @@ u64 RamFile::size() const {
 u64 RamFile::blocks() const { return m_object->resident_pages() * (PAGE_SIZE / 512); }
 
 Result<RefPtr<File>> RamFile::open(u32 flags) { return regular_file_open(*this, flags); }
+
+Result<RefPtr<VmObject>> RamFile::mmap_object() { return RefPtr<VmObject>(m_object); }
 
 void RamFile::set_size_locked(u64 size) {
   ASSERT(m_io_lock.is_locked());
@@ -175,14 +177,14 @@ Result<void> RamFile::truncate(u64 size) {
 
 // ---- RamSymlink ----
 
-RamSymlink::RamSymlink(char* target, usize len)
-    : Inode(InodeType::Symlink, 0777, RAMFS_DEVICE), m_target(target), m_length(len) {}
+RamSymlink::RamSymlink(RamFs& fs, char* target, usize len)
+    : Inode(InodeType::Symlink, 0777, fs), m_target(target), m_length(len) {}
 
-Result<RefPtr<RamSymlink>> RamSymlink::create(const char* target, usize len) {
+Result<RefPtr<RamSymlink>> RamSymlink::create(RamFs& fs, const char* target, usize len) {
   auto* copy = static_cast<char*>(kmalloc(len ? len : 1));
   if (!copy) return Error::NOMEM;
   memcpy(copy, target, len);
-  auto* link = new RamSymlink(copy, len);
+  auto* link = new RamSymlink(fs, copy, len);
   if (!link) {
     kfree(copy);
     return Error::NOMEM;
@@ -200,10 +202,10 @@ Result<usize> RamSymlink::readlink(char* buffer, usize size) {
 
 // ---- RamDevice ----
 
-RamDevice::RamDevice(InodeType type, u32 permissions, u64 rdev) : Inode(type, permissions, RAMFS_DEVICE, rdev) {}
+RamDevice::RamDevice(RamFs& fs, InodeType type, u32 permissions, u64 rdev) : Inode(type, permissions, fs, rdev) {}
 
-Result<RefPtr<RamDevice>> RamDevice::create(InodeType type, u32 permissions, u64 rdev) {
-  auto* device = new RamDevice(type, permissions, rdev);
+Result<RefPtr<RamDevice>> RamDevice::create(RamFs& fs, InodeType type, u32 permissions, u64 rdev) {
+  auto* device = new RamDevice(fs, type, permissions, rdev);
   if (!device) return Error::NOMEM;
   return RefPtr<RamDevice>::adopt(device);
 }

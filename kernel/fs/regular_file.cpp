@@ -1,5 +1,5 @@
-// The open file descriptions of ramfs regular files and of directories (any file system's), and the
-// read-only text files /proc serves (kernel/fs/open_file.h).
+// The open file descriptions of regular files and of directories (any file system's), and the read-only text
+// files /proc serves (kernel/fs/open_file.h).
 //
 // Each keeps its offset in File::m_offset. Operations that use the offset hold m_position_lock, a sleeping
 // lock, from reading the offset to storing the new one, so that two threads or processes sharing the
@@ -7,8 +7,9 @@
 #include <cstring>
 
 #include "kernel/fs/open_file.h"
-#include "kernel/fs/ramfs.h"
+#include "kernel/fs/sleep_lock.h"
 #include "mm/heap.h"
+#include "mm/vm_object.h"
 
 namespace {
 
@@ -40,7 +41,7 @@ class PositionedFile : public File {
 
 class RegularFile final : public PositionedFile {
  public:
-  RegularFile(RamFile& inode, u32 flags) : PositionedFile(flags), m_inode(&inode) {}
+  RegularFile(Inode& inode, u32 flags) : PositionedFile(flags), m_inode(&inode) {}
 
   Result<usize> read(const IoBuffer& buffer, usize len) override {
     SleepLockGuard position(m_position_lock);
@@ -71,14 +72,15 @@ class RegularFile final : public PositionedFile {
     constexpr int SEEK_DATA = 3, SEEK_HOLE = 4;
     SleepLockGuard position(m_position_lock);
     u64 size = m_inode->size();
+    u64 limit = m_inode->max_file_size();
     u64 result;
     switch (whence) {
       case linux::SEEK_SET:
         if (delta < 0) return Error::INVAL;
-        result = TRY(offset_from(0, delta, RamFile::MAX_SIZE));
+        result = TRY(offset_from(0, delta, limit));
         break;
-      case linux::SEEK_CUR: result = TRY(offset_from(offset(), delta, RamFile::MAX_SIZE)); break;
-      case linux::SEEK_END: result = TRY(offset_from(size, delta, RamFile::MAX_SIZE)); break;
+      case linux::SEEK_CUR: result = TRY(offset_from(offset(), delta, limit)); break;
+      case linux::SEEK_END: result = TRY(offset_from(size, delta, limit)); break;
       // Holes are not tracked for these: the whole file is data, with one hole at its end (Linux's default).
       case SEEK_DATA:
         if (delta < 0 || static_cast<u64>(delta) >= size) return Error::NXIO;
@@ -103,12 +105,12 @@ class RegularFile final : public PositionedFile {
     return 0;
   }
 
-  Result<RefPtr<VmObject>> mmap_object() override { return RefPtr<VmObject>(m_inode->object()); }
+  Result<RefPtr<VmObject>> mmap_object() override { return m_inode->mmap_object(); }
   Inode* inode() override { return m_inode.get(); }
   const char* describe() const override { return "file"; }
 
  private:
-  RefPtr<RamFile> m_inode;
+  RefPtr<Inode> m_inode;
 };
 
 // Fills a kernel buffer with struct linux_dirent64 records.
@@ -251,7 +253,7 @@ class TextFile final : public PositionedFile {
 
 }  // namespace
 
-Result<RefPtr<File>> regular_file_open(RamFile& inode, u32 flags) {
+Result<RefPtr<File>> regular_file_open(Inode& inode, u32 flags) {
   auto* file = new RegularFile(inode, open_flags_to_keep(flags));
   if (!file) return Error::NOMEM;
   return RefPtr<File>::adopt(file);

@@ -1,7 +1,8 @@
 // The file-system layer as the rest of the kernel uses it. Implemented in kernel/fs/.
 //
-// Today there is one file system, an in-memory one (ramfs) whose root is filled at boot from the initramfs
-// (cpio "newc" archives, concatenated ones included), plus /dev (console, null, zero) and /proc.
+// The root is an in-memory file system (ramfs) filled at boot from the initramfs (cpio "newc" archives,
+// concatenated ones included), with /dev (console, null, zero) and /proc mounted on it; other file systems
+// are mounted at boot (kernel arguments) or by mount(2) (kernel/fs/mount.h).
 #pragma once
 
 #include "kernel/console.h"
@@ -23,6 +24,8 @@ Result<RefPtr<File>> vfs_open(Inode* base, const char* path, u32 flags, u32 mode
 Result<RefPtr<File>> vfs_open_for_exec(Inode* base, const char* path);
 // The absolute path of a directory or file (getcwd, /proc/PID/cwd). Returns the length.
 Result<usize> vfs_path_of(Inode* inode, char* buffer, usize size);
+// Before powering off: write every file system back and unmount the disks cleanly (may sleep).
+void vfs_shutdown();
 // Whether an inode is a directory (chdir).
 bool vfs_is_directory(Inode* inode);
 
