@@ -3,6 +3,8 @@
 
 #include "arch/riscv/csr.h"
 #include "arch/riscv/memlayout.h"
+#include "arch/riscv/sbi.h"
+#include "arch/riscv/smp.h"
 #include "arch/riscv/sv39.h"
 #include "kernel/log.h"
 #include "kernel/spinlock.h"
@@ -55,6 +57,9 @@ u64 g_kstack_bitmap[KSTACK_BITMAP_WORDS];  // guarded by g_kstack_lock
 u64 g_kstack_cache[64];                    // tops of freed, still-mapped stacks, guarded by g_kstack_lock
 usize g_kstack_cache_count = 0;
 static_assert(KSTACK_BITMAP_WORDS * 64 <= MAX_KSTACKS);
+// The last-level tables for the first PREALLOCATED_KSTACKS stacks are made at boot (kernel_map_init), so that
+// ordinary loads never grow the kernel page table (which would look like a leak to init's frame check).
+constexpr u64 PREALLOCATED_KSTACKS = 1024;
 
 }  // namespace
 
@@ -101,7 +106,6 @@ void kernel_map_init(const Machine& m) {
   // the root's upper half) sees stacks mapped later. The last-level tables for the first PREALLOCATED_KSTACKS
   // stacks are made now too, so that ordinary loads never grow the kernel page table (which would look like a
   // leak to init's check that every frame comes back after a test).
-  constexpr u64 PREALLOCATED_KSTACKS = 1024;
   for (u64 va = memlayout::KSTACK_BASE; va < memlayout::KSTACK_BASE + memlayout::KSTACK_REGION_SIZE; va += GiB) {
     auto walker = kernel_walker();
     if (!walker.slot(va, 1, true)) panic("no memory for the kernel stack tables");
@@ -121,56 +125,100 @@ void kernel_map_init(const Machine& m) {
 u64 kernel_satp() { return g_kernel_satp; }
 PhysAddr kernel_root_table() { return g_kernel_root; }
 
+// Kernel stacks. A slot is a KSTACK_SLOT-sized piece of the stack region: a guard (never mapped) below the
+// stack pages. The bitmap says which slots are taken; the lowest free slot is used first, so stacks stay in
+// the preallocated part of the region unless very many threads exist at once. One bitmap word covers the
+// 64 slots of one last-level table (2 MiB); a table past the preallocated ones is made when the first slot of
+// its word is taken and given back when the last one is freed.
+static_assert(2 * MiB / memlayout::KSTACK_SLOT == 64, "one bitmap word per last-level table of the stack region");
+constexpr u64 PREALLOCATED_KSTACK_WORDS = PREALLOCATED_KSTACKS / 64;
+
+namespace {
+
+u64 slot_bottom(u64 slot) { return memlayout::KSTACK_BASE + slot * memlayout::KSTACK_SLOT + memlayout::KSTACK_GUARD; }
+
+// Flush the kernel's translations of [va, va + size) on every hart, and wait until they are done (SBI RFENCE
+// returns once the other harts have fenced: OpenSBI waits for their acknowledgement). Kernel pages are global
+// (G), so the fence must cover every address space: sfence.vma with no ASID.
+void flush_kernel_range_everywhere(u64 va, u64 size) {
+  sfence_vma_all();
+  if (u64 others = smp_other_harts_mask()) sbi::remote_sfence_vma(others, 0, va, size);
+}
+
+// Take the lowest free slot, making its last-level table if it has none. Lock held.
+Result<u64> take_slot_locked() {
+  for (u64 w = 0; w < KSTACK_BITMAP_WORDS; w++) {
+    if (g_kstack_bitmap[w] == ~0ull) continue;
+    unsigned bit = lowest_set_bit(~g_kstack_bitmap[w]);
+    u64 slot = w * 64 + bit;
+    // Under the lock, so two harts never both make the table of one word.
+    if (!kernel_walker().slot(slot_bottom(slot), 0, true)) return Error::NOMEM;
+    g_kstack_bitmap[w] |= 1ull << bit;
+    return slot;
+  }
+  return Error::NOMEM;
+}
+
+// Give a slot back (its pages are unmapped and flushed everywhere). When it was the last slot in use of a
+// table past the preallocated ones, the table goes too. Lock held.
+void release_slot_locked(u64 slot) {
+  u64 w = slot / 64;
+  g_kstack_bitmap[w] &= ~(1ull << (slot % 64));
+  if (g_kstack_bitmap[w] != 0 || w < PREALLOCATED_KSTACK_WORDS) return;
+  u64 table_va = memlayout::KSTACK_BASE + w * 2 * MiB;
+  Pte* entry = kernel_walker().slot(table_va, 1, false);
+  if (!entry || !entry->is_table()) return;
+  PhysAddr table = entry->address();
+  *entry = Pte();
+  // Harts may cache the non-leaf entry (privileged spec 4.3.2: address-translation caches): fence them all
+  // before the page can be reused as anything else.
+  flush_kernel_range_everywhere(table_va, 2 * MiB);
+  g_table_memory.free_table(table);
+}
+
+}  // namespace
+
 Result<u64> kernel_stack_alloc() {
-  u64 slot = ~0ull;
+  u64 slot;
   {
     SpinlockGuard guard(g_kstack_lock);
     if (g_kstack_cache_count > 0) return g_kstack_cache[--g_kstack_cache_count];
-    for (u64 w = 0; w < KSTACK_BITMAP_WORDS && slot == ~0ull; w++) {
-      if (g_kstack_bitmap[w] == ~0ull) continue;
-      unsigned bit = lowest_set_bit(~g_kstack_bitmap[w]);
-      g_kstack_bitmap[w] |= 1ull << bit;
-      slot = w * 64 + bit;
-    }
+    slot = TRY(take_slot_locked());
   }
-  if (slot == ~0ull) return Error::NOMEM;
-  u64 bottom = memlayout::KSTACK_BASE + slot * memlayout::KSTACK_SLOT + memlayout::KSTACK_GUARD;
+  u64 bottom = slot_bottom(slot);
   auto walker = kernel_walker();
   for (u64 off = 0; off < memlayout::KSTACK_SIZE; off += PAGE_SIZE) {
     Frame* f = g_phys.alloc(0, FrameUse::KernelStack);
-    Pte* e = f ? walker.slot(bottom + off, 0, true) : nullptr;
-    if (!e) {
-      if (f) g_phys.free_frame(f);
-      // Undo the pages mapped so far.
+    if (!f) {
+      // Undo the pages mapped so far. They were never used, so no hart can have cached them.
       for (u64 undo = 0; undo < off; undo += PAGE_SIZE) {
         Pte* u = walker.slot(bottom + undo, 0, false);
         g_phys.free_frame(g_phys.frame_of(u->address()));
         *u = Pte();
       }
       SpinlockGuard guard(g_kstack_lock);
-      g_kstack_bitmap[slot / 64] &= ~(1ull << (slot % 64));
+      release_slot_locked(slot);
       return Error::NOMEM;
     }
-    // The slot was unmapped (never used, or its previous stack was freed and flushed everywhere), so no hart
-    // can hold a stale translation for it: no fence needed for this invalid-to-valid change on QEMU, but the
-    // spec allows caching invalid entries, so order it for this hart.
-    *e = Pte::leaf(g_phys.address_of(f), Pte::R | Pte::W | KERNEL_LEAF);
+    // The slot's table exists (take_slot_locked) and the slot is ours alone. It was unmapped and flushed
+    // everywhere when it was last freed, so no hart holds a stale translation; the spec allows caching
+    // invalid entries, so fence this hart below.
+    *walker.slot(bottom + off, 0, false) = Pte::leaf(g_phys.address_of(f), Pte::R | Pte::W | KERNEL_LEAF);
   }
   sfence_vma_all();
   return bottom + memlayout::KSTACK_SIZE;
 }
 
 void kernel_stack_free(u64 top) {
-  // Keep the stack mapped for the next thread: freeing it would need a TLB shootdown on every hart.
+  // Keep the stack mapped for the next thread when there is room: that needs no TLB work at all.
   SpinlockGuard guard(g_kstack_lock);
   if (g_kstack_cache_count < array_size(g_kstack_cache)) {
     g_kstack_cache[g_kstack_cache_count++] = top;
     return;
   }
   guard.unlock();
-  // Cache full: unmap and free. Other harts may hold translations of this stack only if they ran on it;
-  // the thread that owned it is dead, and the slot stays reserved until a shootdown would be needed.
-  // We never reuse the slot, so stale entries can only point at this (now unreachable) slot.
+  // Cache full: unmap and free the pages, make sure no hart can still use their translations (a hart that ran
+  // the dead thread may have them), and only then let the slot be taken again.
   u64 bottom = top - memlayout::KSTACK_SIZE;
   auto walker = kernel_walker();
   for (u64 off = 0; off < memlayout::KSTACK_SIZE; off += PAGE_SIZE) {
@@ -178,7 +226,9 @@ void kernel_stack_free(u64 top) {
     g_phys.free_frame(g_phys.frame_of(e->address()));
     *e = Pte();
   }
-  sfence_vma_all();
+  flush_kernel_range_everywhere(bottom, memlayout::KSTACK_SIZE);
+  SpinlockGuard again(g_kstack_lock);
+  release_slot_locked((bottom - memlayout::KSTACK_BASE) / memlayout::KSTACK_SLOT);
 }
 
 u64 kernel_stack_cached_frames() {
