@@ -24,11 +24,13 @@ Result<RefPtr<File>> FdTable::get(int fd) const {
   return m_files[fd];
 }
 
-Result<int> FdTable::allocate(RefPtr<File> file, bool cloexec, int min_fd) {
+Result<int> FdTable::allocate(RefPtr<File> file, bool cloexec, int limit, int min_fd) {
+  if (limit > MAX_FDS) limit = MAX_FDS;
   if (min_fd < 0 || min_fd >= MAX_FDS) return Error::INVAL;
   SpinlockGuard guard(m_lock);
   int fd = min_fd;
   while (fd < m_capacity && m_files[fd]) fd++;
+  if (fd >= limit) return Error::MFILE;
   if (fd >= m_capacity) TRY(grow_locked(fd + 1));
   m_files[fd] = std::move(file);
   if (cloexec)

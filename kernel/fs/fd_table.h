@@ -8,7 +8,7 @@
 
 class FdTable {
  public:
-  static constexpr int MAX_FDS = 1024;  // RLIMIT_NOFILE
+  static constexpr int MAX_FDS = 4096;  // the most any RLIMIT_NOFILE can give here (Linux's default hard limit)
 
   FdTable() = default;
   ~FdTable();
@@ -16,8 +16,9 @@ class FdTable {
 
   // The file at fd, or EBADF.
   Result<RefPtr<File>> get(int fd) const;
-  // Install file at the lowest free descriptor >= min_fd (EMFILE if none).
-  Result<int> allocate(RefPtr<File> file, bool cloexec, int min_fd = 0);
+  // Install file at the lowest free descriptor >= min_fd and below limit (the caller's RLIMIT_NOFILE):
+  // EMFILE if there is none.
+  Result<int> allocate(RefPtr<File> file, bool cloexec, int limit, int min_fd = 0);
   // Install file at exactly fd, closing what was there (dup2/dup3).
   Result<void> install_at(int fd, RefPtr<File> file, bool cloexec);
   Result<void> close(int fd);

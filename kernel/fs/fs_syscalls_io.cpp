@@ -144,7 +144,7 @@ Result<i64> do_fcntl(i32 fd, u32 command, u64 argument) {
     case F_DUPFD_CLOEXEC: {
       i32 minimum = static_cast<i32>(argument);
       if (minimum < 0 || minimum >= descriptor_limit()) return Error::INVAL;
-      return TRY(fds().allocate(file, command == F_DUPFD_CLOEXEC, minimum));
+      return TRY(fds().allocate(file, command == F_DUPFD_CLOEXEC, descriptor_limit(), minimum));
     }
     case F_GETFD: return TRY(fds().cloexec(fd)) ? FD_CLOEXEC : 0;
     case F_SETFD: TRY(fds().set_cloexec(fd, argument & FD_CLOEXEC)); return 0;
@@ -159,8 +159,8 @@ Result<void> do_pipe2(u64 address, u64 flags) {
   PipeEnds ends = TRY(pipe_create(static_cast<u32>(flags)));
   bool cloexec = flags & O_CLOEXEC;
   i32 pair[2];
-  pair[0] = TRY(fds().allocate(ends.read_end, cloexec));
-  auto write_fd = fds().allocate(ends.write_end, cloexec);
+  pair[0] = TRY(fds().allocate(ends.read_end, cloexec, descriptor_limit()));
+  auto write_fd = fds().allocate(ends.write_end, cloexec, descriptor_limit());
   if (write_fd.is_error()) {
     (void)fds().close(pair[0]);
     return write_fd.error();
@@ -224,7 +224,7 @@ Result<u64> sys_close(const SyscallArgs& a) {
 
 Result<u64> sys_dup(const SyscallArgs& a) {
   RefPtr<File> file = TRY(file_at(static_cast<i32>(a.a0)));
-  return TRY(fds().allocate(file, false));
+  return TRY(fds().allocate(file, false, descriptor_limit()));
 }
 
 Result<u64> sys_dup3(const SyscallArgs& a) {

@@ -79,7 +79,7 @@ Result<i64> do_openat(i32 dirfd, u64 address, u32 flags, u32 mode) {
   UserPath path;
   WalkStart start = TRY(path_argument(dirfd, address, path));
   RefPtr<File> file = TRY(path_open(start.context(), path.get(), flags, mode));
-  return TRY(current_process()->m_fds->allocate(file, flags & O_CLOEXEC));
+  return TRY(current_process()->m_fds->allocate(file, flags & O_CLOEXEC, descriptor_limit()));
 }
 
 Result<void> do_newfstatat(i32 dirfd, u64 address, u64 stat_address, u32 flags) {
