@@ -21,7 +21,7 @@
 //   request.sector = slot * 8;
 //   request.segments = segs;            // segs[0] = {page0_pa, 4096}, segs[1] = {page1_pa, 4096}
 //   request.segment_count = 2;
-//   request.on_complete = [](BlockRequest& r, Result<void> result) { ... wake whoever waits ... };
+//   request.on_complete = [](BlockRequest& r, Result<void> result) { ... wake whoever waits ... };  // no capture
 //   request.context = my_batch;
 //   TRY(disk->submit(request));
 //
@@ -60,10 +60,11 @@ struct BlockSegment {
 class BlockRequest {
  public:
   // Called exactly once per successfully submitted request, when the device is done with it: result is
-  // success, Error::IO (the device failed the request: VIRTIO_BLK_S_IOERR) or Error::NOTSUP (the device does
-  // not know the operation: VIRTIO_BLK_S_UNSUPP). It runs in interrupt context, on any hart, with interrupts
-  // off and no driver lock held: it must not sleep; it may wake threads and may submit new requests. From the
-  // moment it is called the driver no longer touches the request, so the callback may free or reuse it.
+  // success, Error::IO (the device failed the request: VIRTIO_BLK_S_IOERR, or the disk was disabled) or
+  // Error::NOTSUP (the device does not know the operation: VIRTIO_BLK_S_UNSUPP). It runs in interrupt context,
+  // on any hart, with interrupts off and no driver lock held, possibly before submit() has returned: it must
+  // not sleep; it may wake threads and may submit new requests. From the moment it is called the driver no
+  // longer touches the request, so the callback may free or reuse it.
   using Callback = void (*)(BlockRequest& request, Result<void> result);
 
   BlockRequest() = default;
@@ -119,7 +120,8 @@ class BlockDevice : public RefCounted {
   //   IO     sectors beyond the end of the device (Linux: "attempt to access beyond end of device");
   //   ROFS   a Write to a read-only device.
   // Never blocks: when the device's ring is full the request waits in the driver's queue. Callable from any
-  // context, including another request's callback.
+  // context, including another request's callback. A Flush on a disk without a volatile write cache has
+  // nothing to do and completes at once (its callback runs before submit() returns).
   Result<void> submit(BlockRequest& request);
 
   // Synchronous I/O of `count` sectors from `sector` on, into or out of `buffer` (kernel direct-map memory, see
