@@ -2,6 +2,7 @@
 // scheduler.
 #include "arch/riscv/cpu.h"
 #include "arch/riscv/memlayout.h"
+#include "drivers/drivers.h"
 #include "kernel/cmdline.h"
 #include "kernel/fs/vfs.h"
 #include "kernel/kernel.h"
@@ -30,6 +31,9 @@ void kernel_init_subsystems() {
     g_phys.add_free_range(PhysAddr(align_up(initrd.base, PAGE_SIZE)), PhysAddr(align_down(initrd.end(), PAGE_SIZE)));
     LOG_INFO("initramfs: %llu KiB unpacked, archive freed", static_cast<unsigned long long>(initrd.size / KiB));
   }
+  // Disks, and their /dev nodes. Their interrupts go to this (the boot) hart.
+  drivers_init(g_machine, this_cpu()->info ? this_cpu()->info->plic_context : ~0u);
+  vfs_add_disk_nodes();
 }
 
 [[noreturn]] void kernel_hart_main() {

@@ -64,7 +64,7 @@ void apply_command_line() {
   if (console && console[0] == 'm') console_set_multiplexed(true);
 }
 
-void uart_interrupt() { console_receive_interrupt(); }
+void uart_interrupt(void*) { console_receive_interrupt(); }
 
 void boot_continue_on_kernel_stack(void*);
 
@@ -135,7 +135,7 @@ void boot_continue_on_kernel_stack(void*) {
   plic_init(g_machine);
   plic_init_hart(cpu->info->plic_context);
   if (g_machine.uart.irq) {
-    register_irq_handler(g_machine.uart.irq, uart_interrupt);
+    register_irq_handler(g_machine.uart.irq, uart_interrupt, nullptr);
     plic_enable(g_machine.uart.irq, cpu->info->plic_context);
     console_enable_input();
   }

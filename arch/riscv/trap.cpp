@@ -23,7 +23,11 @@ constexpr u64 EXC_LOAD_ACCESS = 5;
 constexpr u64 EXC_STORE_ACCESS = 7;
 
 constexpr u32 MAX_IRQ = 128;
-void (*g_irq_handlers[MAX_IRQ])() = {};
+struct IrqHandler {
+  void (*function)(void*);
+  void* context;  // the device the handler serves (each virtio-blk disk has its own interrupt)
+};
+IrqHandler g_irq_handlers[MAX_IRQ] = {};
 
 void handle_external() {
   u32 context = this_cpu()->info ? this_cpu()->info->plic_context : ~0u;
@@ -31,7 +35,7 @@ void handle_external() {
   for (;;) {
     u32 irq = plic_claim(context);
     if (irq == 0) break;
-    if (irq < MAX_IRQ && g_irq_handlers[irq]) g_irq_handlers[irq]();
+    if (irq < MAX_IRQ && g_irq_handlers[irq].function) g_irq_handlers[irq].function(g_irq_handlers[irq].context);
     plic_complete(context, irq);
   }
 }
@@ -76,8 +80,10 @@ void handle_kernel_exception(TrapFrame* tf) {
 
 }  // namespace
 
-void register_irq_handler(u32 irq, void (*handler)()) {
-  if (irq < MAX_IRQ) g_irq_handlers[irq] = handler;
+bool register_irq_handler(u32 irq, void (*handler)(void*), void* context) {
+  if (irq == 0 || irq >= MAX_IRQ) return false;
+  g_irq_handlers[irq] = {handler, context};
+  return true;
 }
 
 void trap_init_hart() {

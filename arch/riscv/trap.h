@@ -10,6 +10,7 @@ extern "C" void trap_handler(TrapFrame* tf);
 
 void trap_init_hart();
 
-// Interrupt sources handled through the PLIC register a handler here.
-void register_irq_handler(u32 irq, void (*handler)());
+// Interrupt sources handled through the PLIC register a handler here; it is called with `context`, in
+// interrupt context, each time the source is claimed. False for a source number out of range.
+bool register_irq_handler(u32 irq, void (*handler)(void*), void* context);
 

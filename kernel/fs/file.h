@@ -29,6 +29,8 @@ class File : public RefCounted {
   virtual Result<void> stat(linux::stat& st);
   virtual Result<i64> ioctl(u64 request, u64 argument);        // ENOTTY by default
   virtual Result<usize> getdents64(const IoBuffer& buffer, usize len);  // ENOTDIR by default
+  // fsync(2)/fdatasync(2): make what was written durable. Nothing to do by default (in-memory files, pipes).
+  virtual Result<void> fsync();
   // The VM object to map for mmap(2), or ENODEV if the file cannot be mapped.
   virtual Result<RefPtr<VmObject>> mmap_object();
   // The inode behind the file, if any (fstat, fchdir, exec).

@@ -169,6 +169,7 @@ Result<void> do_fsync(i32 fd) {
   RefPtr<File> file = TRY(file_at(fd));
   Inode* inode = file->inode();
   if (!inode) return Error::INVAL;
+  TRY(file->fsync());  // what the open file itself holds: a disk's write cache for /dev/vda (blkdev_fsync)
   TRY(inode->sync());
   return inode->file_system().sync();
 }

@@ -5,6 +5,7 @@
 //   directories          kernel/fs/regular_file.cpp   getdents64 over Inode::list, cookies as offsets
 //   generated text       kernel/fs/regular_file.cpp   /proc files: text made at open time, then read-only
 //   devices              kernel/fs/devices.cpp        /dev/null, /dev/zero, /dev/full, the terminal
+//   disks                kernel/fs/block_device_file.cpp   /dev/vda, /dev/vdb... (drivers/block/)
 //   pipes, the console   kernel/fs/pipe.h, kernel/fs/tty.cpp
 #pragma once
 
@@ -22,6 +23,8 @@ Result<RefPtr<File>> directory_file_open(Inode& inode, u32 flags);
 Result<RefPtr<File>> text_file_open(Inode& inode, u32 flags, char* text, usize len);
 // The file behind a device node (inode may be nullptr for devices opened without one).
 Result<RefPtr<File>> device_open(u64 rdev, u32 flags, Inode* inode);
+// The file behind a block device node (a disk of the registry, drivers/block/block_device.h).
+Result<RefPtr<File>> block_device_file_open(u64 rdev, u32 flags, Inode* inode);
 
 // Linux's numbers for the devices we have.
 constexpr u64 DEV_NULL = make_device(1, 3);

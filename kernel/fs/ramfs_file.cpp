@@ -211,6 +211,6 @@ Result<RefPtr<RamDevice>> RamDevice::create(RamFs& fs, InodeType type, u32 permi
 }
 
 Result<RefPtr<File>> RamDevice::open(u32 flags) {
-  if (type() != InodeType::CharDevice) return Error::NXIO;  // no block devices yet
+  if (type() == InodeType::BlockDevice) return block_device_file_open(rdev(), flags, this);
   return device_open(rdev(), flags, this);
 }

@@ -3,7 +3,7 @@
 //
 // The tree at boot:
 //   /          ramfs ("rootfs"), 0755
-//   /dev       null, zero, full, tty, console
+//   /dev       null, zero, full, tty, console; the disks (vda, vdb...) once drivers have found them
 //   /proc      the process file system (kernel/fs/procfs.cpp), mounted
 //   /tmp       01777
 //   ...        whatever the initramfs holds (its "dev", "proc" and "tmp" entries merge with these)
@@ -11,6 +11,7 @@
 
 #include <cstring>
 
+#include "drivers/block/block_device.h"
 #include "kernel/fs/cpio.h"
 #include "kernel/fs/mount.h"
 #include "kernel/fs/namei.h"
@@ -91,3 +92,17 @@ Result<usize> vfs_path_of(Inode* inode, char* buffer, usize size) {
 void vfs_shutdown() { mount_shutdown(); }
 
 bool vfs_is_directory(Inode* inode) { return inode && inode->is_directory(); }
+
+void vfs_add_disk_nodes() {
+  auto dev = g_root->lookup("dev", 3);
+  if (dev.is_error()) return;
+  for (usize i = 0; i < block_device_count(); i++) {
+    RefPtr<BlockDevice> disk = block_device_at(i);
+    NewInode what;
+    what.type = InodeType::BlockDevice;
+    what.permissions = 0660;  // root:disk on Linux; there is one user here
+    what.rdev = disk->device_number();
+    auto made = dev.value()->create(disk->name(), strlen(disk->name()), what, CreateMode::Exclusive);
+    if (made.is_error()) LOG_WARN("vfs: cannot make /dev/%s (%s)", disk->name(), error_name(made.error()));
+  }
+}

@@ -14,6 +14,8 @@ class Inode;
 
 // Boot: build the root file system and unpack the initramfs at [data, data+size) (may be empty).
 void vfs_init(const void* initramfs, usize size);
+// Boot, after the drivers: a block device node in /dev for each disk of the registry (/dev/vda...).
+void vfs_add_disk_nodes();
 
 RefPtr<Inode> vfs_root();
 // Resolve a path (absolute, or relative to `base`, a directory) to an inode.
