@@ -18,12 +18,27 @@ Markers, in comment lines of the test source (" TEST: key=value" or " TEST: flag
   kernel-skip=REASON       skip the kernel runs, saying why (a feature of a later issue); the reference runs
   nondeterministic-output  check the status only
   kernel-log=REGEX         the kernel log must have a line matching REGEX (Python syntax); may be repeated
+  disk=SIZE[,OPTION...]    a fresh zero-filled disk image of SIZE (4M, 512K) for each run; repeat for more
+                           disks (/dev/vda, /dev/vdb... in order). On the kernel they are virtio-blk disks
+                           (tools/run --disk); under qemu-user the program gets the image files instead: every
+                           argument /dev/vdX is replaced by disk X's image path. Options:
+                             errors=read@S+write@S+flush   blkdebug fails reads/writes touching sector S (and
+                                                           flushes) with EIO (kernel runs only)
+                             readonly                      a read-only disk (kernel runs only)
+                           After the runs, each kernel disk image must equal the reference's, byte for byte,
+                           unless the test is kernel-only.
+  disk-check=FUNCTION      a check of the kernel's disk images after the run: FUNCTION in disk_checks.py is
+                           called with the list of image paths and returns a list of problems
 Exit status 77 means "skipped" (ctest SKIP_RETURN_CODE).
+
+Options: --virtio legacy runs the kernel with the legacy virtio-mmio transport (tools/run --legacy-virtio).
 """
 import argparse
+import atexit
 import difflib
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -32,7 +47,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 
 def markers(source):
-    m = {"args": "", "mem": "128M", "timeout": "60", "status": "0", "smp": None, "kernel-log": []}
+    m = {"args": "", "mem": "128M", "timeout": "60", "status": "0", "smp": None, "kernel-log": [], "disk": []}
     flags = set()
     with open(source) as f:
         for line in f:
@@ -42,8 +57,8 @@ def markers(source):
             item = hit.group(1)
             if "=" in item:
                 k, v = item.split("=", 1)
-                if k.strip() == "kernel-log":
-                    m["kernel-log"].append(v.strip())
+                if k.strip() in ("kernel-log", "disk"):
+                    m[k.strip()].append(v.strip())
                 else:
                     m[k.strip()] = v.strip()
             else:
@@ -60,6 +75,68 @@ def run(cmd, timeout, env=None, stdin=b""):
         return "timeout", e.stdout or b"", e.stderr or b""
 
 
+def parse_size(text):
+    units = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
+    return int(text[:-1]) * units[text[-1]] if text[-1] in units else int(text)
+
+
+class Disks:
+    """The disk images of one run (disk= markers), in a temporary directory."""
+
+    EVENTS = {"read": "read_aio", "write": "write_aio", "flush": "flush_to_disk"}
+
+    def __init__(self, specs, tag):
+        self.dir = tempfile.mkdtemp(prefix=f"user-test-{tag}-")
+        atexit.register(self.cleanup)  # also on the early returns (skips)
+        self.images = []
+        self.run_options = []
+        for i, spec in enumerate(specs):
+            size, *options = spec.split(",")
+            image = os.path.join(self.dir, f"vd{chr(ord('a') + i)}.img")
+            with open(image, "wb") as f:
+                f.truncate(parse_size(size))
+            self.images.append(image)
+            option = image
+            for o in options:
+                if o == "readonly":
+                    option += ",readonly"
+                elif o.startswith("errors="):
+                    config = os.path.join(self.dir, f"vd{chr(ord('a') + i)}.blkdebug")
+                    with open(config, "w") as f:
+                        for rule in o[len("errors="):].split("+"):
+                            event, _, sector = rule.partition("@")
+                            f.write(f'[inject-error]\nevent = "{self.EVENTS[event]}"\nerrno = "5"\n')
+                            if sector:
+                                f.write(f'sector = "{int(sector)}"\n')
+                            f.write('once = "off"\n\n')
+                    option += f",blkdebug={config}"
+                else:
+                    raise SystemExit(f"unknown disk option {o!r}")
+            self.run_options.append(option)
+
+    def substitute(self, args):
+        """Arguments naming /dev/vdX become the image paths (for the qemu-user reference)."""
+        names = {f"/dev/vd{chr(ord('a') + i)}": image for i, image in enumerate(self.images)}
+        return [names.get(a, a) for a in args]
+
+    def cleanup(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def compare_images(kernel_disks, reference_disks):
+    problems = []
+    for i, (mine, theirs) in enumerate(zip(kernel_disks.images, reference_disks.images)):
+        with open(mine, "rb") as f:
+            a = f.read()
+        with open(theirs, "rb") as f:
+            b = f.read()
+        if a != b:
+            first = next((j for j in range(min(len(a), len(b))) if a[j] != b[j]), min(len(a), len(b)))
+            problems.append(f"disk vd{chr(ord('a') + i)} differs from the reference's from byte {first} "
+                            f"(sector {first // 512}) on")
+    return problems
+
+
 def show(title, data, limit=40):
     lines = data.decode(errors="replace").splitlines()
     print(f"---- {title} ({len(lines)} lines, last {min(limit, len(lines))}) ----")
@@ -72,6 +149,7 @@ def main():
     ap.add_argument("--source", required=True)
     ap.add_argument("--mode", choices=["linux", "kernel"], required=True)
     ap.add_argument("--smp", type=int, default=1)
+    ap.add_argument("--virtio", choices=["modern", "legacy"], default="modern")
     opts = ap.parse_args()
 
     name = os.path.splitext(os.path.basename(opts.source))[0]
@@ -83,9 +161,11 @@ def main():
     want_status = int(m["status"])
 
     reference = None
+    reference_disks = Disks(m["disk"], "reference") if m["disk"] and "kernel-only" not in flags else None
     if "kernel-only" not in flags:
         env = dict(os.environ, TESTLIB_REFERENCE="qemu-user")
-        status, out, err = run(["qemu-riscv64-static", binary] + args, timeout, env, stdin)
+        ref_args = reference_disks.substitute(args) if reference_disks else args
+        status, out, err = run(["qemu-riscv64-static", binary] + ref_args, timeout, env, stdin)
         if status != want_status:
             if opts.mode == "linux":
                 print(f"FAILED under qemu-user: exit status {status}, expected {want_status}")
@@ -93,9 +173,14 @@ def main():
                 show("stderr", err)
                 return 1
             print(f"note: the qemu-user reference exited with {status}; not comparing output")
+            if reference_disks:
+                reference_disks.cleanup()
+                reference_disks = None
         else:
             reference = out
     if opts.mode == "linux":
+        if reference_disks:
+            reference_disks.cleanup()
         if "kernel-only" in flags:
             print("skipped: kernel-only test")
             return 77
@@ -110,8 +195,15 @@ def main():
         return 77
     with tempfile.NamedTemporaryFile(prefix=f"{name}-", suffix=".log", delete=False) as log:
         log_path = log.name
+    kernel_disks = Disks(m["disk"], "kernel") if m["disk"] else None
+    disk_args = []
+    if kernel_disks:
+        for option in kernel_disks.run_options:
+            disk_args += ["--disk", option]
+        if opts.virtio == "legacy":
+            disk_args.append("--legacy-virtio")
     cmd = [os.path.join(ROOT, "tools", "run"), "--build", opts.build, "--smp", str(opts.smp), "--mem", m["mem"],
-           "--timeout", str(timeout), "--log", log_path, binary] + args
+           "--timeout", str(timeout), "--log", log_path] + disk_args + [binary] + args
     status, out, err = run(cmd, timeout + 30, None, stdin)
     with open(log_path, "rb") as f:
         kernel_log = f.read()
@@ -125,6 +217,16 @@ def main():
     for pattern in m["kernel-log"]:
         if not any(re.search(pattern, line) for line in log_lines):
             problems.append(f"no kernel log line matches {pattern!r}")
+    if kernel_disks:
+        if reference_disks and reference is not None:
+            problems += compare_images(kernel_disks, reference_disks)
+        if m.get("disk-check"):
+            sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+            import disk_checks
+            problems += getattr(disk_checks, m["disk-check"])(kernel_disks.images)
+        kernel_disks.cleanup()
+    if reference_disks:
+        reference_disks.cleanup()
     if problems:
         print(f"FAILED: {name} on the kernel (smp={opts.smp}): " + "; ".join(problems))
         print("command: " + " ".join(cmd))
@@ -137,7 +239,7 @@ def main():
         show("stderr", err)
         show("kernel log", kernel_log)
         return 1
-    print(f"ok: {name} on the kernel (smp={opts.smp})")
+    print(f"ok: {name} on the kernel (smp={opts.smp}{', legacy virtio' if opts.virtio == 'legacy' else ''})")
     return 0
 
 
