@@ -12,3 +12,6 @@
 // disks vda, vdb... in device-tree order, as Linux names them), with its interrupt routed to the boot hart.
 // Logs one line per disk. Called once at boot, after the PLIC is set up and before user programs run.
 void drivers_init(const Machine& machine, u32 plic_context);
+
+// The disk self-test (test=disk): the BlockDevice API on vda at boot. Returns 0 on success.
+int block_selftest();

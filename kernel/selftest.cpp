@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "drivers/drivers.h"
 #include "kernel/fs/fs_selftest.h"
 #include "mm/heap.h"
 #include "arch/riscv/smp.h"
@@ -163,6 +164,7 @@ int run_selftest(const char* name) {
   if (strcmp(name, "alloc") == 0) return test_alloc();
   if (strcmp(name, "heap") == 0) return test_heap();
   if (strcmp(name, "fs") == 0) return fs_selftest();  // kernel/fs/fs_selftest.cpp
-  LOG_ERROR("unknown self-test '%s' (fault, overflow, alloc, heap, fs)", name);
+  if (strcmp(name, "disk") == 0) return block_selftest();  // drivers/block_selftest.cpp
+  LOG_ERROR("unknown self-test '%s' (fault, overflow, alloc, heap, fs, disk)", name);
   return 2;
 }

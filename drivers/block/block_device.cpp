@@ -74,32 +74,41 @@ void BlockDevice::complete(BlockRequest& request, Result<void> result) {
   request.on_complete(request, result);  // the last touch of the request
 }
 
+// ---- waiting for requests ----
+
+void BlockWaitGroup::expect(u32 count) {
+  m_is_expecting = true;
+  m_remaining.fetch_add(count, MemoryOrder::Relaxed);
+}
+
+void BlockWaitGroup::cancel(u32 count) { count_down(count); }
+
+void BlockWaitGroup::count_down(u32 count) {
+  // AcqRel: whoever sees the count reach zero also sees every earlier completion's error.
+  if (m_remaining.fetch_sub(count, MemoryOrder::AcqRel) == count) m_done.complete();
+}
+
+void BlockWaitGroup::on_complete(BlockRequest& request, Result<void> result) {
+  auto* group = static_cast<BlockWaitGroup*>(request.context);
+  if (result.is_error()) {
+    i32 none = 0;
+    group->m_first_error.compare_exchange(none, static_cast<i32>(result.error()));
+  }
+  group->count_down(1);
+}
+
+Result<void> BlockWaitGroup::wait() {
+  // Through the Completion even when the count is already zero: its lock orders our return after the last
+  // complete() has let go of the group (which usually lives on the waiter's stack).
+  if (m_is_expecting) m_done.wait();
+  i32 e = m_first_error.load(MemoryOrder::Acquire);
+  if (e) return static_cast<Error>(e);
+  return {};
+}
+
 // ---- synchronous I/O ----
 
 namespace {
-
-// A group of requests a sleeping thread waits for: each completion counts down; the last one wakes the thread.
-// The first error wins.
-struct Waiter {
-  Atomic<u32> remaining{0};
-  Atomic<i32> first_error{0};
-  Completion done;
-
-  static void on_complete(BlockRequest& request, Result<void> result) {
-    auto* w = static_cast<Waiter*>(request.context);
-    if (result.is_error()) {
-      i32 none = 0;
-      w->first_error.compare_exchange(none, static_cast<i32>(result.error()));
-    }
-    // AcqRel: the thread woken by the last completion sees every earlier completion's error.
-    if (w->remaining.fetch_sub(1, MemoryOrder::AcqRel) == 1) w->done.complete();
-  }
-  Result<void> result() const {
-    i32 e = first_error.load(MemoryOrder::Acquire);
-    if (e) return static_cast<Error>(e);
-    return {};
-  }
-};
 
 // Requests of one synchronous transfer in flight at once. The buffer is direct-map memory, which maps physical
 // memory linearly: the whole buffer is one physically contiguous segment, cut into requests of at most
@@ -114,13 +123,16 @@ struct SyncPart {
 }  // namespace
 
 Result<void> BlockDevice::submit_and_wait(BlockRequest& request) {
-  Waiter waiter;
-  waiter.remaining.store(1, MemoryOrder::Relaxed);
-  request.on_complete = Waiter::on_complete;
-  request.context = &waiter;
-  TRY(submit(request));
-  waiter.done.wait();
-  return waiter.result();
+  BlockWaitGroup group;
+  group.expect(1);
+  request.on_complete = BlockWaitGroup::on_complete;
+  request.context = &group;
+  if (Result<void> started = submit(request); started.is_error()) {
+    group.cancel(1);
+    (void)group.wait();
+    return started;
+  }
+  return group.wait();
 }
 
 Result<void> BlockDevice::transfer(BlockOp op, u64 sector, const void* buffer, u64 count) {
@@ -134,8 +146,7 @@ Result<void> BlockDevice::transfer(BlockOp op, u64 sector, const void* buffer, u
   if (!parts) return Error::NOMEM;
   Result<void> result;
   while (done < bytes && !result.is_error()) {
-    // Build the whole batch first, so that `remaining` is final before the first request can complete.
-    Waiter waiter;
+    BlockWaitGroup group;
     usize built = 0;
     for (; built < SYNC_BATCH && done < bytes; built++) {
       u64 length = bytes - done < m_max_request_bytes ? bytes - done : m_max_request_bytes;
@@ -145,22 +156,20 @@ Result<void> BlockDevice::transfer(BlockOp op, u64 sector, const void* buffer, u
       part.request.sector = sector + done / SECTOR_SIZE;
       part.request.segments = &part.segment;
       part.request.segment_count = 1;
-      part.request.on_complete = Waiter::on_complete;
-      part.request.context = &waiter;
+      part.request.on_complete = BlockWaitGroup::on_complete;
+      part.request.context = &group;
       done += length;
     }
-    waiter.remaining.store(static_cast<u32>(built), MemoryOrder::Relaxed);
-    usize started = 0;
-    for (; started < built; started++) {
+    group.expect(static_cast<u32>(built));
+    for (usize started = 0; started < built; started++) {
       result = submit(parts[started].request);
-      if (result.is_error()) break;
+      if (result.is_error()) {
+        group.cancel(static_cast<u32>(built - started));  // the parts never started
+        break;
+      }
     }
-    // Parts never started count as done at once, so that the wait ends when the started ones complete.
-    usize unstarted = built - started;
-    if (unstarted && waiter.remaining.fetch_sub(static_cast<u32>(unstarted), MemoryOrder::AcqRel) == unstarted)
-      waiter.done.complete();
-    waiter.done.wait();
-    if (!result.is_error()) result = waiter.result();
+    Result<void> completed = group.wait();
+    if (!result.is_error()) result = completed;
   }
   delete[] parts;
   return result;

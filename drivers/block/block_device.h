@@ -33,6 +33,7 @@
 // to its submitter except between a successful submit() and its callback, when it belongs to the driver.
 #pragma once
 
+#include "drivers/driver_platform.h"
 #include "lib/list.h"
 #include "lib/refptr.h"
 #include "lib/result.h"
@@ -83,6 +84,35 @@ class BlockRequest {
   // ---- the driver's, between submit() and the callback ----
   ListNode m_driver_link;  // the driver's queue of requests waiting for room in the device's ring
   u32 m_driver_tag = 0;
+};
+
+// Waiting for a batch of asynchronous requests (the synchronous calls use it; so can paging code):
+//
+//   BlockWaitGroup group;
+//   group.expect(n);                              // before the first submit: completions count down from n
+//   for each request: r.on_complete = BlockWaitGroup::on_complete; r.context = &group;
+//                     if (disk->submit(r).is_error()) group.cancel(1);
+//   Result<void> result = group.wait();           // sleeps until all n are done; the first error, if any
+//
+// One batch per group. wait() must be called (and returned) before the group goes away, also when every
+// request was cancelled.
+class BlockWaitGroup {
+ public:
+  BlockWaitGroup() = default;
+  AS_NONCOPYABLE(BlockWaitGroup);
+
+  void expect(u32 count);
+  void cancel(u32 count);
+  static void on_complete(BlockRequest& request, Result<void> result);
+  Result<void> wait();
+
+ private:
+  void count_down(u32 count);
+
+  Atomic<u32> m_remaining{0};
+  Atomic<i32> m_first_error{0};  // an Error, 0 for none
+  bool m_is_expecting = false;   // expect() was called (set before any request can complete)
+  Completion m_done;
 };
 
 // Counters since boot (/proc/diskstats-like; tests use them to count the writes a workload caused).

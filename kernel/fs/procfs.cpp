@@ -17,7 +17,7 @@ namespace {
 constexpr u64 PID_COOKIE_BASE = 1000;
 
 enum class ProcKind : u8 {
-  Cpuinfo, Meminfo, Mounts, Self, Uptime,                       // /proc
+  Cpuinfo, Diskstats, Meminfo, Mounts, Partitions, Self, Uptime,  // /proc
   PidCmdline, PidCwd, PidExe, PidMaps, PidStat, PidStatus,      // /proc/PID
 };
 
@@ -29,8 +29,10 @@ struct EntrySpec {
 
 // In the order listings show them.
 const EntrySpec ROOT_ENTRIES[] = {
-    {"cpuinfo", ProcKind::Cpuinfo, false}, {"meminfo", ProcKind::Meminfo, false}, {"mounts", ProcKind::Mounts, false},
-    {"self", ProcKind::Self, true},        {"uptime", ProcKind::Uptime, false},
+    {"cpuinfo", ProcKind::Cpuinfo, false},       {"diskstats", ProcKind::Diskstats, false},
+    {"meminfo", ProcKind::Meminfo, false},       {"mounts", ProcKind::Mounts, false},
+    {"partitions", ProcKind::Partitions, false}, {"self", ProcKind::Self, true},
+    {"uptime", ProcKind::Uptime, false},
 };
 const EntrySpec PID_ENTRIES[] = {
     {"cmdline", ProcKind::PidCmdline, false}, {"cwd", ProcKind::PidCwd, true},   {"exe", ProcKind::PidExe, true},
@@ -118,6 +120,8 @@ class ProcEntry final : public ProcInode {
       case ProcKind::Cpuinfo: return proc_cpuinfo(out);
       case ProcKind::Meminfo: return proc_meminfo(out);
       case ProcKind::Mounts: return proc_mounts(out);
+      case ProcKind::Partitions: return proc_partitions(out);
+      case ProcKind::Diskstats: return proc_diskstats(out);
       case ProcKind::Uptime: return proc_uptime(out);
       case ProcKind::PidCmdline: return proc_pid_cmdline(out, m_pid);
       case ProcKind::PidMaps: return proc_pid_maps(out, m_pid);

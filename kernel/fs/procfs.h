@@ -1,7 +1,7 @@
 // /proc: a file system whose files are text generated when they are opened (kernel/fs/procfs.cpp holds the
 // inodes, kernel/fs/proc_text.cpp the generators).
 //
-//   /proc/meminfo /proc/uptime /proc/cpuinfo /proc/mounts
+//   /proc/meminfo /proc/uptime /proc/cpuinfo /proc/mounts /proc/partitions /proc/diskstats (proc_block.cpp)
 //   /proc/self -> PID of the caller
 //   /proc/PID/{maps,stat,status,cmdline}, /proc/PID/exe and /proc/PID/cwd (links)
 #pragma once
@@ -18,6 +18,8 @@ Result<void> proc_meminfo(TextBuilder& out);
 Result<void> proc_uptime(TextBuilder& out);
 Result<void> proc_cpuinfo(TextBuilder& out);
 Result<void> proc_mounts(TextBuilder& out);
+Result<void> proc_partitions(TextBuilder& out);
+Result<void> proc_diskstats(TextBuilder& out);
 Result<void> proc_pid_maps(TextBuilder& out, i32 pid);
 Result<void> proc_pid_stat(TextBuilder& out, i32 pid);
 Result<void> proc_pid_status(TextBuilder& out, i32 pid);

@@ -229,6 +229,38 @@ TEST_SUITE("block_device") {
     CHECK(disk.stats().in_flight.load() == 0);
   }
 
+  TEST_CASE("a wait group: the first error, cancelled requests, an empty group") {
+    ArenaBuffers mem;
+    MemoryBlockDevice disk("vdt", 1024);
+    u8* buf = mem.take(8 * PAGE_SIZE);
+    disk.fail(BlockOp::Read, 16, 1);
+    BlockRequest requests[4];
+    BlockSegment segs[4];
+    BlockWaitGroup group;
+    group.expect(4);
+    disk.hold();
+    for (u32 i = 0; i < 3; i++) {
+      segs[i] = {kernel_to_phys(buf + i * PAGE_SIZE), static_cast<u32>(PAGE_SIZE)};
+      requests[i].op = BlockOp::Read;
+      requests[i].sector = i * 8;
+      requests[i].segments = &segs[i];
+      requests[i].segment_count = 1;
+      requests[i].on_complete = BlockWaitGroup::on_complete;
+      requests[i].context = &group;
+      REQUIRE(disk.submit(requests[i]).has_value());
+    }
+    group.cancel(1);  // the fourth is never submitted
+    disk.release();
+    CHECK(group.wait().error() == Error::IO);  // the request of sectors 16..23
+    CHECK(disk.stats().in_flight.load() == 0);
+    BlockWaitGroup empty;
+    CHECK(empty.wait().has_value());
+    BlockWaitGroup all_cancelled;
+    all_cancelled.expect(2);
+    all_cancelled.cancel(2);
+    CHECK(all_cancelled.wait().has_value());
+  }
+
   TEST_CASE("the registry finds disks by name, number and index; names are unique") {
     block_device_unregister_all_for_tests();
     auto a = make_ref<MemoryBlockDevice>("vda", 8);

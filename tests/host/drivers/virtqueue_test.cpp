@@ -44,6 +44,18 @@ struct Device {
   }
 };
 
+// A queue of `size` entries in a fresh arena, and the device's view of it.
+struct Ring {
+  DriverEnv env;
+  u8* memory;
+  SplitVirtqueue q;
+  Device dev;
+  Ring(u16 size, u64 used_alignment, unsigned order)
+      : memory(env.buffer(order)), dev{q, memory, SplitVirtqueue::layout(size, used_alignment)} {
+    q.init(size, memory, kernel_to_phys(memory), used_alignment);
+  }
+};
+
 }  // namespace
 
 TEST_SUITE("virtqueue") {
@@ -58,11 +70,9 @@ TEST_SUITE("virtqueue") {
   }
 
   TEST_CASE("chains come from the free list, reach the device in order, and return to the free list") {
-    DriverEnv env;
-    u8* memory = env.buffer(2);
-    SplitVirtqueue q;
-    q.init(8, memory, kernel_to_phys(memory), 4096);
-    Device dev{q, memory, SplitVirtqueue::layout(8, 4096)};
+    Ring ring(8, 4096, 2);
+    SplitVirtqueue& q = ring.q;
+    Device& dev = ring.dev;
     CHECK(q.free_descriptors() == 8);
 
     u16 a = q.add_chain(3, [](u32 i, u16) {
@@ -106,11 +116,9 @@ TEST_SUITE("virtqueue") {
   }
 
   TEST_CASE("indices run freely past 65535 and every descriptor is reused") {
-    DriverEnv env;
-    u8* memory = env.buffer(0);
-    SplitVirtqueue q;
-    q.init(4, memory, kernel_to_phys(memory), 4);
-    Device dev{q, memory, SplitVirtqueue::layout(4, 4)};
+    Ring ring(4, 4, 0);
+    SplitVirtqueue& q = ring.q;
+    Device& dev = ring.dev;
     std::set<u16> heads_seen;
     for (u32 round = 0; round < 70000; round++) {
       u32 n = 1 + round % 2;
@@ -143,11 +151,9 @@ TEST_SUITE("virtqueue") {
   }
 
   TEST_CASE("a used entry naming a descriptor beyond the ring comes back as an invalid head") {
-    DriverEnv env;
-    u8* memory = env.buffer(0);
-    SplitVirtqueue q;
-    q.init(4, memory, kernel_to_phys(memory), 4);
-    Device dev{q, memory, SplitVirtqueue::layout(4, 4)};
+    Ring ring(4, 4, 0);
+    SplitVirtqueue& q = ring.q;
+    Device& dev = ring.dev;
     dev.give_back(999, 0);
     u16 head;
     u32 written;
@@ -156,11 +162,9 @@ TEST_SUITE("virtqueue") {
   }
 
   TEST_CASE("the device's no-notify flag is honoured") {
-    DriverEnv env;
-    u8* memory = env.buffer(0);
-    SplitVirtqueue q;
-    q.init(4, memory, kernel_to_phys(memory), 4);
-    Device dev{q, memory, SplitVirtqueue::layout(4, 4)};
+    Ring ring(4, 4, 0);
+    SplitVirtqueue& q = ring.q;
+    Device& dev = ring.dev;
     CHECK(q.needs_notification());
     dev.used()[0] = virtq::USED_F_NO_NOTIFY;
     CHECK(!q.needs_notification());
