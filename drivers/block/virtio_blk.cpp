@@ -156,6 +156,7 @@ Result<void> VirtioBlockDevice::submit_checked(BlockRequest& request) {
 }
 
 bool VirtioBlockDevice::try_start_locked(BlockRequest& request) {
+  ASSERT(m_lock.is_held());
   u32 data = request.op == BlockOp::Flush ? 0 : data_descriptors(request);
   if (data + 2 > m_queue.free_descriptors()) return false;
   bool is_read = request.op == BlockOp::Read;
@@ -185,6 +186,7 @@ bool VirtioBlockDevice::try_start_locked(BlockRequest& request) {
 }
 
 void VirtioBlockDevice::break_device_locked(RequestList& done, const char* why) {
+  ASSERT(m_lock.is_held());
   if (!m_is_broken) drv_log(DriverLog::Error, "%s: %s; the disk is disabled, its requests fail with EIO", m_name, why);
   m_is_broken = true;
   // After a reset the device no longer reads or writes the ring or the requests' memory (2.4), so the

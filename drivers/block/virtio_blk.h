@@ -20,8 +20,9 @@
 // descriptors, no event index, no multiqueue, no discard).
 //
 // Lock: m_lock protects the virtqueue, m_in_flight, the header slots and m_pending; it is taken by submitters
-// and by the interrupt handler (a spinlock: interrupts are off while it is held). Lock order: m_lock before
-// g_sched_lock (callbacks run after m_lock is dropped).
+// and by the interrupt handler (a spinlock: interrupts are off while it is held). No other lock is taken
+// while it is held: callbacks, which may wake threads (g_sched_lock), run after it is dropped, and so does the
+// notification of the device.
 #pragma once
 
 #include "drivers/block/block_device.h"
