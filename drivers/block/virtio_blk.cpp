@@ -121,9 +121,11 @@ VirtioBlockDevice::~VirtioBlockDevice() {
 }
 
 void VirtioBlockDevice::describe(char* buffer, usize size) const {
-  u64 mib = m_sector_count * SECTOR_SIZE / MiB;
-  format(buffer, size, "%s: %llu sectors (%llu MiB), virtio-mmio version %u (%s), %u-entry queue, %s%s",
-         m_name, static_cast<unsigned long long>(m_sector_count), static_cast<unsigned long long>(mib),
+  u64 bytes = m_sector_count * SECTOR_SIZE;
+  bool in_mib = bytes >= MiB;
+  format(buffer, size, "%s: %llu sectors (%llu %s), virtio-mmio version %u (%s), %u-entry queue, %s%s",
+         m_name, static_cast<unsigned long long>(m_sector_count),
+         static_cast<unsigned long long>(in_mib ? bytes / MiB : bytes / KiB), in_mib ? "MiB" : "KiB",
          m_transport.version(), m_transport.is_legacy() ? "legacy" : "modern", m_queue.size(),
          m_is_read_only ? "read-only" : "read-write", has_volatile_cache() ? ", write cache (flush)" : "");
 }
