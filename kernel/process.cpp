@@ -61,11 +61,6 @@ void release_zombie(Process* child) {
 
 }  // namespace
 
-// trap.S reads these on the way back from a system call (.Lsyscall).
-static_assert(offsetof(Cpu, need_resched) == 71 && offsetof(Cpu, current) == 40);
-static_assert(offsetof(Thread, m_process) == 136);
-static_assert(offsetof(Process, m_kill_signal) == 4 && offsetof(Process, m_pending_signals) == 8);
-
 Process::Process() = default;
 Process::~Process() = default;
 

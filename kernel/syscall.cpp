@@ -167,9 +167,6 @@ extern "C" {
 extern const SyscallTable syscall_table;
 }
 constinit const SyscallTable syscall_table{};
-static_assert(sizeof(SyscallEntry) == 16 && offsetof(SyscallEntry, handler) == 0 &&
-                  offsetof(SyscallEntry, frame) == 8 && SYSCALL_TABLE_SIZE == 512,
-              "trap.S assumes this layout");
 
 namespace {
 

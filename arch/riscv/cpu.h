@@ -3,15 +3,13 @@
 // instruction and needs no lock.
 #pragma once
 
-#include <cstddef>
-
 #include "kernel/machine.h"
 #include "lib/types.h"
 
 struct Thread;
 
 struct Cpu {
-  // The first fields are used by trap.S; their offsets are fixed below.
+  // Used by trap.S (through asm_offsets.h, arch/riscv/asm_offsets.cpp).
   u64 trap_prev_sp = 0;     // sp at the moment of the trap (user or kernel), saved by trap.S
   u64 kernel_sp = 0;        // top of the current thread's kernel stack, loaded on entry from U-mode
   u64 trap_scratch0 = 0;    // two registers' worth of scratch for the stack-overflow check
@@ -36,13 +34,6 @@ struct Cpu {
   u64 ticks = 0;
   u64 next_timer = 0;
 };
-
-// Offsets used by trap.S (CPU_* there).
-static_assert(offsetof(Cpu, trap_prev_sp) == 0);
-static_assert(offsetof(Cpu, kernel_sp) == 8);
-static_assert(offsetof(Cpu, trap_scratch0) == 16);
-static_assert(offsetof(Cpu, trap_scratch1) == 24);
-static_assert(offsetof(Cpu, overflow_sp) == 32);
 
 extern Cpu g_cpus[MAX_HARTS];
 extern usize g_cpu_count;

@@ -63,9 +63,29 @@ struct Sscratch {
 struct Sepc {
   CSR_ACCESSORS(sepc)
 };
+// The cause of a trap (4.1.9). With INTERRUPT set the rest is an interrupt number (the bit numbers of sip/sie),
+// without it an exception code (table 4.2).
 struct Scause {
   CSR_ACCESSORS(scause)
   static constexpr u64 INTERRUPT = 1ull << 63;
+  // Interrupts.
+  static constexpr u64 IRQ_SOFTWARE = 1;
+  static constexpr u64 IRQ_TIMER = 5;
+  static constexpr u64 IRQ_EXTERNAL = 9;
+  // Exceptions.
+  static constexpr u64 INSTRUCTION_MISALIGNED = 0;
+  static constexpr u64 INSTRUCTION_ACCESS_FAULT = 1;
+  static constexpr u64 ILLEGAL_INSTRUCTION = 2;
+  static constexpr u64 BREAKPOINT = 3;
+  static constexpr u64 LOAD_MISALIGNED = 4;
+  static constexpr u64 LOAD_ACCESS_FAULT = 5;
+  static constexpr u64 STORE_MISALIGNED = 6;  // store or AMO
+  static constexpr u64 STORE_ACCESS_FAULT = 7;
+  static constexpr u64 ECALL_U = 8;           // environment call from U-mode: a system call
+  static constexpr u64 ECALL_S = 9;
+  static constexpr u64 INSTRUCTION_PAGE_FAULT = 12;
+  static constexpr u64 LOAD_PAGE_FAULT = 13;
+  static constexpr u64 STORE_PAGE_FAULT = 15;
 };
 struct Stval {
   CSR_ACCESSORS(stval)

@@ -7,78 +7,51 @@
  * So `csrrw tp, sscratch, tp` at entry yields the Cpu pointer when coming from user mode and 0 when coming
  * from the kernel.
  *
- * The TrapFrame (arch/riscv/trap_frame.h) is pushed on the current thread's kernel stack: for a trap from
+ * The TrapFrame (arch/riscv/trap_frame.h; FRAME_* offsets) is pushed on the current thread's kernel stack: for a trap from
  * user mode at the very top of it (Cpu::kernel_sp), for a trap from the kernel below the interrupted frame.
  * A trap from the kernel whose frame would land in a stack guard page (a kernel stack overflow) is taken on
  * the hart's emergency stack instead, so that the report can still be printed.
  */
 
-#define CPU_TRAP_PREV_SP 0
-#define CPU_KERNEL_SP 8
-#define CPU_SCRATCH0 16
-#define CPU_SCRATCH1 24
-#define CPU_OVERFLOW_SP 32
-#define CPU_CURRENT 40
-#define CPU_NEED_RESCHED 71
-#define THREAD_PROCESS 136
-#define PROCESS_KILL_SIGNAL 4
-#define PROCESS_PENDING_SIGNALS 8
-
-#define FRAME_SIZE 288
-#define FRAME_SSTATUS 256
-#define FRAME_STVAL 264
-#define FRAME_SCAUSE 272
-#define FRAME_ORIG_A0 280
-
-#define KSTACK_BASE 0xffffffd000000000
-#define KSTACK_REGION_SIZE 0x100000000
-#define KSTACK_SLOT (32 * 1024)
-#define KSTACK_GUARD (16 * 1024)
-
-#define SSTATUS_SPP (1 << 8)
-
-#define SYSCALL_TABLE_SIZE 512
-#define SYSCALL_ENTRY_SHIFT 4
-#define SYSCALL_ENTRY_HANDLER 0
-#define SYSCALL_ENTRY_FRAME 8
+#include "asm_offsets.h"  /* CPU_*, THREAD_*, FRAME_*, KSTACK_*, ... (arch/riscv/asm_offsets.cpp) */
 
 /* s0-s11: stored only on the full path (see .Lsave). */
 .macro SAVE_CALLEE_SAVED
-  sd x8, 8*8(sp)
-  sd x9, 9*8(sp)
-  sd x18, 18*8(sp)
-  sd x19, 19*8(sp)
-  sd x20, 20*8(sp)
-  sd x21, 21*8(sp)
-  sd x22, 22*8(sp)
-  sd x23, 23*8(sp)
-  sd x24, 24*8(sp)
-  sd x25, 25*8(sp)
-  sd x26, 26*8(sp)
-  sd x27, 27*8(sp)
+  sd s0, FRAME_S0(sp)
+  sd s1, FRAME_S1(sp)
+  sd s2, FRAME_S2(sp)
+  sd s3, FRAME_S3(sp)
+  sd s4, FRAME_S4(sp)
+  sd s5, FRAME_S5(sp)
+  sd s6, FRAME_S6(sp)
+  sd s7, FRAME_S7(sp)
+  sd s8, FRAME_S8(sp)
+  sd s9, FRAME_S9(sp)
+  sd s10, FRAME_S10(sp)
+  sd s11, FRAME_S11(sp)
   mv a0, sp
 .endm
 
 /* Every register saved on every path but tp (handled by the caller), then sp last. */
 .macro RESTORE_CALLER_SAVED
-  ld x1, 1*8(sp)
-  ld x3, 3*8(sp)
-  ld x5, 5*8(sp)
-  ld x6, 6*8(sp)
-  ld x7, 7*8(sp)
-  ld x10, 10*8(sp)
-  ld x11, 11*8(sp)
-  ld x12, 12*8(sp)
-  ld x13, 13*8(sp)
-  ld x14, 14*8(sp)
-  ld x15, 15*8(sp)
-  ld x16, 16*8(sp)
-  ld x17, 17*8(sp)
-  ld x28, 28*8(sp)
-  ld x29, 29*8(sp)
-  ld x30, 30*8(sp)
-  ld x31, 31*8(sp)
-  ld x2, 2*8(sp)
+  ld ra, FRAME_RA(sp)
+  ld gp, FRAME_GP(sp)
+  ld t0, FRAME_T0(sp)
+  ld t1, FRAME_T1(sp)
+  ld t2, FRAME_T2(sp)
+  ld a0, FRAME_A0(sp)
+  ld a1, FRAME_A1(sp)
+  ld a2, FRAME_A2(sp)
+  ld a3, FRAME_A3(sp)
+  ld a4, FRAME_A4(sp)
+  ld a5, FRAME_A5(sp)
+  ld a6, FRAME_A6(sp)
+  ld a7, FRAME_A7(sp)
+  ld t3, FRAME_T3(sp)
+  ld t4, FRAME_T4(sp)
+  ld t5, FRAME_T5(sp)
+  ld t6, FRAME_T6(sp)
+  ld sp, FRAME_SP(sp)
 .endm
 
   .section .text
@@ -126,47 +99,47 @@ trap_entry:
    * way back to user mode (signals, preemption) may. gp is not like them: the kernel does not use it, but it
    * belongs to the thread and switch_context does not switch it. */
   addi sp, sp, -FRAME_SIZE
-  sd x1, 1*8(sp)
-  sd x3, 3*8(sp)
-  sd x5, 5*8(sp)
-  sd x6, 6*8(sp)
-  sd x7, 7*8(sp)
-  sd x10, 10*8(sp)
-  sd x11, 11*8(sp)
-  sd x12, 12*8(sp)
-  sd x13, 13*8(sp)
-  sd x14, 14*8(sp)
-  sd x15, 15*8(sp)
-  sd x16, 16*8(sp)
-  sd x17, 17*8(sp)
-  sd x28, 28*8(sp)
-  sd x29, 29*8(sp)
-  sd x30, 30*8(sp)
-  sd x31, 31*8(sp)
+  sd ra, FRAME_RA(sp)
+  sd gp, FRAME_GP(sp)
+  sd t0, FRAME_T0(sp)
+  sd t1, FRAME_T1(sp)
+  sd t2, FRAME_T2(sp)
+  sd a0, FRAME_A0(sp)
+  sd a1, FRAME_A1(sp)
+  sd a2, FRAME_A2(sp)
+  sd a3, FRAME_A3(sp)
+  sd a4, FRAME_A4(sp)
+  sd a5, FRAME_A5(sp)
+  sd a6, FRAME_A6(sp)
+  sd a7, FRAME_A7(sp)
+  sd t3, FRAME_T3(sp)
+  sd t4, FRAME_T4(sp)
+  sd t5, FRAME_T5(sp)
+  sd t6, FRAME_T6(sp)
   ld t0, CPU_TRAP_PREV_SP(tp)
-  sd t0, 2*8(sp)
+  sd t0, FRAME_SP(sp)
   csrr t0, sscratch             /* the interrupted context's tp */
-  sd t0, 4*8(sp)
+  sd t0, FRAME_TP(sp)
   csrw sscratch, zero           /* we are in the kernel now */
   csrr t0, sepc
   csrr t1, sstatus
-  sd t0, 0(sp)
+  sd t0, FRAME_EPC(sp)
   sd t1, FRAME_SSTATUS(sp)
   csrr t2, scause
   sd t2, FRAME_SCAUSE(sp)
   sd a0, FRAME_ORIG_A0(sp)
   mv a0, sp
-  li t0, 8
+  li t0, EXC_ECALL_U
   beq t2, t0, .Lsyscall
   csrr t0, stval
   sd t0, FRAME_STVAL(sp)
   /* A page fault from user mode (scause 12, 13 or 15, with sstatus.SPP = 0)? */
   andi t1, t1, SSTATUS_SPP
   bnez t1, .Lfull
-  addi t0, t2, -12
-  li t1, 3
+  addi t0, t2, -EXC_INSTRUCTION_PAGE_FAULT
+  li t1, EXC_STORE_PAGE_FAULT - EXC_INSTRUCTION_PAGE_FAULT
   bgtu t0, t1, .Lfull           /* also every interrupt: scause bit 63 makes it huge */
-  li t1, 2
+  li t1, EXC_LOAD_PAGE_FAULT + 1 - EXC_INSTRUCTION_PAGE_FAULT
   beq t0, t1, .Lfull            /* scause 14 is reserved */
   call user_page_fault          /* user_page_fault(TrapFrame*) in kernel/user_trap.cpp */
   j .Lcheck_work
@@ -185,17 +158,17 @@ trap_entry:
   bnez t0, .Lfull_syscall       /* SyscallFrame::Full */
   ld t1, SYSCALL_ENTRY_HANDLER(t1)
   beqz t1, .Lsyscall_c
-  ld t0, 0(sp)
+  ld t0, FRAME_EPC(sp)
   addi t0, t0, 4
-  sd t0, 0(sp)                  /* return past the ecall */
-  csrsi sstatus, 2              /* interrupts on while the call runs */
-  addi a0, sp, 10*8             /* SyscallArgs: a0..a5 in the frame */
+  sd t0, FRAME_EPC(sp)          /* return past the ecall */
+  csrsi sstatus, SSTATUS_SIE    /* interrupts on while the call runs */
+  addi a0, sp, FRAME_A0          /* SyscallArgs: a0..a5 in the frame */
   jalr t1
-  sd a0, 10*8(sp)               /* the result (or -errno) */
-  csrci sstatus, 2
+  sd a0, FRAME_A0(sp)           /* the result (or -errno) */
+  csrci sstatus, SSTATUS_SIE
 .Lcheck_work:
   /* Work before returning (prepare_return_to_user sorts it out): a reschedule, a fatal signal, any pending
-   * signal. Offsets checked by static_asserts in kernel/process.cpp. Interrupts are off. */
+   * signal. Interrupts are off. */
   lbu t0, CPU_NEED_RESCHED(tp)
   bnez t0, .Lwork
   ld t0, CPU_CURRENT(tp)
@@ -234,7 +207,7 @@ trap_entry:
   .globl trap_return
 trap_return:
   ld t0, FRAME_SSTATUS(sp)
-  ld t1, 0(sp)
+  ld t1, FRAME_EPC(sp)
   csrw sstatus, t0
   csrw sepc, t1
   andi t0, t0, SSTATUS_SPP
@@ -244,22 +217,22 @@ trap_return:
   addi t0, sp, FRAME_SIZE
   sd t0, CPU_KERNEL_SP(tp)
   csrw sscratch, tp
-  ld x4, 4*8(sp)
+  ld tp, FRAME_TP(sp)
 .Lrestore_kernel:
   /* Returning to the kernel keeps the current tp: the interrupted code may have moved to another hart
    * while it slept. */
-  ld x8, 8*8(sp)
-  ld x9, 9*8(sp)
-  ld x18, 18*8(sp)
-  ld x19, 19*8(sp)
-  ld x20, 20*8(sp)
-  ld x21, 21*8(sp)
-  ld x22, 22*8(sp)
-  ld x23, 23*8(sp)
-  ld x24, 24*8(sp)
-  ld x25, 25*8(sp)
-  ld x26, 26*8(sp)
-  ld x27, 27*8(sp)
+  ld s0, FRAME_S0(sp)
+  ld s1, FRAME_S1(sp)
+  ld s2, FRAME_S2(sp)
+  ld s3, FRAME_S3(sp)
+  ld s4, FRAME_S4(sp)
+  ld s5, FRAME_S5(sp)
+  ld s6, FRAME_S6(sp)
+  ld s7, FRAME_S7(sp)
+  ld s8, FRAME_S8(sp)
+  ld s9, FRAME_S9(sp)
+  ld s10, FRAME_S10(sp)
+  ld s11, FRAME_S11(sp)
   RESTORE_CALLER_SAVED
   sret
 
@@ -267,13 +240,13 @@ trap_return:
  * registers. Interrupts must be off. */
 .Lpartial_return:
   ld t0, FRAME_SSTATUS(sp)
-  ld t1, 0(sp)
+  ld t1, FRAME_EPC(sp)
   csrw sstatus, t0
   csrw sepc, t1
   addi t0, sp, FRAME_SIZE
   sd t0, CPU_KERNEL_SP(tp)
   csrw sscratch, tp
-  ld x4, 4*8(sp)
+  ld tp, FRAME_TP(sp)
   RESTORE_CALLER_SAVED
   sret
 
@@ -281,34 +254,34 @@ trap_return:
  * running kernel context, load another's, and return into it. tp is per hart and deliberately not switched. */
   .globl switch_context
 switch_context:
-  sd ra, 0(a0)
-  sd sp, 8(a0)
-  sd s0, 16(a0)
-  sd s1, 24(a0)
-  sd s2, 32(a0)
-  sd s3, 40(a0)
-  sd s4, 48(a0)
-  sd s5, 56(a0)
-  sd s6, 64(a0)
-  sd s7, 72(a0)
-  sd s8, 80(a0)
-  sd s9, 88(a0)
-  sd s10, 96(a0)
-  sd s11, 104(a0)
-  ld ra, 0(a1)
-  ld sp, 8(a1)
-  ld s0, 16(a1)
-  ld s1, 24(a1)
-  ld s2, 32(a1)
-  ld s3, 40(a1)
-  ld s4, 48(a1)
-  ld s5, 56(a1)
-  ld s6, 64(a1)
-  ld s7, 72(a1)
-  ld s8, 80(a1)
-  ld s9, 88(a1)
-  ld s10, 96(a1)
-  ld s11, 104(a1)
+  sd ra, SWITCH_RA(a0)
+  sd sp, SWITCH_SP(a0)
+  sd s0, SWITCH_S0(a0)
+  sd s1, SWITCH_S0 + 8(a0)
+  sd s2, SWITCH_S0 + 16(a0)
+  sd s3, SWITCH_S0 + 24(a0)
+  sd s4, SWITCH_S0 + 32(a0)
+  sd s5, SWITCH_S0 + 40(a0)
+  sd s6, SWITCH_S0 + 48(a0)
+  sd s7, SWITCH_S0 + 56(a0)
+  sd s8, SWITCH_S0 + 64(a0)
+  sd s9, SWITCH_S0 + 72(a0)
+  sd s10, SWITCH_S0 + 80(a0)
+  sd s11, SWITCH_S0 + 88(a0)
+  ld ra, SWITCH_RA(a1)
+  ld sp, SWITCH_SP(a1)
+  ld s0, SWITCH_S0(a1)
+  ld s1, SWITCH_S0 + 8(a1)
+  ld s2, SWITCH_S0 + 16(a1)
+  ld s3, SWITCH_S0 + 24(a1)
+  ld s4, SWITCH_S0 + 32(a1)
+  ld s5, SWITCH_S0 + 40(a1)
+  ld s6, SWITCH_S0 + 48(a1)
+  ld s7, SWITCH_S0 + 56(a1)
+  ld s8, SWITCH_S0 + 64(a1)
+  ld s9, SWITCH_S0 + 72(a1)
+  ld s10, SWITCH_S0 + 80(a1)
+  ld s11, SWITCH_S0 + 88(a1)
   ret
 
 /* A new thread's first switch lands here: s0 = function, s1 = its argument (kernel/thread.cpp). */
@@ -334,77 +307,77 @@ user_thread_trampoline:
   .option arch, +d
   .globl fp_save
 fp_save:
-  fsd f0, 0(a0)
-  fsd f1, 8(a0)
-  fsd f2, 16(a0)
-  fsd f3, 24(a0)
-  fsd f4, 32(a0)
-  fsd f5, 40(a0)
-  fsd f6, 48(a0)
-  fsd f7, 56(a0)
-  fsd f8, 64(a0)
-  fsd f9, 72(a0)
-  fsd f10, 80(a0)
-  fsd f11, 88(a0)
-  fsd f12, 96(a0)
-  fsd f13, 104(a0)
-  fsd f14, 112(a0)
-  fsd f15, 120(a0)
-  fsd f16, 128(a0)
-  fsd f17, 136(a0)
-  fsd f18, 144(a0)
-  fsd f19, 152(a0)
-  fsd f20, 160(a0)
-  fsd f21, 168(a0)
-  fsd f22, 176(a0)
-  fsd f23, 184(a0)
-  fsd f24, 192(a0)
-  fsd f25, 200(a0)
-  fsd f26, 208(a0)
-  fsd f27, 216(a0)
-  fsd f28, 224(a0)
-  fsd f29, 232(a0)
-  fsd f30, 240(a0)
-  fsd f31, 248(a0)
+  fsd f0, FPSTATE_F(a0)
+  fsd f1, FPSTATE_F + 8(a0)
+  fsd f2, FPSTATE_F + 16(a0)
+  fsd f3, FPSTATE_F + 24(a0)
+  fsd f4, FPSTATE_F + 32(a0)
+  fsd f5, FPSTATE_F + 40(a0)
+  fsd f6, FPSTATE_F + 48(a0)
+  fsd f7, FPSTATE_F + 56(a0)
+  fsd f8, FPSTATE_F + 64(a0)
+  fsd f9, FPSTATE_F + 72(a0)
+  fsd f10, FPSTATE_F + 80(a0)
+  fsd f11, FPSTATE_F + 88(a0)
+  fsd f12, FPSTATE_F + 96(a0)
+  fsd f13, FPSTATE_F + 104(a0)
+  fsd f14, FPSTATE_F + 112(a0)
+  fsd f15, FPSTATE_F + 120(a0)
+  fsd f16, FPSTATE_F + 128(a0)
+  fsd f17, FPSTATE_F + 136(a0)
+  fsd f18, FPSTATE_F + 144(a0)
+  fsd f19, FPSTATE_F + 152(a0)
+  fsd f20, FPSTATE_F + 160(a0)
+  fsd f21, FPSTATE_F + 168(a0)
+  fsd f22, FPSTATE_F + 176(a0)
+  fsd f23, FPSTATE_F + 184(a0)
+  fsd f24, FPSTATE_F + 192(a0)
+  fsd f25, FPSTATE_F + 200(a0)
+  fsd f26, FPSTATE_F + 208(a0)
+  fsd f27, FPSTATE_F + 216(a0)
+  fsd f28, FPSTATE_F + 224(a0)
+  fsd f29, FPSTATE_F + 232(a0)
+  fsd f30, FPSTATE_F + 240(a0)
+  fsd f31, FPSTATE_F + 248(a0)
   frcsr t0
-  sw t0, 256(a0)
+  sw t0, FPSTATE_FCSR(a0)
   ret
 
   .globl fp_restore
 fp_restore:
-  fld f0, 0(a0)
-  fld f1, 8(a0)
-  fld f2, 16(a0)
-  fld f3, 24(a0)
-  fld f4, 32(a0)
-  fld f5, 40(a0)
-  fld f6, 48(a0)
-  fld f7, 56(a0)
-  fld f8, 64(a0)
-  fld f9, 72(a0)
-  fld f10, 80(a0)
-  fld f11, 88(a0)
-  fld f12, 96(a0)
-  fld f13, 104(a0)
-  fld f14, 112(a0)
-  fld f15, 120(a0)
-  fld f16, 128(a0)
-  fld f17, 136(a0)
-  fld f18, 144(a0)
-  fld f19, 152(a0)
-  fld f20, 160(a0)
-  fld f21, 168(a0)
-  fld f22, 176(a0)
-  fld f23, 184(a0)
-  fld f24, 192(a0)
-  fld f25, 200(a0)
-  fld f26, 208(a0)
-  fld f27, 216(a0)
-  fld f28, 224(a0)
-  fld f29, 232(a0)
-  fld f30, 240(a0)
-  fld f31, 248(a0)
-  lw t0, 256(a0)
+  fld f0, FPSTATE_F(a0)
+  fld f1, FPSTATE_F + 8(a0)
+  fld f2, FPSTATE_F + 16(a0)
+  fld f3, FPSTATE_F + 24(a0)
+  fld f4, FPSTATE_F + 32(a0)
+  fld f5, FPSTATE_F + 40(a0)
+  fld f6, FPSTATE_F + 48(a0)
+  fld f7, FPSTATE_F + 56(a0)
+  fld f8, FPSTATE_F + 64(a0)
+  fld f9, FPSTATE_F + 72(a0)
+  fld f10, FPSTATE_F + 80(a0)
+  fld f11, FPSTATE_F + 88(a0)
+  fld f12, FPSTATE_F + 96(a0)
+  fld f13, FPSTATE_F + 104(a0)
+  fld f14, FPSTATE_F + 112(a0)
+  fld f15, FPSTATE_F + 120(a0)
+  fld f16, FPSTATE_F + 128(a0)
+  fld f17, FPSTATE_F + 136(a0)
+  fld f18, FPSTATE_F + 144(a0)
+  fld f19, FPSTATE_F + 152(a0)
+  fld f20, FPSTATE_F + 160(a0)
+  fld f21, FPSTATE_F + 168(a0)
+  fld f22, FPSTATE_F + 176(a0)
+  fld f23, FPSTATE_F + 184(a0)
+  fld f24, FPSTATE_F + 192(a0)
+  fld f25, FPSTATE_F + 200(a0)
+  fld f26, FPSTATE_F + 208(a0)
+  fld f27, FPSTATE_F + 216(a0)
+  fld f28, FPSTATE_F + 224(a0)
+  fld f29, FPSTATE_F + 232(a0)
+  fld f30, FPSTATE_F + 240(a0)
+  fld f31, FPSTATE_F + 248(a0)
+  lw t0, FPSTATE_FCSR(a0)
   fscsr t0
   ret
   .option pop

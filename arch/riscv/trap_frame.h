@@ -2,8 +2,6 @@
 // struct pt_regs on riscv (pc in slot 0, then x1..x31), which the signal frames of a later issue reuse.
 #pragma once
 
-#include <cstddef>
-
 #include "lib/types.h"
 
 struct TrapFrame {
@@ -27,9 +25,6 @@ struct TrapFrame {
 };
 
 constexpr usize TRAP_FRAME_SIZE = sizeof(TrapFrame);
-static_assert(TRAP_FRAME_SIZE == 288 && TRAP_FRAME_SIZE % 16 == 0);
-static_assert(offsetof(TrapFrame, sstatus) == 256);
-static_assert(offsetof(TrapFrame, a0) == 80);
 
 // Callee-saved registers of a kernel context, saved by switch_context (trap.S).
 struct SwitchContext {
@@ -37,7 +32,6 @@ struct SwitchContext {
   u64 sp;
   u64 s[12];
 };
-static_assert(sizeof(SwitchContext) == 112);
 
 // The user floating-point registers (F and D extensions), saved on context switch when dirty.
 struct FpState {
