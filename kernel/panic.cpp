@@ -28,41 +28,6 @@ void stop_other_harts() {
     if (&g_cpus[i] != this_cpu() && g_cpus[i].is_online) sbi::send_ipi(1, g_cpus[i].hart_id);
 }
 
-[[noreturn]] void enter_panic_and_stop(int status) {
-  kputs("The kernel has stopped. (tools/run adds file:line to the backtrace above.)\n");
-  machine_power_off(status);
-}
-
-bool begin_panic() {
-  disable_interrupts();
-  Cpu* c = this_cpu();
-  if (c) c->in_panic = true;
-  if (g_panicking.exchange(1)) {
-    // Another hart is already reporting, or this one panicked while reporting: stop quietly.
-    if (c && c->in_panic) {
-    }
-    return false;
-  }
-  stop_other_harts();
-  return true;
-}
-
-void print_registers(const TrapFrame& tf) {
-  static const char* const names[32] = {"pc", "ra", "sp", "gp", "tp", "t0", "t1", "t2", "s0", "s1", "a0",
-                                        "a1", "a2", "a3", "a4", "a5", "a6", "a7", "s2", "s3", "s4", "s5",
-                                        "s6", "s7", "s8", "s9", "s10", "s11", "t3", "t4", "t5", "t6"};
-  TrapFrame copy = tf;
-  for (unsigned i = 0; i < 32; i += 4) {
-    kprintf("  %-3s %016llx  %-3s %016llx  %-3s %016llx  %-3s %016llx\n", names[i],
-            static_cast<unsigned long long>(copy.reg(i)), names[i + 1],
-            static_cast<unsigned long long>(copy.reg(i + 1)), names[i + 2],
-            static_cast<unsigned long long>(copy.reg(i + 2)), names[i + 3],
-            static_cast<unsigned long long>(copy.reg(i + 3)));
-  }
-  kprintf("  sstatus %016llx  scause %016llx  stval %016llx\n", static_cast<unsigned long long>(tf.sstatus),
-          static_cast<unsigned long long>(tf.scause), static_cast<unsigned long long>(tf.stval));
-}
-
 bool is_plausible_frame(u64 fp) {
   if (fp & 7) return false;
   if (memlayout::is_kernel_stack_region(fp) && !memlayout::is_kernel_stack_guard(fp - 16)) return true;
@@ -71,31 +36,19 @@ bool is_plausible_frame(u64 fp) {
 
 }  // namespace
 
-const char* scause_name(u64 scause) {
-  if (scause & csr::Scause::INTERRUPT) {
-    switch (scause & ~csr::Scause::INTERRUPT) {
-      case 1: return "supervisor software interrupt";
-      case 5: return "supervisor timer interrupt";
-      case 9: return "supervisor external interrupt";
-      default: return "unknown interrupt";
-    }
-  }
-  switch (scause) {
-    case 0: return "instruction address misaligned";
-    case 1: return "instruction access fault";
-    case 2: return "illegal instruction";
-    case 3: return "breakpoint";
-    case 4: return "load address misaligned";
-    case 5: return "load access fault";
-    case 6: return "store/AMO address misaligned";
-    case 7: return "store/AMO access fault";
-    case 8: return "environment call from U-mode";
-    case 9: return "environment call from S-mode";
-    case 12: return "instruction page fault";
-    case 13: return "load page fault";
-    case 15: return "store/AMO page fault";
-    default: return "unknown exception";
-  }
+bool panic_begin() {
+  disable_interrupts();
+  Cpu* c = this_cpu();
+  if (c) c->in_panic = true;
+  // Another hart is already reporting, or this one panicked while reporting: stop quietly.
+  if (g_panicking.exchange(1)) return false;
+  stop_other_harts();
+  return true;
+}
+
+void panic_stop() {
+  kputs("The kernel has stopped. (tools/run adds file:line to the backtrace above.)\n");
+  machine_power_off(EXIT_KERNEL_PANIC);
 }
 
 void describe_kernel_address(u64 a, char* buf, usize size) {
@@ -141,8 +94,7 @@ void print_backtrace(u64 pc, u64 fp) {
 }
 
 void panic(const char* fmt, ...) {
-  bool first = begin_panic();
-  if (!first) machine_power_off(EXIT_KERNEL_PANIC);
+  if (!panic_begin()) machine_power_off(EXIT_KERNEL_PANIC);
   char msg[400];
   va_list args;
   va_start(args, fmt);
@@ -152,36 +104,7 @@ void panic(const char* fmt, ...) {
   kprintf("\n======== KERNEL PANIC on hart %u ========\n%s\n", c ? c->hart_id : 0, msg);
   u64 fp = reinterpret_cast<u64>(__builtin_frame_address(0));
   print_backtrace(reinterpret_cast<u64>(__builtin_return_address(0)) - 4, reinterpret_cast<u64*>(fp)[-2]);
-  enter_panic_and_stop(EXIT_KERNEL_PANIC);
-}
-
-void kernel_trap_fatal(const TrapFrame& tf) {
-  bool first = begin_panic();
-  if (!first) machine_power_off(EXIT_KERNEL_PANIC);
-  Cpu* c = this_cpu();
-  SymbolInfo at = ksym_lookup(tf.sepc);
-  char where[160];
-  describe_kernel_address(tf.stval, where, sizeof(where));
-  kprintf("\n======== KERNEL PANIC on hart %u: kernel fault ========\n", c ? c->hart_id : 0);
-  kprintf("cause:   %s (scause %llu)\n", scause_name(tf.scause), static_cast<unsigned long long>(tf.scause));
-  kprintf("pc:      0x%016llx %s+0x%llx\n", static_cast<unsigned long long>(tf.sepc), at.name ? at.name : "??",
-          static_cast<unsigned long long>(at.offset));
-  bool is_memory_fault = tf.scause == 1 || tf.scause == 5 || tf.scause == 7 || tf.scause == 12 ||
-                         tf.scause == 13 || tf.scause == 15 || tf.scause == 4 || tf.scause == 6;
-  if (is_memory_fault) {
-    kprintf("address: 0x%016llx, in %s\n", static_cast<unsigned long long>(tf.stval), where);
-  } else if (tf.scause == 2) {
-    kprintf("instruction bits: 0x%08llx\n", static_cast<unsigned long long>(tf.stval));
-  }
-  if (memlayout::is_kernel_stack_guard(tf.stval) || memlayout::is_kernel_stack_guard(tf.sp)) {
-    kprintf("The kernel stack overflowed (sp = 0x%016llx is at or below the stack's guard page): look for deep\n"
-            "or unbounded recursion, or large local arrays, in the backtrace below.\n",
-            static_cast<unsigned long long>(tf.sp));
-  }
-  kputs("Registers:\n");
-  print_registers(tf);
-  print_backtrace(tf.sepc, tf.s0);
-  enter_panic_and_stop(EXIT_KERNEL_PANIC);
+  panic_stop();
 }
 
 void power_init(u64 test_device_va) { g_test_device = reinterpret_cast<volatile u32*>(test_device_va); }

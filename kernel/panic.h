@@ -4,17 +4,15 @@
 // status, so a test that hits a panic fails.
 #pragma once
 
-#include "arch/riscv/trap_frame.h"
 #include "lib/assert.h"
 #include "lib/types.h"
 
-// A trap in kernel mode that nothing could handle.
-[[noreturn]] void kernel_trap_fatal(const TrapFrame& tf);
-
-// Printed by panic reports and the user-fault log line.
-const char* scause_name(u64 scause);
+// The parts of a report, for the reports panic() does not write itself (a fatal trap: arch/riscv/trap.cpp).
+// panic_begin stops the other harts; false means another report is already under way (then just power off).
+bool panic_begin();
 void describe_kernel_address(u64 addr, char* buf, usize size);
 void print_backtrace(u64 pc, u64 fp);
+[[noreturn]] void panic_stop();
 
 // Exit statuses for QEMU when the kernel stops (tools/run passes them on).
 constexpr int EXIT_KERNEL_PANIC = 99;

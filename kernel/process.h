@@ -29,10 +29,10 @@ constexpr usize PROCESS_PATH_MAX = 256;
 constexpr i32 PID_MAX = 32768;
 
 struct Process : RefCounted {
-  // Read on every return to user mode, by trap.S too (offsets checked in kernel/process.cpp): keep them first.
-  Atomic<u32> m_kill_signal{0};              // set when a fatal signal is on its way: the process dies
-  Atomic<u64> m_pending_signals{0};          // bit sig-1
-  u64 m_blocked_signals = 0;                 // guarded by m_signal_lock (read without it on the way out)
+  // Signal state: changed under m_signal_lock, which also keeps the thread's WORK_SIGNAL bit exact.
+  Atomic<u32> m_kill_signal{0};              // set when a fatal signal is on its way: the process dies (WORK_KILL)
+  Atomic<u64> m_pending_signals{0};          // bit sig-1 (read without the lock by /proc)
+  u64 m_blocked_signals = 0;                 // guarded by m_signal_lock
   i32 m_pid = 0;
   ListNode m_sibling_link;                   // in the parent's m_children, guarded by g_process_lock
   Process* m_parent = nullptr;               // guarded by g_process_lock
@@ -91,13 +91,6 @@ void process_activate_kernel_address_space();
 
 // Signals (kernel/signal.cpp).
 Result<void> signal_send(Process* target, unsigned sig);
-// A fatal signal, or a pending unblocked one, waits for t's process (checked on every return to user mode).
-inline bool thread_has_interrupting_signal(Thread* t) {
-  Process* p = t->m_process;
-  if (!p) return false;
-  if (p->m_kill_signal.load(MemoryOrder::Relaxed)) return true;
-  return p->m_pending_signals.load(MemoryOrder::Relaxed) & ~p->m_blocked_signals;
-}
 // On the way back to user mode: act on pending signals (today: default actions only).
 void signal_deliver_pending();
 

@@ -67,8 +67,6 @@ void switch_fp(Thread* prev, Thread* next) {
 
 }  // namespace
 
-Thread* current_thread() { return this_cpu()->current; }
-
 static Thread* allocate_thread(const char* name) {
   auto* t = new Thread();
   if (!t) return nullptr;
@@ -154,7 +152,7 @@ void sched_switch_locked() {
   }
   next->m_state = ThreadState::Running;
   c->current = next;
-  c->need_resched = false;
+  prev->clear_work(WORK_RESCHEDULE);  // it is giving up the hart now
   g_context_switches.fetch_add(1, MemoryOrder::Relaxed);
 
   switch_fp(prev, next);
@@ -231,7 +229,7 @@ extern "C" void thread_exit_current() {
 
 void sched_tick() {
   Cpu* c = this_cpu();
-  if (c->current != c->idle_thread) c->need_resched = true;
+  if (c->current != c->idle_thread) c->current->add_work(WORK_RESCHEDULE);
   if (c->index != 0) return;
   // The boot hart wakes timed sleepers whose deadline passed.
   u64 now = time_monotonic_ns();

@@ -1,6 +1,10 @@
-// Signals, as far as this stage of the kernel goes: sending (kill), the recorded actions (rt_sigaction) and
-// mask (rt_sigprocmask), and the default actions — terminate, or ignore. Running user handlers comes with the
-// signals issue; until then a caught signal takes its default action.
+// Signals, as far as the kernel goes today: sending (kill), the recorded actions (rt_sigaction) and mask
+// (rt_sigprocmask), and the default actions — terminate, or ignore. User handlers are recorded but not run: a
+// caught signal takes its default action.
+//
+// A process's signal state is guarded by its m_signal_lock, and so is its thread's WORK_SIGNAL bit
+// (kernel/thread.h): every change of the pending or blocked sets recalculates it under the lock, so the bit
+// says exactly whether a signal waits to be delivered, and the way back to user mode tests only the bit.
 #include "lib/bits.h"
 #include "kernel/signal.h"
 
@@ -43,6 +47,16 @@ bool is_ignored_locked(Process* p, unsigned sig) {
   return handler == SIG_DFL && default_action(sig) != DefaultAction::Terminate;
 }
 
+// Make p's thread's WORK_SIGNAL bit say whether a signal is pending and not blocked.
+void recalculate_signal_work_locked(Process* p) {
+  ASSERT(p->m_signal_lock.is_held());
+  if (!p->m_thread) return;
+  if (p->m_pending_signals.load(MemoryOrder::Relaxed) & ~p->m_blocked_signals)
+    p->m_thread->add_work(WORK_SIGNAL);
+  else
+    p->m_thread->clear_work(WORK_SIGNAL);
+}
+
 }  // namespace
 
 const char* signal_name(unsigned sig) {
@@ -61,21 +75,16 @@ Result<void> signal_send(Process* target, unsigned sig) {
     SpinlockGuard guard(target->m_signal_lock);
     if (sig == SIGKILL) {
       target->m_kill_signal.store(SIGKILL);
+      if (target->m_thread) target->m_thread->add_work(WORK_KILL);
     } else {
       if (is_ignored_locked(target, sig)) return {};
       target->m_pending_signals.fetch_or(sig_bit(sig));
       if (target->m_blocked_signals & sig_bit(sig)) return {};
+      if (target->m_thread) target->m_thread->add_work(WORK_SIGNAL);
     }
   }
   if (target->m_thread) interrupt_thread(target->m_thread);
   return {};
-}
-
-void signal_force_fatal(unsigned sig) {
-  // A synchronous fault: Linux unblocks and resets the signal when it cannot be handled; with no handler
-  // support yet, the process dies of it.
-  Process* p = current_process();
-  p->m_kill_signal.store(sig);
 }
 
 void signal_deliver_pending() {
@@ -86,9 +95,13 @@ void signal_deliver_pending() {
   {
     SpinlockGuard guard(p->m_signal_lock);
     deliverable = p->m_pending_signals.load() & ~p->m_blocked_signals;
-    if (!deliverable) return;
+    if (!deliverable) {
+      recalculate_signal_work_locked(p);
+      return;
+    }
     unsigned sig = lowest_set_bit(deliverable) + 1;
     p->m_pending_signals.fetch_and(~sig_bit(sig));
+    recalculate_signal_work_locked(p);
     u64 handler = p->m_actions[sig - 1].handler;
     if (handler == SIG_IGN) return;
     if (handler == SIG_DFL && default_action(sig) != DefaultAction::Terminate) return;
@@ -184,7 +197,10 @@ Result<u64> sys_rt_sigaction(const SyscallArgs& a) {
     act.mask &= ~(sig_bit(SIGKILL) | sig_bit(SIGSTOP));
     p->m_actions[sig - 1] = act;
     // Setting a signal to be ignored discards it if pending (sigaction(2)).
-    if (is_ignored_locked(p, sig)) p->m_pending_signals.fetch_and(~sig_bit(sig));
+    if (is_ignored_locked(p, sig)) {
+      p->m_pending_signals.fetch_and(~sig_bit(sig));
+      recalculate_signal_work_locked(p);
+    }
   }
   return 0;
 }
@@ -210,6 +226,7 @@ Result<u64> sys_rt_sigprocmask(const SyscallArgs& a) {
     if (how == SIG_BLOCK) p->m_blocked_signals |= set;
     if (how == SIG_UNBLOCK) p->m_blocked_signals &= ~set;
     if (how == SIG_SETMASK) p->m_blocked_signals = set;
+    recalculate_signal_work_locked(p);
   }
   return 0;
 }

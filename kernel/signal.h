@@ -1,4 +1,5 @@
-// Signals: names, forced fatal signals from faults, and the signal system calls (kernel/signal.cpp).
+// Signals: names, exec's reset of the actions, and the signal system calls (kernel/signal.cpp). Sending and
+// delivering are declared in kernel/process.h.
 #pragma once
 
 #include "kernel/syscall.h"
@@ -6,8 +7,6 @@
 struct Process;
 
 const char* signal_name(unsigned sig);
-// The calling process must die of sig (a fault it cannot survive); it happens on the way back to user mode.
-void signal_force_fatal(unsigned sig);
 // exec: caught signals go back to their default action (ignored ones stay ignored).
 void signal_reset_on_exec(Process* p);
 

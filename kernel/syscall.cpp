@@ -14,7 +14,6 @@
 #include "kernel/sys_mm.h"
 #include "kernel/sys_proc.h"
 #include "kernel/syscall_raw.h"
-#include "kernel/user_trap.h"
 
 namespace {
 
@@ -188,27 +187,20 @@ const char* syscall_name(u64 number) {
   return "unknown";
 }
 
-__attribute__((always_inline)) inline void run_syscall(TrapFrame* tf) {
+// trap.S calls this for the system calls it does not dispatch itself (see .Lsyscall): numbers without a handler
+// and the calls that need the whole user register set. It runs the call, then says whether there is work to do
+// before returning to user mode (trap.S then calls prepare_return_to_user).
+extern "C" bool syscall_entry(TrapFrame* tf) {
   tf->sepc += 4;  // return past the ecall
   enable_interrupts();
   u64 number = tf->a7;
-  RawSyscall h = number < SYSCALL_TABLE_SIZE ? syscall_table.entries[number].handler : nullptr;
-  if (LIKELY(h != nullptr)) {
-    tf->a0 = static_cast<u64>(h(*reinterpret_cast<const SyscallArgs*>(&tf->a0)));
+  RawSyscall handler = number < SYSCALL_TABLE_SIZE ? syscall_table.entries[number].handler : nullptr;
+  if (handler) {
+    tf->a0 = static_cast<u64>(handler(*reinterpret_cast<const SyscallArgs*>(&tf->a0)));
   } else {
     log_missing(number);
     tf->a0 = static_cast<u64>(-errno_value(Error::NOSYS));
   }
-}
-
-void handle_syscall(TrapFrame* tf) { run_syscall(tf); }
-
-// trap.S calls this for the system calls it does not dispatch itself (see .Lsyscall): run the call, then say
-// whether there is work to do before returning to user mode (trap.S then saves the rest of the registers and
-// calls prepare_return_to_user).
-extern "C" bool syscall_entry(TrapFrame* tf) {
-  run_syscall(tf);
   disable_interrupts();
-  Cpu* c = this_cpu();
-  return c->need_resched || thread_has_interrupting_signal(c->current);
+  return current_thread()->m_work.load(MemoryOrder::Relaxed) != 0;
 }

@@ -6,7 +6,9 @@
 // Lock: g_sched_lock (kernel/sched.h) protects m_state, the run queue and every wait queue.
 #pragma once
 
+#include "arch/riscv/cpu.h"
 #include "arch/riscv/trap_frame.h"
+#include "lib/atomic.h"
 #include "lib/list.h"
 #include "lib/types.h"
 
@@ -15,11 +17,19 @@ class WaitQueue;
 
 enum class ThreadState : u8 { Embryo, Runnable, Running, Sleeping, Zombie };
 
+// Work a thread must do before it returns to user mode, one bit each in Thread::m_work. Any hart may set a bit
+// (an atomic OR: no bit set by another hart is lost); arch/riscv/trap.S tests the whole word with one load on
+// its way back to user mode, and prepare_return_to_user (kernel/user_trap.cpp) does the work.
+constexpr u32 WORK_RESCHEDULE = 1u << 0;  // give up the hart: a timer tick asked
+constexpr u32 WORK_SIGNAL = 1u << 1;      // a signal is pending and not blocked (exact under the process's m_signal_lock)
+constexpr u32 WORK_KILL = 1u << 2;        // the process is dying (Process::m_kill_signal says of what)
+
 struct Thread {
   SwitchContext m_context{};         // callee-saved registers while switched out
   u64 m_kstack_top = 0;
   TrapFrame* m_trap_frame = nullptr; // user registers (top of the kernel stack), user threads only
   ThreadState m_state = ThreadState::Embryo;  // guarded by g_sched_lock
+  Atomic<u32> m_work{0};             // WORK_* bits: changed only by atomic OR and AND
   Process* m_process = nullptr;      // owning process; nullptr for kernel threads
   ListNode m_run_link;               // run queue or a wait queue, guarded by g_sched_lock
   WaitQueue* m_waiting_on = nullptr; // guarded by g_sched_lock
@@ -37,9 +47,17 @@ struct Thread {
   u64 m_clear_child_tid = 0;         // CLONE_CHILD_CLEARTID / set_tid_address: zeroed when the thread exits
 
   bool is_kernel_thread() const { return m_process == nullptr; }
+  // Release: what the setter wrote before (a kill signal, say) is seen by whoever sees the bit (Acquire).
+  void add_work(u32 bits) { m_work.fetch_or(bits, MemoryOrder::Release); }
+  void clear_work(u32 bits) { m_work.fetch_and(~bits, MemoryOrder::Relaxed); }
+  bool has_work(u32 bits) const { return m_work.load(MemoryOrder::Acquire) & bits; }
 };
 
-Thread* current_thread();
+// A fatal signal, or a pending unblocked one, waits for t: an interruptible sleep ends, and the thread acts on it
+// on its way back to user mode.
+inline bool thread_has_interrupting_signal(const Thread* t) { return t->has_work(WORK_SIGNAL | WORK_KILL); }
+
+inline Thread* current_thread() { return this_cpu()->current; }
 
 // Create a kernel thread that runs fn(arg); it is Runnable when created.
 Thread* thread_create_kernel(const char* name, void (*fn)(void*), void* arg);

@@ -9,7 +9,6 @@
 #include "arch/riscv/csr.h"
 #include "arch/riscv/memlayout.h"
 #include "arch/riscv/trap_frame.h"
-#include "kernel/process.h"
 #include "kernel/syscall.h"
 #include "kernel/thread.h"
 
@@ -33,10 +32,7 @@ void asm_offsets() {
   OFFSET(CPU_SCRATCH1, Cpu, trap_scratch1);
   OFFSET(CPU_OVERFLOW_SP, Cpu, overflow_sp);
   OFFSET(CPU_CURRENT, Cpu, current);
-  OFFSET(CPU_NEED_RESCHED, Cpu, need_resched);
-  OFFSET(THREAD_PROCESS, Thread, m_process);
-  OFFSET(PROCESS_KILL_SIGNAL, Process, m_kill_signal);
-  OFFSET(PROCESS_PENDING_SIGNALS, Process, m_pending_signals);
+  OFFSET(THREAD_WORK, Thread, m_work);
 
   // The trap frame (arch/riscv/trap_frame.h): the interrupted pc, then the registers by ABI name.
   DEFINE(FRAME_SIZE, sizeof(TrapFrame));
@@ -114,3 +110,4 @@ static_assert(offsetof(TrapFrame, t6) == 31 * 8, "TrapFrame: x1..x31 in slots 1.
 static_assert(sizeof(TrapFrame) % 16 == 0, "the stack pointer stays 16-byte aligned (psABI)");
 static_assert(sizeof(SwitchContext::s) == 12 * 8, "s0..s11");
 static_assert(offsetof(FpState, f) + 32 * 8 == offsetof(FpState, fcsr), "f0..f31 then fcsr");
+static_assert(sizeof(Thread::m_work) == 4, "trap.S reads the work word with lw");

@@ -26,8 +26,6 @@ struct Cpu {
   bool irq_enabled_before = false;
   bool is_online = false;
   bool in_panic = false;
-  // Set when a timer tick asks the running thread to give up the hart at the next safe point.
-  bool need_resched = false;
 
   Thread* idle_thread = nullptr;
   class Sv39Pmap* active_pmap = nullptr;  // the user pmap in satp, nullptr for the kernel table

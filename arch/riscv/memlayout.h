@@ -14,7 +14,8 @@
 namespace memlayout {
 
 constexpr u64 USER_END = 0x4000000000ull;
-constexpr u64 DIRECT_MAP_BASE = 0xffffffc000000000ull;
+constexpr u64 KERNEL_HALF_BASE = 0xffffffc000000000ull;  // bit 38 set, sign-extended (spec 4.4.1)
+constexpr u64 DIRECT_MAP_BASE = KERNEL_HALF_BASE;
 constexpr u64 DIRECT_MAP_SIZE = 64 * GiB;
 constexpr u64 KSTACK_BASE = 0xffffffd000000000ull;
 constexpr u64 KSTACK_REGION_SIZE = 4 * GiB;
@@ -27,6 +28,12 @@ constexpr u64 KSTACK_GUARD = 16 * KiB;
 constexpr u64 KSTACK_SLOT = KSTACK_SIZE + KSTACK_GUARD;
 
 inline bool is_user_address(u64 va) { return va < USER_END; }
+inline bool is_kernel_half(u64 va) { return va >= KERNEL_HALF_BASE; }
+// What an address outside the user half is, for log lines: a kernel address, or one between the halves, which
+// Sv39 does not translate at all (its bits 63-39 are not copies of bit 38).
+inline const char* non_user_address_kind(u64 va) {
+  return is_kernel_half(va) ? "kernel address" : "not a valid Sv39 address";
+}
 inline bool is_direct_map(u64 va) { return va >= DIRECT_MAP_BASE && va < DIRECT_MAP_BASE + DIRECT_MAP_SIZE; }
 inline bool is_kernel_stack_region(u64 va) { return va >= KSTACK_BASE && va < KSTACK_BASE + KSTACK_REGION_SIZE; }
 inline bool is_kernel_stack_guard(u64 va) {

@@ -141,7 +141,7 @@ trap_entry:
   bgtu t0, t1, .Lfull           /* also every interrupt: scause bit 63 makes it huge */
   li t1, EXC_LOAD_PAGE_FAULT + 1 - EXC_INSTRUCTION_PAGE_FAULT
   beq t0, t1, .Lfull            /* scause 14 is reserved */
-  call user_page_fault          /* user_page_fault(TrapFrame*) in kernel/user_trap.cpp */
+  call trap_user_page_fault     /* trap_user_page_fault(TrapFrame*) in arch/riscv/trap.cpp */
   j .Lcheck_work
 
 .Lsyscall:
@@ -167,17 +167,29 @@ trap_entry:
   sd a0, FRAME_A0(sp)           /* the result (or -errno) */
   csrci sstatus, SSTATUS_SIE
 .Lcheck_work:
-  /* Work before returning (prepare_return_to_user sorts it out): a reschedule, a fatal signal, any pending
-   * signal. Interrupts are off. */
-  lbu t0, CPU_NEED_RESCHED(tp)
-  bnez t0, .Lwork
+  /* Work before returning to user mode? One word per thread says (Thread::m_work, kernel/thread.h): a
+   * reschedule, a signal to deliver, a kill; prepare_return_to_user does it. Interrupts are off from here on.
+   * Another hart sets bits with an atomic OR (a signal it sent); one it sets after this load is seen at the
+   * next trap, as it would be had it come a moment later. */
   ld t0, CPU_CURRENT(tp)
-  ld t0, THREAD_PROCESS(t0)
-  lw t1, PROCESS_KILL_SIGNAL(t0)
-  bnez t1, .Lwork
-  ld t1, PROCESS_PENDING_SIGNALS(t0)
-  bnez t1, .Lwork
-  j .Lpartial_return
+  lw t0, THREAD_WORK(t0)
+  bnez t0, .Lwork
+  /* fall through */
+
+/* The short way back to user mode, after a system call or page fault that kept s0-s11 and gp in their
+ * registers. Interrupts must be off. */
+.Lpartial_return:
+  ld t0, FRAME_SSTATUS(sp)
+  ld t1, FRAME_EPC(sp)
+  csrw sstatus, t0
+  csrw sepc, t1
+  addi t0, sp, FRAME_SIZE
+  sd t0, CPU_KERNEL_SP(tp)
+  csrw sscratch, tp
+  ld tp, FRAME_TP(sp)
+  RESTORE_CALLER_SAVED
+  sret
+
 .Lsyscall_c:
   call syscall_entry            /* syscall_entry(TrapFrame*): the whole call in C; work pending? */
   bnez a0, .Lwork
@@ -187,7 +199,6 @@ trap_entry:
   SAVE_CALLEE_SAVED
   call syscall_entry
   beqz a0, trap_return
-  mv a0, sp
   call prepare_return_to_user
   j trap_return
 
@@ -233,20 +244,6 @@ trap_return:
   ld s9, FRAME_S9(sp)
   ld s10, FRAME_S10(sp)
   ld s11, FRAME_S11(sp)
-  RESTORE_CALLER_SAVED
-  sret
-
-/* The short way back to user mode, after a system call or page fault that kept s0-s11 and gp in their
- * registers. Interrupts must be off. */
-.Lpartial_return:
-  ld t0, FRAME_SSTATUS(sp)
-  ld t1, FRAME_EPC(sp)
-  csrw sstatus, t0
-  csrw sepc, t1
-  addi t0, sp, FRAME_SIZE
-  sd t0, CPU_KERNEL_SP(tp)
-  csrw sscratch, tp
-  ld tp, FRAME_TP(sp)
   RESTORE_CALLER_SAVED
   sret
 

@@ -1,5 +1,6 @@
-// Trap dispatch: trap.S saves the registers and calls trap_handler(), which sorts the trap out by scause
-// (RISC-V privileged spec 4.1.8, table "Supervisor cause register values").
+// Trap dispatch: trap.S saves the registers and takes system calls and user page faults on short paths; every
+// other trap goes to trap_handler() (arch/riscv/trap.cpp), which sorts it out by scause (RISC-V privileged spec
+// 4.1.9, table 4.2).
 #pragma once
 
 #include "arch/riscv/trap_frame.h"
