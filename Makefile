@@ -2,7 +2,10 @@
 #   make           build the kernel, the user programs and the initramfs
 #   make qemu      boot the kernel in QEMU, to a shell (leave QEMU with Ctrl-A X)
 #   make qemu-gdb  the same, halted, waiting for gdb (it prints the command to attach)
-#   make test      build everything and run every test (host unit tests and QEMU tests)
+#   make test      build everything and run every test (host unit tests and QEMU tests, with a fast part of the
+#                  Linux selftests)
+#   make conformance  build the Linux 6.1 kernel selftests and run them on the kernel, on 1 and 4 harts, against
+#                  tests/conformance/expected.txt (about 10 minutes; tools/conformance --help)
 #   make clean
 # Options: SMP=N (harts, default 2), MEM=SIZE (default 128M), for example `make qemu SMP=4 MEM=64M`.
 SMP ?= 2
@@ -10,7 +13,7 @@ MEM ?= 128M
 JOBS ?= $(shell nproc)
 RUN := tools/run --smp $(SMP) --mem $(MEM)
 
-.PHONY: all setup qemu qemu-gdb host test clean
+.PHONY: all setup setup-conformance qemu qemu-gdb host test conformance clean
 
 all: setup
 	@cmake --preset riscv >/dev/null
@@ -18,6 +21,9 @@ all: setup
 
 setup:
 	@tools/setup
+
+setup-conformance:
+	@tools/setup --conformance
 
 qemu: all
 	$(RUN)
@@ -29,9 +35,12 @@ host: setup
 	@cmake --preset host >/dev/null
 	@cmake --build build/host -j $(JOBS)
 
-test: all host
+test: all host setup-conformance
 	ctest --test-dir build/host --output-on-failure -j $(JOBS)
 	ctest --test-dir build/riscv --output-on-failure -j $(JOBS) --timeout 300
+
+conformance: all setup-conformance
+	tools/conformance
 
 clean:
 	rm -rf build
