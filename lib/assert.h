@@ -17,3 +17,17 @@
   } while (0)
 
 #define UNREACHABLE() panic("unreachable code reached (%s:%d, %s)", __FILE__, __LINE__, __func__)
+
+// Checks made only in debug builds — the host tests and the debug kernel (kernel/kernel-debug.elf) — because
+// the release kernel's fault and system-call paths are measured in instructions (BENCHMARKS.md). A release build
+// (NDEBUG) compiles them to nothing and does not evaluate the condition.
+#ifdef NDEBUG
+#define DEBUG_ASSERT(cond) ((void)sizeof(!(cond)))
+#define ASSERT_LOCKED(lock) ((void)sizeof(&(lock)))
+#else
+#define DEBUG_ASSERT(cond) ASSERT(cond)
+// In a function whose name ends in _locked: the caller holds `lock` on this hart.
+#define ASSERT_LOCKED(lock)                                                                                \
+  ASSERT_MSG((lock).is_held(), "%s: lock '%s' is not held by this hart (%s:%d)", __func__, (lock).name(),  \
+             __FILE__, __LINE__)
+#endif
