@@ -238,7 +238,7 @@ Result<u64> build_stack(AddressSpace& space, const Arguments& args, const char* 
 }
 
 struct LoadResult {
-  AddressSpace* space = nullptr;
+  OwnPtr<AddressSpace> space;
   u64 entry = 0;
   u64 sp = 0;
 };
@@ -279,13 +279,8 @@ Result<LoadResult> load_elf(File& file, const elf::Header& eh, const Arguments& 
   TRY(check_segments(ph, eh.phnum, file_size, bias));
 
   RefPtr<VmObject> object = TRY(file.mmap_object());
-  AddressSpace* space = TRY(AddressSpace::create());
-  auto fail = [&](Error e) -> Result<LoadResult> {
-    AddressSpace::destroy(space);
-    return e;
-  };
-  auto mapped = map_segments(*space, object, ph, eh.phnum, bias, image);
-  if (mapped.is_error()) return fail(mapped.error());
+  OwnPtr<AddressSpace> space = TRY(AddressSpace::create());  // freed on every error return below
+  TRY(map_segments(*space, object, ph, eh.phnum, bias, image));
   image.entry = bias + eh.entry;
   image.phnum = eh.phnum;
   // Where the program headers are in memory: PT_PHDR if present, else inside the first segment that maps them.
@@ -304,18 +299,18 @@ Result<LoadResult> load_elf(File& file, const elf::Header& eh, const Arguments& 
   stack.length = INITIAL_STACK;
   stack.prot = image.exec_stack ? Prot::All : Prot::ReadWrite;
   stack.flags = MapFlag::Fixed | MapFlag::Stack;
-  if (auto r = space->map(stack); r.is_error()) return fail(r.error());
-  auto sp = build_stack(*space, args, execfn, image, bias);
-  if (sp.is_error()) return fail(sp.error());
-  return LoadResult{space, image.entry, sp.value()};
+  TRY(space->map(stack));
+  u64 sp = TRY(build_stack(*space, args, execfn, image, bias));
+  return LoadResult{std::move(space), image.entry, sp};
 }
 
 // Switch the calling process to the loaded image. Cannot fail.
 void commit(Process* p, LoadResult& loaded, const char* path, const Arguments& args) {
-  AddressSpace* old = p->m_space;
+  OwnPtr<AddressSpace> old;
   {
     SpinlockGuard guard(g_process_lock);
-    p->m_space = loaded.space;
+    old = std::move(p->m_space);
+    p->m_space = std::move(loaded.space);
     const char* base = strrchr(path, '/');
     base = base ? base + 1 : path;
     strncpy(p->m_name, base, PROCESS_NAME_MAX - 1);
@@ -331,8 +326,8 @@ void commit(Process* p, LoadResult& loaded, const char* path, const Arguments& a
     }
     p->m_cmdline_length = n;
   }
-  loaded.space->activate();
-  if (old) AddressSpace::destroy(old);
+  p->m_space->activate();
+  old.clear();  // no hart runs on it any more
   if (p->m_fds) p->m_fds->close_on_exec();
   signal_reset_on_exec(p);
   // A new program: its missing system calls are reported again (once per program and number).

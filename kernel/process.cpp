@@ -49,6 +49,14 @@ void set_default_limits(Process* p) {
   p->m_limits[linux::RLIMIT_MEMLOCK] = {8 * MiB, 8 * MiB};
 }
 
+// Take something a process owns out of it under g_process_lock (/proc reads it under that lock), so that the
+// caller can free it outside the lock.
+template <typename T>
+OwnPtr<T> take_under_process_lock(OwnPtr<T>& owned) {
+  SpinlockGuard guard(g_process_lock);
+  return std::move(owned);
+}
+
 // Free what is left of a reaped zombie: its thread (and kernel stack) and the process itself.
 void release_zombie(Process* child) {
   // The zombie marked itself while holding g_sched_lock and kept it until its final switch had saved its
@@ -87,7 +95,7 @@ void process_start_init(const char* path, const char* const* argv, usize argc) {
   auto* p = new Process();
   ASSERT(p);
   set_default_limits(p);
-  p->m_fds = new FdTable();
+  p->m_fds = make_own<FdTable>();
   ASSERT(p->m_fds);
   MUST(p->m_fds->install_at(0, console_open(ConsoleChannel::Stdin), false));
   MUST(p->m_fds->install_at(1, console_open(ConsoleChannel::Stdout), false));
@@ -116,21 +124,12 @@ Result<i32> process_fork(u64 flags, u64 new_sp, u64 child_tid_address) {
   Thread* parent_thread = current_thread();
   auto* child = new Process();
   if (!child) return Error::NOMEM;
-  RefPtr<Process> child_ref = RefPtr<Process>::adopt(child);  // dropped on failure
-
-  // On failure, what the child got so far goes back (its thread, if any, the caller destroys first).
-  auto abandon = [child](Error error) {
-    delete child->m_fds;
-    child->m_fds = nullptr;
-    if (child->m_space) AddressSpace::destroy(child->m_space);
-    child->m_space = nullptr;
-    return error;
-  };
+  // On failure, dropping this reference frees the child with what it got so far: its address space and file
+  // table go with it (the thread, which is not the child's to free, is destroyed by hand).
+  RefPtr<Process> child_ref = RefPtr<Process>::adopt(child);
 
   child->m_space = TRY(parent->m_space->fork());
-  auto fds = parent->m_fds->clone();
-  if (fds.is_error()) return abandon(fds.error());
-  child->m_fds = fds.value();
+  child->m_fds = TRY(parent->m_fds->clone());
   child->m_cwd = parent->m_cwd;
   memcpy(child->m_name, parent->m_name, sizeof(child->m_name));
   memcpy(child->m_exe_path, parent->m_exe_path, sizeof(child->m_exe_path));
@@ -145,7 +144,7 @@ Result<i32> process_fork(u64 flags, u64 new_sp, u64 child_tid_address) {
   child->m_start_time_ns = time_monotonic_ns();
 
   Thread* t = thread_create_user(child);
-  if (!t) return abandon(Error::NOMEM);
+  if (!t) return Error::NOMEM;
   child->m_thread = t;
   // The child resumes from the same system call with the same registers, but fork returns 0 in it.
   *t->m_trap_frame = *parent_thread->m_trap_frame;
@@ -170,7 +169,7 @@ Result<i32> process_fork(u64 flags, u64 new_sp, u64 child_tid_address) {
       guard.unlock();
       thread_destroy(t);
       child->m_thread = nullptr;
-      return abandon(Error::AGAIN);
+      return Error::AGAIN;
     }
     child->m_pid = pid;
     t->m_tid = static_cast<u32>(pid);
@@ -204,22 +203,12 @@ Result<i32> process_fork(u64 flags, u64 new_sp, u64 child_tid_address) {
   // for a single-threaded process. (A bad address could never reach a store: see store_u32_to_user_or_ignore.)
   t->m_clear_child_tid = 0;
 
-  // Release what the process owns. Files first (closing a pipe end wakes its peer).
-  FdTable* fds = p->m_fds;
-  {
-    SpinlockGuard guard(g_process_lock);
-    p->m_fds = nullptr;
-  }
-  delete fds;
+  // Release what the process owns. Files first: closing a pipe end wakes its peer.
+  take_under_process_lock(p->m_fds).clear();
   p->m_cwd = nullptr;
   // Leave the address space before destroying it: no hart may run on page tables being freed.
-  AddressSpace* space = p->m_space;
   Sv39Pmap::activate_kernel();
-  {
-    SpinlockGuard guard(g_process_lock);
-    p->m_space = nullptr;
-  }
-  if (space) AddressSpace::destroy(space);
+  take_under_process_lock(p->m_space).clear();
 
   // Become a zombie: give the children to init, tell the parent.
   g_process_lock.lock();

@@ -16,6 +16,7 @@
 #include "kernel/thread.h"
 #include "kernel/wait_queue.h"
 #include "lib/list.h"
+#include "lib/own_ptr.h"
 #include "lib/refptr.h"
 
 class AddressSpace;
@@ -43,8 +44,8 @@ struct Process : RefCounted {
   WaitQueue m_child_exited;                  // the process waits here in wait4 for its children
 
   Thread* m_thread = nullptr;
-  AddressSpace* m_space = nullptr;
-  FdTable* m_fds = nullptr;
+  OwnPtr<AddressSpace> m_space;
+  OwnPtr<FdTable> m_fds;
   RefPtr<Inode> m_cwd;
   char m_name[PROCESS_NAME_MAX] = {};        // the file name exec'd (comm)
   char m_exe_path[PROCESS_PATH_MAX] = {};    // the path exec'd, for /proc/PID/exe

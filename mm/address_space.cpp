@@ -17,88 +17,63 @@ const char* fault_result_name(FaultResult r) {
   return "?";
 }
 
-Result<AddressSpace*> AddressSpace::create() {
-  auto* space = new AddressSpace();
+Result<OwnPtr<AddressSpace>> AddressSpace::create() { return create_in(make_ref<AnonFamily>()); }
+
+// A new, empty address space that joins `family`: a new one (exec), or its parent's (fork), whose frames it will
+// map.
+Result<OwnPtr<AddressSpace>> AddressSpace::create_in(RefPtr<AnonFamily> family) {
+  if (!family) return Error::NOMEM;
+  OwnPtr<AddressSpace> space(new AddressSpace());
   if (!space) return Error::NOMEM;
-  space->m_pmap = Pmap::create();
-  space->m_family = make_ref<AnonFamily>();
-  if (!space->m_pmap || !space->m_family) {
-    if (space->m_pmap) Pmap::destroy(space->m_pmap);
-    space->m_pmap = nullptr;
-    delete space;
-    return Error::NOMEM;
-  }
+  space->m_pmap.reset(Pmap::create());
+  if (!space->m_pmap) return Error::NOMEM;
+  space->m_family = std::move(family);
   SpinlockGuard guard(space->m_family->lock);
   space->m_family->members.push_back(*space);
   return space;
 }
 
 AddressSpace::~AddressSpace() {
+  {
+    SpinlockGuard guard(m_lock);
+    while (Region* r = m_regions.first()) erase_locked(r);
+    m_anon.release_all();
+  }
   if (m_family) {
     SpinlockGuard guard(m_family->lock);
     if (m_family_link.is_linked()) m_family->members.remove(*this);
   }
+  // The pmap goes with m_pmap.
 }
 
-void AddressSpace::destroy(AddressSpace* space) {
-  {
-    SpinlockGuard guard(space->m_lock);
-    while (Region* r = space->m_regions.first()) space->erase_locked(r);
-    space->m_anon.release_all();
-  }
-  if (space->m_pmap) Pmap::destroy(space->m_pmap);
-  space->m_pmap = nullptr;
-  delete space;
-}
-
-Result<AddressSpace*> AddressSpace::fork() {
-  auto* child = new AddressSpace();
-  if (!child) return Error::NOMEM;
-  child->m_pmap = Pmap::create();
-  if (!child->m_pmap) {
-    delete child;
-    return Error::NOMEM;
-  }
-  // The child joins this family: it will map frames created here.
-  child->m_family = m_family;
-  {
-    SpinlockGuard guard(m_family->lock);
-    m_family->members.push_back(*child);
-  }
-
-  Result<void> result;
-  {
-    SpinlockGuard guard(m_lock);
-    for (Region* r = m_regions.first(); r && !result.is_error(); r = RegionTree::next(*r)) {
-      auto* copy = new Region();
-      if (!copy) {
-        result = Error::NOMEM;
-        break;
-      }
-      copy->m_start = r->m_start;
-      copy->m_end = r->m_end;
-      copy->m_prot = r->m_prot;
-      copy->m_max_prot = r->m_max_prot;
-      copy->m_flags = r->m_flags;
-      copy->m_object = r->m_object;
-      copy->m_object_page = r->m_object_page;
-      child->insert_locked(copy);
-      if (r->is_private()) {
-        // Share the private pages copy-on-write: the child takes a reference to each, and the parent's
-        // writable mappings become read-only so that its next write faults and copies (or reuses).
-        result = child->m_anon.share_range_from(m_anon, r->m_start.page_number(), r->m_end.page_number());
-        if (has(r->m_prot, Prot::Write)) m_pmap->protect(r->m_start, r->m_end, effective_prot(r->m_prot) & ~Prot::Write);
-      }
-    }
-    child->m_brk_start = m_brk_start;
-    child->m_brk = m_brk;
-    m_pmap->update();
-  }
-  if (result.is_error()) {
-    destroy(child);
-    return result.error();
-  }
+Result<OwnPtr<AddressSpace>> AddressSpace::fork() {
+  OwnPtr<AddressSpace> child = TRY(create_in(m_family));
+  SpinlockGuard guard(m_lock);
+  // Nobody else can see the child yet: its lock is taken for the *_locked functions that fill it in. (Lock
+  // order: parent, then child.) If sharing fails, the half-made child goes when this returns, after the locks.
+  SpinlockGuard child_guard(child->m_lock);
+  Result<void> shared = share_regions_locked(*child);
+  child->m_brk_start = m_brk_start;
+  child->m_brk = m_brk;
+  m_pmap->update();
+  TRY(shared);
   return child;
+}
+
+// Fork's copy: each region again in the child, with its private pages shared copy-on-write — the child takes a
+// reference to each, and the parent's writable mappings become read-only so that its next write faults and
+// copies (or reuses).
+Result<void> AddressSpace::share_regions_locked(AddressSpace& child) {
+  ASSERT_LOCKED(m_lock);
+  ASSERT_LOCKED(child.m_lock);
+  for (Region* r = m_regions.first(); r; r = RegionTree::next(*r)) {
+    TRY(child.insert_locked(TRY(r->clone_range(r->m_start, r->m_end))));
+    if (r->is_private()) {
+      TRY(child.m_anon.share_range_from(m_anon, r->m_start.page_number(), r->m_end.page_number()));
+      if (has(r->m_prot, Prot::Write)) m_pmap->protect(r->m_start, r->m_end, effective_prot(r->m_prot) & ~Prot::Write);
+    }
+  }
+  return {};
 }
 
 void AddressSpace::set_brk_base(VirtAddr base) {
@@ -125,14 +100,14 @@ VirtAddr AddressSpace::brk(VirtAddr requested) {
     if (heap && (heap->m_flags & RegionFlag::Heap) && heap->m_end == old_end) {
       heap->m_end = new_end;
     } else {
-      if (m_regions.size() >= user_layout::MAX_MAP_COUNT) return m_brk;
-      auto* r = new Region();
-      if (!r) return m_brk;
-      r->m_start = old_end;
-      r->m_end = new_end;
-      r->m_prot = Prot::ReadWrite;
-      r->m_flags = RegionFlag::Heap;
-      insert_locked(r);
+      auto made = Region::create({.start = old_end,
+                                  .end = new_end,
+                                  .prot = Prot::ReadWrite,
+                                  .max_prot = Prot::All,
+                                  .flags = RegionFlag::Heap,
+                                  .object = nullptr,
+                                  .object_page = 0});
+      if (made.is_error() || insert_locked(made.release_value()).is_error()) return m_brk;
     }
   } else if (new_end < old_end) {
     if (unmap_locked(new_end, old_end).is_error()) return m_brk;
@@ -150,7 +125,7 @@ Result<void> AddressSpace::write(VirtAddr va, const void* data, usize length) {
     Region* r = find_locked(va);
     if (!r || !r->is_private()) return Error::FAULT;
     if (fault_private_locked(*r, page, Access::Write) != FaultResult::Resolved) return Error::NOMEM;
-    Frame* f = m_anon.frame_at(page.page_number());
+    Frame* f = m_anon.at(page.page_number()).frame();
     usize chunk = PAGE_SIZE - va.offset_in_page();
     if (chunk > length) chunk = length;
     u8* dst = g_phys.kernel_pointer(f) + va.offset_in_page();

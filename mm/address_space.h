@@ -13,6 +13,7 @@
 #pragma once
 
 #include "lib/list.h"
+#include "lib/own_ptr.h"
 #include "lib/refptr.h"
 #include "lib/result.h"
 #include "mm/anon_table.h"
@@ -64,12 +65,14 @@ struct AnonFamily;
 
 class AddressSpace {
  public:
-  static Result<AddressSpace*> create();
+  // A new, empty address space in a family of its own (exec).
+  static Result<OwnPtr<AddressSpace>> create();
   // Frees everything. No hart may be using its page tables.
-  static void destroy(AddressSpace* space);
+  ~AddressSpace();
+  AS_NONCOPYABLE(AddressSpace);
 
-  // A copy-on-write copy of this address space (fork).
-  Result<AddressSpace*> fork();
+  // A copy-on-write copy of this address space, in its family (fork).
+  Result<OwnPtr<AddressSpace>> fork();
 
   Result<VirtAddr> map(const MapRequest& request);
   Result<void> unmap(VirtAddr start, u64 length);
@@ -117,7 +120,8 @@ class AddressSpace {
 
  private:
   AddressSpace() = default;
-  ~AddressSpace();
+  static Result<OwnPtr<AddressSpace>> create_in(RefPtr<AnonFamily> family);
+  Result<void> share_regions_locked(AddressSpace& child);
 
   // Steps of the fault handler (mm/fault.cpp).
   FaultResult handle_fault_locked(VirtAddr va, Access access);
@@ -133,7 +137,7 @@ class AddressSpace {
   // Region bookkeeping (mm/map.cpp).
   Region* find_locked(VirtAddr va) const;
   Result<Region*> split_locked(Region& r, VirtAddr at);  // r keeps [start, at), returns [at, end)
-  void insert_locked(Region* r);
+  Result<Region*> insert_locked(OwnPtr<Region> r);
   void erase_locked(Region* r);  // unlinks and deletes; caller already removed its pages
   void try_merge_locked(Region* r);
   Result<void> unmap_locked(VirtAddr start, VirtAddr end);
@@ -145,17 +149,17 @@ class AddressSpace {
   RegionTree m_regions;            // guarded by m_lock
   Region* m_last_region = nullptr; // last fault hit (a cache), guarded by m_lock
   AnonTable m_anon;                // guarded by m_lock
-  Pmap* m_pmap = nullptr;
-  RefPtr<AnonFamily> m_family;
+  OwnPtr<Pmap, StaticDestroy<Pmap>> m_pmap;  // set once by create_in; its operations under m_lock
+  RefPtr<AnonFamily> m_family;     // set once by create_in
   VirtAddr m_brk_start;            // guarded by m_lock
   VirtAddr m_brk;                  // guarded by m_lock
-  Region* m_heap = nullptr;        // the brk region, if the break is above its start; guarded by m_lock
 
   friend struct AnonFamily;
 };
 
 // The address spaces descended by fork from one exec: anonymous frames created by one of them can only be
-// mapped by members (Frame::owner points here, Frame::index is the virtual page number).
+// mapped by members, at the frame's virtual page (Frame::anon_family() points here, Frame::anon_vpn() is the
+// virtual page number).
 struct AnonFamily : RefCounted {
   Spinlock lock{"anon-family"};
   IntrusiveList<AddressSpace, &AddressSpace::m_family_link> members;  // guarded by lock

@@ -8,8 +8,9 @@
 //   4. enter the mapping    in the pmap, read-only when the page is still shared copy-on-write
 //   5. update               flush what the pmap deferred
 //
-// Lock order: address space, then VM object, then frame allocator. Faults never sleep today; the swap issue
-// adds busy pages, dropping the lock around I/O and retrying from step 1.
+// Lock order: address space, then VM object, then frame allocator. Faults never sleep: every page they need is
+// in memory. (Reading a page back from swap will have to mark it busy, drop the lock around the I/O and retry
+// from step 1.)
 #include <cstring>
 
 #include "mm/address_space.h"
@@ -42,6 +43,7 @@ FaultResult AddressSpace::handle_fault(VirtAddr va, Access access) {
 }
 
 FaultResult AddressSpace::handle_fault_locked(VirtAddr va, Access access) {
+  ASSERT_LOCKED(m_lock);
   // 1. Find the region.
   Region* r = find_region_for_fault_locked(va);
   if (!r) return FaultResult::NoRegion;
@@ -57,6 +59,7 @@ FaultResult AddressSpace::handle_fault_locked(VirtAddr va, Access access) {
 
 // Step 1: the region containing va; if there is none but va lies just below a stack region, grow the stack.
 Region* AddressSpace::find_region_for_fault_locked(VirtAddr va) {
+  ASSERT_LOCKED(m_lock);
   if (m_last_region && m_last_region->contains(va)) return m_last_region;
   Region* r = m_regions.find_last_le(va.get());
   if (r && r->contains(va)) {
@@ -69,6 +72,7 @@ Region* AddressSpace::find_region_for_fault_locked(VirtAddr va) {
 }
 
 bool AddressSpace::try_grow_stack_locked(Region& stack, VirtAddr va) {
+  ASSERT_LOCKED(m_lock);
   VirtAddr new_start = va.page_base();
   if (new_start.get() < user_layout::MMAP_MIN) return false;
   if (stack.m_end - new_start > user_layout::STACK_LIMIT) return false;
@@ -82,6 +86,7 @@ bool AddressSpace::try_grow_stack_locked(Region& stack, VirtAddr va) {
 }
 
 __attribute__((always_inline)) inline Frame* AddressSpace::new_anon_frame_locked(u64 vpn) {
+  ASSERT_LOCKED(m_lock);
   Frame* f = g_phys.alloc_owned(FrameUse::Anon, m_family.get(), vpn);
   if (!f) return nullptr;
   g_vm_stats.anon_pages.fetch_add(1, MemoryOrder::Relaxed);
@@ -90,16 +95,20 @@ __attribute__((always_inline)) inline Frame* AddressSpace::new_anon_frame_locked
 
 // Step 3 for private regions: decide which frame to map and how, then (step 4) enter it.
 FaultResult AddressSpace::fault_private_locked(Region& r, VirtAddr page, Access access) {
+  ASSERT_LOCKED(m_lock);
   return access == Access::Write ? fault_private_write_locked(r, page) : fault_private_read_locked(r, page);
 }
 
 // A read (or fetch) maps what is there without taking anything: our own page if we have one (read-only while it
 // is still shared copy-on-write), else the object's page, else the shared zero page.
 FaultResult AddressSpace::fault_private_read_locked(Region& r, VirtAddr page) {
+  ASSERT_LOCKED(m_lock);
   u64 vpn = page.page_number();
   Prot prot = effective_prot(r.m_prot);
-  Frame* map = m_anon.frame_at(vpn);
-  if (map) {
+  AnonSlot held = m_anon.at(vpn);
+  Frame* map;
+  if (!held.is_empty()) {
+    map = held.frame();  // (resident: nothing is paged out yet)
     if (map->refcount.load(MemoryOrder::Relaxed) > 1) prot = prot & ~Prot::Write;
   } else {
     if (r.m_object) {
@@ -120,20 +129,23 @@ FaultResult AddressSpace::fault_private_read_locked(Region& r, VirtAddr page) {
 // A write always ends with a page of our own in the anon table: the one there (copied first while it is still
 // shared copy-on-write), or a copy of the object's page, or a fresh zeroed page.
 FaultResult AddressSpace::fault_private_write_locked(Region& r, VirtAddr page) {
+  ASSERT_LOCKED(m_lock);
   u64 vpn = page.page_number();
   Prot prot = effective_prot(r.m_prot);
-  u64* entry = m_anon.entry_or_null(vpn);
-  if (UNLIKELY(!entry)) return FaultResult::OutOfMemory;
-  Frame* mine = reinterpret_cast<Frame*>(*entry);
-  if (mine) {
+  AnonSlot* slot = m_anon.slot_or_null(vpn);
+  if (UNLIKELY(!slot)) return FaultResult::OutOfMemory;
+  AnonSlot held = *slot;
+  Frame* mine;
+  if (!held.is_empty()) {
+    mine = held.frame();  // (resident: nothing is paged out yet)
     // (Relaxed: holders can only go away concurrently, never arrive — fork of this space needs our lock.)
     if (mine->refcount.load(MemoryOrder::Relaxed) > 1) {
       // Copy-on-write: someone else still holds this frame. Copy it and drop our share.
       Frame* copy = new_anon_frame_locked(vpn);
       if (UNLIKELY(!copy)) return FaultResult::OutOfMemory;
       copy_frame(copy, mine);
-      *entry = reinterpret_cast<u64>(copy);
-      g_vm_stats.anon_release(mine);
+      *slot = AnonSlot::resident(copy);
+      held.release();
       mine = copy;
       g_vm_stats.faults_cow_copy.fetch_add(1, MemoryOrder::Relaxed);
     } else {
@@ -157,7 +169,7 @@ FaultResult AddressSpace::fault_private_write_locked(Region& r, VirtAddr page) {
       zero_frame(mine);
       g_vm_stats.faults_demand_zero.fetch_add(1, MemoryOrder::Relaxed);
     }
-    m_anon.fill_empty(entry, mine);
+    m_anon.fill_empty(slot, mine);
   }
   // Step 4. (A kernel write into PROT_NONE memory, AddressSpace::write, maps nothing: no mapping can have no
   // rights; on Sv39 it would be a pointer to a page table.)
@@ -168,11 +180,13 @@ FaultResult AddressSpace::fault_private_write_locked(Region& r, VirtAddr page) {
 
 // The object's page for a private region (kept out of the fault path's main line: file mappings only).
 __attribute__((noinline)) Result<Frame*> AddressSpace::object_page_locked(Region& r, VirtAddr page) {
+  ASSERT_LOCKED(m_lock);
   return r.m_object->get_page(r.object_page_of(page));
 }
 
 // Step 3 for shared regions: every mapping uses the object's own page.
 FaultResult AddressSpace::fault_shared_locked(Region& r, VirtAddr page, Access access) {
+  ASSERT_LOCKED(m_lock);
   auto frame = r.m_object->get_page(r.object_page_of(page));
   if (frame.is_error()) return frame.error() == Error::BUSERR ? FaultResult::BusError : FaultResult::OutOfMemory;
   g_vm_stats.faults_object.fetch_add(1, MemoryOrder::Relaxed);

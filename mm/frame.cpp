@@ -41,7 +41,7 @@ void PhysicalMemory::add_free_range(PhysAddr start, PhysAddr end) {
     unsigned order = 0;
     while (order < MAX_ORDER && (pfn & ((2ull << order) - 1)) == 0 && pfn + (2ull << order) <= end_pfn) order++;
     for (u64 i = 0; i < (1ull << order); i++) {
-      Frame& f = m_frames[pfn + i - m_base_pfn];
+      Frame& f = *frame_of_pfn(pfn + i);
       ASSERT(f.use == FrameUse::Reserved);
       f.use = FrameUse::Free;
       f.order = Frame::NOT_HEAD;
@@ -54,26 +54,27 @@ void PhysicalMemory::add_free_range(PhysAddr start, PhysAddr end) {
 
 bool PhysicalMemory::is_free_head(u64 pfn, unsigned order) const {
   if (pfn < m_base_pfn || pfn + (1ull << order) > m_end_pfn) return false;
-  const Frame& f = m_frames[pfn - m_base_pfn];
+  const Frame& f = *frame_of_pfn(pfn);
   return f.use == FrameUse::Free && f.order == order;
 }
 
 // Insert a free block, merging it with its buddy as long as the buddy is free and of the same order.
 void PhysicalMemory::free_block_locked(u64 pfn, unsigned order) {
+  ASSERT_LOCKED(m_lock);
   m_free_frames.fetch_add(1ull << order, MemoryOrder::Relaxed);
   while (order < MAX_ORDER) {
     u64 buddy = pfn ^ (1ull << order);
     if (!is_free_head(buddy, order)) break;
-    Frame& b = m_frames[buddy - m_base_pfn];
+    Frame& b = *frame_of_pfn(buddy);
     m_free_lists[order].remove(b);
     b.order = Frame::NOT_HEAD;
     if (buddy < pfn) {
-      m_frames[pfn - m_base_pfn].order = Frame::NOT_HEAD;
+      frame_of_pfn(pfn)->order = Frame::NOT_HEAD;
       pfn = buddy;
     }
     order++;
   }
-  Frame& head = m_frames[pfn - m_base_pfn];
+  Frame& head = *frame_of_pfn(pfn);
   head.order = static_cast<u8>(order);
   m_free_lists[order].push_front(head);
 }
@@ -123,20 +124,11 @@ Frame* PhysicalMemory::alloc_cached(FrameUse use, void* owner, u64 index) {
 // Refill a CPU's empty cache with FRAME_CACHE_BATCH frames: one aligned block of that many frames when the
 // buddy lists have one (split off a larger block if needed), single frames otherwise.
 void PhysicalMemory::refill_locked(CpuCache& cache) {
+  ASSERT_LOCKED(cache);
   constexpr unsigned BATCH_ORDER = 5;
   static_assert((1u << BATCH_ORDER) == FRAME_CACHE_BATCH);
   SpinlockGuard guard(m_lock);
-  unsigned k = BATCH_ORDER;
-  while (k <= MAX_ORDER && m_free_lists[k].is_empty()) k++;
-  if (k <= MAX_ORDER) {
-    Frame* head = m_free_lists[k].pop_front();
-    u64 pfn = m_base_pfn + static_cast<u64>(head - m_frames);
-    while (k > BATCH_ORDER) {
-      k--;
-      Frame& upper = m_frames[pfn + (1ull << k) - m_base_pfn];
-      upper.order = static_cast<u8>(k);
-      m_free_lists[k].push_front(upper);
-    }
+  if (Frame* head = take_block_locked(BATCH_ORDER, MAX_ORDER)) {
     head->order = Frame::NOT_HEAD;
     // Highest address last in the array: it is handed out first, the rest follow in descending order.
     for (unsigned i = 0; i < FRAME_CACHE_BATCH; i++) cache.frames[i] = head + (FRAME_CACHE_BATCH - 1 - i);
@@ -145,17 +137,8 @@ void PhysicalMemory::refill_locked(CpuCache& cache) {
   }
   // Fragmented memory: take what the small orders have, a frame at a time.
   while (cache.count < FRAME_CACHE_BATCH) {
-    k = 0;
-    while (k < BATCH_ORDER && m_free_lists[k].is_empty()) k++;
-    if (k == BATCH_ORDER) break;
-    Frame* head = m_free_lists[k].pop_front();
-    u64 pfn = m_base_pfn + static_cast<u64>(head - m_frames);
-    while (k > 0) {
-      k--;
-      Frame& upper = m_frames[pfn + (1ull << k) - m_base_pfn];
-      upper.order = static_cast<u8>(k);
-      m_free_lists[k].push_front(upper);
-    }
+    Frame* head = take_block_locked(0, BATCH_ORDER - 1);
+    if (!head) break;
     head->order = Frame::NOT_HEAD;
     cache.frames[cache.count++] = head;
   }
@@ -175,7 +158,7 @@ void PhysicalMemory::free_cached(Frame* frame) {
     SpinlockGuard guard(m_lock);
     for (unsigned i = 0; i < FRAME_CACHE_BATCH; i++) {
       m_free_frames.fetch_sub(1, MemoryOrder::Relaxed);  // free_block_locked counts it again
-      free_block_locked(m_base_pfn + static_cast<u64>(cache.frames[i] - m_frames), 0);
+      free_block_locked(pfn_of(cache.frames[i]), 0);
     }
     for (unsigned i = FRAME_CACHE_BATCH; i < FRAME_CACHE_SIZE; i++) cache.frames[i - FRAME_CACHE_BATCH] = cache.frames[i];
     cache.count -= FRAME_CACHE_BATCH;
@@ -207,7 +190,7 @@ void PhysicalMemory::drain_cpu_cache() {
     SpinlockGuard guard(m_lock);
     for (unsigned i = 0; i < cache.count; i++) {
       m_free_frames.fetch_sub(1, MemoryOrder::Relaxed);
-      free_block_locked(m_base_pfn + static_cast<u64>(cache.frames[i] - m_frames), 0);
+      free_block_locked(pfn_of(cache.frames[i]), 0);
     }
     cache.count = 0;
   }
@@ -228,21 +211,28 @@ __attribute__((noinline)) Frame* PhysicalMemory::alloc_slow(unsigned order, Fram
   return alloc_block(order, use);
 }
 
-Frame* PhysicalMemory::alloc_block(unsigned order, FrameUse use) {
-  SpinlockGuard guard(m_lock);
+// A free block of the smallest order in [order, highest] that has one, split down to `order` (the upper halves
+// go back on the free lists); nullptr if there is none. Its frames still count as free.
+Frame* PhysicalMemory::take_block_locked(unsigned order, unsigned highest) {
+  ASSERT_LOCKED(m_lock);
   unsigned k = order;
-  while (k <= MAX_ORDER && m_free_lists[k].is_empty()) k++;
-  if (k > MAX_ORDER) return nullptr;
+  while (k <= highest && m_free_lists[k].is_empty()) k++;
+  if (k > highest) return nullptr;
   Frame* head = m_free_lists[k].pop_front();
-  u64 pfn = m_base_pfn + static_cast<u64>(head - m_frames);
-  // Split: give back the upper halves until the block has the requested order.
+  u64 pfn = pfn_of(head);
   while (k > order) {
     k--;
-    u64 upper = pfn + (1ull << k);
-    Frame& u = m_frames[upper - m_base_pfn];
-    u.order = static_cast<u8>(k);
-    m_free_lists[k].push_front(u);
+    Frame& upper = *frame_of_pfn(pfn + (1ull << k));
+    upper.order = static_cast<u8>(k);
+    m_free_lists[k].push_front(upper);
   }
+  return head;
+}
+
+Frame* PhysicalMemory::alloc_block(unsigned order, FrameUse use) {
+  SpinlockGuard guard(m_lock);
+  Frame* head = take_block_locked(order, MAX_ORDER);
+  if (!head) return nullptr;
   m_free_frames.fetch_sub(1ull << order, MemoryOrder::Relaxed);
   prepare_allocated(head, order, use);
   return head;
@@ -262,7 +252,7 @@ void PhysicalMemory::free(Frame* frame, unsigned order) {
   ASSERT_MSG(frame->use != FrameUse::Free && frame->use != FrameUse::Reserved,
              "freeing frame %#llx which is %s", static_cast<unsigned long long>(address_of(frame).get()),
              frame_use_name(frame->use));
-  u64 pfn = m_base_pfn + static_cast<u64>(frame - m_frames);
+  u64 pfn = pfn_of(frame);
   ASSERT((pfn & ((1ull << order) - 1)) == 0);
   if (order == 0) {
     free_cached(frame);
@@ -303,10 +293,10 @@ bool PhysicalMemory::check() const {
   u64 counted = 0;
   for (unsigned k = 0; k <= MAX_ORDER; k++) {
     for (Frame& f : m_free_lists[k]) {
-      u64 pfn = m_base_pfn + static_cast<u64>(&f - m_frames);
+      u64 pfn = pfn_of(&f);
       if (f.use != FrameUse::Free || f.order != k || (pfn & ((1ull << k) - 1))) return false;
       for (u64 i = 1; i < (1ull << k); i++)
-        if (m_frames[pfn + i - m_base_pfn].use != FrameUse::Free) return false;
+        if (frame_of_pfn(pfn + i)->use != FrameUse::Free) return false;
       counted += 1ull << k;
     }
   }

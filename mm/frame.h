@@ -8,11 +8,11 @@
 //  - Frames that are not RAM we may use (firmware, the kernel image, the device tree, the initrd) stay
 //    Reserved forever and are never handed out.
 // Lock: m_lock protects the free lists and counters. Frame fields other than the free-list link belong to
-// the frame's current owner (see FrameUse).
+// the frame's current owner (the table above struct Frame says what they mean for each use).
 #pragma once
 
+#include "lib/assert.h"
 #include "lib/atomic.h"
-
 #include "lib/list.h"
 #include "lib/types.h"
 #include "mm/mm_platform.h"
@@ -21,38 +21,78 @@
 enum class FrameUse : u8 {
   Free,
   Reserved,     // never allocatable
-  Kernel,       // general kernel use (allocated with alloc_frames)
-  Heap,         // a page of the kernel heap (owner = the heap's slab header)
-  PageTable,    // a page-table page (owner = the pmap)
+  Kernel,       // general kernel use (allocated with alloc)
+  Heap,         // a page of the kernel heap: a slab, or part of a large block
+  PageTable,    // a page-table page
   KernelStack,
-  Anon,         // anonymous user memory (owner = AnonOwner, index = user page number)
-  File,         // a page of a file or shared object (owner = VmObject, index = page index)
+  Anon,         // anonymous user memory, held by anon-table slots
+  File,         // a page of a VM object (a file, or shared memory)
   Zero,         // the shared read-only zero page
-  VmMeta,       // VM bookkeeping: nodes of anon tables and object page indexes
+  VmMeta,       // VM bookkeeping: a node of a radix table (anon tables, object page indexes)
 };
 
 const char* frame_use_name(FrameUse use);
 
+struct AnonFamily;
+class VmObject;
+
+// One descriptor per frame of RAM. Three fields mean different things for different uses; the table says what
+// (read them through the accessors below where there are some: they check the use in debug builds).
+//
+//   use          owner                           index                            flags, link
+//   Free         nullptr                         -                                -, on a free list (block heads)
+//   Heap         a slab: its size class;         a slab: its first free object    a slab: its live objects,
+//                a large block: nullptr          (a kernel address; 0: full)      on its class's partial list
+//   PageTable    the Sv39Pmap (below the root)   -                                -, on the pmap's table list
+//   Anon         the AnonFamily that may map it  the virtual page number it has   FrameFlag bits
+//                (anon_family)                   in that family (anon_vpn)
+//   File         the VmObject holding it         its page index in the object     FrameFlag bits
+//                (object; nullptr once dropped)  (object_page)
+//   VmMeta       -                               the node's group summary         -
+//                                                (radix_summary, mm/radix_table.h)
+//   Kernel, KernelStack, Zero, Reserved: none of the three.
 struct Frame {
   ListNode link;                   // free list while free; the owner's lists otherwise
   Atomic<u32> refcount{0};
   FrameUse use = FrameUse::Reserved;
   u8 order = 0;                    // order of the free block this frame heads (free frames only)
-  u16 flags = 0;                   // FrameFlag bits
-  void* owner = nullptr;           // documented back-link, see FrameUse
-  u64 index = 0;                   // position within the owner
-  // For page replacement and paging I/O (the swap issue): the frame's place on an active/inactive list, and
-  // the threads waiting while it is Busy. Unused until then; they also make a descriptor 64 bytes, so finding
-  // a frame's number from its descriptor is a shift, not a division, on every fault.
+  u16 flags = 0;                   // see the table
+  void* owner = nullptr;           // documented back-link, see the table
+  u64 index = 0;                   // see the table
+  // Not used by anything yet; they are kept for page replacement and paging I/O, which need a frame's place on
+  // an active/inactive list and the threads waiting while it is Busy. They also make a descriptor 64 bytes, so
+  // finding a frame's number from its descriptor is a shift, not a division, on every fault.
   ListNode lru_link;
   void* io_waiters = nullptr;
 
   static constexpr u8 NOT_HEAD = 0xff;
+
+  AnonFamily* anon_family() const {
+    DEBUG_ASSERT(use == FrameUse::Anon);
+    return static_cast<AnonFamily*>(owner);
+  }
+  u64 anon_vpn() const {
+    DEBUG_ASSERT(use == FrameUse::Anon);
+    return index;
+  }
+  VmObject* object() const {
+    DEBUG_ASSERT(use == FrameUse::File);
+    return static_cast<VmObject*>(owner);
+  }
+  u64 object_page() const {
+    DEBUG_ASSERT(use == FrameUse::File);
+    return index;
+  }
+  u64& radix_summary() {
+    DEBUG_ASSERT(use == FrameUse::VmMeta);
+    return index;
+  }
 };
 static_assert(sizeof(Frame) == 64, "a power of two keeps descriptor arithmetic to shifts");
 
+// Frame::flags of Anon and File frames. Nothing sets them yet: they are the states paging will need.
 namespace FrameFlag {
-constexpr u16 Busy = 1 << 0;       // I/O in progress: wait, then retry (the swap issue)
+constexpr u16 Busy = 1 << 0;       // I/O in progress: wait, then retry the fault
 constexpr u16 Dirty = 1 << 1;
 constexpr u16 Referenced = 1 << 2;
 }  // namespace FrameFlag
@@ -107,9 +147,7 @@ class PhysicalMemory {
   Frame* frame_of(PhysAddr pa) const { return &m_frames[pa.pfn() - m_base_pfn]; }
   Frame* frame_of_pfn(u64 pfn) const { return &m_frames[pfn - m_base_pfn]; }
   bool is_managed(PhysAddr pa) const { return pa.pfn() >= m_base_pfn && pa.pfn() < m_end_pfn; }
-  PhysAddr address_of(const Frame* frame) const {
-    return PhysAddr::from_pfn(m_base_pfn + static_cast<u64>(frame - m_frames));
-  }
+  PhysAddr address_of(const Frame* frame) const { return PhysAddr::from_pfn(pfn_of(frame)); }
   u8* kernel_pointer(const Frame* frame) const { return phys_to_kernel(address_of(frame)); }
 
   u64 free_frames() const { return m_free_frames.load(MemoryOrder::Relaxed); }
@@ -130,11 +168,26 @@ class PhysicalMemory {
     Atomic<u32> busy{0};
     Frame* frames[FRAME_CACHE_SIZE];
     unsigned count = 0;  // guarded by busy
+#ifndef NDEBUG
+    unsigned holder = ~0u;  // the CPU that set busy (debug builds only: it costs a store on every fault)
+#endif
     void lock() {
       while (busy.exchange(1, MemoryOrder::Acquire)) {
       }
+#ifndef NDEBUG
+      holder = mm_current_cpu();
+#endif
     }
-    void unlock() { busy.store(0, MemoryOrder::Release); }
+    void unlock() {
+#ifndef NDEBUG
+      holder = ~0u;
+#endif
+      busy.store(0, MemoryOrder::Release);
+    }
+#ifndef NDEBUG
+    bool is_held() const { return busy.load(MemoryOrder::Relaxed) && holder == mm_current_cpu(); }
+#endif
+    const char* name() const { return "frame-cache"; }
   };
   Frame* steal_cached();
   void refill_locked(CpuCache& cache);
@@ -142,11 +195,13 @@ class PhysicalMemory {
   Frame* alloc_slow(unsigned order, FrameUse use);
   bool unref_last(Frame* frame, u32 old);
   Frame* alloc_block(unsigned order, FrameUse use);
+  Frame* take_block_locked(unsigned order, unsigned highest);
   void free_cached(Frame* frame);
   void prepare_allocated(Frame* head, unsigned order, FrameUse use);
 
   void free_block_locked(u64 pfn, unsigned order);
   bool is_free_head(u64 pfn, unsigned order) const;
+  u64 pfn_of(const Frame* frame) const { return m_base_pfn + static_cast<u64>(frame - m_frames); }
 
   Spinlock m_lock{"phys"};
   Frame* m_frames = nullptr;

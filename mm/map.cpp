@@ -17,19 +17,27 @@ bool mergeable(const Region& a, const Region& b) {
 }  // namespace
 
 Region* AddressSpace::find_locked(VirtAddr va) const {
+  ASSERT_LOCKED(m_lock);
   Region* r = m_regions.find_last_le(va.get());
   return r && r->contains(va) ? r : nullptr;
 }
 
 const Region* AddressSpace::find_region_locked(VirtAddr va) const { return find_locked(va); }
 
-void AddressSpace::insert_locked(Region* r) {
+// The tree takes the region over (erase_locked deletes it). NOMEM when the address space has its limit of regions
+// already (vm.max_map_count). The region must not overlap another.
+Result<Region*> AddressSpace::insert_locked(OwnPtr<Region> region) {
+  ASSERT_LOCKED(m_lock);
+  if (m_regions.size() >= user_layout::MAX_MAP_COUNT) return Error::NOMEM;
+  Region* r = region.leak();
   r->m_space = this;
   m_regions.insert(*r);
   if (r->m_object) r->m_object->link_region(*r);
+  return r;
 }
 
 void AddressSpace::erase_locked(Region* r) {
+  ASSERT_LOCKED(m_lock);
   if (m_last_region == r) m_last_region = nullptr;
   m_regions.remove(*r);
   if (r->m_object) r->m_object->unlink_region(*r);
@@ -37,23 +45,15 @@ void AddressSpace::erase_locked(Region* r) {
 }
 
 Result<Region*> AddressSpace::split_locked(Region& r, VirtAddr at) {
+  ASSERT_LOCKED(m_lock);
   ASSERT(at > r.m_start && at < r.m_end && at.is_page_aligned());
-  if (m_regions.size() >= user_layout::MAX_MAP_COUNT) return Error::NOMEM;
-  auto* upper = new Region();
-  if (!upper) return Error::NOMEM;
-  upper->m_start = at;
-  upper->m_end = r.m_end;
-  upper->m_prot = r.m_prot;
-  upper->m_max_prot = r.m_max_prot;
-  upper->m_flags = r.m_flags;
-  upper->m_object = r.m_object;
-  upper->m_object_page = r.m_object ? r.object_page_of(at) : 0;
+  Region* upper = TRY(insert_locked(TRY(r.clone_range(at, r.m_end))));
   r.m_end = at;
-  insert_locked(upper);
   return upper;
 }
 
 void AddressSpace::try_merge_locked(Region* r) {
+  ASSERT_LOCKED(m_lock);
   if (Region* prev = RegionTree::prev(*r); prev && mergeable(*prev, *r)) {
     prev->m_end = r->m_end;
     erase_locked(r);
@@ -66,6 +66,7 @@ void AddressSpace::try_merge_locked(Region* r) {
 }
 
 bool AddressSpace::range_is_free_locked(VirtAddr start, VirtAddr end) const {
+  ASSERT_LOCKED(m_lock);
   Region* r = m_regions.find_last_le(start.get());
   if (r && r->m_end > start) return false;
   Region* next = m_regions.find_first_gt(start.get());
@@ -75,6 +76,7 @@ bool AddressSpace::range_is_free_locked(VirtAddr start, VirtAddr end) const {
 // Top-down search for a free range of `length` bytes: below the mmap base first (like Linux), then anywhere,
 // top-down from the end of the user half (above the mmap base first, then gaps that straddle it).
 Result<VirtAddr> AddressSpace::find_free_range_locked(u64 length, VirtAddr hint) const {
+  ASSERT_LOCKED(m_lock);
   using namespace user_layout;
   if (hint.get() >= MMAP_MIN && hint.get() <= USER_END - length && hint.is_page_aligned() &&
       range_is_free_locked(hint, hint + length)) {
@@ -123,18 +125,15 @@ Result<VirtAddr> AddressSpace::map(const MapRequest& req) {
   } else {
     start = TRY(find_free_range_locked(length, req.address.page_base()));
   }
-  if (m_regions.size() >= user_layout::MAX_MAP_COUNT) return Error::NOMEM;
-  auto* r = new Region();
-  if (!r) return Error::NOMEM;
-  r->m_start = start;
-  r->m_end = start + length;
-  r->m_prot = req.prot;
-  r->m_max_prot = req.max_prot;
-  r->m_flags = ((req.flags & MapFlag::Shared) ? RegionFlag::Shared : 0) |
-               ((req.flags & MapFlag::Stack) ? RegionFlag::Stack : 0) | ((req.flags & MapFlag::Heap) ? RegionFlag::Heap : 0);
-  r->m_object = req.object;
-  r->m_object_page = req.object_page;
-  insert_locked(r);
+  u32 flags = ((req.flags & MapFlag::Shared) ? RegionFlag::Shared : 0) |
+              ((req.flags & MapFlag::Stack) ? RegionFlag::Stack : 0) | ((req.flags & MapFlag::Heap) ? RegionFlag::Heap : 0);
+  Region* r = TRY(insert_locked(TRY(Region::create({.start = start,
+                                                    .end = start + length,
+                                                    .prot = req.prot,
+                                                    .max_prot = req.max_prot,
+                                                    .flags = flags,
+                                                    .object = req.object.get(),
+                                                    .object_page = req.object_page}))));
   if ((req.flags & MapFlag::Populate) && req.prot != Prot::None) {
     // Best effort, like Linux: a page that cannot be populated now faults later. PROT_NONE memory has nothing to
     // populate: a mapping with no rights cannot exist (on Sv39 it would be a pointer to a page table).
@@ -146,6 +145,7 @@ Result<VirtAddr> AddressSpace::map(const MapRequest& req) {
 }
 
 Result<void> AddressSpace::unmap_locked(VirtAddr start, VirtAddr end) {
+  ASSERT_LOCKED(m_lock);
   // Split the regions that straddle either end, so that every region left in [start, end) lies inside it.
   if (Region* r = find_locked(start); r && r->m_start < start) TRY(split_locked(*r, start));
   if (Region* r = find_locked(end - 1); r && r->m_end > end) TRY(split_locked(*r, end));
@@ -209,6 +209,7 @@ Result<void> AddressSpace::protect(VirtAddr start, u64 length, Prot prot) {
 }
 
 Result<void> AddressSpace::populate_locked(VirtAddr start, VirtAddr end, Access access) {
+  ASSERT_LOCKED(m_lock);
   for (VirtAddr page = start; page < end; page += PAGE_SIZE) {
     Region* r = find_locked(page);
     if (!r) return Error::NOMEM;

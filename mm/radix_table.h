@@ -1,21 +1,30 @@
-// RadixTable: a sparse array of u64 values indexed by a page number (up to 2^27 entries), built like a page
-// table: three levels of 512-slot nodes, each node one 4 KiB frame, allocated only where a value is stored.
-// Anon tables (by virtual page number) and memory objects (by page index in the object) use it.
+// RadixTable<Value>: a sparse array of 8-byte values indexed by a page number (up to 2^27 entries), built like a
+// page table: three levels of 512-slot nodes, each node one 4 KiB frame, allocated only where a value is stored.
+// Anon tables keep AnonSlots in one by virtual page number (mm/anon_table.h), memory objects their Frame
+// pointers by page index in the object (mm/vm_object.h).
 //
-// Each node's Frame descriptor holds a 64-bit summary in Frame::index: bit g says that slots [8g, 8g+8) may hold
-// something. Walks skip clear groups, so visiting a sparse table costs what it holds, not 512 slots per node.
-// Interior nodes are zeroed when allocated; leaf nodes are not: a leaf group is zeroed when it is first used,
-// and a lookup trusts a leaf slot only when its group bit is set. (Most nodes are leaves, and a fork copies
-// only the groups in use.)
+// Each node's Frame descriptor holds a 64-bit summary (Frame::radix_summary): bit g says that slots [8g, 8g+8)
+// may hold something. Walks skip clear groups, so visiting a sparse table costs what it holds, not 512 slots per
+// node. Interior nodes (512 pointers to the nodes below) are zeroed when allocated; leaves (512 values) are not: a
+// leaf group is zeroed when it is first used, and a lookup trusts a leaf slot only when its group bit is set.
+// (Most nodes are leaves, and a fork copies only the groups in use.)
 //
-// A value of 0 means "empty". Not thread-safe: the owner's lock protects it.
+// A Value is 8 bytes, trivially copyable, and Value{} (all bits zero) means "empty": a null pointer, an empty
+// AnonSlot, 0. Not thread-safe: the owner's lock protects it.
 #pragma once
+
+#include <concepts>
+#include <type_traits>
 
 #include "lib/bits.h"
 #include "lib/result.h"
 #include "mm/frame.h"
 
-class RadixTable {
+template <typename V>
+concept RadixValue = sizeof(V) == sizeof(u64) && std::is_trivially_copyable_v<V> && std::equality_comparable<V>;
+
+// What does not depend on the value type: the nodes, their summaries and the descent to a leaf.
+class RadixNodes {
  public:
   static constexpr unsigned BITS = 9;
   static constexpr unsigned FANOUT = 1u << BITS;
@@ -23,155 +32,205 @@ class RadixTable {
   static constexpr unsigned GROUP = 8;  // slots per summary bit
   static constexpr u64 MAX_INDEX = 1ull << (BITS * LEVELS);
 
-  RadixTable() = default;
-  ~RadixTable();
-  RadixTable(const RadixTable&) = delete;
-  RadixTable& operator=(const RadixTable&) = delete;
+  RadixNodes() = default;
+  ~RadixNodes() { clear(); }
+  AS_NONCOPYABLE(RadixNodes);
 
-  // The value at index (0 if none).
-  u64 get(u64 index) const;
-  // The slot of index, ready to read and write (its group opened), creating nodes as needed; NOMEM if a node
-  // cannot be allocated. One walk for a read-modify-write (the fault handler's common case).
-  Result<u64*> slot(u64 index) {
-    if (index >= MAX_INDEX) return Error::INVAL;
-    u64* node = TRY(leaf_for(index));
-    unsigned i = index & (FANOUT - 1);
-    open_group(node, i);
-    return &node[i];
+  // Free every node (the caller has released what the values referred to).
+  void clear() {
+    if (m_root) free_all_nodes();
   }
-  // The same, nullptr when a node cannot be allocated (index must be below MAX_INDEX): the fault path.
-  u64* slot_or_null(u64 index) {
-    u64* node = nullptr;
+  u64 node_count() const { return m_nodes; }
+  bool is_empty() const { return m_root == nullptr; }
+
+ protected:
+  static_assert(LEVELS == 3, "find_leaf and the walks descend exactly three levels");
+  using Interior = void*;  // a slot of an interior node: the node below, or nullptr
+
+  static unsigned slot_of(u64 index, unsigned level) { return (index >> (BITS * level)) & (FANOUT - 1); }
+  // The leaf covering index, or nullptr if there is none yet: the one descent every lookup makes.
+  void* find_leaf(u64 index) const {
     if (LIKELY(m_root != nullptr)) {
-      u64 mid = m_root[(index >> (2 * BITS)) & (FANOUT - 1)];
-      if (LIKELY(mid != 0)) node = reinterpret_cast<u64*>(reinterpret_cast<u64*>(mid)[(index >> BITS) & (FANOUT - 1)]);
+      Interior mid = m_root[slot_of(index, 2)];
+      if (LIKELY(mid != nullptr)) return static_cast<Interior*>(mid)[slot_of(index, 1)];
     }
-    if (UNLIKELY(!node)) {
+    return nullptr;
+  }
+  // The same, creating the leaf and the interior nodes above it if needed (NOMEM if a node cannot be had).
+  Result<void*> leaf_for(u64 index) {
+    if (void* leaf = find_leaf(index); LIKELY(leaf != nullptr)) return leaf;
+    return create_leaf(index);
+  }
+  Result<void*> create_leaf(u64 index);
+  static u64& summary(const void* node) { return g_phys.frame_of(kernel_to_phys(node))->radix_summary(); }
+  static bool group_is_open(const void* node, unsigned slot) { return summary(node) & (1ull << (slot / GROUP)); }
+  // fn(slot) for every non-empty slot in the open groups of a node (interior or leaf), in order.
+  template <typename Slot, typename Fn>
+  static void for_each_used(Slot* node, Fn&& fn) {
+    u64 groups = summary(node);
+    while (groups) {
+      unsigned g = lowest_set_bit(groups);
+      groups &= groups - 1;
+      Slot* group = node + g * GROUP;
+      for (unsigned k = 0; k < GROUP; k++)
+        if (group[k] != Slot{}) fn(group[k]);
+    }
+  }
+  // Free a node and count it gone.
+  void release_node(void* node);
+
+  Interior* m_root = nullptr;
+  u64 m_nodes = 0;
+
+ private:
+  static void* alloc_node(unsigned level);
+  void free_all_nodes();
+  void free_subtree(Interior* node, unsigned level);
+};
+
+template <RadixValue Value>
+class RadixTable : public RadixNodes {
+ public:
+  // The value at index (empty if none).
+  Value get(u64 index) const {
+    if (index >= MAX_INDEX) return Value{};
+    const Value* leaf = static_cast<const Value*>(find_leaf(index));
+    if (!leaf) return Value{};
+    unsigned i = index & (FANOUT - 1);
+    return group_is_open(leaf, i) ? leaf[i] : Value{};
+  }
+  // The slot of index, ready to read and write (its group opened), creating nodes as needed; nullptr when a node
+  // cannot be allocated. index must be below MAX_INDEX. One walk for a read-modify-write: the fault path.
+  Value* slot_or_null(u64 index) {
+    void* leaf = find_leaf(index);
+    if (UNLIKELY(!leaf)) {
       auto made = create_leaf(index);
       if (made.is_error()) return nullptr;
-      node = made.value();
+      leaf = made.value();
     }
-    unsigned i = index & (FANOUT - 1);
-    open_group(node, i);
-    return &node[i];
+    return open_slot(static_cast<Value*>(leaf), index);
   }
-  // Store value (0 clears) at index, creating nodes as needed (NOMEM if one cannot be allocated; nothing is
-  // needed to store 0).
-  Result<void> set(u64 index, u64 value);
+  // Store value (empty clears) at index, creating nodes as needed (NOMEM if one cannot be allocated; clearing
+  // never needs one).
+  Result<void> set(u64 index, Value value) {
+    if (index >= MAX_INDEX) return Error::INVAL;
+    Value* leaf;
+    if (value != Value{}) {
+      leaf = static_cast<Value*>(TRY(leaf_for(index)));
+    } else {
+      leaf = static_cast<Value*>(find_leaf(index));
+      if (!leaf || !group_is_open(leaf, index & (FANOUT - 1))) return {};
+    }
+    *open_slot(leaf, index) = value;
+    return {};
+  }
 
   // Copy the values of src in [start, end) into this table, which must hold nothing there, calling
   // on_copy(value) for each (fork takes a reference per page this way). Whole groups are copied at a time.
   template <typename Fn>
   Result<void> copy_from(const RadixTable& src, u64 start, u64 end, Fn&& on_copy);
 
-  // fn(u64 index, u64& value) for every non-zero value with start <= index < end, in index order. fn may
-  // change the value or set it to 0.
+  // fn(u64 index, Value& value) for every non-empty value with start <= index < end, in index order. fn may
+  // change the value or empty it.
   template <typename Fn>
   void for_each(u64 start, u64 end, Fn&& fn) {
     if (m_root && start < end) visit(m_root, LEVELS - 1, 0, start, end, fn);
   }
 
-  // Calls fn(u64 value) for every non-zero value, then frees every node: the fast way to tear a table down
+  // Calls fn(Value) for every non-empty value, then frees every node: the fast way to tear a table down
   // (nothing is written back into the nodes).
   template <typename Fn>
   void drain(Fn&& fn) {
-    if (m_root) drain_node(m_root, LEVELS - 1, fn);
+    if (m_root) drain_interior(m_root, LEVELS - 1, fn);
     m_root = nullptr;
   }
 
-  // Free every node (the caller has released what the values referred to).
-  void clear();
-  u64 node_count() const { return m_nodes; }
-  bool is_empty() const { return m_root == nullptr; }
-
  private:
-  static u64* alloc_node(unsigned level);
-  // The leaf node for index, creating it and the interior nodes above it if needed.
-  Result<u64*> leaf_for(u64 index) {
-    if (LIKELY(m_root != nullptr)) {
-      u64 mid = m_root[(index >> (2 * BITS)) & (FANOUT - 1)];
-      if (LIKELY(mid != 0)) {
-        u64 leaf = reinterpret_cast<u64*>(mid)[(index >> BITS) & (FANOUT - 1)];
-        if (LIKELY(leaf != 0)) return reinterpret_cast<u64*>(leaf);
-      }
-    }
-    return create_leaf(index);
-  }
-  Result<u64*> create_leaf(u64 index);
-  static void free_node(u64* node);
-  static Frame* frame_of_node(const u64* node) { return g_phys.frame_of(kernel_to_phys(node)); }
-  static u64& summary(const u64* node) { return frame_of_node(node)->index; }
-  // Make slot i of node readable: zero its group if it was never used.
-  static void open_group(u64* node, unsigned i) {
-    u64& s = summary(node);
+  static constexpr Value EMPTY{};
+
+  // Slot `index` of a leaf, its group zeroed first if it was never used.
+  static Value* open_slot(Value* leaf, u64 index) {
+    unsigned i = index & (FANOUT - 1);
+    u64& s = summary(leaf);
     u64 bit = 1ull << (i / GROUP);
-    if (s & bit) return;
-    u64* g = node + (i & ~(GROUP - 1));
-    for (unsigned k = 0; k < GROUP; k++) g[k] = 0;
-    s |= bit;
-  }
-  void free_subtree(u64* node, unsigned level);
-
-  template <typename Fn>
-  void drain_node(u64* node, unsigned level, Fn& fn) {
-    u64 groups = summary(node);
-    while (groups) {
-      unsigned g = lowest_set_bit(groups);
-      groups &= groups - 1;
-      const u64* slot = node + g * GROUP;
-      for (unsigned k = 0; k < GROUP; k++) {
-        u64 v = slot[k];
-        if (!v) continue;
-        if (level == 0)
-          fn(v);
-        else
-          drain_node(reinterpret_cast<u64*>(v), level - 1, fn);
-      }
+    if (!(s & bit)) {
+      Value* g = leaf + (i & ~(GROUP - 1));
+      for (unsigned k = 0; k < GROUP; k++) g[k] = EMPTY;
+      s |= bit;
     }
-    free_node(node);
-    m_nodes--;
+    return &leaf[i];
   }
 
-  static_assert(LEVELS == 3, "copy_from walks exactly three levels");
-
+  // Walk the interior node covering [base, base + FANOUT^(level+1)), level >= 1.
   template <typename Fn>
-  void visit(u64* node, unsigned level, u64 base, u64 start, u64 end, Fn& fn) {
+  void visit(Interior* node, unsigned level, u64 base, u64 start, u64 end, Fn& fn) {
     u64 span = 1ull << (BITS * level);
-    u64& sum = summary(node);
-    u64 groups = sum;
+    u64 groups = summary(node);
     while (groups) {
       unsigned g = lowest_set_bit(groups);
       groups &= groups - 1;
       u64 group_base = base + u64(g) * GROUP * span;
       if (group_base + GROUP * span <= start) continue;
       if (group_base >= end) break;
-      bool any_left = false;
+      const Interior* group = node + g * GROUP;
       for (unsigned k = 0; k < GROUP; k++) {
-        unsigned i = g * GROUP + k;
-        u64 idx = base + u64(i) * span;
-        u64& slot = node[i];
-        if (slot && idx + span > start && idx < end) {
-          if (level == 0)
-            fn(idx, slot);
-          else
-            visit(reinterpret_cast<u64*>(slot), level - 1, idx, start, end, fn);
-        }
-        any_left |= slot != 0;
+        u64 child_base = group_base + k * span;
+        Interior child = group[k];
+        if (!child || child_base + span <= start || child_base >= end) continue;
+        if (level == 1)
+          visit_leaf(static_cast<Value*>(child), child_base, start, end, fn);
+        else
+          visit(static_cast<Interior*>(child), level - 1, child_base, start, end, fn);
       }
-      if (!any_left && level == 0) sum &= ~(1ull << g);
+    }
+  }
+  // Visit a leaf's values in range; a group that ends up empty is closed.
+  template <typename Fn>
+  void visit_leaf(Value* leaf, u64 base, u64 start, u64 end, Fn& fn) {
+    u64& sum = summary(leaf);
+    u64 groups = sum;
+    while (groups) {
+      unsigned g = lowest_set_bit(groups);
+      groups &= groups - 1;
+      u64 group_base = base + u64(g) * GROUP;
+      if (group_base + GROUP <= start) continue;
+      if (group_base >= end) break;
+      bool any_left = false;
+      Value* group = leaf + g * GROUP;
+      for (unsigned k = 0; k < GROUP; k++) {
+        u64 index = group_base + k;
+        Value& slot = group[k];
+        if (slot != EMPTY && index >= start && index < end) fn(index, slot);
+        any_left |= slot != EMPTY;
+      }
+      if (!any_left) sum &= ~(1ull << g);
     }
   }
 
-  u64* m_root = nullptr;
-  u64 m_nodes = 0;
+  template <typename Fn>
+  void drain_interior(Interior* node, unsigned level, Fn& fn) {
+    for_each_used(node, [&](Interior child) {
+      if (level == 1)
+        drain_leaf(static_cast<Value*>(child), fn);
+      else
+        drain_interior(static_cast<Interior*>(child), level - 1, fn);
+    });
+    release_node(node);
+  }
+  template <typename Fn>
+  void drain_leaf(Value* leaf, Fn& fn) {
+    for_each_used(leaf, [&](Value v) { fn(v); });
+    release_node(leaf);
+  }
 };
 
+template <RadixValue Value>
 template <typename Fn>
-Result<void> RadixTable::copy_from(const RadixTable& src, u64 start, u64 end, Fn&& on_copy) {
+Result<void> RadixTable<Value>::copy_from(const RadixTable& src, u64 start, u64 end, Fn&& on_copy) {
   Result<void> result;
-  // Walk src's leaves (level-1 slots) overlapping the range.
-  auto copy_leaf = [&](u64 leaf_base, const u64* leaf) {
-    u64* dst = nullptr;
+  // Copy what a leaf of src holds in the range.
+  auto copy_leaf = [&](u64 leaf_base, const Value* leaf) {
+    Value* dst = nullptr;
     u64 groups = summary(leaf);
     while (groups && !result.is_error()) {
       unsigned g = lowest_set_bit(groups);
@@ -185,23 +244,23 @@ Result<void> RadixTable::copy_from(const RadixTable& src, u64 start, u64 end, Fn
           result = made.error();
           return;
         }
-        dst = made.value();
+        dst = static_cast<Value*>(made.value());
       }
-      open_group(dst, g * GROUP);
-      const u64* from = leaf + g * GROUP;
-      u64* to = dst + g * GROUP;
+      open_slot(dst, g * GROUP);
+      const Value* from = leaf + g * GROUP;
+      Value* to = dst + g * GROUP;
       if (first >= start && first + GROUP <= end) {
         // The whole group is in range (the common case): copy it as it is.
         for (unsigned k = 0; k < GROUP; k++) {
-          u64 v = from[k];
+          Value v = from[k];
           to[k] = v;
-          if (v) on_copy(v);
+          if (v != EMPTY) on_copy(v);
         }
       } else {
         for (unsigned k = 0; k < GROUP; k++) {
-          u64 idx = first + k;
-          u64 v = from[k];
-          if (v && idx >= start && idx < end) {
+          u64 index = first + k;
+          Value v = from[k];
+          if (v != EMPTY && index >= start && index < end) {
             to[k] = v;
             on_copy(v);
           }
@@ -209,8 +268,9 @@ Result<void> RadixTable::copy_from(const RadixTable& src, u64 start, u64 end, Fn
       }
     }
   };
+  // Walk src's interior nodes down to the leaves overlapping the range.
   if (!src.m_root) return result;
-  const u64* root = src.m_root;
+  const Interior* root = src.m_root;
   u64 root_groups = summary(root);
   while (root_groups && !result.is_error()) {
     unsigned rg = lowest_set_bit(root_groups);
@@ -219,7 +279,7 @@ Result<void> RadixTable::copy_from(const RadixTable& src, u64 start, u64 end, Fn
       unsigned ri = rg * GROUP + rk;
       u64 mid_base = u64(ri) << (2 * BITS);
       if (!root[ri] || mid_base + (1ull << (2 * BITS)) <= start || mid_base >= end) continue;
-      const u64* mid = reinterpret_cast<const u64*>(root[ri]);
+      const Interior* mid = static_cast<const Interior*>(root[ri]);
       u64 mid_groups = summary(mid);
       while (mid_groups && !result.is_error()) {
         unsigned mg = lowest_set_bit(mid_groups);
@@ -228,7 +288,7 @@ Result<void> RadixTable::copy_from(const RadixTable& src, u64 start, u64 end, Fn
           unsigned mi = mg * GROUP + mk;
           u64 leaf_base = mid_base + (u64(mi) << BITS);
           if (!mid[mi] || leaf_base + FANOUT <= start || leaf_base >= end) continue;
-          copy_leaf(leaf_base, reinterpret_cast<const u64*>(mid[mi]));
+          copy_leaf(leaf_base, static_cast<const Value*>(mid[mi]));
         }
       }
     }

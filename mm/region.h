@@ -3,14 +3,20 @@
 // tree ordered by start address; regions never overlap.
 //
 // Backing: a region maps pages of a VM object starting at page m_object_page (file mappings, shared memory),
-// or no object (private zero-fill memory). Private regions keep the pages they wrote in the address space's anon
-// table (by virtual page number), so copy-on-write never changes the object.
+// or no object (private zero-fill memory; m_object_page is then 0). Private regions keep the pages they wrote in
+// the address space's anon table (by virtual page number), so copy-on-write never changes the object.
+//
+// Regions are made in one place, Region::create (a new mapping, a new heap) and clone_range (a copy for fork,
+// the upper part of a split); the address space owns them in its tree.
 // Lock: the owning address space's lock.
 #pragma once
 
 #include "lib/avl_tree.h"
 #include "lib/list.h"
+#include "lib/own_ptr.h"
 #include "lib/refptr.h"
+#include "lib/assert.h"
+#include "lib/result.h"
 #include "mm/types.h"
 
 class VmObject;
@@ -34,10 +40,38 @@ struct Region {
   RefPtr<VmObject> m_object;    // nullptr: anonymous zero-fill
   u64 m_object_page = 0;        // page index in m_object that m_start maps
 
-  Region();
+  // What a new region is: its range, rights, flags and backing.
+  struct Spec {
+    VirtAddr start;               // page aligned
+    VirtAddr end;                 // page aligned, > start
+    Prot prot = Prot::None;
+    Prot max_prot = Prot::All;
+    u32 flags = 0;                // RegionFlag
+    VmObject* object = nullptr;   // nullptr: anonymous zero-fill; else the region takes a reference of its own
+    u64 object_page = 0;          // page index in object that start maps (ignored without an object)
+  };
+  // A region not yet in any address space; NOMEM when the kernel heap is exhausted.
+  static Result<OwnPtr<Region>> create(const Spec& spec) {
+    DEBUG_ASSERT(spec.start < spec.end && spec.start.is_page_aligned() && spec.end.is_page_aligned());
+    OwnPtr<Region> r(new Region(spec));
+    if (!r) return Error::NOMEM;
+    return r;
+  }
+  // A region like this one — the same rights, flags and object — over [start, end), a part of this one's range
+  // (its window of the object moves along).
+  Result<OwnPtr<Region>> clone_range(VirtAddr start, VirtAddr end) const {
+    DEBUG_ASSERT(start >= m_start && end <= m_end);
+    return create({.start = start,
+                   .end = end,
+                   .prot = m_prot,
+                   .max_prot = m_max_prot,
+                   .flags = m_flags,
+                   .object = m_object.get(),
+                   .object_page = m_object ? object_page_of(start) : 0});
+  }
+
   ~Region();  // out of line: VmObject is incomplete here
-  Region(const Region&) = delete;
-  Region& operator=(const Region&) = delete;
+  AS_NONCOPYABLE(Region);
 
   bool is_shared() const { return m_flags & RegionFlag::Shared; }
   bool is_private() const { return !is_shared(); }
@@ -49,6 +83,9 @@ struct Region {
   struct ByStart {
     static u64 key(const Region& r) { return r.m_start.get(); }
   };
+
+ private:
+  explicit Region(const Spec& spec);  // out of line: taking a reference to the object needs VmObject
 };
 
 using RegionTree = AvlTree<Region, &Region::m_tree_node, Region::ByStart>;

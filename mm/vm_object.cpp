@@ -3,9 +3,6 @@
 #include <cstring>
 #include <new>
 
-Region::Region() = default;
-Region::~Region() = default;
-
 VmObject::~VmObject() { ASSERT_MSG(m_regions.is_empty(), "VM object destroyed while regions still map it"); }
 
 void VmObject::link_region(Region& r) {
@@ -17,6 +14,16 @@ void VmObject::unlink_region(Region& r) {
   SpinlockGuard guard(m_lock);
   m_regions.remove(r);
 }
+
+namespace {
+
+// The object lets go of one of its pages (a mapping may still hold the frame).
+void drop_page(Frame* f) {
+  f->owner = nullptr;
+  g_phys.unref(f);
+}
+
+}  // namespace
 
 RefPtr<MemoryObject> MemoryObject::create(u64 size_bytes, const char* name, u64 inode) {
   auto* o = new MemoryObject();
@@ -36,13 +43,7 @@ RefPtr<MemoryObject> MemoryObject::create(u64 size_bytes, const char* name, u64 
 }
 
 MemoryObject::~MemoryObject() {
-  m_pages.for_each(0, RadixTable::MAX_INDEX, [](u64, u64& value) {
-    Frame* f = reinterpret_cast<Frame*>(value);
-    f->owner = nullptr;
-    g_phys.unref(f);
-    value = 0;
-  });
-  m_pages.clear();
+  m_pages.drain([](Frame* f) { drop_page(f); });
   delete[] m_name;
 }
 
@@ -63,19 +64,19 @@ u64 MemoryObject::resident_pages() const {
 
 Frame* MemoryObject::peek_page(u64 index) {
   SpinlockGuard guard(m_lock);
-  return reinterpret_cast<Frame*>(m_pages.get(index));
+  return m_pages.get(index);
 }
 
 Result<Frame*> MemoryObject::get_page(u64 index) {
   SpinlockGuard guard(m_lock);
   if (index >= ((m_size_bytes + PAGE_SIZE - 1) >> PAGE_SHIFT)) return Error::BUSERR;
-  if (u64 existing = m_pages.get(index)) return reinterpret_cast<Frame*>(existing);
+  if (Frame* existing = m_pages.get(index)) return existing;
   Frame* f = g_phys.alloc(0, FrameUse::File);
   if (!f) return Error::NOMEM;
   zero_frame(f);
   f->owner = this;
   f->index = index;
-  if (auto r = m_pages.set(index, reinterpret_cast<u64>(f)); r.is_error()) {
+  if (auto r = m_pages.set(index, f); r.is_error()) {
     g_phys.free_frame(f);
     return r.error();
   }
@@ -87,17 +88,15 @@ Result<void> MemoryObject::set_size(u64 bytes) {
   SpinlockGuard guard(m_lock);
   if (bytes < m_size_bytes) {
     u64 first_gone = (bytes + PAGE_SIZE - 1) >> PAGE_SHIFT;
-    m_pages.for_each(first_gone, RadixTable::MAX_INDEX, [&](u64, u64& value) {
-      Frame* f = reinterpret_cast<Frame*>(value);
-      f->owner = nullptr;
-      g_phys.unref(f);
-      value = 0;
+    m_pages.for_each(first_gone, MAX_PAGES, [&](u64, Frame*& f) {
+      drop_page(f);
+      f = nullptr;
       m_resident--;
     });
     // Bytes past the end inside the last page must read as zero if the file grows again.
     if (bytes % PAGE_SIZE) {
-      if (u64 last = m_pages.get(bytes >> PAGE_SHIFT)) {
-        u8* page = g_phys.kernel_pointer(reinterpret_cast<Frame*>(last));
+      if (Frame* last = m_pages.get(bytes >> PAGE_SHIFT)) {
+        u8* page = g_phys.kernel_pointer(last);
         memset(page + bytes % PAGE_SIZE, 0, PAGE_SIZE - bytes % PAGE_SIZE);
       }
     }

@@ -1,11 +1,13 @@
 // VM objects: things whose pages can be mapped. A region of an address space maps a window of one object
-// (or no object: private zero-fill memory). Each object owns its resident frames (Frame::owner = the object,
-// Frame::index = the page index, use File) and knows which regions map it: the reverse map for its pages.
+// (or no object: private zero-fill memory). Each object owns its resident frames (use File, Frame::object() =
+// the object, Frame::object_page() = the page index) and knows which regions map it: the reverse map for its
+// pages.
 //
-// MemoryObject is the one kind today: pages that live only in memory, zero-filled when first touched. The
-// in-memory filesystem keeps each file's contents in one (so mapping a file maps the very frames that read()
-// and write() use), and MAP_SHARED|MAP_ANONYMOUS memory is one too (that is how it stays shared after fork).
-// A later issue adds swap-backed objects and writeback.
+// MemoryObject is the one kind: pages that live only in memory, zero-filled when first touched, never written
+// anywhere. The in-memory filesystem keeps each file's contents in one (so mapping a file maps the very frames
+// that read() and write() use), and MAP_SHARED|MAP_ANONYMOUS memory is one too (that is how it stays shared
+// after fork). There are no objects backed by a disk yet, so no page of an object is ever paged out or written
+// back.
 //
 // Lock: m_lock protects the page index, the size and the region list. Lock order: address space lock, then
 // object lock.
@@ -24,7 +26,7 @@ class VmObject : public RefCounted {
 
   // The frame holding page `index`, allocated (zero-filled) if it is not resident. BUS if index is past the
   // end of the object, NOMEM if no frame is available. The object keeps the frame; it stays valid while the
-  // object lives (and, later, while it is not paged out).
+  // object lives and the page is within its size.
   virtual Result<Frame*> get_page(u64 index) = 0;
   // The resident frame of page `index`, or nullptr (never allocates).
   virtual Frame* peek_page(u64 index) = 0;
@@ -51,6 +53,8 @@ class VmObject : public RefCounted {
 
 class MemoryObject final : public VmObject {
  public:
+  static constexpr u64 MAX_PAGES = RadixNodes::MAX_INDEX;  // the most pages an object can index
+
   // An object of size_bytes (mapped in whole pages). name (copied) is what /proc/PID/maps shows.
   static RefPtr<MemoryObject> create(u64 size_bytes, const char* name = nullptr, u64 inode = 0);
   ~MemoryObject() override;
@@ -69,7 +73,7 @@ class MemoryObject final : public VmObject {
 
  private:
   MemoryObject() = default;
-  RadixTable m_pages;    // page index -> Frame*, guarded by m_lock
+  RadixTable<Frame*> m_pages;  // page index -> resident frame, guarded by m_lock
   u64 m_size_bytes = 0;  // guarded by m_lock
   u64 m_resident = 0;    // guarded by m_lock
   char* m_name = nullptr;

@@ -14,11 +14,6 @@ struct VmStats {
   Atomic<u64> faults_cow_reuse{0};   // write faults that reused a page whose other owners were gone
   Atomic<u64> faults_object{0};      // faults that mapped a page of a VM object
   Atomic<u64> faults_stack_growth{0};
-
-  // Drop one anon-table reference to an anonymous frame; frees it (and counts it) when it was the last.
-  void anon_release(Frame* f) {
-    if (g_phys.unref(f)) anon_pages.fetch_sub(1, MemoryOrder::Relaxed);
-  }
 };
 
 extern VmStats g_vm_stats;

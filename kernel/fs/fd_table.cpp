@@ -84,17 +84,13 @@ Result<void> FdTable::set_cloexec(int fd, bool cloexec) {
   return {};
 }
 
-Result<FdTable*> FdTable::clone() const {
-  auto* copy = new FdTable();
+Result<OwnPtr<FdTable>> FdTable::clone() const {
+  OwnPtr<FdTable> copy = make_own<FdTable>();
   if (!copy) return Error::NOMEM;
   SpinlockGuard guard(m_lock);
   if (m_capacity) {
-    // The copy's own lock is not needed: nobody else can see it yet.
-    if (copy->grow_locked(m_capacity).is_error()) {
-      guard.unlock();
-      delete copy;
-      return Error::NOMEM;
-    }
+    // The copy's own lock is not needed: nobody else can see it yet. (On failure it goes after the guard.)
+    TRY(copy->grow_locked(m_capacity));
     for (int i = 0; i < m_capacity; i++) copy->m_files[i] = m_files[i];
   }
   for (int i = 0; i < MAX_FDS / 64; i++) copy->m_cloexec[i] = m_cloexec[i];

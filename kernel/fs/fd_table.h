@@ -5,6 +5,7 @@
 
 #include "kernel/fs/file.h"
 #include "kernel/spinlock.h"
+#include "lib/own_ptr.h"
 
 class FdTable {
  public:
@@ -25,7 +26,7 @@ class FdTable {
   Result<bool> cloexec(int fd) const;
   Result<void> set_cloexec(int fd, bool cloexec);
   // A copy sharing every open description (fork).
-  Result<FdTable*> clone() const;
+  Result<OwnPtr<FdTable>> clone() const;
   // Close every close-on-exec descriptor (exec).
   void close_on_exec();
   void close_all();

@@ -121,7 +121,7 @@ class RamDirectory final : public Inode {
 class RamFile final : public Inode {
  public:
   // Files can have holes anywhere below this (the page index of a MemoryObject has 27 bits).
-  static constexpr u64 MAX_SIZE = RadixTable::MAX_INDEX * PAGE_SIZE;
+  static constexpr u64 MAX_SIZE = MemoryObject::MAX_PAGES * PAGE_SIZE;
 
   // object_name is what /proc/PID/maps shows for mappings of the file (its path).
   static Result<RefPtr<RamFile>> create(RamFs& fs, u32 permissions, const char* object_name);

@@ -138,11 +138,11 @@ TEST_CASE("address space: anonymous frames record their family") {
   store(*child, A + P, 3);
   store(*stranger, A + P, 4);
   Frame* p = mapped_frame(*parent, A);
-  CHECK(p->owner != nullptr);
-  CHECK(mapped_frame(*child, A)->owner == p->owner);
-  CHECK(mapped_frame(*child, A + P)->owner == p->owner);
-  CHECK(mapped_frame(*stranger, A + P)->owner != p->owner);
-  CHECK(mapped_frame(*child, A + P)->index == (A + P) >> PAGE_SHIFT);
+  CHECK(p->anon_family() != nullptr);
+  CHECK(mapped_frame(*child, A)->anon_family() == p->anon_family());
+  CHECK(mapped_frame(*child, A + P)->anon_family() == p->anon_family());
+  CHECK(mapped_frame(*stranger, A + P)->anon_family() != p->anon_family());
+  CHECK(mapped_frame(*child, A + P)->anon_vpn() == (A + P) >> PAGE_SHIFT);
 }
 
 // A family with every kind of memory, destroyed in any order, leaves nothing behind (VmEnv checks).

@@ -44,7 +44,7 @@ TEST_CASE("fault: demand-zero write maps a fresh zeroed frame read-write") {
   CHECK(f != zero_page());
   CHECK(f->use == FrameUse::Anon);
   CHECK(f->refcount.load() == 1);
-  CHECK(f->index == (A + P) >> PAGE_SHIFT);
+  CHECK(f->anon_vpn() == (A + P) >> PAGE_SHIFT);
   CHECK(page_is(f, 0));
   CHECK(counter(g_vm_stats.faults_demand_zero) == 1);
   CHECK(counter(g_vm_stats.anon_pages) == 1);

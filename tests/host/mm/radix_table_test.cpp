@@ -1,5 +1,5 @@
 // mm/radix_table.{h,cpp}: the three-level sparse array behind anon tables and memory objects, with its
-// per-node group summaries (Frame::index) and lazily zeroed leaf groups. Driven against a std::map model with
+// per-node group summaries (Frame::radix_summary) and lazily zeroed leaf groups. Driven against a std::map model with
 // random operations over sparse, dense and node-boundary indexes (including clearing values to 0 and changing
 // them inside for_each), plus copy_from the way fork uses it, the index limits and allocation failures. Node
 // frames come from g_phys: the node count must match what the model predicts, the frames in use must equal the
@@ -19,11 +19,15 @@ using namespace vmtest;
 
 namespace {
 
-constexpr u64 LEAF_SPAN = RadixTable::FANOUT;
-constexpr u64 MID_SPAN = u64(RadixTable::FANOUT) * RadixTable::FANOUT;
+// The table with plain numbers as values (0 is empty); anon tables and objects store AnonSlots and Frame pointers
+// through the same code.
+using Table = RadixTable<u64>;
+
+constexpr u64 LEAF_SPAN = Table::FANOUT;
+constexpr u64 MID_SPAN = u64(Table::FANOUT) * Table::FANOUT;
 
 // What the table should hold, and which nodes it should have: a node is made on the way to any index that was
-// ever stored (non-zero) or asked for with slot(), and only clear() frees nodes.
+// ever stored (non-zero) or asked for with slot_or_null(), and only clear() frees nodes.
 struct Model {
   std::map<u64, u64> values;
   std::set<u64> leaves, mids;
@@ -43,7 +47,7 @@ struct Model {
   }
 };
 
-std::map<u64, u64> contents(RadixTable& t, u64 start = 0, u64 end = RadixTable::MAX_INDEX) {
+std::map<u64, u64> contents(Table& t, u64 start = 0, u64 end = Table::MAX_INDEX) {
   std::map<u64, u64> out;
   u64 last = 0;
   bool first = true;
@@ -64,13 +68,13 @@ std::map<u64, u64> slice(const std::map<u64, u64>& m, u64 start, u64 end) {
 // Index patterns: anywhere, packed at the bottom, and around leaf and mid-level node boundaries.
 u64 pick_index(std::mt19937_64& rng, int pattern) {
   switch (pattern) {
-    case 0: return rng() % RadixTable::MAX_INDEX;
+    case 0: return rng() % Table::MAX_INDEX;
     case 1: return rng() % 3000;
     default: {
       u64 span = rng() % 2 ? LEAF_SPAN : MID_SPAN;
       u64 boundary = (1 + rng() % 6) * span;
       u64 index = boundary - 12 + rng() % 24;
-      return index % RadixTable::MAX_INDEX;
+      return index % Table::MAX_INDEX;
     }
   }
 }
@@ -82,11 +86,11 @@ TEST_SUITE("mm/radix_table") {
 // A new table holds nothing and owns no node; clearing a value never allocates.
 TEST_CASE("radix: empty table") {
   VmEnv env;
-  RadixTable t;
+  Table t;
   CHECK(t.is_empty());
   CHECK(t.node_count() == 0);
   CHECK(t.get(0) == 0);
-  CHECK(t.get(RadixTable::MAX_INDEX - 1) == 0);
+  CHECK(t.get(Table::MAX_INDEX - 1) == 0);
   REQUIRE(t.set(12345, 0).has_value());
   CHECK(t.node_count() == 0);
   CHECK(contents(t).empty());
@@ -97,7 +101,7 @@ TEST_CASE("radix: empty table") {
 // Nodes appear along the path of each stored index: a root, a mid-level node per 2^18 indexes, a leaf per 512.
 TEST_CASE("radix: nodes per index") {
   VmEnv env;
-  RadixTable t;
+  Table t;
   REQUIRE(t.set(0, 5).has_value());
   CHECK(t.node_count() == 3);
   REQUIRE(t.set(511, 6).has_value());
@@ -106,7 +110,7 @@ TEST_CASE("radix: nodes per index") {
   CHECK(t.node_count() == 4);
   REQUIRE(t.set(MID_SPAN, 8).has_value());
   CHECK(t.node_count() == 6);
-  REQUIRE(t.set(RadixTable::MAX_INDEX - 1, 9).has_value());
+  REQUIRE(t.set(Table::MAX_INDEX - 1, 9).has_value());
   CHECK(t.node_count() == 8);
   CHECK(env.frames_used() == 8);
   CHECK(frames_in_use(FrameUse::VmMeta) == 8);
@@ -115,8 +119,8 @@ TEST_CASE("radix: nodes per index") {
   CHECK(t.get(512) == 7);
   CHECK(t.get(513) == 0);
   CHECK(t.get(MID_SPAN) == 8);
-  CHECK(t.get(RadixTable::MAX_INDEX - 1) == 9);
-  CHECK(contents(t) == std::map<u64, u64>{{0, 5}, {511, 6}, {512, 7}, {MID_SPAN, 8}, {RadixTable::MAX_INDEX - 1, 9}});
+  CHECK(t.get(Table::MAX_INDEX - 1) == 9);
+  CHECK(contents(t) == std::map<u64, u64>{{0, 5}, {511, 6}, {512, 7}, {MID_SPAN, 8}, {Table::MAX_INDEX - 1, 9}});
   // Clearing values keeps the nodes; clear() frees them all.
   REQUIRE(t.set(512, 0).has_value());
   CHECK(t.get(512) == 0);
@@ -131,35 +135,34 @@ TEST_CASE("radix: nodes per index") {
   CHECK(t.get(3) == 1);
 }
 
-// Indexes at or past MAX_INDEX are invalid: set and slot refuse them, get reads 0, for_each stops before them.
+// Indexes at or past MAX_INDEX are invalid: set refuses them, get reads 0, for_each stops before them.
 TEST_CASE("radix: index limits") {
   VmEnv env;
-  RadixTable t;
-  CHECK(t.set(RadixTable::MAX_INDEX, 1).error() == Error::INVAL);
-  CHECK(t.slot(RadixTable::MAX_INDEX).error() == Error::INVAL);
-  CHECK(t.slot(~0ull).error() == Error::INVAL);
-  CHECK(t.get(RadixTable::MAX_INDEX) == 0);
+  Table t;
+  CHECK(t.set(Table::MAX_INDEX, 1).error() == Error::INVAL);
+  CHECK(t.get(Table::MAX_INDEX) == 0);
   CHECK(t.get(~0ull) == 0);
   CHECK(t.node_count() == 0);
-  REQUIRE(t.set(RadixTable::MAX_INDEX - 1, 1).has_value());
-  CHECK(contents(t, RadixTable::MAX_INDEX - 1, ~0ull).size() == 1);
+  REQUIRE(t.set(Table::MAX_INDEX - 1, 1).has_value());
+  CHECK(contents(t, Table::MAX_INDEX - 1, ~0ull).size() == 1);
   CHECK(contents(t, 5, 5).empty());
   CHECK(contents(t, 9, 3).empty());
 }
 
 // Leaf nodes are not zeroed when made (the arena is full of poison bytes): a group reads as empty until it is
-// first used, slot() opens (zeroes) its group, and a group that for_each emptied is zeroed again when reused.
+// first used, slot_or_null() opens (zeroes) its group, and a group that for_each emptied is zeroed again when reused.
 TEST_CASE("radix: lazily zeroed groups") {
   VmEnv env;
-  RadixTable t;
+  Table t;
   REQUIRE(t.set(0, 1).has_value());
   for (u64 i = 1; i < LEAF_SPAN; i++) REQUIRE(t.get(i) == 0);
-  u64* slot = t.slot(100).value();
+  u64* slot = t.slot_or_null(100);
+  REQUIRE(slot);
   CHECK(*slot == 0);
   *slot = 42;
   CHECK(t.get(100) == 42);
   CHECK(t.get(101) == 0);
-  u64* again = t.slot(100).value();
+  u64* again = t.slot_or_null(100);
   CHECK(again == slot);
   CHECK(*again == 42);
 
@@ -177,7 +180,7 @@ TEST_CASE("radix: random operations against a std::map model") {
   for (int pattern = 0; pattern < 4; pattern++) {
     CAPTURE(pattern);
     std::mt19937_64 rng(1000 + pattern);
-    RadixTable t;
+    Table t;
     Model model;
     auto pick = [&] { return pick_index(rng, pattern == 3 ? static_cast<int>(rng() % 3) : pattern); };
     for (int step = 0; step < 1500; step++) {
@@ -200,7 +203,8 @@ TEST_CASE("radix: random operations against a std::map model") {
         model.store(index, 0);
       } else if (op < 12) {
         u64 index = pick();
-        u64* slot = t.slot(index).value();
+        u64* slot = t.slot_or_null(index);
+        REQUIRE(slot);
         model.touch(index);
         auto it = model.values.find(index);
         REQUIRE(*slot == (it == model.values.end() ? 0 : it->second));
@@ -238,18 +242,18 @@ TEST_CASE("radix: random operations against a std::map model") {
 // Many values in a dense range: every slot of several leaves used, then emptied through for_each.
 TEST_CASE("radix: dense fill and empty") {
   VmEnv env;
-  RadixTable t;
+  Table t;
   const u64 start = MID_SPAN - 3 * LEAF_SPAN - 5;  // crosses a mid-level boundary
   const u64 end = MID_SPAN + 2 * LEAF_SPAN + 7;
   for (u64 i = start; i < end; i++) REQUIRE(t.set(i, i * 7 + 1).has_value());
   CHECK(t.node_count() == 1 + 2 + 7);
   u64 n = 0;
-  t.for_each(0, RadixTable::MAX_INDEX, [&](u64 index, u64& value) {
+  t.for_each(0, Table::MAX_INDEX, [&](u64 index, u64& value) {
     CHECK(value == index * 7 + 1);
     n++;
   });
   CHECK(n == end - start);
-  t.for_each(0, RadixTable::MAX_INDEX, [](u64, u64& value) { value = 0; });
+  t.for_each(0, Table::MAX_INDEX, [](u64, u64& value) { value = 0; });
   CHECK(contents(t).empty());
   for (u64 i = start; i < end; i += 97) CHECK(t.get(i) == 0);
   t.clear();
@@ -265,7 +269,7 @@ TEST_CASE("radix: copy_from against a model") {
   for (int pattern = 0; pattern < 3; pattern++) {
     CAPTURE(pattern);
     std::mt19937_64 rng(77 + pattern);
-    RadixTable src;
+    Table src;
     std::map<u64, u64> source;
     for (int i = 0; i < 600; i++) {
       u64 index = pick_index(rng, pattern);
@@ -282,15 +286,15 @@ TEST_CASE("radix: copy_from against a model") {
     }
     for (int round = 0; round < 4; round++) {
       CAPTURE(round);
-      RadixTable dst;
+      Table dst;
       std::map<u64, u64> expected;
       u64 copied = 0;
       u64 cut = 0;
       // Small pieces where the values are (patterns 1 and 2 stay below 7 * MID_SPAN), then the rest in one.
-      const u64 limit = pattern == 0 ? RadixTable::MAX_INDEX : 7 * MID_SPAN;
-      while (cut < RadixTable::MAX_INDEX) {
-        u64 length = rng() % 3 == 0 ? 1 + rng() % 20 : 1 + rng() % (pattern == 0 ? RadixTable::MAX_INDEX / 8 : 4 * LEAF_SPAN);
-        u64 end = cut >= limit ? RadixTable::MAX_INDEX : std::min(cut + length, RadixTable::MAX_INDEX);
+      const u64 limit = pattern == 0 ? Table::MAX_INDEX : 7 * MID_SPAN;
+      while (cut < Table::MAX_INDEX) {
+        u64 length = rng() % 3 == 0 ? 1 + rng() % 20 : 1 + rng() % (pattern == 0 ? Table::MAX_INDEX / 8 : 4 * LEAF_SPAN);
+        u64 end = cut >= limit ? Table::MAX_INDEX : std::min(cut + length, Table::MAX_INDEX);
         if (rng() % 3 != 0) {
           u64 calls = 0;
           REQUIRE(dst.copy_from(src, cut, end, [&](u64 value) {
@@ -317,13 +321,13 @@ TEST_CASE("radix: copy_from against a model") {
 // Copying from an empty table, or an empty range, makes nothing.
 TEST_CASE("radix: copy_from nothing") {
   VmEnv env;
-  RadixTable src, dst;
+  Table src, dst;
   int calls = 0;
-  REQUIRE(dst.copy_from(src, 0, RadixTable::MAX_INDEX, [&](u64) { calls++; }).has_value());
+  REQUIRE(dst.copy_from(src, 0, Table::MAX_INDEX, [&](u64) { calls++; }).has_value());
   CHECK(dst.node_count() == 0);
   REQUIRE(src.set(1000, 1).has_value());
   REQUIRE(dst.copy_from(src, 0, 1000, [&](u64) { calls++; }).has_value());
-  REQUIRE(dst.copy_from(src, 1001, RadixTable::MAX_INDEX, [&](u64) { calls++; }).has_value());
+  REQUIRE(dst.copy_from(src, 1001, Table::MAX_INDEX, [&](u64) { calls++; }).has_value());
   REQUIRE(dst.copy_from(src, 1000, 1000, [&](u64) { calls++; }).has_value());
   CHECK(calls == 0);
   CHECK(contents(dst).empty());
@@ -332,18 +336,18 @@ TEST_CASE("radix: copy_from nothing") {
   CHECK(dst.get(1000) == 1);
 }
 
-// When no frame is left for a node, set, slot and copy_from report ENOMEM; what was made stays consistent and
+// When no frame is left for a node, set and copy_from report ENOMEM and slot_or_null gives nullptr; what was made stays consistent and
 // clear() frees it. Storing 0 needs no node and still works.
 TEST_CASE("radix: out of memory") {
   VmEnv env;
-  RadixTable t, src;
+  Table t, src;
   for (u64 i = 0; i < 4 * LEAF_SPAN; i += 50) REQUIRE(src.set(i, i + 1).has_value());
   REQUIRE(t.set(7, 7).has_value());
   std::vector<Frame*> hoard;
   while (Frame* f = g_phys.alloc_frame(FrameUse::Kernel)) hoard.push_back(f);
 
   CHECK(t.set(MID_SPAN, 1).error() == Error::NOMEM);
-  CHECK(t.slot(LEAF_SPAN).error() == Error::NOMEM);
+  CHECK(t.slot_or_null(LEAF_SPAN) == nullptr);
   REQUIRE(t.set(7, 0).has_value());
   REQUIRE(t.set(MID_SPAN, 0).has_value());
   REQUIRE(t.set(8, 8).has_value());  // the leaf exists

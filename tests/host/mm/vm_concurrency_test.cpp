@@ -48,7 +48,7 @@ TEST_CASE("concurrency: address spaces faulting and forking on several threads")
       failures++;
       return;
     }
-    AddressSpace* s = created.value();
+    OwnPtr<AddressSpace> s = created.release_value();
     if (map_anon(*s, PRIVATE, PRIVATE_PAGES * P, Prot::ReadWrite).is_error() ||
         map_object(*s, SHARED, SHARED_PAGES * P, Prot::ReadWrite, obj, 0, MapFlag::Fixed | MapFlag::Shared).is_error())
       failures++;
@@ -63,7 +63,7 @@ TEST_CASE("concurrency: address spaces faulting and forking on several threads")
         failures++;
         continue;
       }
-      AddressSpace* child = forked.value();
+      OwnPtr<AddressSpace> child = forked.release_value();
       for (u64 i = 0; i < PRIVATE_PAGES; i += 3) {
         u8* b = thread_access(*child, PRIVATE + i * P + tid, Access::Read);
         if (!b || *b != mine) failures++;
@@ -74,13 +74,12 @@ TEST_CASE("concurrency: address spaces faulting and forking on several threads")
         u8* b = thread_access(*s, PRIVATE + i * P + tid, Access::Read);
         if (!b || *b != mine) failures++;
       }
-      AddressSpace::destroy(child);
+      child.clear();
       for (u64 i = 0; i < SHARED_PAGES; i++) {
         if (u8* b = thread_access(*s, SHARED + i * P + tid, Access::Write)) *b = u8(tid + 1);
         else failures++;
       }
     }
-    AddressSpace::destroy(s);
   };
   std::vector<std::thread> threads;
   for (unsigned t = 0; t < THREADS; t++) threads.emplace_back(worker, t);
@@ -126,7 +125,7 @@ TEST_CASE("concurrency: one address space, writers and a forking thread") {
         failures++;
         break;
       }
-      AddressSpace::destroy(child.value());
+      child.value().clear();
       forks++;
     }
   };

@@ -42,8 +42,8 @@ TEST_CASE("memory object: get_page zero-fills and counts resident pages") {
 
   Frame* f = obj->get_page(1).value();
   CHECK(f->use == FrameUse::File);
-  CHECK(f->owner == obj.get());
-  CHECK(f->index == 1);
+  CHECK(f->object() == obj.get());
+  CHECK(f->object_page() == 1);
   CHECK(f->refcount.load() == 1);
   CHECK(all_bytes(bytes(f), P, 0));
   CHECK(obj->resident_pages() == 1);

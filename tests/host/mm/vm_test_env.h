@@ -124,40 +124,29 @@ class VmEnv {
   long m_pmaps_at_start = 0;
 };
 
-// One address space, destroyed with this object.
+// One address space, destroyed with this object (an OwnPtr<AddressSpace> that fork()s into another Space).
 class Space {
  public:
   Space() {
     auto r = AddressSpace::create();
     REQUIRE(r.has_value());
-    m_space = r.value();
+    m_space = r.release_value();
   }
-  explicit Space(AddressSpace* space) : m_space(space) {}
-  Space(Space&& other) : m_space(other.m_space) { other.m_space = nullptr; }
-  Space& operator=(Space&& other) {
-    reset();
-    m_space = other.m_space;
-    other.m_space = nullptr;
-    return *this;
-  }
-  ~Space() { reset(); }
+  explicit Space(OwnPtr<AddressSpace> space) : m_space(std::move(space)) {}
 
-  void reset() {
-    if (m_space) AddressSpace::destroy(m_space);
-    m_space = nullptr;
-  }
-  AddressSpace* get() const { return m_space; }
-  AddressSpace* operator->() const { return m_space; }
+  void reset() { m_space.clear(); }
+  AddressSpace* get() const { return m_space.get(); }
+  AddressSpace* operator->() const { return m_space.get(); }
   AddressSpace& operator*() const { return *m_space; }
   FakePmap& pmap() const { return m_space->pmap(); }
   Space fork() const {
     auto r = m_space->fork();
     REQUIRE(r.has_value());
-    return Space(r.value());
+    return Space(r.release_value());
   }
 
  private:
-  AddressSpace* m_space = nullptr;
+  OwnPtr<AddressSpace> m_space;
 };
 
 inline Result<VirtAddr> map_anon(AddressSpace& s, u64 address, u64 length, Prot prot, u32 flags = MapFlag::Fixed) {
