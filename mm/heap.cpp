@@ -58,6 +58,7 @@ void init_classes() {
 }
 
 Frame* new_slab_locked(SizeClass& c) {
+  ASSERT_LOCKED(c.lock);
   Frame* f = g_phys.alloc(0, FrameUse::Heap);
   if (!f) return nullptr;
   u8* base = g_phys.kernel_pointer(f);

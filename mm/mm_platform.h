@@ -10,9 +10,8 @@
 //   PhysAddr kernel_to_phys(const void*);
 //   void mm_log(const char* fmt, ...)       an informational kernel log line;
 //   unsigned mm_current_cpu()               a dense index of the running hart;
-//   class InterruptsOff                     RAII: no interrupt on this CPU while it lives (nests);
-//   class IrqSave                           RAII, cheaper: interrupts off, back to how they were at the end
-//                                           (for very short sections that take no Spinlock-guarded path home);
+//   class IrqSave                           RAII: interrupts off, back to how they were at the end (for very
+//                                           short sections that take no Spinlock-guarded path home);
 //   void zero_page_memory(void* page)        clear one 4 KiB page (page aligned);
 //   void copy_page_memory(void* dst, const void* src)   copy one 4 KiB page.
 #pragma once

@@ -15,8 +15,11 @@
 // exact; "referenced" may be approximate. Until update() returns, a removed or write-protected mapping may
 // still be used by some hart's TLB.
 //
-// What pmap(9) calls pmap_page_protect (every mapping of one frame) is done in mm/ through the reverse map
-// (mm/rmap.h), which finds each (address space, va) and calls protect/remove on it.
+// What pmap(9) calls pmap_page_protect (every mapping of one frame) is not part of this interface: mm/ can find
+// each mapping of a frame itself and call protect/remove on it. An anonymous frame may be mapped only by the
+// address spaces of its fork family (Frame::anon_family(), mm/address_space.h), each at the frame's virtual page
+// (Frame::anon_vpn()); a page of a VM object only by the regions on that object's region list (mm/vm_object.h).
+// Nothing needs it yet: page-out will.
 //
 // Two implementations satisfy the PmapInterface concept below: Sv39Pmap (arch/riscv/pmap.h) in the kernel and
 // FakePmap (tests/host) in the host unit tests. Which one is "Pmap" comes from pmap_platform.h on the include

@@ -16,14 +16,6 @@ inline unsigned mm_current_cpu() { return this_cpu()->index; }
 extern "C" void zero_page_memory(void* page);
 extern "C" void copy_page_memory(void* dst, const void* src);
 
-class InterruptsOff {
- public:
-  InterruptsOff() { push_interrupts_off(); }
-  ~InterruptsOff() { pop_interrupts_off(); }
-  InterruptsOff(const InterruptsOff&) = delete;
-  InterruptsOff& operator=(const InterruptsOff&) = delete;
-};
-
 // Interrupts off for a few instructions, restored as they were: one CSR instruction each way (csrrci saves
 // the old SIE bit). Spinlocks taken inside still nest correctly: they see interrupts already off.
 class IrqSave {

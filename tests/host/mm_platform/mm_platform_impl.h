@@ -14,8 +14,8 @@
 //   mm_current_cpu    each thread is a "hart": a thread gets the lowest index no running thread has, and gives
 //                     it back when it exits, so indices stay dense (below HOST_MAX_CPUS, which per-CPU arrays in
 //                     mm/ rely on); a test can choose the index with host_set_current_cpu().
-//   page operations   zero_page_memory / copy_page_memory are memset / memcpy; InterruptsOff does nothing (a
-//                     host thread is never interrupted by the kernel's own handlers).
+//   page operations   zero_page_memory / copy_page_memory are memset / memcpy; IrqSave does nothing (a host
+//                     thread is never interrupted by the kernel's own handlers).
 //
 // Not thread-safe: the arena and the log are set up by one test at a time (the frame allocator itself may be
 // used from several threads).
@@ -143,13 +143,6 @@ inline void zero_page_memory(void* page) { __builtin_memset(page, 0, PAGE_SIZE);
 inline void copy_page_memory(void* dst, const void* src) { __builtin_memcpy(dst, src, PAGE_SIZE); }
 
 // No interrupts on the host: each test thread is its own "CPU".
-class InterruptsOff {
- public:
-  InterruptsOff() = default;
-  InterruptsOff(const InterruptsOff&) = delete;
-  InterruptsOff& operator=(const InterruptsOff&) = delete;
-};
-
 class IrqSave {
  public:
   IrqSave() {}  // (user-provided, so that an unused guard is not an "unused variable")
