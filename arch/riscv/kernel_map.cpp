@@ -210,9 +210,11 @@ Result<u64> kernel_stack_alloc() {
 }
 
 void kernel_stack_free(u64 top) {
-  // Keep the stack mapped for the next thread when there is room: that needs no TLB work at all.
+  // Keep the stack mapped for the next thread when there is room: that needs no TLB work at all. Only stacks
+  // in the preallocated part are kept, so that a cached stack never holds on to a table made for a crowd.
+  u64 slot = (top - memlayout::KSTACK_SIZE - memlayout::KSTACK_GUARD - memlayout::KSTACK_BASE) / memlayout::KSTACK_SLOT;
   SpinlockGuard guard(g_kstack_lock);
-  if (g_kstack_cache_count < array_size(g_kstack_cache)) {
+  if (slot < PREALLOCATED_KSTACKS && g_kstack_cache_count < array_size(g_kstack_cache)) {
     g_kstack_cache[g_kstack_cache_count++] = top;
     return;
   }
@@ -228,7 +230,7 @@ void kernel_stack_free(u64 top) {
   }
   flush_kernel_range_everywhere(bottom, memlayout::KSTACK_SIZE);
   SpinlockGuard again(g_kstack_lock);
-  release_slot_locked((bottom - memlayout::KSTACK_BASE) / memlayout::KSTACK_SLOT);
+  release_slot_locked(slot);
 }
 
 u64 kernel_stack_cached_frames() {
