@@ -86,6 +86,44 @@ class AvlTree {
     rebalance_from(rebalance_start);
   }
 
+  // Empty the tree, calling fn(item) for every item once it is out of the tree (fn may free it): the fast way to
+  // tear a tree down, one visit per item and no rebalancing (a remove() per item would rotate all the way).
+  template <typename Fn>
+  void drain(Fn fn) {
+    AvlNode* n = m_root;
+    m_root = nullptr;
+    m_size = 0;
+    // Post-order: take a leaf, cut it from its parent, continue from the parent.
+    while (n) {
+      if (n->m_left) {
+        n = n->m_left;
+        continue;
+      }
+      if (n->m_right) {
+        n = n->m_right;
+        continue;
+      }
+      AvlNode* parent = n->m_parent;
+      if (parent) (parent->m_left == n ? parent->m_left : parent->m_right) = nullptr;
+      n->m_parent = nullptr;
+      n->m_height = 0;
+      fn(*owner_of(n));
+      n = parent;
+    }
+  }
+
+  // Make this empty tree a copy of src: make(T& item) returns a new item for each item of src, which takes that
+  // item's place in the same shape (no key comparison, no rotation: a copy costs one visit per item). Returns
+  // false as soon as make returns nullptr; the tree then holds the copies made so far, ordered but not
+  // balanced: fit only for drain().
+  template <typename Fn>
+  bool clone_from(const AvlTree& src, Fn make) {
+    ASSERT(is_empty());
+    bool ok = true;
+    m_root = clone_subtree(src.m_root, nullptr, make, ok);
+    return ok;
+  }
+
   T* find(u64 key) const {
     AvlNode* n = m_root;
     while (n) {
@@ -175,6 +213,23 @@ class AvlTree {
     auto* probe = reinterpret_cast<T*>(probe_storage);
     auto offset = reinterpret_cast<uptr>(&(probe->*Member)) - reinterpret_cast<uptr>(probe);
     return reinterpret_cast<T*>(reinterpret_cast<uptr>(n) - offset);
+  }
+  template <typename Fn>
+  AvlNode* clone_subtree(AvlNode* from, AvlNode* parent, Fn& make, bool& ok) {
+    if (!from || !ok) return nullptr;
+    T* copy = make(*owner_of(from));
+    if (!copy) {
+      ok = false;
+      return nullptr;
+    }
+    AvlNode* n = node_of(*copy);
+    ASSERT(!n->is_linked());
+    n->m_parent = parent;
+    n->m_height = from->m_height;
+    m_size++;
+    n->m_left = clone_subtree(from->m_left, n, make, ok);
+    n->m_right = clone_subtree(from->m_right, n, make, ok);
+    return n;
   }
   static i32 height(AvlNode* n) { return n ? n->m_height : 0; }
   static void update_height(AvlNode* n) {

@@ -36,7 +36,12 @@ Result<OwnPtr<AddressSpace>> AddressSpace::create_in(RefPtr<AnonFamily> family) 
 AddressSpace::~AddressSpace() {
   {
     SpinlockGuard guard(m_lock);
-    while (Region* r = m_regions.first()) erase_locked(r);
+    // Every region goes: take the tree apart in one pass instead of removing (and rebalancing) one at a time.
+    m_last_region = nullptr;
+    m_regions.drain([](Region& r) {
+      if (r.m_object) r.m_object->unlink_region(r);
+      delete &r;
+    });
     m_anon.release_all();
   }
   if (m_family) {
@@ -66,14 +71,26 @@ Result<OwnPtr<AddressSpace>> AddressSpace::fork() {
 Result<void> AddressSpace::share_regions_locked(AddressSpace& child) {
   ASSERT_LOCKED(m_lock);
   ASSERT_LOCKED(child.m_lock);
-  for (Region* r = m_regions.first(); r; r = RegionTree::next(*r)) {
-    TRY(child.insert_locked(TRY(r->clone_range(r->m_start, r->m_end))));
-    if (r->is_private()) {
-      TRY(child.m_anon.share_range_from(m_anon, r->m_start.page_number(), r->m_end.page_number()));
-      if (has(r->m_prot, Prot::Write)) m_pmap->protect(r->m_start, r->m_end, effective_prot(r->m_prot) & ~Prot::Write);
+  // The child's region tree is made in the shape of this one: no comparisons, no rotations (and no more regions
+  // than this space has, so vm.max_map_count holds).
+  Result<void> result;
+  child.m_regions.clone_from(m_regions, [&](Region& r) -> Region* {
+    if (result.is_error()) return nullptr;
+    auto made = r.clone_range(r.m_start, r.m_end);
+    if (made.is_error()) {
+      result = made.error();
+      return nullptr;
     }
-  }
-  return {};
+    Region* copy = made.value().leak();  // the child's tree owns it (erase_locked or the destructor deletes it)
+    copy->m_space = &child;
+    if (copy->m_object) copy->m_object->link_region(*copy);
+    if (r.is_private()) {
+      result = child.m_anon.share_range_from(m_anon, r.m_start.page_number(), r.m_end.page_number());
+      if (has(r.m_prot, Prot::Write)) m_pmap->protect(r.m_start, r.m_end, effective_prot(r.m_prot) & ~Prot::Write);
+    }
+    return copy;
+  });
+  return result;
 }
 
 void AddressSpace::set_brk_base(VirtAddr base) {

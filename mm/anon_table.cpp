@@ -17,8 +17,13 @@ void AnonTable::release_range(u64 start_vpn, u64 end_vpn) {
 }
 
 Result<void> AnonTable::share_range_from(const AnonTable& src, u64 start_vpn, u64 end_vpn) {
-  return m_table.copy_from(src.m_table, start_vpn, end_vpn, [&](AnonSlot slot) {
+  // Counted in a local, not in m_resident: the copy's stores into the table could alias a member, which would
+  // make the compiler reload and store the count for every page.
+  u64 shared = 0;
+  auto result = m_table.copy_from(src.m_table, start_vpn, end_vpn, [&](AnonSlot slot) {
     slot.share();
-    m_resident++;
+    shared++;
   });
+  m_resident += shared;
+  return result;
 }

@@ -146,11 +146,13 @@ Result<VirtAddr> AddressSpace::map(const MapRequest& req) {
 
 Result<void> AddressSpace::unmap_locked(VirtAddr start, VirtAddr end) {
   ASSERT_LOCKED(m_lock);
-  // Split the regions that straddle either end, so that every region left in [start, end) lies inside it.
-  if (Region* r = find_locked(start); r && r->m_start < start) TRY(split_locked(*r, start));
-  if (Region* r = find_locked(end - 1); r && r->m_end > end) TRY(split_locked(*r, end));
-  for (Region* r = find_locked(start) ? find_locked(start) : m_regions.find_first_gt(start.get());
-       r && r->m_start < end;) {
+  // Split the regions that straddle either end, so that every region left in [start, end) lies inside it (one
+  // tree lookup more only when the range is not inside one region).
+  Region* first = find_locked(start);
+  if (first && first->m_start < start) first = TRY(split_locked(*first, start));
+  Region* last = first && first->m_end >= end ? first : find_locked(end - 1);
+  if (last && last->m_end > end) TRY(split_locked(*last, end));
+  for (Region* r = first ? first : m_regions.find_first_gt(start.get()); r && r->m_start < end;) {
     Region* next = RegionTree::next(*r);
     erase_locked(r);
     r = next;
@@ -179,15 +181,17 @@ Result<void> AddressSpace::protect(VirtAddr start, u64 length, Prot prot) {
   SpinlockGuard guard(m_lock);
   // The whole range must be mapped (ENOMEM otherwise) and allow the new protection (EACCES otherwise), checked
   // before anything changes.
+  Region* first = find_locked(start);
   VirtAddr cursor = start;
-  for (Region* r = find_locked(start); cursor < end; r = RegionTree::next(*r)) {
+  for (Region* r = first; cursor < end; r = RegionTree::next(*r)) {
     if (!r || r->m_start > cursor) return Error::NOMEM;
     if (!is_subset(prot, r->m_max_prot)) return Error::ACCESS;
     cursor = r->m_end;
   }
-  if (Region* r = find_locked(start); r->m_start < start) TRY(split_locked(*r, start));
-  if (Region* r = find_locked(end - 1); r->m_end > end) TRY(split_locked(*r, end));
-  Region* first = find_locked(start);
+  // Cut the range out of the regions at its ends (one tree lookup more only when it spans several regions).
+  if (first->m_start < start) first = TRY(split_locked(*first, start));
+  Region* last = first->m_end >= end ? first : find_locked(end - 1);
+  if (last->m_end > end) TRY(split_locked(*last, end));
   for (Region* r = first; r && r->m_start < end; r = RegionTree::next(*r)) r->m_prot = prot;
   // Lower the permissions of existing mappings; raised permissions take effect through faults, which
   // re-check copy-on-write sharing.

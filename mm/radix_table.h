@@ -76,6 +76,27 @@ class RadixNodes {
         if (group[k] != Slot{}) fn(group[k]);
     }
   }
+  // The summary bits of the groups holding slots first..last (first <= last < FANOUT).
+  static u64 group_mask(unsigned first, unsigned last) {
+    return (~0ull << (first / GROUP)) & (~0ull >> (63 - last / GROUP));
+  }
+  // The first slot i, from <= i <= last, of an interior node (zeroed when made, so every slot may be read)
+  // that holds something, or last + 1. Only the groups in the range are looked at, so walking a range of a node
+  // costs what the range holds, not what the node holds.
+  static unsigned next_used_slot(const Interior* node, unsigned from, unsigned last) {
+    while (from <= last) {
+      if (node[from]) return from;  // the common case: a region within one slot
+      u64 groups = summary(node) & group_mask(from, last);
+      if (!groups) break;
+      unsigned g = lowest_set_bit(groups);
+      unsigned i = g * GROUP > from ? g * GROUP : from;
+      unsigned stop = g * GROUP + GROUP - 1 < last ? g * GROUP + GROUP - 1 : last;
+      for (; i <= stop; i++)
+        if (node[i]) return i;
+      from = stop + 1;
+    }
+    return last + 1;
+  }
   // Free a node and count it gone.
   void release_node(void* node);
 
@@ -228,16 +249,26 @@ template <RadixValue Value>
 template <typename Fn>
 Result<void> RadixTable<Value>::copy_from(const RadixTable& src, u64 start, u64 end, Fn&& on_copy) {
   Result<void> result;
-  // Copy what a leaf of src holds in the range.
+  if (end > MAX_INDEX) end = MAX_INDEX;
+  if (!src.m_root || start >= end) return result;
+  // The first and last slot of the node whose first index is node_base and whose slots each span 2^shift
+  // indices that hold part of [start, end) (the node overlaps the range).
+  auto first_slot = [&](u64 node_base, unsigned shift) {
+    return start > node_base ? static_cast<unsigned>((start - node_base) >> shift) : 0u;
+  };
+  auto last_slot = [&](u64 node_base, unsigned shift) {
+    u64 node_end = node_base + (u64(FANOUT) << shift);
+    return static_cast<unsigned>(((end < node_end ? end : node_end) - 1 - node_base) >> shift);
+  };
+  // Copy what a leaf of src holds in the range: only its groups in the range, whole groups at a time where they
+  // lie wholly inside it.
   auto copy_leaf = [&](u64 leaf_base, const Value* leaf) {
     Value* dst = nullptr;
-    u64 groups = summary(leaf);
+    u64 groups = summary(leaf) & group_mask(first_slot(leaf_base, 0), last_slot(leaf_base, 0));
     while (groups && !result.is_error()) {
       unsigned g = lowest_set_bit(groups);
       groups &= groups - 1;
       u64 first = leaf_base + u64(g) * GROUP;
-      if (first + GROUP <= start) continue;
-      if (first >= end) break;
       if (!dst) {
         auto made = leaf_for(leaf_base);
         if (made.is_error()) {
@@ -268,30 +299,17 @@ Result<void> RadixTable<Value>::copy_from(const RadixTable& src, u64 start, u64 
       }
     }
   };
-  // Walk src's interior nodes down to the leaves overlapping the range.
-  if (!src.m_root) return result;
+  // Down src's interior nodes to the leaves that overlap the range.
   const Interior* root = src.m_root;
-  u64 root_groups = summary(root);
-  while (root_groups && !result.is_error()) {
-    unsigned rg = lowest_set_bit(root_groups);
-    root_groups &= root_groups - 1;
-    for (unsigned rk = 0; rk < GROUP && !result.is_error(); rk++) {
-      unsigned ri = rg * GROUP + rk;
-      u64 mid_base = u64(ri) << (2 * BITS);
-      if (!root[ri] || mid_base + (1ull << (2 * BITS)) <= start || mid_base >= end) continue;
-      const Interior* mid = static_cast<const Interior*>(root[ri]);
-      u64 mid_groups = summary(mid);
-      while (mid_groups && !result.is_error()) {
-        unsigned mg = lowest_set_bit(mid_groups);
-        mid_groups &= mid_groups - 1;
-        for (unsigned mk = 0; mk < GROUP && !result.is_error(); mk++) {
-          unsigned mi = mg * GROUP + mk;
-          u64 leaf_base = mid_base + (u64(mi) << BITS);
-          if (!mid[mi] || leaf_base + FANOUT <= start || leaf_base >= end) continue;
-          copy_leaf(leaf_base, static_cast<const Value*>(mid[mi]));
-        }
-      }
-    }
+  unsigned root_last = last_slot(0, 2 * BITS);
+  for (unsigned ri = next_used_slot(root, first_slot(0, 2 * BITS), root_last); ri <= root_last && !result.is_error();
+       ri = next_used_slot(root, ri + 1, root_last)) {
+    u64 mid_base = u64(ri) << (2 * BITS);
+    const Interior* mid = static_cast<const Interior*>(root[ri]);
+    unsigned mid_last = last_slot(mid_base, BITS);
+    for (unsigned mi = next_used_slot(mid, first_slot(mid_base, BITS), mid_last); mi <= mid_last && !result.is_error();
+         mi = next_used_slot(mid, mi + 1, mid_last))
+      copy_leaf(mid_base + (u64(mi) << BITS), static_cast<const Value*>(mid[mi]));
   }
   return result;
 }

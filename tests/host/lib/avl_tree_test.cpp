@@ -134,6 +134,84 @@ TEST_CASE("avl: next and prev") {
   for (Region& r : regions) tree.remove(r);
 }
 
+// drain() hands every item over exactly once, each already unlinked (so it may be freed or inserted again),
+// and leaves an empty, valid tree.
+TEST_CASE("avl: drain") {
+  for (usize count : {0u, 1u, 2u, 7u, 100u}) {
+    std::vector<Region> regions(count);
+    RegionTree tree;
+    for (usize i = 0; i < count; i++) {
+      regions[i].start = (i * 7919) % 1000 * 0x1000;
+      tree.insert(regions[i]);
+    }
+    std::vector<u64> seen;
+    tree.drain([&](Region& r) {
+      CHECK_FALSE(r.node.is_linked());
+      seen.push_back(r.start);
+    });
+    CHECK(tree.is_empty());
+    CHECK(tree.size() == 0);
+    CHECK(tree.check());
+    std::vector<u64> want;
+    for (Region& r : regions) want.push_back(r.start);
+    std::sort(seen.begin(), seen.end());
+    std::sort(want.begin(), want.end());
+    CHECK(seen == want);
+    for (Region& r : regions) tree.insert(r);  // reusable after draining
+    CHECK(tree.size() == count);
+    CHECK(tree.check());
+    tree.drain([](Region&) {});
+  }
+}
+
+// clone_from() copies the shape: the copy has the same keys in the same order, is a valid AVL tree and works
+// like any other; when make() fails, the copies made so far can still be drained.
+TEST_CASE("avl: clone_from") {
+  for (usize count : {0u, 1u, 2u, 7u, 100u}) {
+    std::vector<Region> regions(count), copies(count);
+    RegionTree tree, copy;
+    for (usize i = 0; i < count; i++) {
+      regions[i].start = (i * 7919) % 1000 * 0x1000;
+      tree.insert(regions[i]);
+    }
+    usize made = 0;
+    CHECK(copy.clone_from(tree, [&](Region& r) {
+      copies[made].start = r.start;
+      return &copies[made++];
+    }));
+    CHECK(made == count);
+    CHECK(copy.size() == count);
+    CHECK(copy.check());
+    CHECK(keys_forward(copy) == keys_forward(tree));
+    if (count) {
+      copy.remove(*copy.first());
+      CHECK(copy.check());
+    }
+    copy.drain([](Region&) {});
+    tree.drain([](Region&) {});
+  }
+  std::vector<Region> regions(50), copies(50);
+  RegionTree tree, copy;
+  for (usize i = 0; i < 50; i++) {
+    regions[i].start = i * 0x1000;
+    tree.insert(regions[i]);
+  }
+  usize made = 0;
+  CHECK_FALSE(copy.clone_from(tree, [&](Region& r) -> Region* {
+    if (made == 20) return nullptr;
+    copies[made].start = r.start;
+    return &copies[made++];
+  }));
+  CHECK(copy.size() == 20);
+  usize drained = 0;
+  copy.drain([&](Region& r) {
+    CHECK_FALSE(r.node.is_linked());
+    drained++;
+  });
+  CHECK(drained == 20);
+  tree.drain([](Region&) {});
+}
+
 // Inserting a duplicate key or removing an item that is not in the tree panics, and the tree is unchanged.
 TEST_CASE("avl: misuse panics") {
   Region a, b, c;
