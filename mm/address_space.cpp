@@ -60,6 +60,7 @@ Result<OwnPtr<AddressSpace>> AddressSpace::fork() {
   Result<void> shared = share_regions_locked(*child);
   child->m_brk_start = m_brk_start;
   child->m_brk = m_brk;
+  child->m_vdso_base = m_vdso_base;
   m_pmap->update();
   TRY(shared);
   return child;

@@ -98,6 +98,13 @@ class AddressSpace {
 
   void activate() { m_pmap->activate(); }
 
+  // Where map() without a fixed address would put `length` bytes now (exec places the vDSO with it, as Linux's
+  // get_unmapped_area does).
+  Result<VirtAddr> find_free_range(u64 length) const;
+  // Where exec mapped the vDSO (Linux's mm->context.vdso), 0 if it did not; fork copies it.
+  VirtAddr vdso_base() const { return m_vdso_base; }
+  void set_vdso_base(VirtAddr base) { m_vdso_base = base; }
+
   // For /proc: calls fn(const Region&) in address order, with the lock held.
   template <typename Fn>
   void for_each_region(Fn fn) const {
@@ -153,6 +160,7 @@ class AddressSpace {
   RefPtr<AnonFamily> m_family;     // set once by create_in
   VirtAddr m_brk_start;            // guarded by m_lock
   VirtAddr m_brk;                  // guarded by m_lock
+  VirtAddr m_vdso_base;            // set once by exec before the space runs, copied by fork
 
   friend struct AnonFamily;
 };

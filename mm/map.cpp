@@ -107,6 +107,11 @@ Result<VirtAddr> AddressSpace::find_free_range_locked(u64 length, VirtAddr hint)
   return Error::NOMEM;
 }
 
+Result<VirtAddr> AddressSpace::find_free_range(u64 length) const {
+  SpinlockGuard guard(m_lock);
+  return find_free_range_locked(align_up(length, PAGE_SIZE), VirtAddr(0));
+}
+
 Result<VirtAddr> AddressSpace::map(const MapRequest& req) {
   u64 length = align_up(req.length, PAGE_SIZE);
   if (length == 0 || length < req.length) return Error::INVAL;

@@ -6,11 +6,13 @@
 VmObject::~VmObject() { ASSERT_MSG(m_regions.is_empty(), "VM object destroyed while regions still map it"); }
 
 void VmObject::link_region(Region& r) {
+  if (!m_has_reverse_map) return;
   SpinlockGuard guard(m_lock);
   m_regions.push_back(r);
 }
 
 void VmObject::unlink_region(Region& r) {
+  if (!m_has_reverse_map) return;
   SpinlockGuard guard(m_lock);
   m_regions.remove(r);
 }

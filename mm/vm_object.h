@@ -36,8 +36,12 @@ class VmObject : public RefCounted {
   // For /proc/PID/maps: the file name (or nullptr) and inode number.
   virtual const char* path() const { return nullptr; }
   virtual u64 inode_number() const { return 0; }
+  // Pages the kernel itself provides to programs ([vdso], [vvar]; Linux's "special mappings"): /proc/PID/maps
+  // shows them with no device.
+  virtual bool is_special_mapping() const { return false; }
 
-  // Reverse map: the regions mapping this object. The address space links and unlinks its regions.
+  // Reverse map: the regions mapping this object. The address space links and unlinks its regions. (Objects
+  // made without one never list their regions: for_each_region finds none.)
   void link_region(Region& r);
   void unlink_region(Region& r);
   template <typename Fn>
@@ -47,8 +51,16 @@ class VmObject : public RefCounted {
   }
 
  protected:
+  VmObject() = default;
+  // For objects whose pages never move, change or go away (the kernel's own pages shown to programs: [vdso],
+  // [vvar]): no one ever needs to find their mappings, so they keep no reverse map, and mapping or unmapping
+  // them takes no lock (every process maps two, and fork and exit copy and drop them).
+  struct NoReverseMap {};
+  explicit VmObject(NoReverseMap) : m_has_reverse_map(false) {}
+
   Spinlock m_lock{"vm-object"};
   IntrusiveList<Region, &Region::m_object_link> m_regions;  // guarded by m_lock
+  const bool m_has_reverse_map = true;
 };
 
 class MemoryObject final : public VmObject {

@@ -194,7 +194,7 @@ Result<void> proc_pid_maps(TextBuilder& out, i32 pid) {
     usize line_start = out.length();
     const VmObject* object = r.m_object.get();
     u64 offset = object ? r.m_object_page * PAGE_SIZE : 0;
-    u32 minor = object ? device_minor(RAMFS_DEVICE) : 0;
+    u32 minor = object && !object->is_special_mapping() ? device_minor(RAMFS_DEVICE) : 0;
     u64 inode = object ? object->inode_number() : 0;
     out.appendf("%08llx-%08llx %c%c%c%c %08llx %02x:%02x %llu ", static_cast<unsigned long long>(r.m_start.get()),
                 static_cast<unsigned long long>(r.m_end.get()), has(r.m_prot, Prot::Read) ? 'r' : '-',

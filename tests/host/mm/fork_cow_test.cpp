@@ -261,6 +261,16 @@ TEST_CASE("fork: layout and break are copied, then independent") {
   CHECK(region_at(*child, A + 16 * P).start == VirtAddr(0));
 }
 
+// Where exec put the vDSO is part of the layout: the child has it at the same place.
+TEST_CASE("fork: the vDSO base is copied") {
+  VmEnv env;
+  Space parent;
+  CHECK(parent->vdso_base() == VirtAddr(0));
+  parent->set_vdso_base(VirtAddr(MMAP_BASE - P));
+  Space child = parent.fork();
+  CHECK(child->vdso_base() == VirtAddr(MMAP_BASE - P));
+}
+
 // A fork that cannot get a pmap, or memory for the child's anon table, fails with ENOMEM and leaves the parent
 // with its data and its frames with one owner.
 TEST_CASE("fork: failure leaves the parent intact") {

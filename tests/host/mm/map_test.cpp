@@ -3,7 +3,7 @@
 // machine side through the FakePmap: munmap splits regions, releases the private pages and removes the mappings
 // of exactly its range; mprotect splits, lowers mappings, refuses holes (ENOMEM) and rights beyond max_prot
 // (EACCES), and merges alike neighbours again; mmap places regions (fixed, no-replace, hints, top-down below
-// MMAP_BASE, then above it), honours MAX_MAP_COUNT and MAP_POPULATE.
+// MMAP_BASE, then above it, as find_free_range predicts), honours MAX_MAP_COUNT and MAP_POPULATE.
 #include <doctest/doctest.h>
 
 #include <vector>
@@ -375,6 +375,21 @@ TEST_CASE("mmap: top-down placement and its fallback") {
   CHECK(map_anon(*s, MMAP_BASE, P, Prot::Read, 0).error() == Error::NOMEM);
   CHECK(regions_are_ordered(*s));
   CHECK(env.frames_used() == 0);
+}
+
+// find_free_range (how exec places the vDSO) names the place map() without an address would take, and takes
+// nothing itself.
+TEST_CASE("mmap: find_free_range predicts the top-down placement") {
+  VmEnv env;
+  Space s;
+  CHECK(s->find_free_range(3 * P).value() == VirtAddr(MMAP_BASE - 3 * P));
+  CHECK(s->find_free_range(3 * P - 1).value() == VirtAddr(MMAP_BASE - 3 * P));  // rounded up to pages
+  CHECK(s->region_count() == 0);
+  must_map(*s, MMAP_BASE - 2 * P, 2 * P, Prot::Read);
+  VirtAddr predicted = s->find_free_range(2 * P).value();
+  CHECK(predicted == VirtAddr(MMAP_BASE - 4 * P));
+  CHECK(map_anon(*s, 0, 2 * P, Prot::Read, 0).value() == predicted);
+  CHECK(s->find_free_range(USER_END).error() == Error::NOMEM);
 }
 
 // Lengths: zero is EINVAL; more than the user half or than the space between MMAP_MIN and its end is ENOMEM.

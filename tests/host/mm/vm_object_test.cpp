@@ -181,4 +181,46 @@ TEST_CASE("memory object: regions mapping it") {
   CHECK(obj->ref_count() == 1);
 }
 
+// An object made without a reverse map (the kernel's [vdso] and [vvar] pages) maps, splits, forks and unmaps
+// like any other, its pages are the object's own and read-only until a private copy is written; it just never
+// lists its regions.
+namespace {
+class FixedPages final : public VmObject {
+ public:
+  explicit FixedPages(MemoryObject& backing) : VmObject(NoReverseMap{}), m_backing(backing) {}
+  Result<Frame*> get_page(u64 index) override { return m_backing.get_page(index); }
+  Frame* peek_page(u64 index) override { return m_backing.peek_page(index); }
+  u64 size_pages() const override { return m_backing.size_pages(); }
+  u64 resident_pages() const override { return m_backing.resident_pages(); }
+
+ private:
+  MemoryObject& m_backing;
+};
+}  // namespace
+
+TEST_CASE("object without a reverse map") {
+  VmEnv env;
+  auto backing = MemoryObject::create(4 * P);
+  REQUIRE(backing);
+  bytes(backing->get_page(1).value())[0] = 0x5a;
+  auto obj = RefPtr<VmObject>::adopt(new FixedPages(*backing));
+  {
+    Space s;
+    REQUIRE(map_object(*s, 0x10000000, 4 * P, Prot::ReadExec, obj).has_value());
+    REQUIRE(s->protect(VirtAddr(0x10000000 + P), P, Prot::All).has_value());  // three pieces
+    int listed = 0;
+    obj->for_each_region([&](Region&) { listed++; });
+    CHECK(listed == 0);
+    CHECK(obj->ref_count() == 1 + 3);
+    CHECK(load(*s, 0x10000000 + P) == 0x5a);
+    Space child = s.fork();
+    store(*child, 0x10000000 + P, 0x77);  // a private copy
+    CHECK(load(*child, 0x10000000 + P) == 0x77);
+    CHECK(load(*s, 0x10000000 + P) == 0x5a);
+    CHECK(bytes(backing->peek_page(1))[0] == 0x5a);
+    REQUIRE(s->unmap(VirtAddr(0x10000000), 2 * P).has_value());
+  }
+  CHECK(obj->ref_count() == 1);
+}
+
 }  // TEST_SUITE
