@@ -14,6 +14,7 @@
 
 #include "arch/riscv/csr.h"
 #include "arch/riscv/usercopy.h"
+#include "arch/riscv/vdso.h"
 #include "kernel/abi/linux.h"
 #include "kernel/elf.h"
 #include "kernel/fs/fd_table.h"
@@ -106,6 +107,7 @@ struct Image {
   u16 phnum = 0;
   u64 end = 0;            // highest byte of any segment (the break starts after it)
   bool exec_stack = false;
+  u64 vdso_base = 0;      // where the vDSO is mapped (AT_SYSINFO_EHDR)
 };
 
 // Check the ELF header and program headers the way Linux's load_elf_binary does, before anything changes.
@@ -205,6 +207,7 @@ Result<u64> build_stack(AddressSpace& space, const Arguments& args, const char* 
 
   using namespace linux;
   const u64 auxv[][2] = {
+      {AT_SYSINFO_EHDR, image.vdso_base},  // first, as Linux's ARCH_DLINFO puts it
       {AT_PHDR, image.phdr_address},  {AT_PHENT, sizeof(elf::ProgramHeader)}, {AT_PHNUM, image.phnum},
       {AT_PAGESZ, PAGE_SIZE},         {AT_BASE, 0},                            {AT_FLAGS, 0},
       {AT_ENTRY, image.entry},        {AT_UID, 0},                             {AT_EUID, 0},
@@ -300,6 +303,7 @@ Result<LoadResult> load_elf(File& file, const elf::Header& eh, const Arguments& 
   stack.prot = image.exec_stack ? Prot::All : Prot::ReadWrite;
   stack.flags = MapFlag::Fixed | MapFlag::Stack;
   TRY(space->map(stack));
+  image.vdso_base = TRY(vdso_map(*space)).get();
   u64 sp = TRY(build_stack(*space, args, execfn, image, bias));
   return LoadResult{std::move(space), image.entry, sp};
 }

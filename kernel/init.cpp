@@ -2,6 +2,7 @@
 // scheduler.
 #include "arch/riscv/cpu.h"
 #include "arch/riscv/memlayout.h"
+#include "arch/riscv/vdso.h"
 #include "drivers/drivers.h"
 #include "kernel/cmdline.h"
 #include "kernel/fs/vfs.h"
@@ -23,6 +24,7 @@ void kernel_init_subsystems() {
   LOG_INFO("paging: %u ASID bits", static_cast<unsigned>(__builtin_popcount(pmap_asid_mask())));
   random_init(g_machine.rng_seed, g_machine.rng_seed_size);
   vm_init();
+  vdso_init();
   sched_init_hart();
   const PhysRange& initrd = g_machine.initrd;
   vfs_init(initrd.size ? phys_to_virt<const void>(initrd.base) : nullptr, initrd.size);
