@@ -1,4 +1,5 @@
-/* The static PIE program (user/pie/hello_pie.c), embedded as data in the test that runs it. */
+/* A static PIE program (user/pie/NAME.c), embedded as data in the test that runs it (user/CMakeLists.txt:
+ * embed_static_pie). */
   .section .rodata
   .balign 8
   .globl pie_blob, pie_blob_end
