@@ -1,5 +1,6 @@
 #include "testlib.h"
 
+#include <fcntl.h>
 #include <stdarg.h>
 #include <sys/syscall.h>
 #include <sys/sysinfo.h>
@@ -91,6 +92,18 @@ int tl_run_self(char* const argv[]) {
   int status;
   if (waitpid(pid, &status, 0) != pid) return -1;
   return status;
+}
+
+const char* tl_install_program(const char* name, const unsigned char* data, size_t size) {
+  static char path[96];
+  snprintf(path, sizeof path, "/tmp/%s_%d", name, (int)getpid());
+  int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0755);
+  CHECK(fd >= 0);
+  if (fd < 0) return NULL;
+  ssize_t written = write(fd, data, size);
+  CHECK(written == (ssize_t)size);
+  close(fd);
+  return written == (ssize_t)size ? path : NULL;
 }
 
 uint64_t tl_free_memory(void) {

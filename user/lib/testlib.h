@@ -69,6 +69,10 @@ int tl_execv(const char* path, char* const argv[]);
 const char* tl_self(void);
 void tl_init(int argc, char** argv);
 
+/* Write the program data[0..size) (one embedded in the test) to /tmp as an executable named NAME_PID; returns its
+ * path (static storage), or NULL after a failed check. */
+const char* tl_install_program(const char* name, const unsigned char* data, size_t size);
+
 /* Free memory as the kernel reports it (sysinfo freeram, in bytes). */
 uint64_t tl_free_memory(void);
 /* A field of /proc/meminfo in kB, or -1 if unavailable. */

@@ -4,38 +4,16 @@
  * the result against the clock_gettime system call read before and after.
  * Exit status: 0 if it agrees, 10 + a step number if a step failed, 77 if there is no vDSO at all.
  * The test user/tests/vdso_static_pie.c carries it inside itself and runs it. */
+#include "pie.h"
 #include "vdso_lookup.h"
 
 #define AT_SYSINFO_EHDR_TAG 33
-#define SYS_WRITE 64
-#define SYS_EXIT 93
 #define SYS_CLOCK_GETTIME 113
 #define CLOCK_MONOTONIC_ID 1
 
 struct ts {
   long sec, nsec;
 };
-
-static long syscall3(long n, long a, long b, long c) {
-  register long a0 __asm__("a0") = a;
-  register long a1 __asm__("a1") = b;
-  register long a2 __asm__("a2") = c;
-  register long a7 __asm__("a7") = n;
-  __asm__ volatile("ecall" : "+r"(a0) : "r"(a1), "r"(a2), "r"(a7) : "memory");
-  return a0;
-}
-
-static void put(const char* s) {
-  long n = 0;
-  while (s[n]) n++;
-  syscall3(SYS_WRITE, 1, (long)s, n);
-}
-
-static __attribute__((noreturn)) void leave(int status) {
-  syscall3(SYS_EXIT, status, 0, 0);
-  for (;;) {
-  }
-}
 
 static long ns_of(const struct ts* t) { return t->sec * 1000000000L + t->nsec; }
 
@@ -49,17 +27,17 @@ __attribute__((used)) void pie_main(unsigned long* sp) {
   unsigned long ehdr = 0;
   for (p++; p[0] != 0; p += 2)
     if (p[0] == AT_SYSINFO_EHDR_TAG) ehdr = p[1];
-  if (!ehdr) leave(77);
+  if (!ehdr) pie_exit(77);
 
   struct vdso_image v;
-  if (vdso_open(&v, ehdr)) leave(11);
+  if (vdso_open(&v, ehdr)) pie_exit(11);
   int (*gettime)(int, struct ts*) = (int (*)(int, struct ts*))vdso_function(&v, "__vdso_clock_gettime", "LINUX_4.15");
-  if (!gettime) leave(12);
+  if (!gettime) pie_exit(12);
   struct ts before, now, after;
-  if (syscall3(SYS_CLOCK_GETTIME, CLOCK_MONOTONIC_ID, (long)&before, 0) != 0) leave(13);
-  if (gettime(CLOCK_MONOTONIC_ID, &now) != 0) leave(14);
-  if (syscall3(SYS_CLOCK_GETTIME, CLOCK_MONOTONIC_ID, (long)&after, 0) != 0) leave(15);
-  if (ns_of(&now) < ns_of(&before) || ns_of(&now) > ns_of(&after)) leave(16);
-  put("static PIE: __vdso_clock_gettime agrees with the system call\n");
-  leave(0);
+  if (pie_syscall3(SYS_CLOCK_GETTIME, CLOCK_MONOTONIC_ID, (long)&before, 0) != 0) pie_exit(13);
+  if (gettime(CLOCK_MONOTONIC_ID, &now) != 0) pie_exit(14);
+  if (pie_syscall3(SYS_CLOCK_GETTIME, CLOCK_MONOTONIC_ID, (long)&after, 0) != 0) pie_exit(15);
+  if (ns_of(&now) < ns_of(&before) || ns_of(&now) > ns_of(&after)) pie_exit(16);
+  pie_put(1, "static PIE: __vdso_clock_gettime agrees with the system call\n");
+  pie_exit(0);
 }

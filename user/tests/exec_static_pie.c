@@ -3,8 +3,6 @@
  * to /tmp, and run several times: it must print its greeting each time and report (through its exit status,
  * derived from its load address) at least two different load addresses in eight runs.
  */
-#include <fcntl.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -14,19 +12,14 @@ extern const unsigned char pie_blob[], pie_blob_end[];
 
 int main(int argc, char** argv) {
   tl_init(argc, argv);
-  char path[64];
-  snprintf(path, sizeof path, "/tmp/static_pie_%d", (int)getpid());
-  int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0755);
-  CHECK(fd >= 0);
-  size_t size = (size_t)(pie_blob_end - pie_blob);
-  CHECK(write(fd, pie_blob, size) == (ssize_t)size);
-  close(fd);
+  const char* path = tl_install_program("static_pie", pie_blob, (size_t)(pie_blob_end - pie_blob));
+  if (!path) return tl_done();
 
   int statuses[8];
   for (int i = 0; i < 8; i++) {
     pid_t pid = fork();
     if (pid == 0) {
-      char* args[] = {path, NULL};
+      char* args[] = {(char*)path, NULL};
       tl_execv(path, args);
       _exit(127);
     }

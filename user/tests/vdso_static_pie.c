@@ -5,8 +5,6 @@
  * vDSO wherever the kernel put it.
  * qemu-user 7.2 gives riscv64 programs no vDSO: the program then exits 77 and the check is skipped.
  */
-#include <fcntl.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -16,13 +14,8 @@ extern const unsigned char pie_blob[], pie_blob_end[];
 
 int main(int argc, char** argv) {
   tl_init(argc, argv);
-  char path[64];
-  snprintf(path, sizeof path, "/tmp/vdso_pie_%d", (int)getpid());
-  int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0755);
-  CHECK(fd >= 0);
-  size_t size = (size_t)(pie_blob_end - pie_blob);
-  CHECK(write(fd, pie_blob, size) == (ssize_t)size);
-  close(fd);
+  const char* path = tl_install_program("vdso_pie", pie_blob, (size_t)(pie_blob_end - pie_blob));
+  if (!path) return tl_done();
 
   for (int i = 0; i < 3; i++) {
     int pipefd[2];
@@ -30,7 +23,7 @@ int main(int argc, char** argv) {
     pid_t pid = fork();
     if (pid == 0) {
       dup2(pipefd[1], 1);
-      char* args[] = {path, NULL};
+      char* args[] = {(char*)path, NULL};
       tl_execv(path, args);
       _exit(127);
     }
