@@ -12,7 +12,6 @@
 
 #include <cstring>
 
-#include "arch/riscv/csr.h"
 #include "arch/riscv/usercopy.h"
 #include "arch/riscv/vdso.h"
 #include "kernel/abi/linux.h"
@@ -29,7 +28,6 @@
 #include "kernel/syscall_raw.h"
 #include "mm/address_space.h"
 
-extern "C" void fp_restore(const FpState*);
 extern "C" [[noreturn]] void enter_user_mode(TrapFrame* tf);
 
 namespace {
@@ -339,16 +337,8 @@ void commit(Process* p, LoadResult& loaded, const char* path, const Arguments& a
 
   // Fresh registers: only pc and sp matter; a0 = 0 tells glibc's _start there is no dynamic-linker cleanup.
   Thread* t = current_thread();
-  TrapFrame* tf = t->m_trap_frame;
-  *tf = TrapFrame{};
-  tf->sepc = loaded.entry;
-  tf->sp = loaded.sp;
-  tf->sstatus = csr::Sstatus::SPIE | csr::Sstatus::FS_INITIAL | csr::Sstatus::UXL_64;
-  // Floating point starts at zero (FS = Initial promises that); load zeros now.
-  t->m_fp = FpState{};
-  t->m_fp_valid = true;
-  csr::Sstatus::set(csr::Sstatus::FS_CLEAN);
-  fp_restore(&t->m_fp);
+  *t->m_trap_frame = TrapFrame::for_new_program(loaded.entry, loaded.sp);
+  fpu_start_program(t->m_fpu, *t->m_trap_frame);  // every floating-point register zero
 }
 
 // The whole of execve once the arguments are in the kernel. depth counts #! indirections.

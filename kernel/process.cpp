@@ -5,8 +5,6 @@
 #include <cstring>
 
 #include "arch/riscv/cpu.h"
-#include "arch/riscv/csr.h"
-#include "arch/riscv/pmap.h"
 #include "arch/riscv/usercopy.h"
 #include "kernel/exec.h"
 #include "kernel/fs/fd_table.h"
@@ -18,8 +16,6 @@
 #include "kernel/time.h"
 #include "mm/address_space.h"
 #include "mm/vm_stats.h"
-
-extern "C" void fp_save(FpState*);
 
 Spinlock g_process_lock("process");
 
@@ -89,7 +85,9 @@ void process_activate_address_space(Process* p) {
   if (p->m_space) p->m_space->activate();
 }
 
-void process_activate_kernel_address_space() { Sv39Pmap::activate_kernel(); }
+void process_deactivate_address_space(Process* p) {
+  if (p->m_space) p->m_space->deactivate();
+}
 
 void process_start_init(const char* path, const char* const* argv, usize argc) {
   auto* p = new Process();
@@ -151,15 +149,7 @@ Result<i32> process_fork(u64 flags, u64 new_sp, u64 child_tid_address) {
   t->m_trap_frame->a0 = 0;
   if (new_sp) t->m_trap_frame->sp = new_sp;
   // Floating-point registers: the parent's live ones (if it used them) are the child's starting state.
-  if ((parent_thread->m_trap_frame->sstatus & csr::Sstatus::FS_MASK) == csr::Sstatus::FS_DIRTY) {
-    fp_save(&parent_thread->m_fp);
-    parent_thread->m_fp_valid = true;
-    parent_thread->m_trap_frame->sstatus =
-        (parent_thread->m_trap_frame->sstatus & ~csr::Sstatus::FS_MASK) | csr::Sstatus::FS_CLEAN;
-    t->m_trap_frame->sstatus = parent_thread->m_trap_frame->sstatus;
-  }
-  t->m_fp = parent_thread->m_fp;
-  t->m_fp_valid = parent_thread->m_fp_valid;
+  fpu_fork(t->m_fpu, *t->m_trap_frame, parent_thread->m_fpu, *parent_thread->m_trap_frame);
 
   i32 pid;
   {
@@ -207,7 +197,7 @@ Result<i32> process_fork(u64 flags, u64 new_sp, u64 child_tid_address) {
   take_under_process_lock(p->m_fds).clear();
   p->m_cwd = nullptr;
   // Leave the address space before destroying it: no hart may run on page tables being freed.
-  Sv39Pmap::activate_kernel();
+  if (p->m_space) p->m_space->deactivate();
   take_under_process_lock(p->m_space).clear();
 
   // Become a zombie: give the children to init, tell the parent.

@@ -86,9 +86,10 @@ Result<i32> process_fork(u64 flags, u64 new_sp, u64 child_tid_address);
 // wait4(2): the pid of the child reaped, or 0 (WNOHANG and none has exited).
 Result<i32> process_wait(i32 pid, u64 status_address, u32 options, u64 rusage_address);
 
-// The scheduler's hooks for address-space switches (kernel/sched.cpp).
+// The scheduler's hooks for address-space switches (kernel/sched.cpp): make p's address space current on this
+// hart, or stop using it (for a kernel thread, which runs on the kernel's own tables).
 void process_activate_address_space(Process* p);
-void process_activate_kernel_address_space();
+void process_deactivate_address_space(Process* p);
 
 // Signals (kernel/signal.cpp).
 Result<void> signal_send(Process* target, unsigned sig);

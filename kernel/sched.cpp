@@ -18,8 +18,6 @@
 extern "C" void switch_context(SwitchContext* save, const SwitchContext* load);
 extern "C" void thread_trampoline();
 extern "C" void user_thread_trampoline();
-extern "C" void fp_save(FpState*);
-extern "C" void fp_restore(const FpState*);
 
 Spinlock g_sched_lock("sched");
 
@@ -46,23 +44,6 @@ void kick_idle_hart() {
   if (!idle) return;
   unsigned index = lowest_set_bit(idle);
   smp_send_ipi(1ull << g_cpus[index].hart_id);
-}
-
-// FP registers: save the outgoing user thread's if it dirtied them, load the incoming one's.
-void switch_fp(Thread* prev, Thread* next) {
-  if (prev->m_trap_frame && (prev->m_trap_frame->sstatus & csr::Sstatus::FS_MASK) == csr::Sstatus::FS_DIRTY) {
-    // The live FS field is still the user's (traps leave it alone), so the FP instructions work.
-    fp_save(&prev->m_fp);
-    prev->m_fp_valid = true;
-    prev->m_trap_frame->sstatus =
-        (prev->m_trap_frame->sstatus & ~csr::Sstatus::FS_MASK) | csr::Sstatus::FS_CLEAN;
-  }
-  if (next->m_trap_frame && next->m_fp_valid) {
-    csr::Sstatus::set(csr::Sstatus::FS_CLEAN);  // FS != Off, so fld/fscsr are legal
-    fp_restore(&next->m_fp);
-    next->m_trap_frame->sstatus =
-        (next->m_trap_frame->sstatus & ~csr::Sstatus::FS_MASK) | csr::Sstatus::FS_CLEAN;
-  }
 }
 
 }  // namespace
@@ -155,15 +136,15 @@ void sched_switch_locked() {
   prev->clear_work(WORK_RESCHEDULE);  // it is giving up the hart now
   g_context_switches.fetch_add(1, MemoryOrder::Relaxed);
 
-  switch_fp(prev, next);
+  fpu_switch(prev->m_fpu, prev->m_trap_frame, next->m_fpu, next->m_trap_frame);
   if (next->m_process) {
     process_activate_address_space(next->m_process);
     // The user thread may have written code on the hart it ran on before: make this hart's instruction fetches
     // see it (RISC-V Zifencei; what Linux's flush_icache_deferred does on migration).
-    if (next->m_last_cpu != c->index) asm volatile("fence.i" ::: "memory");
+    if (next->m_last_cpu != c->index) fence_i();
   }
-  else if (!prev->is_kernel_thread() || prev == c->idle_thread)
-    process_activate_kernel_address_space();
+  else if (prev->m_process)
+    process_deactivate_address_space(prev->m_process);  // a kernel thread runs on the kernel's own tables
 
   next->m_last_cpu = c->index;
   prev->m_irq_enabled_before = c->irq_enabled_before;

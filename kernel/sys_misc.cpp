@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "arch/riscv/cpu.h"
+#include "arch/riscv/csr.h"
 #include "arch/riscv/kernel_map.h"
 #include "arch/riscv/sbi.h"
 #include "arch/riscv/smp.h"
@@ -222,7 +223,7 @@ Result<u64> sys_riscv_flush_icache(const SyscallArgs& a) {
   // this hart; other harts get a remote fence.i through the SBI. (A thread moving to another hart also executes
   // fence.i there: kernel/sched.cpp.)
   if (a.a2 & ~1ull) return Error::INVAL;
-  asm volatile("fence.i" ::: "memory");
+  fence_i();
   u64 others = smp_other_harts_mask();
   if (others) sbi::remote_fence_i(others, 0);
   return 0;

@@ -7,6 +7,7 @@
 #pragma once
 
 #include "arch/riscv/cpu.h"
+#include "arch/riscv/fpu.h"
 #include "arch/riscv/trap_frame.h"
 #include "lib/atomic.h"
 #include "lib/list.h"
@@ -36,8 +37,7 @@ struct Thread {
   bool m_wait_interrupted = false;   // set when a signal ended the wait; guarded by g_sched_lock
   bool m_interruptible = false;      // guarded by g_sched_lock
   bool m_irq_enabled_before = false; // saved Cpu::irq_enabled_before across a switch
-  bool m_fp_valid = false;           // m_fp holds this thread's user FP registers
-  FpState m_fp{};
+  FpuContext m_fpu;                  // the user's floating-point registers while the hart does not hold them
   const char* m_name = "";
   u32 m_tid = 0;
   u32 m_last_cpu = 0;

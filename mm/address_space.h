@@ -24,7 +24,7 @@
 
 // Layout of the user half (Sv39 gives 256 GiB; the same numbers as Linux on riscv64 Sv39).
 namespace user_layout {
-constexpr u64 USER_END = 0x4000000000ull;      // first address past the user half
+constexpr u64 USER_END = MM_USER_END;          // first address past the user half (the platform's)
 constexpr u64 STACK_TOP = USER_END;            // the initial stack ends here
 constexpr u64 STACK_LIMIT = 8 * MiB;           // RLIMIT_STACK: how far the stack may grow
 constexpr u64 STACK_GUARD_GAP = 256 * PAGE_SIZE;  // kept free below the stack (Linux stack_guard_gap)
@@ -97,6 +97,7 @@ class AddressSpace {
   Result<void> fill_zero(VirtAddr va, usize length);
 
   void activate() { m_pmap->activate(); }
+  void deactivate() { m_pmap->deactivate(); }
 
   // Where map() without a fixed address would put `length` bytes now (exec places the vDSO with it, as Linux's
   // get_unmapped_area does).

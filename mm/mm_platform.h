@@ -4,6 +4,7 @@
 //   host:   tests/host/mm_platform/mm_platform_impl.h (std::mutex-like locks, a memory arena, a fake pmap)
 //
 // Each must provide:
+//   constexpr u64 MM_USER_END               the end of the user half (the machine's): user addresses are below it;
 //   class Spinlock (constructible from a name; lock/unlock/is_held, and lock_irqs_off/unlock_irqs_off for
 //   callers that already run with interrupts off), class SpinlockGuard;
 //   u8* phys_to_kernel(PhysAddr)            a kernel pointer to physical memory;

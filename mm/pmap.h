@@ -9,6 +9,7 @@
 //   clear_referenced / is_modified / clear_modified   accessed and dirty state of one mapping
 //   update()              carry out deferred TLB work (remove/protect may batch their flushes)
 //   activate()            make this address space current on this hart
+//   deactivate()          if it is current on this hart, stop using it (the hart goes back to the kernel's tables)
 //
 // The contract (pmap(9)): a mapping is only a cache of what mm/ knows — mm/ keeps every page it owns in its own
 // structures (anon tables, VM objects), so a fault can always rebuild a removed mapping. "Modified" must be
@@ -45,6 +46,7 @@ concept PmapInterface = requires(P& p, const P& cp, VirtAddr va, PhysAddr pa, Pr
   { p.clear_modified(va) } -> std::same_as<bool>;
   { p.update() } -> std::same_as<void>;
   { p.activate() } -> std::same_as<void>;
+  { p.deactivate() } -> std::same_as<void>;
   { cp.table_pages() } -> std::same_as<u64>;
 };
 

@@ -7,6 +7,7 @@
 
 #include "arch/riscv/cpu.h"
 #include "arch/riscv/csr.h"
+#include "arch/riscv/fpu.h"
 #include "arch/riscv/memlayout.h"
 #include "arch/riscv/trap_frame.h"
 #include "kernel/syscall.h"
@@ -77,7 +78,7 @@ void asm_offsets() {
   OFFSET(SWITCH_RA, SwitchContext, ra);
   OFFSET(SWITCH_SP, SwitchContext, sp);
   OFFSET(SWITCH_S0, SwitchContext, s);  // s0..s11, eight bytes apart
-  // The user's floating-point registers: f0..f31 from FPSTATE_F, eight bytes apart, then fcsr.
+  // The user's floating-point registers (arch/riscv/fpu.h): f0..f31 from FPSTATE_F, eight bytes apart; fcsr.
   OFFSET(FPSTATE_F, FpState, f);
   OFFSET(FPSTATE_FCSR, FpState, fcsr);
 
@@ -109,5 +110,5 @@ static_assert(sizeof(SyscallEntry::frame) == 1, "trap.S reads the frame need wit
 static_assert(offsetof(TrapFrame, t6) == 31 * 8, "TrapFrame: x1..x31 in slots 1..31, by register number");
 static_assert(sizeof(TrapFrame) % 16 == 0, "the stack pointer stays 16-byte aligned (psABI)");
 static_assert(sizeof(SwitchContext::s) == 12 * 8, "s0..s11");
-static_assert(offsetof(FpState, f) + 32 * 8 == offsetof(FpState, fcsr), "f0..f31 then fcsr");
+static_assert(sizeof(FpState::f) == 32 * 8 && sizeof(FpState::fcsr) == 4, "f0..f31 by fsd, fcsr by sw");
 static_assert(sizeof(Thread::m_work) == 4, "trap.S reads the work word with lw");

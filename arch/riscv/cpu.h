@@ -3,6 +3,7 @@
 // instruction and needs no lock.
 #pragma once
 
+#include "arch/riscv/csr.h"
 #include "kernel/machine.h"
 #include "lib/types.h"
 
@@ -44,22 +45,17 @@ inline Cpu* this_cpu() {
 
 inline void set_this_cpu(Cpu* c) { asm volatile("mv tp, %0" ::"r"(c)); }
 
-// Interrupt enable on this hart.
-inline bool interrupts_enabled() {
-  u64 s;
-  asm volatile("csrr %0, sstatus" : "=r"(s));
-  return s & 2;
-}
-inline void enable_interrupts() { asm volatile("csrsi sstatus, 2" ::: "memory"); }
-inline void disable_interrupts() { asm volatile("csrci sstatus, 2" ::: "memory"); }
+// Interrupt enable on this hart (sstatus.SIE).
+inline bool interrupts_enabled() { return csr::Sstatus::read() & csr::Sstatus::SIE; }
+inline void enable_interrupts() { csr::Sstatus::set(csr::Sstatus::SIE); }
+inline void disable_interrupts() { csr::Sstatus::clear(csr::Sstatus::SIE); }
 
 // Nestable interrupt disabling: spinlocks use these so that interrupts come back on only when the outermost
 // lock is released.
 // (c must be this hart's Cpu: callers that already have it pass it.)
 inline void push_interrupts_off(Cpu* c) {
-  u64 before;
-  asm volatile("csrrci %0, sstatus, 2" : "=r"(before)::"memory");  // read and clear SIE in one step
-  if (c->irq_disable_depth++ == 0) c->irq_enabled_before = before & 2;
+  u64 before = csr::Sstatus::read_and_clear(csr::Sstatus::SIE);  // read and clear SIE in one step
+  if (c->irq_disable_depth++ == 0) c->irq_enabled_before = before & csr::Sstatus::SIE;
 }
 void pop_interrupts_off_underflow();
 inline void pop_interrupts_off(Cpu* c) {

@@ -20,6 +20,12 @@ namespace csr {
     u64 old;                                                                                               \
     asm volatile("csrrw %0, " #csrname ", %1" : "=r"(old) : "rK"(v) : "memory");                           \
     return old;                                                                                            \
+  }                                                                                                        \
+  /* Clear bits and return the old value, in one instruction (csrrc, or csrrci for a small constant). */   \
+  static inline u64 read_and_clear(u64 bits) {                                                             \
+    u64 old;                                                                                               \
+    asm volatile("csrrc %0, " #csrname ", %1" : "=r"(old) : "rK"(bits) : "memory");                        \
+    return old;                                                                                            \
   }
 
 // sstatus (spec 4.1.1).
@@ -143,3 +149,6 @@ inline void sfence_vma(u64 va, u64 asid) { asm volatile("sfence.vma %0, %1" ::"r
 inline void sfence_vma_asid(u64 asid) { asm volatile("sfence.vma zero, %0" ::"r"(asid) : "memory"); }
 
 inline void wait_for_interrupt() { asm volatile("wfi"); }
+
+// Make this hart's instruction fetches see the stores to memory before it (Zifencei: code written as data).
+inline void fence_i() { asm volatile("fence.i" ::: "memory"); }

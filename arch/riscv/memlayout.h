@@ -9,11 +9,12 @@
 // Everything above USER_END is mapped global (PTE G bit) in every address space and never with PTE U.
 #pragma once
 
+#include "arch/riscv/pte.h"
 #include "lib/types.h"
 
 namespace memlayout {
 
-constexpr u64 USER_END = 0x4000000000ull;
+constexpr u64 USER_END = sv39::USER_END;  // the user half is Sv39's whole lower half
 constexpr u64 KERNEL_HALF_BASE = 0xffffffc000000000ull;  // bit 38 set, sign-extended (spec 4.4.1)
 constexpr u64 DIRECT_MAP_BASE = KERNEL_HALF_BASE;
 constexpr u64 DIRECT_MAP_SIZE = 64 * GiB;

@@ -110,7 +110,7 @@ __attribute__((noinline)) Pte* Sv39Pmap::slow_slot(u64 va) {
 
 __attribute__((noinline)) Result<void> Sv39Pmap::enter_slow(VirtAddr va, PhysAddr pa, Prot prot, PmapEnter how) {
   u64 v = va.get();
-  ASSERT(v < sv39::USER_END && va.is_page_aligned());
+  ASSERT(v < memlayout::USER_END && va.is_page_aligned());
   Pte* e = slow_slot(v);
   if (!e) return Error::NOMEM;
   *e = leaf_for(pa, prot, how);

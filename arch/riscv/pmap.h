@@ -46,8 +46,9 @@ class Sv39Pmap {
     if (m_pending_count || m_pending_all) update_slow();
   }
   void activate();
-  // Stop using this pmap on this hart (switch to the kernel's own table).
-  static void activate_kernel();
+  void deactivate() {
+    if (this_cpu()->active_pmap == this) activate_kernel();
+  }
   u64 table_pages() const { return m_table_pages; }
 
   // For debugging tools (/proc, gdb helpers): the raw leaf for va, 0 if none.
@@ -57,6 +58,8 @@ class Sv39Pmap {
 
  private:
   Sv39Pmap() = default;
+  // Switch this hart to the kernel's own table, leaving whatever pmap it ran.
+  static void activate_kernel();
   Pte* leaf(VirtAddr va) const;
   void note_flush(VirtAddr va);
   void update_slow();

@@ -63,7 +63,7 @@ constexpr bool is_canonical(u64 va) {
   u64 top = va >> 38;
   return top == 0 || top == (1ull << 26) - 1;
 }
-constexpr u64 USER_END = 1ull << 38;  // 0x4000000000
+constexpr u64 USER_END = 1ull << 38;  // 0x4000000000: the lower half, every address below it canonical
 }  // namespace sv39
 
 // Translate machine-independent protections to leaf bits (A and D preset: see Sv39PageTable::map).

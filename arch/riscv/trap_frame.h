@@ -2,6 +2,7 @@
 // struct pt_regs on riscv (pc in slot 0, then x1..x31), which the signal frames of a later issue reuse.
 #pragma once
 
+#include "arch/riscv/csr.h"
 #include "lib/types.h"
 
 struct TrapFrame {
@@ -21,7 +22,17 @@ struct TrapFrame {
   u64 orig_a0;   // a0 at system call entry (a0 is overwritten by the return value)
 
   u64& reg(unsigned i) { return (&sepc)[i]; }  // x1..x31 by number (0 is sepc)
-  bool from_user() const { return !(sstatus & (1ull << 8)); }  // sstatus.SPP = 0
+  bool from_user() const { return !(sstatus & csr::Sstatus::SPP); }
+
+  // The frame that starts a new program at pc with stack pointer sp, every other register zero: user mode
+  // (SPP = 0) with interrupts on there (SPIE) and 64-bit registers (UXL). Floating point: fpu_start_program.
+  static TrapFrame for_new_program(u64 pc, u64 sp) {
+    TrapFrame tf{};
+    tf.sepc = pc;
+    tf.sp = sp;
+    tf.sstatus = csr::Sstatus::SPIE | csr::Sstatus::UXL_64;
+    return tf;
+  }
 };
 
 constexpr usize TRAP_FRAME_SIZE = sizeof(TrapFrame);
@@ -31,11 +42,4 @@ struct SwitchContext {
   u64 ra;
   u64 sp;
   u64 s[12];
-};
-
-// The user floating-point registers (F and D extensions), saved on context switch when dirty.
-struct FpState {
-  u64 f[32];
-  u32 fcsr;
-  u32 pad;
 };

@@ -4,6 +4,7 @@
 // fault during the copy that the VM system cannot resolve also gives EFAULT. Never a panic.
 #pragma once
 
+#include "arch/riscv/memlayout.h"
 #include "arch/riscv/trap_frame.h"
 #include "lib/result.h"
 #include "lib/types.h"
@@ -15,11 +16,9 @@ extern "C" long user_copy_raw(void* dst, const void* src, usize n);
 extern "C" long user_strncpy_raw(char* dst, const char* user_src, usize max);
 extern "C" long user_memset_raw(void* user_dst, int c, usize n);
 
-// The end of the user half: a user range must lie entirely below it.
-constexpr u64 usercopy_user_limit() { return 0x4000000000ull; }
-
+// A user range must lie entirely in the user half.
 inline bool is_user_range(u64 addr, u64 len) {
-  return addr < usercopy_user_limit() && len <= usercopy_user_limit() - addr;
+  return addr < memlayout::USER_END && len <= memlayout::USER_END - addr;
 }
 
 inline Result<void> copy_from_user(void* dst, u64 user_src, usize n) {
@@ -60,9 +59,9 @@ inline void store_u32_to_user_or_ignore(u64 user_dst, u32 value) { (void)copy_va
 // Copies a NUL-terminated string of at most max-1 characters into dst (size max). ENAMETOOLONG if longer,
 // EFAULT on a bad pointer. Returns the length.
 inline Result<usize> copy_string_from_user(char* dst, u64 user_src, usize max) {
-  if (user_src >= usercopy_user_limit()) return Error::FAULT;
+  if (user_src >= memlayout::USER_END) return Error::FAULT;
   usize limit = max;
-  if (limit > usercopy_user_limit() - user_src) limit = usercopy_user_limit() - user_src;
+  if (limit > memlayout::USER_END - user_src) limit = memlayout::USER_END - user_src;
   long n = user_strncpy_raw(dst, reinterpret_cast<const char*>(user_src), limit);
   if (n < 0) return Error::FAULT;
   if (static_cast<usize>(n) >= max) return Error::NAMETOOLONG;

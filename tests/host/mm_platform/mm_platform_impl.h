@@ -25,10 +25,14 @@
 #include <string>
 #include <vector>
 
+#include "arch/riscv/pte.h"
 #include "lib/assert.h"
 #include "lib/lock_guard.h"
 #include "lib/types.h"
 #include "mm/types.h"
+
+// The host plays an Sv39 machine, as the kernel runs on: the user half is its lower half.
+constexpr u64 MM_USER_END = sv39::USER_END;
 
 // At most this many threads may use mm/ at once (mm_current_cpu() < HOST_MAX_CPUS).
 constexpr unsigned HOST_MAX_CPUS = 8;

@@ -126,6 +126,7 @@ class FakePmap {
     log("activate");
     m_activations++;
   }
+  void deactivate() { log("deactivate"); }
   // Sv39-like count: the root, one table per 2 MiB and one per 1 GiB that holds a mapping.
   u64 table_pages() const {
     std::map<u64, bool> l0, l1;
