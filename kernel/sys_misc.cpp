@@ -185,6 +185,15 @@ Result<u64> sys_sched_getaffinity(const SyscallArgs& a) {
 
 Result<u64> sys_sched_setaffinity(const SyscallArgs&) { return 0; }
 
+// getcpu(2): the hart the caller runs on (it may have moved by the time it looks, as on Linux) and NUMA node 0;
+// the third argument has been unused since Linux 2.6.24. glibc's sched_getcpu gets here through __vdso_getcpu.
+Result<u64> sys_getcpu(const SyscallArgs& a) {
+  u32 cpu = this_cpu()->index;
+  if (a.a0) TRY(copy_value_to_user(a.a0, cpu));
+  if (a.a1) TRY(copy_value_to_user(a.a1, u32{0}));
+  return 0;
+}
+
 Result<u64> sys_times(const SyscallArgs& a) {
   u64 ticks = time_monotonic_ns() / 10'000'000ull;  // clock ticks of 1/100 s (AT_CLKTCK)
   if (a.a0) {
@@ -241,6 +250,7 @@ RAW_SYSCALL(sys_sysinfo);
 RAW_SYSCALL(sys_reboot);
 RAW_SYSCALL(sys_sched_getaffinity);
 RAW_SYSCALL(sys_sched_setaffinity);
+RAW_SYSCALL(sys_getcpu);
 RAW_SYSCALL(sys_times);
 RAW_SYSCALL(sys_getrusage);
 RAW_SYSCALL(sys_prctl);

@@ -13,6 +13,7 @@ Result<u64> sys_getrandom(const SyscallArgs&);
 Result<u64> sys_sysinfo(const SyscallArgs&);
 Result<u64> sys_reboot(const SyscallArgs&);
 Result<u64> sys_sched_getaffinity(const SyscallArgs&);
+Result<u64> sys_getcpu(const SyscallArgs&);
 Result<u64> sys_sched_setaffinity(const SyscallArgs&);
 Result<u64> sys_times(const SyscallArgs&);
 Result<u64> sys_getrusage(const SyscallArgs&);

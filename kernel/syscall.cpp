@@ -102,6 +102,7 @@ constexpr Implemented g_implemented[] = {
     {getrusage, raw_syscall<sys_getrusage>},
     {umask, raw_syscall<sys_umask>},
     {prctl, raw_syscall<sys_prctl>},
+    {getcpu, raw_syscall<sys_getcpu>},
     {gettimeofday, raw_syscall<sys_gettimeofday>},
     {getpid, raw_syscall<sys_getpid>},
     {getppid, raw_syscall<sys_getppid>},

@@ -12,11 +12,13 @@
  *   - called directly, __vdso_clock_gettime agrees with the system call, __vdso_clock_getres with its system
  *     call, __vdso_gettimeofday with clock_gettime, __vdso_getcpu with the getcpu system call, and
  *     __vdso_flush_icache returns 0;
- *   - [vvar] cannot be made writable or executable (EACCES) and writing to it is SIGSEGV, as on Linux.
+ *   - [vvar] cannot be made writable or executable (EACCES) and writing to it is SIGSEGV, as on Linux;
+ *   - glibc's sched_getcpu (which uses __vdso_getcpu) names a CPU in the process's affinity mask.
  * qemu-user 7.2 gives riscv64 programs no vDSO (AT_SYSINFO_EHDR is 0): there the checks are skipped. Checked
  * on Linux 6.1 with ../shared/reference-linux/run.sh.
  */
 #define _GNU_SOURCE
+#include <sched.h>
 #include <signal.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
@@ -129,15 +131,27 @@ static void check_functions(const struct vdso_image* v) {
   tl_say("__vdso_gettimeofday agrees with clock_gettime\n");
 
   unsigned cpu = 999, node = 999, raw_cpu = 999, raw_node = 999;
-  long raw = tl_raw_syscall(SYS_getcpu, (long)&raw_cpu, (long)&raw_node, 0, 0, 0, 0);
-  CHECK(getcpu(&cpu, &node, NULL) == raw);
-  if (raw == 0) CHECK(cpu < 8 && node == 0 && raw_node == 0);
+  CHECK(tl_raw_syscall(SYS_getcpu, (long)&raw_cpu, (long)&raw_node, 0, 0, 0, 0) == 0);
+  CHECK(getcpu(&cpu, &node, NULL) == 0);
+  CHECK(cpu < CPU_SETSIZE && node == 0 && raw_node == 0);
   CHECK(flush(NULL, NULL, 0) == 0);
   tl_say("__vdso_getcpu and __vdso_flush_icache return what their system calls return\n");
 }
 
+/* glibc's sched_getcpu (through __vdso_getcpu, or the system call) names a CPU the process may run on. */
+static void check_sched_getcpu(void) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CHECK(sched_getaffinity(0, sizeof set, &set) == 0);
+  int cpu = sched_getcpu();
+  CHECK(cpu >= 0 && cpu < CPU_SETSIZE && CPU_ISSET(cpu, &set));
+  CHECK(tl_raw_syscall(SYS_getcpu, 8, 0, 0, 0, 0, 0) == -EFAULT);  /* a pointer to nowhere */
+  tl_say("sched_getcpu: a CPU this process may run on\n");
+}
+
 int main(int argc, char** argv) {
   tl_init(argc, argv);
+  check_sched_getcpu();
   if (KNOWN_QEMU_USER_DIFFERENCE("qemu-user 7.2 maps no vDSO for riscv64 programs")) {
     tl_say("vDSO: an ELF shared object exporting the six functions with version LINUX_4.15\n");
     tl_say("/proc/self/maps: [vvar] r--p just below [vdso] r-xp\n");
