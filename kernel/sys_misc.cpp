@@ -66,14 +66,12 @@ Result<u64> sys_uname(const SyscallArgs& a) {
   strncpy(u.version, "#1 SMP sv39-teaching-kernel", sizeof(u.version) - 1);
   strncpy(u.machine, "riscv64", sizeof(u.machine) - 1);
   strncpy(u.domainname, "(none)", sizeof(u.domainname) - 1);
-  TRY(copy_value_to_user(a.a0, u));
-  return 0;
+  return syscall_result(copy_value_to_user(a.a0, u));
 }
 
 Result<u64> sys_clock_gettime(const SyscallArgs& a) {
   u64 now = TRY(clock_now(static_cast<u32>(a.a0)));
-  TRY(copy_value_to_user(a.a1, to_timespec(now)));
-  return 0;
+  return syscall_result(copy_value_to_user(a.a1, to_timespec(now)));
 }
 
 Result<u64> sys_clock_getres(const SyscallArgs& a) {
@@ -158,8 +156,7 @@ Result<u64> sys_sysinfo(const SyscallArgs& a) {
   si.freeram = (g_phys.free_frames() + memory_reclaimable_frames()) * PAGE_SIZE;
   si.procs = static_cast<u16>(process_count());
   si.mem_unit = 1;
-  TRY(copy_value_to_user(a.a0, si));
-  return 0;
+  return syscall_result(copy_value_to_user(a.a0, si));
 }
 
 Result<u64> sys_reboot(const SyscallArgs& a) {
@@ -204,8 +201,7 @@ Result<u64> sys_times(const SyscallArgs& a) {
 }
 
 Result<u64> sys_getrusage(const SyscallArgs& a) {
-  TRY(copy_value_to_user(a.a1, rusage{}));
-  return 0;
+  return syscall_result(copy_value_to_user(a.a1, rusage{}));
 }
 
 Result<u64> sys_prctl(const SyscallArgs& a) {
@@ -221,8 +217,7 @@ Result<u64> sys_prctl(const SyscallArgs& a) {
     return 0;
   }
   if (a.a0 == PR_GET_NAME) {
-    TRY(copy_to_user(a.a1, p->m_name, PROCESS_NAME_MAX));
-    return 0;
+    return syscall_result(copy_to_user(a.a1, p->m_name, PROCESS_NAME_MAX));
   }
   return Error::INVAL;
 }

@@ -71,16 +71,14 @@ Result<u64> sys_mmap(const SyscallArgs& a) {
 }
 
 Result<u64> sys_munmap(const SyscallArgs& a) {
-  TRY(space().unmap(VirtAddr(a.a0), a.a1));
-  return 0;
+  return syscall_result(space().unmap(VirtAddr(a.a0), a.a1));
 }
 
 Result<u64> sys_mprotect(const SyscallArgs& a) {
   if (a.a0 % PAGE_SIZE) return Error::INVAL;
   Prot prot = TRY(prot_from_user(a.a2));
   if (a.a2 & (PROT_GROWSDOWN | PROT_GROWSUP)) return Error::INVAL;
-  TRY(space().protect(VirtAddr(a.a0), a.a1, prot));
-  return 0;
+  return syscall_result(space().protect(VirtAddr(a.a0), a.a1, prot));
 }
 
 Result<u64> sys_madvise(const SyscallArgs& a) {

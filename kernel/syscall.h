@@ -28,6 +28,18 @@ using RawSyscall = i64 (*)(const SyscallArgs&);
 template <SyscallHandler Handler>
 i64 raw_syscall(const SyscallArgs& args);
 
+// A helper's result as a handler's: success with nothing to say is 0, a number (a descriptor, a count) is itself;
+// an error stays the error. For handlers that only decode their arguments and call the helper that does the work.
+inline Result<u64> syscall_result(const Result<void>& r) {
+  if (r.is_error()) return r.error();
+  return 0;
+}
+template <typename T>
+Result<u64> syscall_result(const Result<T>& r) {
+  if (r.is_error()) return r.error();
+  return static_cast<u64>(r.value());
+}
+
 // The name of a system-call number ("getppid"), for log lines; "unknown" for a number Linux does not use.
 const char* syscall_name(u64 number);
 

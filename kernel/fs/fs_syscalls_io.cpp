@@ -22,23 +22,17 @@ constexpr u64 FIONBIO = 0x5421, FIONCLEX = 0x5450, FIOCLEX = 0x5451;
 
 FdTable& fds() { return *current_process()->m_fds; }
 
-Result<usize> do_read(i32 fd, u64 buffer, u64 count) {
-  RefPtr<File> file = TRY(file_at(fd));
-  if (!file->is_readable()) return Error::BADF;
-  if (!is_user_range(buffer, count)) return Error::FAULT;
-  if (count > MAX_RW_COUNT) count = MAX_RW_COUNT;
-  return file->read(IoBuffer::user(buffer, count), count);
-}
-
-Result<usize> do_write(i32 fd, u64 buffer, u64 count) {
-  RefPtr<File> file = TRY(file_at(fd));
-  if (!file->is_writable()) return Error::BADF;
-  if (!is_user_range(buffer, count)) return Error::FAULT;
-  if (count > MAX_RW_COUNT) count = MAX_RW_COUNT;
-  return file->write(IoBuffer::user(buffer, count), count);
-}
-
 enum class Direction : u8 { Read, Write };
+
+// read/write.
+Result<usize> do_transfer(i32 fd, u64 buffer, u64 count, Direction direction) {
+  RefPtr<File> file = TRY(file_at(fd));
+  if (direction == Direction::Read ? !file->is_readable() : !file->is_writable()) return Error::BADF;
+  if (!is_user_range(buffer, count)) return Error::FAULT;
+  if (count > MAX_RW_COUNT) count = MAX_RW_COUNT;
+  IoBuffer io = IoBuffer::user(buffer, count);
+  return direction == Direction::Read ? file->read(io, count) : file->write(io, count);
+}
 
 // readv/writev: the vector is copied in and checked whole before any transfer.
 Result<usize> do_vector(i32 fd, u64 iov_address, u64 iov_count_argument, Direction direction) {
@@ -187,8 +181,8 @@ Result<void> do_fchdir(i32 fd) {
 
 }  // namespace
 
-Result<u64> sys_read(const SyscallArgs& a) { return do_read(static_cast<i32>(a.a0), a.a1, a.a2); }
-Result<u64> sys_write(const SyscallArgs& a) { return do_write(static_cast<i32>(a.a0), a.a1, a.a2); }
+Result<u64> sys_read(const SyscallArgs& a) { return do_transfer(static_cast<i32>(a.a0), a.a1, a.a2, Direction::Read); }
+Result<u64> sys_write(const SyscallArgs& a) { return do_transfer(static_cast<i32>(a.a0), a.a1, a.a2, Direction::Write); }
 Result<u64> sys_readv(const SyscallArgs& a) { return do_vector(static_cast<i32>(a.a0), a.a1, a.a2, Direction::Read); }
 Result<u64> sys_writev(const SyscallArgs& a) {
   return do_vector(static_cast<i32>(a.a0), a.a1, a.a2, Direction::Write);
@@ -206,21 +200,14 @@ Result<u64> sys_lseek(const SyscallArgs& a) {
 }
 
 Result<u64> sys_ioctl(const SyscallArgs& a) {
-  return TRY(do_ioctl(static_cast<i32>(a.a0), static_cast<u32>(a.a1), a.a2));
+  return syscall_result(do_ioctl(static_cast<i32>(a.a0), static_cast<u32>(a.a1), a.a2));
 }
-Result<u64> sys_fstat(const SyscallArgs& a) {
-  TRY(do_fstat(static_cast<i32>(a.a0), a.a1));
-  return 0;
-}
+Result<u64> sys_fstat(const SyscallArgs& a) { return syscall_result(do_fstat(static_cast<i32>(a.a0), a.a1)); }
 Result<u64> sys_getdents64(const SyscallArgs& a) { return do_getdents64(static_cast<i32>(a.a0), a.a1, a.a2); }
 Result<u64> sys_ftruncate(const SyscallArgs& a) {
-  TRY(do_ftruncate(static_cast<i32>(a.a0), static_cast<i64>(a.a1)));
-  return 0;
+  return syscall_result(do_ftruncate(static_cast<i32>(a.a0), static_cast<i64>(a.a1)));
 }
-Result<u64> sys_close(const SyscallArgs& a) {
-  TRY(fds().close(static_cast<i32>(a.a0)));
-  return 0;
-}
+Result<u64> sys_close(const SyscallArgs& a) { return syscall_result(fds().close(static_cast<i32>(a.a0))); }
 
 Result<u64> sys_dup(const SyscallArgs& a) {
   RefPtr<File> file = TRY(file_at(static_cast<i32>(a.a0)));
@@ -228,19 +215,13 @@ Result<u64> sys_dup(const SyscallArgs& a) {
 }
 
 Result<u64> sys_dup3(const SyscallArgs& a) {
-  return TRY(do_dup3(static_cast<i32>(a.a0), static_cast<i32>(a.a1), a.a2));
+  return syscall_result(do_dup3(static_cast<i32>(a.a0), static_cast<i32>(a.a1), a.a2));
 }
 Result<u64> sys_fcntl(const SyscallArgs& a) {
-  return TRY(do_fcntl(static_cast<i32>(a.a0), static_cast<u32>(a.a1), a.a2));
+  return syscall_result(do_fcntl(static_cast<i32>(a.a0), static_cast<u32>(a.a1), a.a2));
 }
-Result<u64> sys_pipe2(const SyscallArgs& a) {
-  TRY(do_pipe2(a.a0, a.a1));
-  return 0;
-}
-Result<u64> sys_fchdir(const SyscallArgs& a) {
-  TRY(do_fchdir(static_cast<i32>(a.a0)));
-  return 0;
-}
+Result<u64> sys_pipe2(const SyscallArgs& a) { return syscall_result(do_pipe2(a.a0, a.a1)); }
+Result<u64> sys_fchdir(const SyscallArgs& a) { return syscall_result(do_fchdir(static_cast<i32>(a.a0))); }
 
 // The raw entry points trap.S calls (kernel/syscall.h).
 RAW_SYSCALL(sys_read);

@@ -183,35 +183,17 @@ Result<void> do_syncfs(i32 fd) {
 
 }  // namespace
 
-Result<u64> sys_mount(const SyscallArgs& a) {
-  TRY(do_mount(a.a0, a.a1, a.a2, a.a3, a.a4));
-  return 0;
-}
-Result<u64> sys_umount2(const SyscallArgs& a) {
-  TRY(do_umount2(a.a0, static_cast<u32>(a.a1)));
-  return 0;
-}
-Result<u64> sys_statfs(const SyscallArgs& a) {
-  TRY(do_statfs(a.a0, a.a1));
-  return 0;
-}
-Result<u64> sys_fstatfs(const SyscallArgs& a) {
-  TRY(do_fstatfs(static_cast<i32>(a.a0), a.a1));
-  return 0;
-}
+Result<u64> sys_mount(const SyscallArgs& a) { return syscall_result(do_mount(a.a0, a.a1, a.a2, a.a3, a.a4)); }
+Result<u64> sys_umount2(const SyscallArgs& a) { return syscall_result(do_umount2(a.a0, static_cast<u32>(a.a1))); }
+Result<u64> sys_statfs(const SyscallArgs& a) { return syscall_result(do_statfs(a.a0, a.a1)); }
+Result<u64> sys_fstatfs(const SyscallArgs& a) { return syscall_result(do_fstatfs(static_cast<i32>(a.a0), a.a1)); }
 // sync(2) cannot fail; errors are the devices' to report (the kernel log has them).
 Result<u64> sys_sync(const SyscallArgs&) {
   (void)mount_sync_all();
   return 0;
 }
-Result<u64> sys_syncfs(const SyscallArgs& a) {
-  TRY(do_syncfs(static_cast<i32>(a.a0)));
-  return 0;
-}
-Result<u64> sys_fsync(const SyscallArgs& a) {
-  TRY(do_fsync(static_cast<i32>(a.a0)));
-  return 0;
-}
+Result<u64> sys_syncfs(const SyscallArgs& a) { return syscall_result(do_syncfs(static_cast<i32>(a.a0))); }
+Result<u64> sys_fsync(const SyscallArgs& a) { return syscall_result(do_fsync(static_cast<i32>(a.a0))); }
 
 // The raw entry points trap.S calls (kernel/syscall.h).
 RAW_SYSCALL(sys_mount);

@@ -210,47 +210,38 @@ Result<usize> do_getcwd(u64 buffer, u64 size) {
 }  // namespace
 
 Result<u64> sys_openat(const SyscallArgs& a) {
-  return TRY(do_openat(static_cast<i32>(a.a0), a.a1, static_cast<u32>(a.a2), static_cast<u32>(a.a3)));
+  return syscall_result(do_openat(static_cast<i32>(a.a0), a.a1, static_cast<u32>(a.a2), static_cast<u32>(a.a3)));
 }
 Result<u64> sys_newfstatat(const SyscallArgs& a) {
-  TRY(do_newfstatat(static_cast<i32>(a.a0), a.a1, a.a2, static_cast<u32>(a.a3)));
-  return 0;
+  return syscall_result(do_newfstatat(static_cast<i32>(a.a0), a.a1, a.a2, static_cast<u32>(a.a3)));
 }
 Result<u64> sys_mkdirat(const SyscallArgs& a) {
-  TRY(do_mkdirat(static_cast<i32>(a.a0), a.a1, static_cast<u32>(a.a2)));
-  return 0;
+  return syscall_result(do_mkdirat(static_cast<i32>(a.a0), a.a1, static_cast<u32>(a.a2)));
 }
 Result<u64> sys_unlinkat(const SyscallArgs& a) {
-  TRY(do_unlinkat(static_cast<i32>(a.a0), a.a1, static_cast<u32>(a.a2)));
-  return 0;
+  return syscall_result(do_unlinkat(static_cast<i32>(a.a0), a.a1, static_cast<u32>(a.a2)));
 }
 Result<u64> sys_renameat2(const SyscallArgs& a) {
-  TRY(do_renameat2(static_cast<i32>(a.a0), a.a1, static_cast<i32>(a.a2), a.a3, static_cast<u32>(a.a4)));
-  return 0;
+  return syscall_result(
+      do_renameat2(static_cast<i32>(a.a0), a.a1, static_cast<i32>(a.a2), a.a3, static_cast<u32>(a.a4)));
 }
 Result<u64> sys_linkat(const SyscallArgs& a) {
-  TRY(do_linkat(static_cast<i32>(a.a0), a.a1, static_cast<i32>(a.a2), a.a3, static_cast<u32>(a.a4)));
-  return 0;
+  return syscall_result(
+      do_linkat(static_cast<i32>(a.a0), a.a1, static_cast<i32>(a.a2), a.a3, static_cast<u32>(a.a4)));
 }
 Result<u64> sys_symlinkat(const SyscallArgs& a) {
-  TRY(do_symlinkat(a.a0, static_cast<i32>(a.a1), a.a2));
-  return 0;
+  return syscall_result(do_symlinkat(a.a0, static_cast<i32>(a.a1), a.a2));
 }
 Result<u64> sys_readlinkat(const SyscallArgs& a) {
   return do_readlinkat(static_cast<i32>(a.a0), a.a1, a.a2, static_cast<i32>(a.a3));
 }
 Result<u64> sys_faccessat(const SyscallArgs& a) {
-  TRY(do_faccessat(static_cast<i32>(a.a0), a.a1, static_cast<u32>(a.a2)));
-  return 0;
+  return syscall_result(do_faccessat(static_cast<i32>(a.a0), a.a1, static_cast<u32>(a.a2)));
 }
 Result<u64> sys_fchmodat(const SyscallArgs& a) {
-  TRY(do_fchmodat(static_cast<i32>(a.a0), a.a1, static_cast<u32>(a.a2)));
-  return 0;
+  return syscall_result(do_fchmodat(static_cast<i32>(a.a0), a.a1, static_cast<u32>(a.a2)));
 }
-Result<u64> sys_chdir(const SyscallArgs& a) {
-  TRY(do_chdir(a.a0));
-  return 0;
-}
+Result<u64> sys_chdir(const SyscallArgs& a) { return syscall_result(do_chdir(a.a0)); }
 Result<u64> sys_getcwd(const SyscallArgs& a) { return do_getcwd(a.a0, a.a1); }
 
 // The raw entry points trap.S calls (kernel/syscall.h).
