@@ -112,6 +112,5 @@ void console_receive_interrupt() {
   }
 }
 
-int console_poll_input() { return g_uart.is_ready() ? g_uart.get() : -1; }
 
 

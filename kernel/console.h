@@ -29,5 +29,3 @@ void console_set_input_handler(void (*handler)(u8 byte), void (*end_of_input)() 
 void console_receive_interrupt();
 // Boot: the UART interrupt is routed; input starts once a handler is set too.
 void console_enable_input();
-// Poll for a byte without interrupts (early boot, panic); -1 if none.
-int console_poll_input();

@@ -43,9 +43,3 @@ SymbolInfo ksym_lookup(u64 addr) {
   return {t.names + t.name_offsets[lo], t.addresses[lo], addr - t.addresses[lo]};
 }
 
-u64 ksym_address(const char* name) {
-  Table t = table();
-  for (u64 i = 0; i < t.count; i++)
-    if (strcmp(t.names + t.name_offsets[i], name) == 0) return t.addresses[i];
-  return 0;
-}

@@ -11,7 +11,6 @@ constexpr char LEVEL_LETTER[] = {'D', 'I', 'W', 'E'};
 }  // namespace
 
 void log_set_level(LogLevel level) { g_level = level; }
-LogLevel log_level() { return g_level; }
 
 void vklog(LogLevel level, const char* fmt, va_list args) {
   if (level < g_level) return;

@@ -13,7 +13,6 @@ void klog(LogLevel level, const char* fmt, ...) __attribute__((format(printf, 2,
 void vklog(LogLevel level, const char* fmt, va_list args);
 // Lines at a level below this are dropped (kernel command line: loglevel=debug|info|warn|error).
 void log_set_level(LogLevel level);
-LogLevel log_level();
 
 #define LOG_DEBUG(...) klog(LogLevel::Debug, __VA_ARGS__)
 #define LOG_INFO(...) klog(LogLevel::Info, __VA_ARGS__)

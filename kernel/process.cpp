@@ -28,6 +28,7 @@ Process* g_init = nullptr;
 
 // The lowest free pid at or after the last one given out, wrapping (like Linux's pid allocation).
 i32 allocate_pid_locked() {
+  ASSERT_LOCKED(g_process_lock);
   for (i32 tries = 0; tries < PID_MAX; tries++) {
     i32 pid = g_next_pid;
     g_next_pid = g_next_pid + 1 >= PID_MAX ? 2 : g_next_pid + 1;

@@ -52,7 +52,7 @@ struct Process : RefCounted {
   char m_cmdline[PROCESS_PATH_MAX] = {};     // argv, NUL-separated, for /proc/PID/cmdline
   usize m_cmdline_length = 0;
 
-  // Signals (delivery to handlers comes in a later issue; default actions and SIGKILL work now).
+  // Signals: the recorded actions (handlers are recorded, not yet run: a caught signal takes its default action).
   Spinlock m_signal_lock{"signals"};
   linux::sigaction m_actions[linux::NSIG] = {};  // guarded by m_signal_lock
 

@@ -10,7 +10,6 @@ namespace {
 Spinlock g_random_lock("random");
 u32 g_key[8];        // guarded by g_random_lock
 u64 g_counter = 0;   // guarded by g_random_lock
-u64 g_pool = 0;      // entropy not yet mixed into the key, guarded by g_random_lock
 
 constexpr u32 rotl(u32 v, int n) { return (v << n) | (v >> (32 - n)); }
 
@@ -37,6 +36,7 @@ void chacha20_block(const u32* key, u64 counter, u32* out) {
 }
 
 void mix_locked(const u8* data, usize size) {
+  ASSERT_LOCKED(g_random_lock);
   // Fold the input into the key, then run the block function once so every key bit depends on it.
   u8* key = reinterpret_cast<u8*>(g_key);
   for (usize i = 0; i < size; i++) key[i % sizeof(g_key)] ^= data[i];
@@ -58,18 +58,9 @@ void random_init(const u8* seed, usize seed_size) {
   }
 }
 
-void random_add_entropy(u64 value) {
-  SpinlockGuard guard(g_random_lock);
-  g_pool = (g_pool << 7 | g_pool >> 57) ^ value;
-}
-
 void random_bytes(void* out, usize size) {
   u8* p = static_cast<u8*>(out);
   SpinlockGuard guard(g_random_lock);
-  if (g_pool) {
-    mix_locked(reinterpret_cast<const u8*>(&g_pool), sizeof(g_pool));
-    g_pool = 0;
-  }
   u32 block[16];
   while (size > 0) {
     chacha20_block(g_key, g_counter++, block);

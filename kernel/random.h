@@ -6,7 +6,5 @@
 #include "lib/types.h"
 
 void random_init(const u8* seed, usize seed_size);
-// Mix more entropy into the key (timer interrupts contribute their timing).
-void random_add_entropy(u64 value);
 void random_bytes(void* out, usize size);
 u64 random_u64();

@@ -25,7 +25,6 @@ namespace {
 
 IntrusiveList<Thread, &Thread::m_run_link> g_run_queue;  // guarded by g_sched_lock
 Atomic<u64> g_idle_harts{0};                         // bit i: hart index i is idle (may be in wfi)
-Atomic<u64> g_context_switches{0};
 Atomic<u32> g_next_kernel_tid{1'000'000};
 
 // Threads sleeping with a deadline, sorted by deadline (guarded by g_sched_lock).
@@ -134,7 +133,6 @@ void sched_switch_locked() {
   next->m_state = ThreadState::Running;
   c->current = next;
   prev->clear_work(WORK_RESCHEDULE);  // it is giving up the hart now
-  g_context_switches.fetch_add(1, MemoryOrder::Relaxed);
 
   fpu_switch(prev->m_fpu, prev->m_trap_frame, next->m_fpu, next->m_trap_frame);
   if (next->m_process) {
@@ -233,7 +231,6 @@ void sched_tick() {
   }
 }
 
-u64 sched_context_switches() { return g_context_switches.load(); }
 
 // ---- Wait queues ----
 
@@ -276,10 +273,6 @@ Result<void> WaitQueue::wait(Spinlock& held, Interruptible interruptible) {
   return wait_common(*this, &held, 0, interruptible);
 }
 
-Result<void> WaitQueue::wait_unlocked(Interruptible interruptible) {
-  return wait_common(*this, nullptr, 0, interruptible);
-}
-
 Result<void> WaitQueue::wait_timeout(Spinlock& held, u64 timeout_ns, Interruptible interruptible) {
   u64 deadline = time_monotonic_ns() + timeout_ns;
   if (deadline == 0) deadline = 1;
@@ -288,9 +281,13 @@ Result<void> WaitQueue::wait_timeout(Spinlock& held, u64 timeout_ns, Interruptib
 
 void WaitQueue::m_waiters_push(Thread& t) { m_waiters.push_back(t); }
 
-void WaitQueue::remove_locked(Thread& t) { m_waiters.remove(t); }
+void WaitQueue::remove_locked(Thread& t) {
+  ASSERT_LOCKED(g_sched_lock);
+  m_waiters.remove(t);
+}
 
 void WaitQueue::wake_all_locked() {
+  ASSERT_LOCKED(g_sched_lock);
   while (Thread* t = m_waiters.pop_front()) {
     t->m_waiting_on = nullptr;
     t->m_state = ThreadState::Runnable;
@@ -317,11 +314,6 @@ void WaitQueue::wake_one() {
     g_run_queue.push_back(*t);
   }
   kick_idle_hart();
-}
-
-bool WaitQueue::has_waiters() const {
-  SpinlockGuard guard(g_sched_lock);
-  return !m_waiters.is_empty();
 }
 
 void interrupt_thread(Thread* t) {

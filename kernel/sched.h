@@ -24,5 +24,3 @@ void sched_switch_locked();
 [[noreturn]] void sched_run_idle();
 // Called on every timer tick on every hart.
 void sched_tick();
-// Total scheduler statistics for /proc.
-u64 sched_context_switches();

@@ -40,6 +40,7 @@ bool valid_signal(unsigned sig) { return sig >= 1 && sig <= NSIG; }
 
 // Would delivering sig to p do nothing at all? Such signals are dropped when sent, as Linux does.
 bool is_ignored_locked(Process* p, unsigned sig) {
+  ASSERT_LOCKED(p->m_signal_lock);
   if (sig == SIGKILL || sig == SIGSTOP) return false;
   u64 handler = p->m_actions[sig - 1].handler;
   if (handler == SIG_IGN) return true;
@@ -49,7 +50,7 @@ bool is_ignored_locked(Process* p, unsigned sig) {
 
 // Make p's thread's WORK_SIGNAL bit say whether a signal is pending and not blocked.
 void recalculate_signal_work_locked(Process* p) {
-  ASSERT(p->m_signal_lock.is_held());
+  ASSERT_LOCKED(p->m_signal_lock);
   if (!p->m_thread) return;
   if (p->m_pending_signals.load(MemoryOrder::Relaxed) & ~p->m_blocked_signals)
     p->m_thread->add_work(WORK_SIGNAL);

@@ -46,7 +46,6 @@ struct Thread {
   u64 m_set_child_tid = 0;           // CLONE_CHILD_SETTID: the tid is stored here before the thread's first user instruction
   u64 m_clear_child_tid = 0;         // CLONE_CHILD_CLEARTID / set_tid_address: zeroed when the thread exits
 
-  bool is_kernel_thread() const { return m_process == nullptr; }
   // Release: what the setter wrote before (a kill signal, say) is seen by whoever sees the bit (Acquire).
   void add_work(u32 bits) { m_work.fetch_or(bits, MemoryOrder::Release); }
   void clear_work(u32 bits) { m_work.fetch_and(~bits, MemoryOrder::Relaxed); }

@@ -22,13 +22,10 @@ class WaitQueue {
 
   // Release `held` (the caller holds it), sleep until woken, take `held` again.
   Result<void> wait(Spinlock& held, Interruptible interruptible = Interruptible::Yes);
-  // Sleep until woken, with no lock to release (the caller re-checks its condition afterwards).
-  Result<void> wait_unlocked(Interruptible interruptible = Interruptible::Yes);
   // Same as wait(), but give up after timeout_ns; returns TIMEDOUT then.
   Result<void> wait_timeout(Spinlock& held, u64 timeout_ns, Interruptible interruptible = Interruptible::Yes);
   void wake_all();
   void wake_one();
-  bool has_waiters() const;
 
   // Used by the scheduler and signal code (g_sched_lock held).
   void remove_locked(Thread& t);

@@ -147,6 +147,7 @@ void flush_kernel_range_everywhere(u64 va, u64 size) {
 
 // Take the lowest free slot, making its last-level table if it has none. Lock held.
 Result<u64> take_slot_locked() {
+  ASSERT_LOCKED(g_kstack_lock);
   for (u64 w = 0; w < KSTACK_BITMAP_WORDS; w++) {
     if (g_kstack_bitmap[w] == ~0ull) continue;
     unsigned bit = lowest_set_bit(~g_kstack_bitmap[w]);
@@ -162,6 +163,7 @@ Result<u64> take_slot_locked() {
 // Give a slot back (its pages are unmapped and flushed everywhere). When it was the last slot in use of a
 // table past the preallocated ones, the table goes too. Lock held.
 void release_slot_locked(u64 slot) {
+  ASSERT_LOCKED(g_kstack_lock);
   u64 w = slot / 64;
   g_kstack_bitmap[w] &= ~(1ull << (slot % 64));
   if (g_kstack_bitmap[w] != 0 || w < PREALLOCATED_KSTACK_WORDS) return;

@@ -191,11 +191,6 @@ bool Sv39Pmap::clear_modified(VirtAddr va) {
   return true;
 }
 
-u64 Sv39Pmap::debug_pte(VirtAddr va) const {
-  Pte* e = leaf(va);
-  return e ? e->raw() : 0;
-}
-
 void Sv39Pmap::update_slow() {
   Cpu* self = this_cpu();
   u64 active = m_active_harts.load(MemoryOrder::Acquire);

@@ -51,11 +51,6 @@ class Sv39Pmap {
   }
   u64 table_pages() const { return m_table_pages; }
 
-  // For debugging tools (/proc, gdb helpers): the raw leaf for va, 0 if none.
-  u64 debug_pte(VirtAddr va) const;
-  PhysAddr root() const { return m_root; }
-  u16 asid() const { return m_asid; }
-
  private:
   Sv39Pmap() = default;
   // Switch this hart to the kernel's own table, leaving whatever pmap it ran.

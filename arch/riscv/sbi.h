@@ -13,7 +13,6 @@ struct Ret {
 };
 
 // Extension ids (spec chapters 4-10).
-constexpr u64 EXT_BASE = 0x10;
 constexpr u64 EXT_TIME = 0x54494D45;    // "TIME"
 constexpr u64 EXT_IPI = 0x735049;       // "sPI"
 constexpr u64 EXT_RFENCE = 0x52464E43;  // "RFNC"
@@ -35,9 +34,6 @@ inline Ret call(u64 ext, u64 fid, u64 a0 = 0, u64 a1 = 0, u64 a2 = 0, u64 a3 = 0
   return {static_cast<i64>(r_a0), static_cast<i64>(r_a1)};
 }
 
-// Base extension (chapter 4): is an extension present?
-inline bool probe_extension(u64 ext) { return call(EXT_BASE, 3, ext).value != 0; }
-
 // Timer (chapter 6): the next timer interrupt at absolute time stime_value (in timebase ticks).
 inline void set_timer(u64 stime_value) { call(EXT_TIME, 0, stime_value); }
 
@@ -55,9 +51,6 @@ inline Ret remote_fence_i(u64 hart_mask, u64 hart_mask_base) { return call(EXT_R
 
 // Hart state management (chapter 9).
 inline Ret hart_start(u64 hartid, u64 start_pa, u64 opaque) { return call(EXT_HSM, 0, hartid, start_pa, opaque); }
-inline Ret hart_get_status(u64 hartid) { return call(EXT_HSM, 2, hartid); }
-constexpr i64 HART_STARTED = 0;
-constexpr i64 HART_STOPPED = 1;
 
 // System reset (chapter 10).
 constexpr u64 RESET_SHUTDOWN = 0;

@@ -253,32 +253,14 @@ trap_return:
 switch_context:
   sd ra, SWITCH_RA(a0)
   sd sp, SWITCH_SP(a0)
-  sd s0, SWITCH_S0(a0)
-  sd s1, SWITCH_S0 + 8(a0)
-  sd s2, SWITCH_S0 + 16(a0)
-  sd s3, SWITCH_S0 + 24(a0)
-  sd s4, SWITCH_S0 + 32(a0)
-  sd s5, SWITCH_S0 + 40(a0)
-  sd s6, SWITCH_S0 + 48(a0)
-  sd s7, SWITCH_S0 + 56(a0)
-  sd s8, SWITCH_S0 + 64(a0)
-  sd s9, SWITCH_S0 + 72(a0)
-  sd s10, SWITCH_S0 + 80(a0)
-  sd s11, SWITCH_S0 + 88(a0)
+  .irp n, 0,1,2,3,4,5,6,7,8,9,10,11
+  sd s\n, SWITCH_S0 + \n * 8(a0)
+  .endr
   ld ra, SWITCH_RA(a1)
   ld sp, SWITCH_SP(a1)
-  ld s0, SWITCH_S0(a1)
-  ld s1, SWITCH_S0 + 8(a1)
-  ld s2, SWITCH_S0 + 16(a1)
-  ld s3, SWITCH_S0 + 24(a1)
-  ld s4, SWITCH_S0 + 32(a1)
-  ld s5, SWITCH_S0 + 40(a1)
-  ld s6, SWITCH_S0 + 48(a1)
-  ld s7, SWITCH_S0 + 56(a1)
-  ld s8, SWITCH_S0 + 64(a1)
-  ld s9, SWITCH_S0 + 72(a1)
-  ld s10, SWITCH_S0 + 80(a1)
-  ld s11, SWITCH_S0 + 88(a1)
+  .irp n, 0,1,2,3,4,5,6,7,8,9,10,11
+  ld s\n, SWITCH_S0 + \n * 8(a1)
+  .endr
   ret
 
 /* A new thread's first switch lands here: s0 = function, s1 = its argument (kernel/thread.cpp). */

@@ -1,5 +1,5 @@
 // The registers of an interrupted context, saved by trap.S on the kernel stack. The layout matches Linux's
-// struct pt_regs on riscv (pc in slot 0, then x1..x31), which the signal frames of a later issue reuse.
+// struct pt_regs on riscv (pc in slot 0, then x1..x31), so a signal frame can be built from it as Linux builds one.
 #pragma once
 
 #include "arch/riscv/csr.h"
