@@ -22,7 +22,30 @@ user_copy_raw:
   or t0, a0, a1
   andi t0, t0, 7
   bnez t0, 2f
-1:                      /* both aligned: words */
+  li t1, 64
+  bltu a2, t1, 1f
+4:                      /* both aligned: 64 bytes at a time (signal frames, read and write buffers) */
+  ld t2, 0(a1)
+  ld t3, 8(a1)
+  ld t4, 16(a1)
+  ld t5, 24(a1)
+  sd t2, 0(a0)
+  sd t3, 8(a0)
+  sd t4, 16(a0)
+  sd t5, 24(a0)
+  ld t2, 32(a1)
+  ld t3, 40(a1)
+  ld t4, 48(a1)
+  ld t5, 56(a1)
+  sd t2, 32(a0)
+  sd t3, 40(a0)
+  sd t4, 48(a0)
+  sd t5, 56(a0)
+  addi a0, a0, 64
+  addi a1, a1, 64
+  addi a2, a2, -64
+  bgeu a2, t1, 4b
+1:                      /* words */
   li t1, 8
   bltu a2, t1, 2f
   ld t2, 0(a1)

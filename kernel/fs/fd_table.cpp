@@ -93,7 +93,8 @@ Result<OwnPtr<FdTable>> FdTable::clone() const {
     TRY(copy->grow_locked(m_capacity));
     for (int i = 0; i < m_capacity; i++) copy->m_files[i] = m_files[i];
   }
-  for (int i = 0; i < MAX_FDS / 64; i++) copy->m_cloexec[i] = m_cloexec[i];
+  // (Only the words that cover the table: the rest are 0 in both.)
+  for (int i = 0; i < (m_capacity + 63) / 64; i++) copy->m_cloexec[i] = m_cloexec[i];
   return copy;
 }
 
@@ -111,11 +112,13 @@ void FdTable::close_on_exec() {
 }
 
 void FdTable::close_all() {
-  for (int fd = 0; fd < m_capacity; fd++) {
-    RefPtr<File> old;
+  // A batch of descriptors at a time under the lock; the files are released outside it.
+  constexpr int BATCH = 16;
+  for (int first = 0; first < m_capacity; first += BATCH) {
+    RefPtr<File> old[BATCH];
     {
       SpinlockGuard guard(m_lock);
-      old = std::move(m_files[fd]);
+      for (int i = 0; i < BATCH && first + i < m_capacity; i++) old[i] = std::move(m_files[first + i]);
     }
   }
   delete[] m_files;
