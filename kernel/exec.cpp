@@ -24,7 +24,7 @@
 #include "kernel/process.h"
 #include "kernel/random.h"
 #include "kernel/sched.h"
-#include "kernel/signal.h"
+#include "kernel/signal/signal.h"
 #include "kernel/syscall_raw.h"
 #include "mm/address_space.h"
 
@@ -331,7 +331,9 @@ void commit(Process* p, LoadResult& loaded, const char* path, const Arguments& a
   p->m_space->activate();
   old.clear();  // no hart runs on it any more
   if (p->m_fds) p->m_fds->close_on_exec();
-  signal_reset_on_exec(p);
+  // Handlers go back to SIG_DFL (their code is gone). Only an unshared table needs memory, which a process
+  // without threads never has; should it fail, the process cannot go on (Linux kills it too).
+  if (signal_exec(p, current_thread()).is_error()) signal_kill_process(p, linux::SIGKILL);
   // A new program: its missing system calls are reported again (once per program and number).
   for (auto& word : p->m_missing_syscalls_logged) word = 0;
 

@@ -13,6 +13,8 @@
 #include "kernel/log.h"
 #include "kernel/panic.h"
 #include "kernel/sched.h"
+#include "kernel/signal/job_control.h"
+#include "kernel/signal/signal.h"
 #include "kernel/time.h"
 #include "mm/address_space.h"
 #include "mm/vm_stats.h"
@@ -25,6 +27,9 @@ Process* g_pid_table[PID_MAX];  // guarded by g_process_lock
 i32 g_next_pid = 1;             // guarded by g_process_lock
 u32 g_process_count = 0;        // guarded by g_process_lock
 Process* g_init = nullptr;
+// Zombies nobody will wait for (their parent ignores SIGCHLD or set SA_NOCLDWAIT): gone from the pid table
+// and their group at exit, in m_sibling_link until reap_detached frees them; guarded by g_process_lock.
+IntrusiveList<Process, &Process::m_sibling_link> g_detached;
 
 // The lowest free pid at or after the last one given out, wrapping (like Linux's pid allocation).
 i32 allocate_pid_locked() {
@@ -32,7 +37,7 @@ i32 allocate_pid_locked() {
   for (i32 tries = 0; tries < PID_MAX; tries++) {
     i32 pid = g_next_pid;
     g_next_pid = g_next_pid + 1 >= PID_MAX ? 2 : g_next_pid + 1;
-    if (pid >= 1 && !g_pid_table[pid]) return pid;
+    if (pid >= 1 && !g_pid_table[pid] && !job_control_pid_in_use_locked(pid)) return pid;
   }
   return -1;
 }
@@ -59,9 +64,31 @@ void release_zombie(Process* child) {
   // The zombie marked itself while holding g_sched_lock and kept it until its final switch had saved its
   // registers, so once we can take the lock it no longer runs on its stack.
   { SpinlockGuard sync(g_sched_lock); }
+  // (Senders leave an exiting process's thread alone: ProcessSignals::m_is_exiting.)
   if (child->m_thread) thread_destroy(child->m_thread);
   child->m_thread = nullptr;
   RefPtr<Process>::adopt(child);  // drop the table's reference
+}
+
+// The pid table forgets a reaped zombie (g_process_lock held); release_zombie frees it afterwards.
+void unlist_zombie_locked(Process* zombie) {
+  g_pid_table[zombie->m_pid] = nullptr;
+  g_process_count--;
+  job_control_release_locked(zombie);
+}
+
+// Free the zombies nobody waits for.
+void reap_detached() {
+  if (g_detached.is_empty()) return;  // (read without the lock: a zombie added meanwhile waits for the next call)
+  for (;;) {
+    Process* zombie;
+    {
+      SpinlockGuard guard(g_process_lock);
+      zombie = g_detached.pop_front();
+      if (!zombie) return;
+    }
+    release_zombie(zombie);
+  }
 }
 
 }  // namespace
@@ -104,6 +131,7 @@ void process_start_init(const char* path, const char* const* argv, usize argc) {
   Thread* t = thread_create_user(p);
   if (!t) panic("no memory for init's thread");
   p->m_thread = t;
+  MUST(signal_init_process(p, true));
   {
     SpinlockGuard guard(g_process_lock);
     p->m_pid = allocate_pid_locked();
@@ -111,6 +139,7 @@ void process_start_init(const char* path, const char* const* argv, usize argc) {
     g_pid_table[p->m_pid] = p;
     g_process_count++;
     g_init = p;
+    MUST(job_control_init_locked(p));  // init leads session 1 and group 1
   }
   // Exec runs in the context of the new process; init's thread does it as its first act (kernel/exec.cpp).
   exec_prepare_first(p, path, argv, argc);
@@ -121,6 +150,7 @@ Result<i32> process_fork(u64 flags, u64 new_sp, u64 child_tid_address) {
   using namespace linux;
   Process* parent = current_process();
   Thread* parent_thread = current_thread();
+  reap_detached();
   auto* child = new Process();
   if (!child) return Error::NOMEM;
   // On failure, dropping this reference frees the child with what it got so far: its address space and file
@@ -134,17 +164,20 @@ Result<i32> process_fork(u64 flags, u64 new_sp, u64 child_tid_address) {
   memcpy(child->m_exe_path, parent->m_exe_path, sizeof(child->m_exe_path));
   memcpy(child->m_cmdline, parent->m_cmdline, sizeof(child->m_cmdline));
   child->m_cmdline_length = parent->m_cmdline_length;
-  memcpy(child->m_limits, parent->m_limits, sizeof(child->m_limits));
   {
-    SpinlockGuard guard(parent->m_signal_lock);
-    memcpy(child->m_actions, parent->m_actions, sizeof(child->m_actions));
-    child->m_blocked_signals = parent->m_blocked_signals;
+    SpinlockGuard guard(parent->m_limits_lock);
+    memcpy(child->m_limits, parent->m_limits, sizeof(child->m_limits));
   }
   child->m_start_time_ns = time_monotonic_ns();
 
   Thread* t = thread_create_user(child);
   if (!t) return Error::NOMEM;
   child->m_thread = t;
+  if (auto r = signal_fork(parent, parent_thread, child, t, flags, flags & CSIGNAL); r.is_error()) {
+    thread_destroy(t);
+    child->m_thread = nullptr;
+    return abandon(r.error());
+  }
   // The child resumes from the same system call with the same registers, but fork returns 0 in it.
   *t->m_trap_frame = *parent_thread->m_trap_frame;
   t->m_trap_frame->a0 = 0;
@@ -167,6 +200,7 @@ Result<i32> process_fork(u64 flags, u64 new_sp, u64 child_tid_address) {
     child->m_parent = parent;
     child->m_parent_pid.store(parent->m_pid);
     parent->m_children.push_back(*child);
+    job_control_fork_locked(parent, child);
     g_pid_table[pid] = child_ref.leak();  // the table now holds the creation reference
     g_process_count++;
   }
@@ -193,6 +227,8 @@ Result<i32> process_fork(u64 flags, u64 new_sp, u64 child_tid_address) {
   // An address space here has one user, its one thread, so the word is left as it is, as Linux leaves it
   // for a single-threaded process. (A bad address could never reach a store: see store_u32_to_user_or_ignore.)
   t->m_clear_child_tid = 0;
+  // Signals: the interval timer stops, and the process takes no more signals.
+  signal_exit(p);
 
   // Release what the process owns. Files first: closing a pipe end wakes its peer.
   take_under_process_lock(p->m_fds).clear();
@@ -201,8 +237,10 @@ Result<i32> process_fork(u64 flags, u64 new_sp, u64 child_tid_address) {
   if (p->m_space) p->m_space->deactivate();
   take_under_process_lock(p->m_space).clear();
 
-  // Become a zombie: give the children to init, tell the parent.
+  // Become a zombie: give the children to init, tell the parent. First the terminal and stopped process
+  // groups that lose us are told (kernel/signal/job_control.h).
   g_process_lock.lock();
+  job_control_exit_locked(p);
   while (Process* c = p->m_children.pop_front()) {
     c->m_parent = g_init;
     c->m_parent_pid.store(g_init->m_pid);
@@ -211,8 +249,15 @@ Result<i32> process_fork(u64 flags, u64 new_sp, u64 child_tid_address) {
   }
   p->m_state = ProcessState::Zombie;
   p->m_exit_status = wait_status;
+  // The parent gets its SIGCHLD and its wait4 wakes; a parent that wants no zombies gets none.
   Process* parent = p->m_parent;
+  if (signal_notify_parent_exit_locked(p, wait_status)) {
+    parent->m_children.remove(*p);
+    unlist_zombie_locked(p);
+    g_detached.push_back(*p);
+  }
   g_sched_lock.lock();
+  // (No IPI to an idle hart: this one is about to give up its thread and can run the parent.)
   if (parent) parent->m_child_exited.wake_all_locked();
   t->m_state = ThreadState::Zombie;
   g_process_lock.unlock();
@@ -224,6 +269,7 @@ Result<i32> process_wait(i32 pid, u64 status_address, u32 options, u64 rusage_ad
   using namespace linux;
   if (options & ~(WNOHANG | WUNTRACED | WCONTINUED | __WALL | __WCLONE | __WNOTHREAD)) return Error::INVAL;
   Process* self = current_process();
+  reap_detached();
   // Check the result pointers before reaping anything, so a bad pointer does not lose a child's status.
   if (status_address && copy_value_to_user<u32>(status_address, 0).is_error()) return Error::FAULT;
   if (rusage_address && copy_value_to_user(rusage_address, rusage{}).is_error()) return Error::FAULT;
@@ -231,24 +277,43 @@ Result<i32> process_wait(i32 pid, u64 status_address, u32 options, u64 rusage_ad
   for (;;) {
     bool any = false;
     Process* zombie = nullptr;
+    Process* reported = nullptr;
+    u32 report = 0;
     for (Process& c : self->m_children) {
-      // pid > 0: that child; -1: any child; 0 or < -1: a process group (every process is its own group
-      // leader's member today, so: any child).
+      // pid > 0: that child; -1: any child; 0: any child in our process group; < -1: any child in group -pid.
       if (pid > 0 && c.m_pid != pid) continue;
+      if (pid == 0 && c.m_group != self->m_group) continue;
+      if (pid < -1 && process_pgid_locked(&c) != -pid) continue;
+      // A "clone" child (exit signal other than SIGCHLD) is waited for only with __WCLONE, or __WALL.
+      bool is_clone_child = c.m_signals.m_exit_signal != SIGCHLD;
+      if (!(options & __WALL) && is_clone_child != static_cast<bool>(options & __WCLONE)) continue;
       any = true;
       if (c.m_state == ProcessState::Zombie) {
         zombie = &c;
         break;
+      }
+      // WUNTRACED, WCONTINUED: a stop or a continue not yet reported (kernel/signal/job_control.h).
+      if (options & (WUNTRACED | WCONTINUED)) {
+        report = signal_take_stop_report_locked(&c, options);
+        if (report) {
+          reported = &c;
+          break;
+        }
       }
     }
     if (!any) {
       g_process_lock.unlock();
       return Error::CHILD;
     }
+    if (reported) {
+      i32 rpid = reported->m_pid;
+      g_process_lock.unlock();
+      if (status_address && copy_value_to_user(status_address, report).is_error()) return Error::FAULT;
+      return rpid;
+    }
     if (zombie) {
       self->m_children.remove(*zombie);
-      g_pid_table[zombie->m_pid] = nullptr;
-      g_process_count--;
+      unlist_zombie_locked(zombie);
       i32 zpid = zombie->m_pid;
       u32 status = zombie->m_exit_status;
       g_process_lock.unlock();
@@ -260,9 +325,9 @@ Result<i32> process_wait(i32 pid, u64 status_address, u32 options, u64 rusage_ad
       g_process_lock.unlock();
       return 0;
     }
-    if (self->m_child_exited.wait(g_process_lock).is_error()) {
+    if (auto waited = self->m_child_exited.wait(g_process_lock); waited.is_error()) {
       g_process_lock.unlock();
-      return Error::INTR;
+      return waited.error();  // RESTARTSYS: EINTR, or restarted with SA_RESTART
     }
   }
 }

@@ -2,8 +2,9 @@
 // Processes form a tree (parent, children); an exiting process becomes a zombie until its parent reaps it with
 // wait4, and its children are handed to init (pid 1).
 //
-// Locks: g_process_lock protects the tree (m_parent, m_children, m_sibling_link), m_state, m_exit_status and
-// the pid table. Signal state is guarded by m_signal_lock. m_space, m_fds and m_cwd are changed only by the
+// Locks: g_process_lock protects the tree (m_parent, m_children, m_sibling_link), m_state, m_exit_status,
+// process groups and sessions, and the pid table. Signal state (kernel/signal/) is guarded by the lock of its
+// handler table, m_signals.lock(). m_space, m_fds and m_cwd are changed only by the
 // process's own thread (exec, chdir) under g_process_lock, so that thread reads them without a lock and other
 // readers (/proc) hold g_process_lock.
 #pragma once
@@ -12,6 +13,7 @@
 
 #include "arch/riscv/cpu.h"
 #include "kernel/abi/linux.h"
+#include "kernel/signal/process_signals.h"
 #include "kernel/spinlock.h"
 #include "kernel/thread.h"
 #include "kernel/wait_queue.h"
@@ -22,6 +24,7 @@
 class AddressSpace;
 class FdTable;
 class Inode;
+struct ProcessGroup;
 
 enum class ProcessState : u8 { Alive, Zombie };
 
@@ -30,10 +33,6 @@ constexpr usize PROCESS_PATH_MAX = 256;
 constexpr i32 PID_MAX = 32768;
 
 struct Process : RefCounted {
-  // Signal state: changed under m_signal_lock, which also keeps the thread's WORK_SIGNAL bit exact.
-  Atomic<u32> m_kill_signal{0};              // set when a fatal signal is on its way: the process dies (WORK_KILL)
-  Atomic<u64> m_pending_signals{0};          // bit sig-1 (read without the lock by /proc)
-  u64 m_blocked_signals = 0;                 // guarded by m_signal_lock
   i32 m_pid = 0;
   ListNode m_sibling_link;                   // in the parent's m_children, guarded by g_process_lock
   Process* m_parent = nullptr;               // guarded by g_process_lock
@@ -42,6 +41,10 @@ struct Process : RefCounted {
   ProcessState m_state = ProcessState::Alive;  // guarded by g_process_lock
   u32 m_exit_status = 0;                     // wait status (linux::wait_status_*), guarded by g_process_lock
   WaitQueue m_child_exited;                  // the process waits here in wait4 for its children
+  // Job control (kernel/signal/job_control.h): the process group, and through it the session.
+  ProcessGroup* m_group = nullptr;           // guarded by g_process_lock
+  ListNode m_group_link;                     // in m_group's members, guarded by g_process_lock
+  bool m_did_exec = false;                   // since fork (setpgid on it is EACCES); guarded by g_process_lock
 
   Thread* m_thread = nullptr;
   OwnPtr<AddressSpace> m_space;
@@ -52,11 +55,10 @@ struct Process : RefCounted {
   char m_cmdline[PROCESS_PATH_MAX] = {};     // argv, NUL-separated, for /proc/PID/cmdline
   usize m_cmdline_length = 0;
 
-  // Signals: the recorded actions (handlers are recorded, not yet run: a caught signal takes its default action).
-  Spinlock m_signal_lock{"signals"};
-  linux::sigaction m_actions[linux::NSIG] = {};  // guarded by m_signal_lock
+  ProcessSignals m_signals;                  // kernel/signal/process_signals.h
 
-  linux::rlimit m_limits[linux::RLIM_NLIMITS] = {};
+  Spinlock m_limits_lock{"limits"};
+  linux::rlimit m_limits[linux::RLIM_NLIMITS] = {};  // guarded by m_limits_lock
   u64 m_start_time_ns = 0;
   u64 m_missing_syscalls_logged[8] = {};     // bitmap: unknown syscall numbers already reported
 
@@ -90,11 +92,6 @@ Result<i32> process_wait(i32 pid, u64 status_address, u32 options, u64 rusage_ad
 // hart, or stop using it (for a kernel thread, which runs on the kernel's own tables).
 void process_activate_address_space(Process* p);
 void process_deactivate_address_space(Process* p);
-
-// Signals (kernel/signal.cpp).
-Result<void> signal_send(Process* target, unsigned sig);
-// On the way back to user mode: act on pending signals (today: default actions only).
-void signal_deliver_pending();
 
 // Implementation detail of process_for_each.
 Process* process_table_at_locked(i32 pid);

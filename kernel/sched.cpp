@@ -10,6 +10,7 @@
 #include "arch/riscv/kernel_map.h"
 #include "arch/riscv/smp.h"
 #include "mm/heap.h"
+#include "kernel/ktimer.h"
 #include "kernel/log.h"
 #include "kernel/process.h"
 #include "kernel/time.h"
@@ -225,10 +226,10 @@ void sched_tick() {
       g_run_queue.push_back(*t);
     }
   }
-  if (!g_run_queue.is_empty()) {
-    guard.unlock();
-    kick_idle_hart();
-  }
+  bool wake_idle = !g_run_queue.is_empty();
+  guard.unlock();
+  if (wake_idle) kick_idle_hart();
+  ktimer_run_expired(now);  // kernel timers (kernel/ktimer.h), without the scheduler's lock
 }
 
 
@@ -241,7 +242,7 @@ static Result<void> wait_common(WaitQueue& wq, Spinlock* held, u64 deadline_ns, 
   if (interruptible == Interruptible::Yes && thread_has_interrupting_signal(t)) {
     g_sched_lock.unlock();
     if (held) held->lock();
-    return Error::INTR;
+    return Error::RESTARTSYS;
   }
   TimedSleeper sleeper{t, deadline_ns, nullptr, false};
   if (deadline_ns) {
@@ -264,7 +265,7 @@ static Result<void> wait_common(WaitQueue& wq, Spinlock* held, u64 deadline_ns, 
   }
   g_sched_lock.unlock();
   if (held) held->lock();
-  if (interrupted) return Error::INTR;
+  if (interrupted) return Error::RESTARTSYS;
   if (deadline_ns && sleeper.fired) return Error::TIMEDOUT;
   return {};
 }
@@ -319,6 +320,12 @@ void WaitQueue::wake_one() {
 void interrupt_thread(Thread* t) {
   {
     SpinlockGuard guard(g_sched_lock);
+    if (t->m_state == ThreadState::Running && t != current_thread()) {
+      // Running on another hart, perhaps in user mode, where it would notice its work only at the next tick:
+      // an IPI makes that hart trap now, and the trap's way back to user mode does the work.
+      smp_send_ipi(1ull << g_cpus[t->m_last_cpu].hart_id);
+      return;
+    }
     if (t->m_state != ThreadState::Sleeping || !t->m_interruptible) return;
     if (t->m_waiting_on) t->m_waiting_on->remove_locked(*t);
     t->m_waiting_on = nullptr;

@@ -93,25 +93,35 @@ Result<u64> sys_gettimeofday(const SyscallArgs& a) {
   return 0;
 }
 
-// Sleep until the clock passes `deadline`; on interruption store the remaining time (relative sleeps only).
-static Result<u64> sleep_until(u32 clock, u64 deadline, u64 remaining_address) {
+// Sleep until `clock` passes `deadline`. A relative sleep (remaining_address given, or 0 for none) that a
+// signal interrupts stores the time left there and returns ERESTART_RESTARTBLOCK: EINTR if a handler runs,
+// otherwise restart_syscall sleeps on to the same deadline (kernel/signal/syscalls.cpp). An absolute sleep
+// returns ERESTARTNOHAND: it is simply made again.
+static Result<u64> sleep_until(u32 clock, u64 deadline, bool absolute, u64 remaining_address) {
   for (;;) {
     u64 now = clock_now(clock).value_or(0);
     if (now >= deadline) return 0;
     auto r = sleep_ns(deadline - now);
     if (r.is_error()) {
+      if (absolute) return Error::RESTARTNOHAND;
       if (remaining_address) {
         u64 after = clock_now(clock).value_or(0);
         (void)copy_value_to_user(remaining_address, to_timespec(after < deadline ? deadline - after : 0));
       }
-      return Error::INTR;
+      RestartBlock& restart = current_thread()->m_signals.m_restart;
+      restart = RestartBlock{RestartKind::Nanosleep, clock, deadline, remaining_address};
+      return Error::RESTART_RESTARTBLOCK;
     }
   }
 }
 
+Result<u64> nanosleep_restart(u32 clock, u64 deadline, u64 remaining_address) {
+  return sleep_until(clock, deadline, false, remaining_address);
+}
+
 Result<u64> sys_nanosleep(const SyscallArgs& a) {
   u64 ns = TRY(timespec_from_user(a.a0));
-  return sleep_until(CLOCK_MONOTONIC, time_monotonic_ns() + ns, a.a1);
+  return sleep_until(CLOCK_MONOTONIC, time_monotonic_ns() + ns, false, a.a1);
 }
 
 Result<u64> sys_clock_nanosleep(const SyscallArgs& a) {
@@ -123,7 +133,7 @@ Result<u64> sys_clock_nanosleep(const SyscallArgs& a) {
   u64 ns = TRY(timespec_from_user(a.a2));
   bool absolute = flags & TIMER_ABSTIME;
   u64 deadline = absolute ? ns : now.value() + ns;
-  return sleep_until(clock, deadline, absolute ? 0 : a.a3);
+  return sleep_until(clock, deadline, absolute, absolute ? 0 : a.a3);
 }
 
 Result<u64> sys_getrandom(const SyscallArgs& a) {

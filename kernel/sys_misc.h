@@ -20,5 +20,8 @@ Result<u64> sys_getrusage(const SyscallArgs&);
 Result<u64> sys_prctl(const SyscallArgs&);
 Result<u64> sys_riscv_flush_icache(const SyscallArgs&);
 
+// restart_syscall of an interrupted relative nanosleep or clock_nanosleep: sleep on to the deadline it had.
+Result<u64> nanosleep_restart(u32 clock, u64 deadline_ns, u64 remaining_address);
+
 // Frames the kernel holds only as caches and can free at once (counted as free by sysinfo and /proc/meminfo).
 u64 memory_reclaimable_frames();

@@ -14,7 +14,7 @@ Result<u64> sys_clone(const SyscallArgs& a) {
   u64 flags = a.a0, newsp = a.a1, parent_tid = a.a2, child_tid = a.a4;
   u64 supported = CSIGNAL | CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | CLONE_PARENT_SETTID;
   if (flags & ~supported) return Error::INVAL;  // threads, vfork, namespaces: not yet
-  if ((flags & CSIGNAL) != SIGCHLD && (flags & CSIGNAL) != 0) return Error::INVAL;
+  if ((flags & CSIGNAL) > NSIG) return Error::INVAL;  // the exit signal: any signal, or none
   if ((flags & CLONE_PARENT_SETTID) && copy_value_to_user<u32>(parent_tid, 0).is_error()) return Error::FAULT;
   i32 pid = TRY(process_fork(flags, newsp, child_tid));
   if (flags & CLONE_PARENT_SETTID) (void)copy_value_to_user<u32>(parent_tid, static_cast<u32>(pid));
@@ -34,32 +34,6 @@ Result<u64> sys_getppid(const SyscallArgs&) { return current_process()->m_parent
 Result<u64> sys_gettid(const SyscallArgs&) { return current_thread()->m_tid; }
 
 Result<u64> sys_getuid(const SyscallArgs&) { return 0; }  // everyone is root: there are no users yet
-
-Result<u64> sys_getpgid(const SyscallArgs& a) {
-  // No process groups yet: every process leads its own.
-  i32 pid = static_cast<i32>(a.a0);
-  if (pid == 0) return current_process()->m_pid;
-  if (!process_find(pid)) return Error::SRCH;
-  return pid;
-}
-
-// No process groups yet: every process leads its own group, so setpgid can only confirm that (pgid 0 or the
-// process's own pid); moving a process into another group fails as Linux fails for a group that is not there.
-Result<u64> sys_setpgid(const SyscallArgs& a) {
-  Process* self = current_process();
-  i32 pid = static_cast<i32>(a.a0), pgid = static_cast<i32>(a.a1);
-  if (pgid < 0) return Error::INVAL;
-  i32 target = pid == 0 ? self->m_pid : pid;
-  if (target != self->m_pid) {
-    RefPtr<Process> p = process_find(target);
-    if (!p || p->m_parent_pid.load(MemoryOrder::Relaxed) != self->m_pid) return Error::SRCH;
-  }
-  if (pgid != 0 && pgid != target) return Error::PERM;
-  return 0;
-}
-
-// Linux refuses setsid to a process group leader, which every process here is.
-Result<u64> sys_setsid(const SyscallArgs&) { return Error::PERM; }
 
 Result<u64> sys_set_tid_address(const SyscallArgs& a) {
   // Only recorded: the store at exit checks the address (Linux's put_user), so any value is accepted here.
@@ -87,12 +61,12 @@ Result<u64> sys_prlimit64(const SyscallArgs& a) {
   }
   rlimit old;
   {
-    SpinlockGuard guard(target->m_signal_lock);
+    SpinlockGuard guard(target->m_limits_lock);
     old = target->m_limits[resource];
   }
   if (old_address && copy_value_to_user(old_address, old).is_error()) return Error::FAULT;
   if (new_address) {
-    SpinlockGuard guard(target->m_signal_lock);
+    SpinlockGuard guard(target->m_limits_lock);
     target->m_limits[resource] = fresh;
   }
   return 0;
@@ -113,9 +87,6 @@ RAW_SYSCALL(sys_getpid);
 RAW_SYSCALL(sys_getppid);
 RAW_SYSCALL(sys_gettid);
 RAW_SYSCALL(sys_getuid);
-RAW_SYSCALL(sys_getpgid);
-RAW_SYSCALL(sys_setpgid);
-RAW_SYSCALL(sys_setsid);
 RAW_SYSCALL(sys_set_tid_address);
 RAW_SYSCALL(sys_set_robust_list);
 RAW_SYSCALL(sys_prlimit64);

@@ -9,7 +9,8 @@
 #include "kernel/fs/fs_syscalls.h"
 #include "kernel/log.h"
 #include "kernel/process.h"
-#include "kernel/signal.h"
+#include "kernel/signal/job_control.h"
+#include "kernel/signal/signal.h"
 #include "kernel/sys_misc.h"
 #include "kernel/sys_mm.h"
 #include "kernel/sys_proc.h"
@@ -87,16 +88,26 @@ constexpr Implemented g_implemented[] = {
     {sched_setaffinity, raw_syscall<sys_sched_setaffinity>},
     {sched_getaffinity, raw_syscall<sys_sched_getaffinity>},
     {sched_yield, raw_syscall<sys_sched_yield>},
+    {getitimer, raw_syscall<sys_getitimer>},
+    {setitimer, raw_syscall<sys_setitimer>},
+    {restart_syscall, raw_syscall<sys_restart_syscall>},
     {kill, raw_syscall<sys_kill>},
     {tkill, raw_syscall<sys_tkill>},
     {tgkill, raw_syscall<sys_tgkill>},
+    {sigaltstack, raw_syscall<sys_sigaltstack>},
+    {rt_sigsuspend, raw_syscall<sys_rt_sigsuspend>},
     {rt_sigaction, raw_syscall<sys_rt_sigaction>},
     {rt_sigprocmask, raw_syscall<sys_rt_sigprocmask>},
+    {rt_sigpending, raw_syscall<sys_rt_sigpending>},
+    {rt_sigtimedwait, raw_syscall<sys_rt_sigtimedwait>},
+    {rt_sigqueueinfo, raw_syscall<sys_rt_sigqueueinfo>},
+    {rt_sigreturn, raw_syscall<sys_rt_sigreturn>, SyscallFrame::Full},  // restores every register
+    {rt_tgsigqueueinfo, raw_syscall<sys_rt_tgsigqueueinfo>},
     {reboot, raw_syscall<sys_reboot>},
     {times, raw_syscall<sys_times>},
     {setpgid, raw_syscall<sys_setpgid>},
     {getpgid, raw_syscall<sys_getpgid>},
-    {getsid, raw_syscall<sys_getpgid>},
+    {getsid, raw_syscall<sys_getsid>},
     {setsid, raw_syscall<sys_setsid>},
     {uname, raw_syscall<sys_uname>},
     {getrusage, raw_syscall<sys_getrusage>},

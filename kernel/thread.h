@@ -9,6 +9,7 @@
 #include "arch/riscv/cpu.h"
 #include "arch/riscv/fpu.h"
 #include "arch/riscv/trap_frame.h"
+#include "kernel/signal/thread_signals.h"
 #include "lib/atomic.h"
 #include "lib/list.h"
 #include "lib/types.h"
@@ -22,8 +23,12 @@ enum class ThreadState : u8 { Embryo, Runnable, Running, Sleeping, Zombie };
 // (an atomic OR: no bit set by another hart is lost); arch/riscv/trap.S tests the whole word with one load on
 // its way back to user mode, and prepare_return_to_user (kernel/user_trap.cpp) does the work.
 constexpr u32 WORK_RESCHEDULE = 1u << 0;  // give up the hart: a timer tick asked
-constexpr u32 WORK_SIGNAL = 1u << 1;      // a signal is pending and not blocked (exact under the process's m_signal_lock)
-constexpr u32 WORK_KILL = 1u << 2;        // the process is dying (Process::m_kill_signal says of what)
+// A signal may need the thread's attention: one is pending and not blocked, the process is stopping or was
+// continued, or a system call was interrupted. Any hart sets it (under the signal lock); only the thread itself
+// clears it, once it has looked (kernel/signal/deliver.cpp), so a system call that a signal interrupted always
+// passes through the restart logic on its way out.
+constexpr u32 WORK_SIGNAL = 1u << 1;
+constexpr u32 WORK_KILL = 1u << 2;        // the process is dying (ProcessSignals::m_kill_signal says of what)
 
 struct Thread {
   SwitchContext m_context{};         // callee-saved registers while switched out
@@ -45,6 +50,7 @@ struct Thread {
   // through the checked user-access routines, so they land only where the program itself could store.
   u64 m_set_child_tid = 0;           // CLONE_CHILD_SETTID: the tid is stored here before the thread's first user instruction
   u64 m_clear_child_tid = 0;         // CLONE_CHILD_CLEARTID / set_tid_address: zeroed when the thread exits
+  ThreadSignals m_signals;           // kernel/signal/thread_signals.h
 
   // Release: what the setter wrote before (a kill signal, say) is seen by whoever sees the bit (Acquire).
   void add_work(u32 bits) { m_work.fetch_or(bits, MemoryOrder::Release); }

@@ -1,4 +1,4 @@
-// Faults from user mode that end the process (the kernel's entry for them, user_fault, is inline in
+// Faults from user mode that become signals (the kernel's entry for them, user_fault, is inline in
 // kernel/user_trap.h), page faults of the user-copy routines, and the work on the way back to user mode.
 #include "kernel/user_trap.h"
 
@@ -7,7 +7,7 @@
 #include "kernel/log.h"
 #include "kernel/process.h"
 #include "kernel/sched.h"
-#include "kernel/signal.h"
+#include "kernel/signal/signal.h"
 #include "lib/format.h"
 #include "mm/address_space.h"
 
@@ -38,42 +38,53 @@ void describe_region(Process* p, VirtAddr address, char* out, usize size) {
          has(r->m_prot, Prot::Write) ? 'w' : '-', has(r->m_prot, Prot::Exec) ? 'x' : '-', r->is_shared() ? 's' : 'p', name);
 }
 
-// code: the si_code a handler would see (SEGV_MAPERR, SEGV_ACCERR), named in the line; "" when none applies.
-[[noreturn]] void kill_for_fault(const FaultRecord& fault, unsigned sig, const char* why, const char* code = "") {
-  enable_interrupts();
+// The signal for a fault the kernel does not resolve: sent to the thread, and a log line if it will kill the
+// process. si_addr is the faulting address for a page fault, and the pc for the other exceptions (as on Linux,
+// whose riscv trap handlers report epc). Called with interrupts off; they stay off.
+void signal_fault(const FaultRecord& fault, unsigned sig, i32 code, const char* why, const char* code_name) {
+  u64 address = fault.kind == FaultKind::Page ? fault.address.get() : fault.pc.get();
+  if (!signal_force_fault(sig, code, address)) return;  // a handler will run
   Process* p = current_process();
   char where[160];
   describe_region(p, fault.address, where, sizeof(where));
-  LOG_INFO("pid %d (%s): %s at address %#llx, pc %#llx, %s: %s -> %s%s%s%s", p->m_pid, p->m_name,
-           fault_name(fault), static_cast<unsigned long long>(fault.address.get()),
-           static_cast<unsigned long long>(fault.pc.get()), where, why, signal_name(sig), *code ? " (" : "", code,
-           *code ? ")" : "");
-  process_exit(linux::wait_status_signaled(sig));
+  LOG_INFO("pid %d (%s): %s at address %#llx, pc %#llx, %s: %s -> %s (%s)", p->m_pid, p->m_name, fault_name(fault),
+           static_cast<unsigned long long>(fault.address.get()), static_cast<unsigned long long>(fault.pc.get()),
+           where, why, signal_name(sig), code_name);
 }
 
 }  // namespace
 
-void kill_for_page_fault(const FaultRecord& fault, FaultResult r) {
-  if (r == FaultResult::BusError) kill_for_fault(fault, linux::SIGBUS, fault_result_name(r), "BUS_ADRERR");
-  if (r == FaultResult::OutOfMemory) kill_for_fault(fault, linux::SIGKILL, "out of memory");
-  kill_for_fault(fault, linux::SIGSEGV, fault_result_name(r), r == FaultResult::AccessError ? "SEGV_ACCERR" : "SEGV_MAPERR");
+void signal_page_fault(const FaultRecord& fault, FaultResult r) {
+  using namespace linux;
+  if (r == FaultResult::BusError) return signal_fault(fault, SIGBUS, BUS_ADRERR, fault_result_name(r), "BUS_ADRERR");
+  if (r == FaultResult::OutOfMemory) {
+    Process* p = current_process();
+    LOG_INFO("pid %d (%s): %s at address %#llx, pc %#llx: out of memory -> SIGKILL", p->m_pid, p->m_name,
+             fault_name(fault), static_cast<unsigned long long>(fault.address.get()),
+             static_cast<unsigned long long>(fault.pc.get()));
+    return signal_kill_process(p, SIGKILL);
+  }
+  if (r == FaultResult::AccessError)
+    return signal_fault(fault, SIGSEGV, SEGV_ACCERR, fault_result_name(r), "SEGV_ACCERR");
+  signal_fault(fault, SIGSEGV, SEGV_MAPERR, fault_result_name(r), "SEGV_MAPERR");
 }
 
-void kill_for_exception(const FaultRecord& fault) {
+void signal_exception(const FaultRecord& fault) {
+  using namespace linux;
   switch (fault.kind) {
     case FaultKind::Access:
-      kill_for_fault(fault, linux::SIGSEGV, "access fault", "SEGV_ACCERR");
+      return signal_fault(fault, SIGSEGV, SEGV_ACCERR, "access fault", "SEGV_ACCERR");
     case FaultKind::Misaligned:
-      kill_for_fault(fault, linux::SIGBUS, "misaligned access", "BUS_ADRALN");
+      return signal_fault(fault, SIGBUS, BUS_ADRALN, "misaligned access", "BUS_ADRALN");
     case FaultKind::IllegalInstruction:
-      kill_for_fault(fault, linux::SIGILL, "illegal instruction", "ILL_ILLOPC");
+      return signal_fault(fault, SIGILL, ILL_ILLOPC, "illegal instruction", "ILL_ILLOPC");
     case FaultKind::Breakpoint:
-      kill_for_fault(fault, linux::SIGTRAP, "breakpoint", "TRAP_BRKPT");
+      return signal_fault(fault, SIGTRAP, TRAP_BRKPT, "breakpoint", "TRAP_BRKPT");
     case FaultKind::Page:  // (user_fault sends page faults to the VM system)
     case FaultKind::Unknown:
       break;
   }
-  kill_for_fault(fault, linux::SIGILL, "unexpected exception");
+  signal_fault(fault, SIGILL, ILL_ILLTRP, "unexpected exception", "ILL_ILLTRP");
 }
 
 bool kernel_fault_on_user_address(const FaultRecord& fault) {

@@ -7,19 +7,21 @@
 #include "mm/address_space.h"
 #include "mm/fault_record.h"
 
-// The end of a user fault the kernel does not resolve: one log line saying why, then the process dies of the
-// signal Linux would send (SIGSEGV with SEGV_MAPERR or SEGV_ACCERR, SIGBUS, SIGILL, SIGTRAP; SIGKILL when out
-// of memory). For a page fault, `result` is why the VM system could not resolve it.
-[[noreturn]] void kill_for_page_fault(const FaultRecord& fault, FaultResult result);
-[[noreturn]] void kill_for_exception(const FaultRecord& fault);
+// A user fault the kernel does not resolve becomes the signal Linux sends: SIGSEGV with SEGV_MAPERR or
+// SEGV_ACCERR, SIGBUS, SIGILL, SIGTRAP, each with the siginfo a handler expects (kernel/signal/signal.h); the
+// signal is delivered before the thread runs again. If it will kill the process (no handler, or the signal is
+// blocked or ignored), one log line says why. Running out of memory kills with SIGKILL. For a page fault,
+// `result` is why the VM system could not resolve it.
+void signal_page_fault(const FaultRecord& fault, FaultResult result);
+void signal_exception(const FaultRecord& fault);
 
 // The kernel's one entry for a fault from user mode, called by arch/ with interrupts off. A page fault goes to the
 // VM system; resolved, the thread returns to user mode and the instruction runs again. It is inline because
 // arch's page-fault fast path calls it on every page fault, where a call more would be measured (BENCHMARKS.md).
 inline void user_fault(const FaultRecord& fault) {
-  if (UNLIKELY(fault.kind != FaultKind::Page)) kill_for_exception(fault);
+  if (UNLIKELY(fault.kind != FaultKind::Page)) return signal_exception(fault);
   FaultResult result = current_thread()->m_process->m_space->handle_fault(fault.address, fault.access);
-  if (UNLIKELY(result != FaultResult::Resolved)) kill_for_page_fault(fault, result);
+  if (UNLIKELY(result != FaultResult::Resolved)) signal_page_fault(fault, result);
 }
 
 // A page fault in the kernel's user-copy routines at a user address (arch/ decoded it): resolved by the VM system?

@@ -4,8 +4,9 @@
 //   SpinlockGuard guard(m_lock);
 //   while (m_buffer.is_empty()) TRY(m_readers.wait(m_lock));   // re-check the condition after waking
 //
-// An interruptible wait returns Error::INTR when the thread gets a fatal signal (kill) or a signal to handle,
-// so system calls can return -EINTR and the process can die.
+// An interruptible wait returns Error::RESTARTSYS when the thread gets a fatal signal (kill) or a signal to
+// handle. A system call passes it on: on the way back to user mode the signal code turns it into EINTR, or
+// restarts the call (SA_RESTART, or when no handler runs), as Linux does (kernel/signal/deliver.cpp).
 #pragma once
 
 #include "kernel/spinlock.h"
@@ -38,5 +39,5 @@ class WaitQueue {
 
 // Wake a thread sleeping interruptibly (a signal arrived for it). g_sched_lock must not be held.
 void interrupt_thread(Thread* t);
-// Sleep for ns nanoseconds (interruptible). Returns INTR if interrupted.
+// Sleep for ns nanoseconds (interruptible). Returns RESTARTSYS if a signal interrupted it.
 Result<void> sleep_ns(u64 ns);

@@ -14,6 +14,14 @@ const char* error_name(Error e) {
       return "E2BIG";
     case Error::ACCESS:
       return "EACCES";
+    case Error::RESTARTSYS:
+      return "ERESTARTSYS";
+    case Error::RESTARTNOINTR:
+      return "ERESTARTNOINTR";
+    case Error::RESTARTNOHAND:
+      return "ERESTARTNOHAND";
+    case Error::RESTART_RESTARTBLOCK:
+      return "ERESTART_RESTARTBLOCK";
     case Error::BUSERR:
       return "BUSERR";
   }

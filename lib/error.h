@@ -46,6 +46,15 @@ enum class Error : i32 {
   OVERFLOW = 75,
   NOTSUP = 95,
   TIMEDOUT = 110,
+  // Not errnos: a system call interrupted by a signal, to be restarted or to fail with EINTR depending on what
+  // the signal does (Linux's values; kernel/signal/deliver.cpp decides on the way back to user mode, so user
+  // space never sees them). RESTARTSYS: restart if the handler has SA_RESTART (or there is no handler);
+  // RESTARTNOINTR: always restart; RESTARTNOHAND: restart only if no handler runs; RESTART_RESTARTBLOCK: like
+  // RESTARTNOHAND, but restart through restart_syscall (nanosleep, with the time left).
+  RESTARTSYS = 512,
+  RESTARTNOINTR = 513,
+  RESTARTNOHAND = 514,
+  RESTART_RESTARTBLOCK = 516,
   // Not an errno: a page past the end of an object (the fault becomes SIGBUS). Never returned to user space.
   BUSERR = 4096,
 };

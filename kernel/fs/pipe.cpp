@@ -15,6 +15,7 @@
 #include "lib/format.h"
 #include "mm/heap.h"
 #include "kernel/process.h"
+#include "kernel/signal/signal.h"
 #include "kernel/time.h"
 
 namespace {
@@ -100,7 +101,7 @@ Result<usize> Pipe::read(const IoBuffer& buffer, usize len, bool nonblocking) {
       while (m_count == 0) {
         if (m_writers == 0) return 0;  // end of file
         if (nonblocking) return Error::AGAIN;
-        TRY(m_readable.wait(m_lock));  // INTR: a signal came first
+        TRY(m_readable.wait(m_lock));  // RESTARTSYS: a signal came first
       }
       head = m_head;
       count = m_count;
@@ -153,8 +154,8 @@ Result<usize> Pipe::write(const IoBuffer& buffer, usize len, bool nonblocking) {
   }();
   m_write_lock.unlock();
   // No reader: SIGPIPE, whether or not some bytes went in before the last reader left.
-  if (broken)
-    if (Process* self = current_process()) (void)signal_send(self, linux::SIGPIPE);
+  // (Linux's send_sig: to the writing thread, SI_USER from the writer itself.)
+  if (broken && current_process()) signal_send_to_self(siginfo_from_current(linux::SIGPIPE, linux::SI_USER));
   // Bytes already in the pipe count, whatever stopped the write afterwards (Linux returns them).
   if (result.is_error() && done > 0) return done;
   return result;

@@ -17,6 +17,8 @@
 #include "mm/heap.h"
 #include "kernel/machine.h"
 #include "kernel/process.h"
+#include "kernel/signal/job_control.h"
+#include "kernel/signal/signal.h"
 #include "kernel/time.h"
 #include "lib/format.h"
 #include "mm/address_space.h"
@@ -65,9 +67,10 @@ Process* find_locked(i32 pid) {
   return process_table_at_locked(pid);
 }
 
-char state_letter_locked(const Process& p) {
+char state_letter_locked(Process& p) {
   if (p.m_state == ProcessState::Zombie) return 'Z';
   if (!p.m_thread) return 'R';
+  if (signal_is_stopped(&p)) return 'T';
   // Read without the scheduler's lock: a snapshot is all /proc promises.
   ThreadState s = __atomic_load_n(&p.m_thread->m_state, __ATOMIC_RELAXED);
   return s == ThreadState::Sleeping ? 'S' : 'R';
@@ -78,6 +81,7 @@ const char* state_name(char letter) {
     case 'R': return "R (running)";
     case 'S': return "S (sleeping)";
     case 'Z': return "Z (zombie)";
+    case 'T': return "T (stopped)";
   }
   return "R (running)";
 }
@@ -229,9 +233,9 @@ Result<void> proc_pid_stat(TextBuilder& out, i32 pid) {
   i32 ppid = p->m_parent ? p->m_parent->m_pid : 0;
   MemoryUse use = memory_use_locked(*p);
   u64 start_ticks = p->m_start_time_ns / (1000000000 / CLOCK_TICKS_PER_SECOND);
-  // Fields 1-52 of proc(5); what is not kept is 0. No process groups or sessions yet: both are the pid.
+  // Fields 1-52 of proc(5); what is not kept is 0.
   out.appendf("%d (%s) %c %d %d %d 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 %llu %llu %llu %llu", p->m_pid, name, state, ppid,
-              p->m_pid, p->m_pid, static_cast<unsigned long long>(start_ticks),
+              process_pgid_locked(p), process_sid_locked(p), static_cast<unsigned long long>(start_ticks),
               static_cast<unsigned long long>(use.size_pages * PAGE_SIZE),
               static_cast<unsigned long long>(use.resident_pages), static_cast<unsigned long long>(~0ull));
   // Fields 26-52: startcode .. cnswap (12), exit_signal (SIGCHLD), processor .. exit_code (14).
@@ -254,9 +258,12 @@ Result<void> proc_pid_status(TextBuilder& out, i32 pid) {
     out.appendf("VmSize:\t%8llu kB\nVmRSS:\t%8llu kB\n", static_cast<unsigned long long>(use.size_pages * KB_PER_PAGE),
                 static_cast<unsigned long long>(use.resident_pages * KB_PER_PAGE));
   }
-  out.appendf("Threads:\t1\nSigPnd:\t%016llx\nSigBlk:\t%016llx\n",
-              static_cast<unsigned long long>(p->m_pending_signals.load(MemoryOrder::Relaxed)),
-              static_cast<unsigned long long>(p->m_blocked_signals));
+  SignalSummary sig = signal_summary(p);
+  out.appendf("Threads:\t1\nSigPnd:\t%016llx\nShdPnd:\t%016llx\nSigBlk:\t%016llx\nSigIgn:\t%016llx\n"
+              "SigCgt:\t%016llx\n",
+              static_cast<unsigned long long>(sig.pending), static_cast<unsigned long long>(sig.shared_pending),
+              static_cast<unsigned long long>(sig.blocked), static_cast<unsigned long long>(sig.ignored),
+              static_cast<unsigned long long>(sig.caught));
   return {};
 }
 

@@ -16,7 +16,7 @@ class SleepLock {
   explicit SleepLock(const char* name) : m_spin(name) {}
   AS_NONCOPYABLE(SleepLock);
 
-  // Waits until the lock is free and takes it. An interruptible wait gives INTR when a signal arrives first.
+  // Waits until the lock is free and takes it. An interruptible wait gives RESTARTSYS when a signal comes first.
   Result<void> lock(Interruptible interruptible = Interruptible::No) {
     SpinlockGuard guard(m_spin);
     while (m_is_locked) TRY(m_waiters.wait(m_spin, interruptible));

@@ -2,10 +2,16 @@
 //
 // Input arrives a byte at a time from the UART interrupt (receive()). In canonical mode (ICANON, the default)
 // bytes are collected into the line being edited — backspace/DEL erases a character, ^U the line, ^W a word,
-// ^C discards it (there are no process groups to signal yet), ^D ends the input without a newline (at the
+// ^D ends the input without a newline (at the
 // start of a line: end of file) — and a completed line moves to the ready queue, which read() takes from, at
 // most one line per call. Echo goes back to the console. In non-canonical mode each byte is ready at once and
 // read() honours VMIN/VTIME. Output needs no processing here: the console turns "\n" into "\r\n" itself.
+//
+// Job control (kernel/signal/job_control.h): with ISIG, ^C, ^\ and ^Z send SIGINT, SIGQUIT and SIGTSTP to the
+// foreground process group of the session the console belongs to (and discard the input, unless NOFLSH); a
+// background process that reads (or, with TOSTOP, writes, or changes the settings) gets SIGTTIN (SIGTTOU).
+// Unlike Linux's /dev/console, which is only a redirection, the console here is the terminal itself: a shell
+// on it has job control.
 //
 // In multiplexed mode (tools/run running a program, console=mux) the console is not a terminal to the program:
 // its files answer TCGETS with ENOTTY and stat as FIFOs, as the pipes of the Linux reference run would, so
@@ -22,6 +28,7 @@
 #include "kernel/fs/vfs.h"
 #include "mm/heap.h"
 #include "kernel/process.h"
+#include "kernel/signal/job_control.h"
 
 namespace {
 
@@ -30,9 +37,9 @@ using namespace linux;
 // Flags and control characters linux.h leaves out (asm-generic/termbits.h).
 constexpr u32 IGNCR = 0000200, INLCR = 0000100, ISTRIP = 0000040, IUTF8 = 0040000;
 constexpr u32 HUPCL = 0002000;
-constexpr u32 ECHONL = 0000100, ECHOCTL = 0001000, ECHOKE = 0004000;
+constexpr u32 ECHONL = 0000100, ECHOCTL = 0001000, ECHOKE = 0004000, NOFLSH = 0000200, TOSTOP = 0000400;
 constexpr unsigned VEOL = 11, VWERASE = 14, VLNEXT = 15, VEOL2 = 16;
-constexpr u64 TCSBRK = 0x5409, TCXONC = 0x540A, TCFLSH = 0x540B, TIOCSCTTY = 0x540E, TIOCNOTTY = 0x5422;
+constexpr u64 TCSBRK = 0x5409, TCXONC = 0x540A, TCFLSH = 0x540B, TIOCSTI = 0x5412;
 
 constexpr usize READY_SIZE = 4096;  // bytes waiting for read() (Linux's N_TTY_BUF_SIZE)
 constexpr usize MAX_CANON = 4095;   // the longest line one can type
@@ -73,6 +80,8 @@ class LineDiscipline {
   void receive_end_of_input();
   Result<usize> read(const IoBuffer& buffer, usize len, bool nonblocking);
   Result<i64> ioctl(u64 request, u64 argument);
+  // May the caller write now? (With TOSTOP a background process may not: SIGTTOU.)
+  Result<void> check_write();
 
  private:
   void reset_termios();
@@ -103,6 +112,7 @@ class LineDiscipline {
   bool m_input_ended = false; // guarded by m_lock
   usize m_line_length = 0;
   WaitQueue m_readers;
+  Terminal m_terminal;        // the session and foreground group; guarded by g_process_lock
 };
 
 LineDiscipline g_tty;
@@ -194,6 +204,7 @@ void LineDiscipline::receive_canonical_locked(u8 c, Echo& echo) {
 
 void LineDiscipline::receive(u8 c) {
   Echo echo;
+  unsigned signal = 0;
   {
     SpinlockGuard guard(m_lock);
     if (is_raw()) {
@@ -210,9 +221,11 @@ void LineDiscipline::receive(u8 c) {
       c = '\r';
     }
     const u8* cc = m_termios.c_cc;
-    if ((m_termios.c_lflag & ISIG) && (c == cc[VINTR] || c == cc[VQUIT])) {
-      // Without process groups there is nobody to signal: discard the input, show it was seen.
-      flush_input_locked();
+    if ((m_termios.c_lflag & ISIG) && c && (c == cc[VINTR] || c == cc[VQUIT] || c == cc[VSUSP])) {
+      // The foreground group gets the signal (after the lock is dropped); the input goes, and the echo shows
+      // what was typed.
+      signal = c == cc[VINTR] ? SIGINT : c == cc[VQUIT] ? SIGQUIT : SIGTSTP;
+      if (!(m_termios.c_lflag & NOFLSH)) flush_input_locked();
       echo_char_locked(c, echo);
       if (m_termios.c_lflag & ECHO) echo.put('\n');
     } else if (is_canonical_locked()) {
@@ -223,6 +236,16 @@ void LineDiscipline::receive(u8 c) {
     }
   }
   echo.flush();
+  if (signal) terminal_signal_foreground(m_terminal, signal);
+}
+
+Result<void> LineDiscipline::check_write() {
+  bool tostop;
+  {
+    SpinlockGuard guard(m_lock);
+    tostop = m_termios.c_lflag & TOSTOP;
+  }
+  return tostop ? terminal_check_change(m_terminal) : Result<void>();
 }
 
 usize LineDiscipline::wanted_bytes_locked(usize len) const {
@@ -232,6 +255,7 @@ usize LineDiscipline::wanted_bytes_locked(usize len) const {
 
 Result<usize> LineDiscipline::read(const IoBuffer& buffer, usize len, bool nonblocking) {
   if (len == 0) return 0;
+  TRY(terminal_check_read(m_terminal));  // a background job stops here (SIGTTIN)
   usize capacity = len < READY_SIZE ? len : READY_SIZE;
   auto* bounce = static_cast<u8*>(kmalloc(capacity));
   if (!bounce) return Error::NOMEM;
@@ -324,6 +348,7 @@ Result<i64> LineDiscipline::ioctl(u64 request, u64 argument) {
     case TCSETS:
     case TCSETSW:  // output is never queued: nothing to drain
     case TCSETSF: {
+      TRY(terminal_check_change(m_terminal));
       termios t = TRY(copy_value_from_user<termios>(argument));
       SpinlockGuard guard(m_lock);
       if (request == TCSETSF) flush_input_locked();
@@ -345,16 +370,19 @@ Result<i64> LineDiscipline::ioctl(u64 request, u64 argument) {
       m_winsize = w;
       return 0;
     }
-    case TIOCGPGRP: {
-      // No process groups yet: the caller is the foreground.
-      Process* self = current_process();
-      i32 pgrp = self ? self->m_pid : 0;
-      TRY(copy_value_to_user(argument, pgrp));
+    case TIOCSTI: {
+      // Input, as if typed (everyone is root, whom Linux allows this on any terminal). Not under m_lock:
+      // receive takes it, and may signal the foreground group.
+      u8 c = TRY(copy_value_from_user<u8>(argument));
+      receive(c);
       return 0;
     }
+    case TIOCGPGRP:
     case TIOCSPGRP:
-      TRY(copy_value_from_user<i32>(argument));
-      return 0;
+    case TIOCSCTTY:
+    case TIOCNOTTY:
+    case TIOCGSID:
+      return terminal_job_ioctl(m_terminal, request, argument);
     case FIONREAD: {
       i32 available;
       {
@@ -365,15 +393,14 @@ Result<i64> LineDiscipline::ioctl(u64 request, u64 argument) {
       return 0;
     }
     case TCFLSH: {
+      TRY(terminal_check_change(m_terminal));
       if (argument > 2) return Error::INVAL;
       SpinlockGuard guard(m_lock);
       if (argument != 1) flush_input_locked();  // TCIFLUSH or TCIOFLUSH; output is never queued
       return 0;
     }
     case TCSBRK:
-    case TCXONC:
-    case TIOCSCTTY:
-    case TIOCNOTTY: return 0;
+    case TCXONC: return 0;
     default: return Error::NOTTY;
   }
 }
@@ -396,6 +423,7 @@ class ConsoleFile final : public File {
   Result<usize> read(const IoBuffer& buffer, usize len) override { return g_tty.read(buffer, len, is_nonblocking()); }
 
   Result<usize> write(const IoBuffer& buffer, usize len) override {
+    if (m_is_terminal) TRY(g_tty.check_write());
     // Through a small kernel buffer: console_write holds the console's spinlock while it sends.
     char chunk[256];
     usize done = 0;

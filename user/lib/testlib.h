@@ -81,6 +81,15 @@ long tl_meminfo_kb(const char* field);
 /* Raw system call returning -errno on failure (no libc wrapper in the way). */
 long tl_raw_syscall(long n, long a0, long a1, long a2, long a3, long a4, long a5);
 
+/* sigaction(sig) with this handler, flags and an empty sa_mask. handler is called as sa_sigaction: with
+ * SA_SIGINFO a void (*)(int, siginfo_t*, void*), without it a void (*)(int) (the riscv64 calling convention
+ * makes the two interchangeable). Returns sigaction's result. */
+int tl_handle_signal(int sig, void* handler, int flags);
+/* Sleep for ms milliseconds, whatever signals come meanwhile. */
+void tl_sleep_ms(long ms);
+/* Seconds on the monotonic clock. */
+double tl_now(void);
+
 /* rdinstret: retired instructions (exact under tools/run --icount). */
 static inline uint64_t tl_instret(void) {
   uint64_t v;

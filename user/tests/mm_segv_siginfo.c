@@ -7,8 +7,7 @@
  *
  * Each case runs in a child with a SA_SIGINFO handler that exits with a code telling si_code and whether
  * si_addr matched; the child exits 99 if the access did not fault. (mm_guard_pages checks the same faults
- * without a handler.) Our kernel needs signal delivery with siginfo for this test.
- * TEST: kernel-skip=signal handlers (SA_SIGINFO, rt_sigreturn) arrive with the signals issue
+ * without a handler.)
  */
 #define _GNU_SOURCE
 #include <signal.h>

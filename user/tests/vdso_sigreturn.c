@@ -6,15 +6,10 @@
  *   - a buffer of 0x5a bytes: Linux 6.1 refuses the frame (the reserved words after the FP state are not
  *     zero) and kills the process with SIGSEGV;
  *   - a buffer of zeros: Linux 6.1 accepts it and "returns" to pc 0 with every register 0: SIGSEGV.
- * (Checked on Linux 6.1 with ../shared/reference-linux/run.sh.)
- *
- * On this kernel rt_sigreturn is not implemented yet (signal delivery comes with the signals issue): the call
- * returns -ENOSYS and the trampoline's guard, an illegal instruction after the ecall, stops the process with
- * SIGILL. EXPECTED_ON_THIS_KERNEL and the kernel-log markers below record that; when signal frames exist,
- * rt_sigreturn must give SIGSEGV here as on Linux: set EXPECTED_ON_THIS_KERNEL to SIGSEGV and drop the markers.
+ * (Checked on Linux 6.1 with ../shared/reference-linux/run.sh.) The kernel says which frame it refused.
  * qemu-user 7.2 has no vDSO for riscv64: there the checks are skipped.
- * TEST: kernel-log=system call 139 \(rt_sigreturn\) is not implemented
- * TEST: kernel-log=\(vdso_sigreturn\): illegal instruction at address 0, pc 0x\w+, no segment: illegal instruction -> SIGILL
+ * TEST: kernel-log=\(vdso_sigreturn\): rt_sigreturn: bad signal frame at 0x\w+ \(EINVAL\): SIGSEGV
+ * TEST: kernel-log=\(vdso_sigreturn\): instruction page fault at address 0, pc 0, no segment: no region -> SIGSEGV \(SEGV_MAPERR\)
  */
 #define _GNU_SOURCE
 #include <signal.h>
@@ -25,7 +20,6 @@
 #include "testlib.h"
 #include "vdso_lookup.h"
 
-#define EXPECTED_ON_THIS_KERNEL SIGILL /* SIGSEGV once rt_sigreturn restores signal frames */
 
 static unsigned char frame[8192] __attribute__((aligned(16)));
 
@@ -54,7 +48,7 @@ int main(int argc, char** argv) {
   void (*trampoline)(void) = vdso_function(&v, "__vdso_rt_sigreturn", "LINUX_4.15");
   CHECK(trampoline != NULL);
   if (!trampoline) return tl_done();
-  int expected = tl_is_our_kernel() ? EXPECTED_ON_THIS_KERNEL : SIGSEGV;
+  int expected = SIGSEGV;
 
   int status = call_trampoline(trampoline, 0x5a);
   if (!WIFSIGNALED(status)) fprintf(stderr, "garbage frame: wait status %#x\n", status);
