@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Run one user test program on our kernel or on the Linux reference, and check it.
 
-  user_test.py --build DIR --source user/tests/NAME.c --mode linux
+  user_test.py --build DIR --source user/tests/NAME.c --mode linux   (or any user/DIR/NAME.c)
       run under qemu-riscv64-static (Linux semantics); the test must exit with the expected status.
   user_test.py --build DIR --source user/tests/NAME.c --mode kernel --smp N
       run the reference first, then on our kernel with tools/run; the exit status must be the expected one
@@ -153,7 +153,9 @@ def main():
     opts = ap.parse_args()
 
     name = os.path.splitext(os.path.basename(opts.source))[0]
-    binary = os.path.join(opts.build, "user", "tests", name)
+    # user/DIR/NAME.c is built to BUILD/user/DIR/NAME (user/tests, user/vmtricks).
+    directory = os.path.relpath(os.path.dirname(os.path.abspath(opts.source)), os.path.join(ROOT, "user"))
+    binary = os.path.join(opts.build, "user", directory, name)
     m, flags = markers(opts.source)
     args = m["args"].split()
     stdin = m.get("stdin", "").replace("\\n", "\n").replace("\\t", "\t").encode()
