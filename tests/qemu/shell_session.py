@@ -4,48 +4,125 @@
   shell_session.py --build DIR [--smp N]
 
 The commands go in through the console (tools/run forwards its standard input to the UART when it runs no
-program), one line at a time, and the last one powers the machine off. Checked: the prompt, `help`, a
-pipeline, background jobs, exit statuses and signals reported by the shell, /proc, a program from /bin, and a
-clean power-off (status 0). (Deaths by signal, which the shell also reports, are tested by the process tests.)
+program), one step at a time: each step types something and waits for what the console must show before the
+next one, as a person at the keyboard would. Checked:
+  - the prompt, `help`, a pipeline, background jobs, exit statuses reported by the shell, /proc, a program
+    from /bin, files in /tmp;
+  - job control, with the control keys a person presses: ^C (byte 3) kills the running program and not the
+    shell; ^Z (byte 26) stops it, `jobs` lists it, `fg` brings it back (it goes on reading where it was), `bg`
+    lets a stopped job finish in the background; ^D ends a program's input;
+  - tty_job_control (user/tests/tty), run from this shell because it needs the console as a terminal: the
+    console's job-control ioctls, SIGTTIN, SIGTTOU, ^C/^\\/^Z to the foreground group, EINTR and SA_RESTART on a
+    terminal read, SIGHUP when the session leader exits;
+  - a clean power-off (status 0).
+(Deaths by signal, which the shell also reports, are tested by the process tests.)
 """
 import argparse
 import os
 import re
 import subprocess
 import sys
+import threading
+import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+NL = r"\r?\n"
 
-COMMANDS = [
-    "echo hello-from-the-shell",
-    "help",
-    "echo one two three | cat",
-    "hello",
-    "false",
-    "sh -c 'exit 3'",
-    "sleep 0.1 &",
-    "cat /proc/meminfo",
-    "ls /bin",
-    "cd /tmp",
-    "pwd",
-    "echo saved > note.txt",
-    "cat /tmp/note.txt",
-    "poweroff",
+# (what to type, what must appear after it). "\x03" is ^C, "\x1a" ^Z, "\x04" ^D; PAUSE waits half a second.
+# (The prompt, "$ ", is not followed by a newline, and tools/run shows the console a line at a time: a prompt
+# shows up in front of whatever comes next. The steps look at the console with the prompts left out.)
+STEPS = [
+    ("", r"`poweroff` to stop the machine"),
+    ("echo hello-from-the-shell\n", r"echo hello-from-the-shell" + NL + r"hello-from-the-shell" + NL),
+    ("help\n", r"\bls\b.*\n"),                          # help lists the programs
+    ("echo one two three | cat\n", r"one two three" + NL),
+    ("hello\n", r"Hello"),                                # /bin/hello greets
+    ("false\n", r"\[exit 1\]" + NL),
+    ("sh -c 'exit 3'\n", r"\[exit 3\]" + NL),
+    ("sleep 0.1 &\n", r"\[\d+\] \d+" + NL),
+    ("cat /proc/meminfo\n", r"MemTotal:\s+\d+ kB(.|\n)*ZeroPageHits:"),
+    ("ls /bin\n", r"ls /bin" + NL + r"(.|\n)*\bsh\b"),
+    ("cd /tmp\n", r"cd /tmp" + NL),
+    ("pwd\n", r"/tmp" + NL),
+    ("echo saved > note.txt\n", r"echo saved > note.txt" + NL),
+    ("cat /tmp/note.txt\n", r"saved" + NL),
+    # ^C: cat reads the terminal (the second "ping" is cat's output, after the echo); ^C kills it, not the shell.
+    ("cat\n", r"cat" + NL),
+    ("ping\n", r"ping" + NL + r"ping" + NL),
+    ("\x03", r"\[killed by SIGINT\]" + NL),
+    ("echo the-shell-survived\n", r"the-shell-survived" + NL),
+    # ^Z stops cat; jobs shows it; fg resumes it, and it reads on where it was; ^D ends it.
+    ("cat\n", r"cat" + NL),
+    ("one\n", r"one" + NL + r"one" + NL),
+    ("\x1a", r"\[1\] stopped  cat" + NL),
+    ("jobs\n", r"jobs" + NL + r"\[1\] stopped  cat" + NL),
+    ("fg\n", r"fg" + NL + r"cat" + NL),
+    ("two\n", r"two" + NL + r"two" + NL),
+    ("\x04", None),
+    ("echo cat-is-done\n", r"cat-is-done" + NL),
+    # bg: a stopped sleep finishes in the background and is reported before a later prompt.
+    ("sleep 3\n", r"sleep 3" + NL),
+    ("PAUSE", None),                                      # (so that sleep runs before ^Z)
+    ("PAUSE", None),
+    ("\x1a", r"\[1\] stopped  sleep 3" + NL),
+    ("bg\n", r"\[1\] sleep 3 &" + NL),
+] + [("PAUSE", None)] * 7 + [
+    ("echo after\n", r"\[1\] done \(status 0\)  sleep 3" + NL + r"(.|\n)*after" + NL),
+    # The terminal's job control, checked by a program that needs the console as its terminal (it takes the
+    # terminal from this shell's session: last).
+    ("tty_job_control\n", r"PASS" + NL),
+    ("poweroff\n", r"reboot\(2\) from pid \d+: powering off"),
 ]
 
-EXPECT = [
-    r"hello-from-the-shell",
-    r"\bls\b.*\n",                       # help lists the programs
-    r"one two three",
-    r"Hello",                            # /bin/hello greets
-    r"\[exit 1\]",
-    r"\[exit 3\]",
-    r"MemTotal:\s+\d+ kB",
-    r"ZeroPageHits:",
-    r"\$ /tmp\r?\n",
-    r"\$ saved\r?\n",
-    r"reboot\(2\) from pid \d+: powering off",
-]
+
+class Console:
+    """tools/run with a pipe for standard input and one for the output, read by a thread."""
+
+    def __init__(self, cmd):
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        self.output = ""
+        self.position = 0  # what expect() has matched so far
+        self.lock = threading.Lock()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self):
+        while True:
+            data = self.proc.stdout.read1(4096)
+            if not data:
+                return
+            with self.lock:
+                self.output += data.decode(errors="replace")
+
+    def send(self, text):
+        self.proc.stdin.write(text.encode())
+        self.proc.stdin.flush()
+
+    def expect(self, pattern, timeout):
+        rx = re.compile(pattern)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.lock:
+                without_prompts = re.sub(r"(?m)^(\$ )+", "", self.output)
+                m = rx.search(without_prompts, self.position)
+                if m:
+                    self.position = m.end()
+                    return True
+            if self.proc.poll() is not None and not self.reader.is_alive():
+                break
+            time.sleep(0.05)
+        return False
+
+    def finish(self, timeout):
+        try:
+            self.proc.stdin.close()
+        except BrokenPipeError:
+            pass
+        try:
+            return self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            return "timeout"
 
 
 def main():
@@ -53,17 +130,25 @@ def main():
     ap.add_argument("--build", required=True)
     ap.add_argument("--smp", type=int, default=1)
     opts = ap.parse_args()
-    cmd = [os.path.join(ROOT, "tools", "run"), "--build", opts.build, "--smp", str(opts.smp), "--timeout", "60"]
-    stdin = ("\n".join(COMMANDS) + "\n").encode()
-    p = subprocess.run(cmd, input=stdin, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=120)
-    out = p.stdout.decode(errors="replace")
-    problems = [f"exit status {p.returncode}, expected 0"] if p.returncode != 0 else []
-    problems += [f"output lacks /{rx}/" for rx in EXPECT if not re.search(rx, out)]
-    if re.search(r"PANIC", out):
+    cmd = [os.path.join(ROOT, "tools", "run"), "--build", opts.build, "--smp", str(opts.smp), "--timeout", "150"]
+    console = Console(cmd)
+    problems = []
+    for typed, pattern in STEPS:
+        if typed == "PAUSE":
+            time.sleep(0.5)
+            continue
+        console.send(typed)
+        if pattern and not console.expect(pattern, 60):
+            problems.append(f"after typing {typed!r}: no /{pattern}/")
+            break
+    status = console.finish(30)
+    if status != 0:
+        problems.append(f"exit status {status}, expected 0")
+    if re.search(r"PANIC", console.output):
         problems.append("the kernel panicked")
     if problems:
         print("FAILED: " + "; ".join(problems))
-        print("\n".join(out.splitlines()[-60:]))
+        print("\n".join(console.output.splitlines()[-60:]))
         return 1
     print("ok: shell session")
     return 0

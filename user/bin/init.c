@@ -8,7 +8,9 @@
  *   exits, the kernel powers the machine off with init's exit status.
  *
  * Interactive mode (otherwise):
- *   print /etc/motd, then run /bin/sh again and again: when a shell exits, start a new one.
+ *   print /etc/motd, then run /bin/sh again and again: when a shell exits, start a new one. Each shell leads a
+ *   session of its own whose controlling terminal is the console (as getty arranges for a login shell), so
+ *   that it has job control: ^C, ^Z, fg and bg.
  *
  * fds 0, 1 and 2 are already the console when the kernel starts init.
  */
@@ -17,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/sysinfo.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -71,11 +74,14 @@ static char* read_file(const char* path, size_t* size) {
   return buf;
 }
 
+static int give_terminal; /* interactive mode: the program gets a session with the console as its terminal */
+
 /* Start argv[0] (argv NULL: a child that just exits, to warm up). Returns the child's pid, or -1. */
 static pid_t start(char* const argv[]) {
   pid_t pid = fork();
   if (pid != 0) return pid;
   if (argv == NULL) _exit(0);
+  if (give_terminal && setsid() >= 0) ioctl(0, TIOCSCTTY, 1); /* 1: take it from the last shell's session */
   execve(argv[0], argv, environment);
   say(2, "init: cannot execute ");
   say(2, argv[0]);
@@ -159,6 +165,7 @@ static void print_motd(void) {
 static void interactive_mode(void) {
   char* sh_argv[] = {"/bin/sh", NULL};
   print_motd();
+  give_terminal = 1;
   for (;;) {
     int status = run_once(sh_argv, 0); /* orphaned background jobs may live on: don't wait for them */
     char msg[128];

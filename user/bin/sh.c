@@ -6,14 +6,23 @@
  *
  * A command line is a list of pipelines separated by ';' or '&' (run in the background):
  *   a | b | c          pipelines: the standard output of each command goes into the next one's input
- *   cmd &              background: prints "[pid]"; "[pid] done (status N)" shows up before a later prompt
+ *   cmd &              background: prints "[N] pid" (N: the job number); "[N] done (status S)" shows up
+ *                      before a later prompt
  *   < file  > file  >> file  2> file     redirections of standard input, output (append) and error
  *   'single' "double"  quoting: spaces and special characters inside quotes are part of the word;
  *                      in "..." and outside quotes a backslash escapes the next character
  *   # comment          the rest of the line is ignored
- * Programs are found in the directories of $PATH (/bin if unset). Builtins: cd, pwd, exit [N], help.
+ * Programs are found in the directories of $PATH (/bin if unset). Builtins: cd, pwd, exit [N], help, and
+ * jobs, fg [%N], bg [%N] for job control.
  * After a command that failed, an interactive shell shows "[exit N]", and any shell shows "[killed by SIGSEGV]"
  * (or the signal's name) when a signal killed the command.
+ *
+ * Job control (interactive, on a terminal): each pipeline runs in a process group of its own, and the shell
+ * gives the terminal to the group it runs in the foreground (tcsetpgrp). So ^C (SIGINT) and ^\ (SIGQUIT)
+ * reach the job and not the shell, which ignores them; ^Z (SIGTSTP) stops the job and gives the terminal back
+ * to the shell, which says "[N] stopped"; `fg` continues a job in the foreground, `bg` in the background, and
+ * `jobs` lists them. A background job that reads from the terminal is stopped by the terminal (SIGTTIN) until
+ * `fg` brings it forward.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -24,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -82,8 +92,22 @@ struct pipeline {
 };
 
 static int interactive;  /* reading commands from standard input */
+static int job_control;  /* interactive on a terminal: jobs get process groups and the terminal */
+static pid_t shell_pgid; /* our own process group (job control) */
 static int last_status;  /* exit status of the last command, for `exit` without a number */
-static pid_t jobs[MAX_JOBS]; /* background pipelines (pid of their last command), 0 = free slot */
+
+/* A job: one pipeline started by the shell, running in the background or stopped. (A foreground job is in the
+ * table only while it runs.) */
+enum job_state { JOB_FREE, JOB_RUNNING, JOB_STOPPED };
+struct job {
+  enum job_state state;
+  pid_t pgid;                 /* the process group (job control), or the last command's pid */
+  pid_t pids[MAX_CMDS];       /* its processes; 0 once reaped */
+  int npids;
+  int last_status;            /* the wait status of the last command */
+  char text[80];              /* the command line, for `jobs` */
+};
+static struct job jobs[MAX_JOBS + 1]; /* indexed by job number; 0 is unused */
 
 /* Split a line into tokens. Words are copied without their quotes into `store` (at least 2*strlen(line)+1
  * bytes). Returns the number of tokens (the last one is T_END), or -1 after printing an error. */
@@ -222,7 +246,8 @@ static const char* describe_program(const char* name) {
 }
 
 static int builtin_help(int argc, char** argv) {
-  printf("Builtins: cd [DIR], pwd, exit [N], help.  Syntax: a | b, cmd &, < in, > out, >> out, 2> err, 'quotes'\n");
+  printf("Builtins: cd [DIR], pwd, exit [N], help, jobs, fg [%%N], bg [%%N].\n");
+  printf("Syntax: a | b, cmd &, < in, > out, >> out, 2> err, 'quotes'.  ^C interrupts, ^Z stops the job.\n");
   printf("Programs in /bin:\n");
   struct dirent** names;
   int n = scandir("/bin", &names, NULL, alphasort);
@@ -238,10 +263,15 @@ static int builtin_help(int argc, char** argv) {
   return 0;
 }
 
+static int builtin_jobs(int argc, char** argv);
+static int builtin_fg(int argc, char** argv);
+static int builtin_bg(int argc, char** argv);
+
 static const struct builtin {
   const char* name;
   int (*run)(int argc, char** argv);
-} builtins[] = {{"cd", builtin_cd}, {"pwd", builtin_pwd}, {"exit", builtin_exit}, {"help", builtin_help}};
+} builtins[] = {{"cd", builtin_cd},     {"pwd", builtin_pwd}, {"exit", builtin_exit}, {"help", builtin_help},
+                {"jobs", builtin_jobs}, {"fg", builtin_fg},   {"bg", builtin_bg}};
 
 static const struct builtin* find_builtin(const char* name) {
   for (size_t i = 0; i < sizeof builtins / sizeof builtins[0]; i++)
@@ -324,15 +354,6 @@ static int run_builtin_here(const struct builtin* b, struct command* c) {
   return W_EXITCODE(code, 0);
 }
 
-static void add_job(pid_t pid) {
-  for (int i = 0; i < MAX_JOBS; i++) {
-    if (jobs[i] == 0) {
-      jobs[i] = pid;
-      return;
-    }
-  }
-}
-
 /* "status 3" or "killed by SIGSEGV" */
 static const char* describe_status(int status, char* buf, size_t size) {
   if (WIFSIGNALED(status)) {
@@ -345,20 +366,162 @@ static const char* describe_status(int status, char* buf, size_t size) {
   return buf;
 }
 
-/* Collect the background processes that have finished; report the jobs among them. */
+static int new_job(void) {
+  for (int n = 1; n <= MAX_JOBS; n++)
+    if (jobs[n].state == JOB_FREE) return n;
+  return 0;
+}
+
+/* Record what waitpid said about pid; returns the job it belongs to (0 if none). */
+static int note_status(pid_t pid, int status) {
+  for (int n = 1; n <= MAX_JOBS; n++) {
+    struct job* j = &jobs[n];
+    if (j->state == JOB_FREE) continue;
+    for (int i = 0; i < j->npids; i++) {
+      if (j->pids[i] != pid) continue;
+      if (WIFSTOPPED(status)) {
+        j->state = JOB_STOPPED;
+      } else if (WIFCONTINUED(status)) {
+        j->state = JOB_RUNNING;
+      } else {
+        j->pids[i] = 0;
+        if (i == j->npids - 1) j->last_status = status;
+      }
+      return n;
+    }
+  }
+  return 0;
+}
+
+static int job_alive(const struct job* j) {
+  for (int i = 0; i < j->npids; i++)
+    if (j->pids[i]) return 1;
+  return 0;
+}
+
+/* Wait for a foreground job until it has ended or stopped. Returns the wait status of its last command
+ * (or a stop status). */
+static int wait_foreground(int n) {
+  struct job* j = &jobs[n];
+  j->state = JOB_RUNNING;
+  while (job_alive(j) && j->state == JOB_RUNNING) {
+    int status;
+    pid_t pid = waitpid(job_control ? -j->pgid : -1, &status, job_control ? WUNTRACED : 0);
+    if (pid < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    if (note_status(pid, status) != n) continue; /* a background job's process: reported later */
+    if (WIFSTOPPED(status)) j->last_status = status;
+  }
+  if (job_control) tcsetpgrp(0, shell_pgid); /* the terminal is the shell's again */
+  if (j->state == JOB_STOPPED) {
+    fprintf(stderr, "\n[%d] stopped  %s\n", n, j->text);
+    return j->last_status;
+  }
+  j->state = JOB_FREE;
+  return j->last_status;
+}
+
+/* Collect the background jobs that have finished or stopped; report them. */
 static void reap_jobs(void) {
   int status;
   pid_t pid;
-  while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-    for (int i = 0; i < MAX_JOBS; i++) {
-      if (jobs[i] == pid) {
-        char text[64];
-        printf("[%d] done (%s)\n", pid, describe_status(status, text, sizeof text));
-        fflush(stdout);
-        jobs[i] = 0;
-      }
-    }
+  while ((pid = waitpid(-1, &status, WNOHANG | (job_control ? WUNTRACED | WCONTINUED : 0))) > 0) {
+    int n = note_status(pid, status);
+    if (n && WIFSTOPPED(status)) printf("[%d] stopped  %s\n", n, jobs[n].text);
   }
+  for (int n = 1; n <= MAX_JOBS; n++) {
+    struct job* j = &jobs[n];
+    if (j->state != JOB_RUNNING || job_alive(j)) continue;
+    char text[64];
+    printf("[%d] done (%s)  %s\n", n, describe_status(j->last_status, text, sizeof text), j->text);
+    j->state = JOB_FREE;
+  }
+  fflush(stdout);
+}
+
+/* The job a `fg`/`bg` argument names: "%N" or "N", or the most recent job. 0 if none. */
+static int job_argument(int argc, char** argv, const char* who) {
+  if (argc > 1) {
+    int n = atoi(argv[1][0] == '%' ? argv[1] + 1 : argv[1]);
+    if (n < 1 || n > MAX_JOBS || jobs[n].state == JOB_FREE) {
+      fprintf(stderr, "%s: %s: no such job\n", who, argv[1]);
+      return 0;
+    }
+    return n;
+  }
+  for (int n = MAX_JOBS; n >= 1; n--)
+    if (jobs[n].state != JOB_FREE) return n;
+  fprintf(stderr, "%s: no current job\n", who);
+  return 0;
+}
+
+static int builtin_jobs(int argc, char** argv) {
+  reap_jobs();
+  for (int n = 1; n <= MAX_JOBS; n++) {
+    if (jobs[n].state == JOB_FREE) continue;
+    printf("[%d] %s  %s\n", n, jobs[n].state == JOB_STOPPED ? "stopped" : "running", jobs[n].text);
+  }
+  return 0;
+}
+
+static int continue_job(int n) {
+  struct job* j = &jobs[n];
+  if (kill(job_control ? -j->pgid : j->pgid, SIGCONT) < 0 && errno != ESRCH) perror("sh: kill");
+  j->state = JOB_RUNNING;
+  return 0;
+}
+
+static int builtin_fg(int argc, char** argv) {
+  if (!job_control) {
+    fprintf(stderr, "fg: no job control\n");
+    return 1;
+  }
+  int n = job_argument(argc, argv, "fg");
+  if (!n) return 1;
+  printf("%s\n", jobs[n].text);
+  fflush(stdout);
+  tcsetpgrp(0, jobs[n].pgid);
+  continue_job(n);
+  int status = wait_foreground(n);
+  return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WIFSTOPPED(status) ? 128 + WSTOPSIG(status) : WEXITSTATUS(status);
+}
+
+static int builtin_bg(int argc, char** argv) {
+  if (!job_control) {
+    fprintf(stderr, "bg: no job control\n");
+    return 1;
+  }
+  int n = job_argument(argc, argv, "bg");
+  if (!n) return 1;
+  continue_job(n);
+  printf("[%d] %s &\n", n, jobs[n].text);
+  return 0;
+}
+
+/* The command line of a pipeline, for `jobs` (words of the commands, joined). */
+static void describe_pipeline(const struct pipeline* p, char* out, size_t size) {
+  size_t len = 0;
+  out[0] = '\0';
+  for (int i = 0; i < p->ncmds; i++) {
+    for (int k = 0; k < p->cmds[i].argc; k++) {
+      len += snprintf(out + len, len < size ? size - len : 0, "%s%s", len ? " " : "", p->cmds[i].argv[k]);
+      if (len >= size) return;
+    }
+    if (i + 1 < p->ncmds) len += snprintf(out + len, len < size ? size - len : 0, " |");
+    if (len >= size) return;
+  }
+}
+
+/* In a child: join the job's process group (the first command's pid) and, in the foreground, take the
+ * terminal; the signals the shell ignores get their default actions back. */
+static void enter_job(pid_t pgid, int foreground) {
+  if (!job_control) return;
+  setpgid(0, pgid);
+  if (foreground) tcsetpgrp(0, pgid ? pgid : getpid());
+  int sigs[] = {SIGINT, SIGQUIT, SIGTSTP, SIGTTIN, SIGTTOU};
+  for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) signal(sigs[i], SIG_DFL);
 }
 
 /* Run a pipeline; returns the wait status of its last command (0 for a background pipeline). */
@@ -366,8 +529,15 @@ static int run_pipeline(struct pipeline* p) {
   const struct builtin* b = find_builtin(p->cmds[0].argv[0]);
   if (p->ncmds == 1 && !p->background && b) return run_builtin_here(b, &p->cmds[0]);
 
-  pid_t pids[MAX_CMDS];
-  int started = 0;
+  reap_jobs();
+  int n = new_job();
+  if (!n) {
+    fprintf(stderr, "sh: too many jobs\n");
+    return W_EXITCODE(1, 0);
+  }
+  struct job* j = &jobs[n];
+  memset(j, 0, sizeof *j);
+  describe_pipeline(p, j->text, sizeof j->text);
   int in_fd = -1; /* read end of the pipe from the previous command */
   fflush(NULL);   /* or the children would print our buffered output again */
   for (int i = 0; i < p->ncmds; i++) {
@@ -378,6 +548,7 @@ static int run_pipeline(struct pipeline* p) {
     }
     pid_t pid = fork();
     if (pid == 0) {
+      enter_job(j->pgid, !p->background);
       if (in_fd >= 0) {
         dup2(in_fd, 0);
         close(in_fd);
@@ -389,32 +560,53 @@ static int run_pipeline(struct pipeline* p) {
       }
       run_command(&p->cmds[i]);
     }
-    if (pid < 0) perror("sh: fork");
-    else pids[started++] = pid;
+    if (pid < 0) {
+      perror("sh: fork");
+    } else {
+      if (!j->pgid) j->pgid = pid;
+      if (job_control) setpgid(pid, j->pgid); /* as the child does: whichever runs first */
+      j->pids[j->npids++] = pid;
+    }
     if (in_fd >= 0) close(in_fd);
     if (fds[1] >= 0) close(fds[1]);
     in_fd = fds[0];
     if (pid < 0) break;
   }
   if (in_fd >= 0) close(in_fd);
-  if (started == 0) return W_EXITCODE(1, 0);
+  if (j->npids == 0) {
+    j->state = JOB_FREE;
+    return W_EXITCODE(1, 0);
+  }
+  if (!job_control) j->pgid = j->pids[j->npids - 1];
 
   if (p->background) {
-    add_job(pids[started - 1]);
-    printf("[%d]\n", pids[started - 1]);
+    j->state = JOB_RUNNING;
+    printf("[%d] %d\n", n, j->pids[j->npids - 1]);
     fflush(stdout);
     return 0;
   }
-  int status = 0;
-  for (int i = 0; i < started; i++) {
-    while (waitpid(pids[i], &status, 0) < 0 && errno == EINTR) {
-    }
-  }
-  return status;
+  if (job_control) tcsetpgrp(0, j->pgid);
+  return wait_foreground(n);
+}
+
+/* Interactive on a terminal: take the terminal for a process group of our own, and ignore the signals the
+ * terminal sends to the foreground (they are for the jobs). */
+static void start_job_control(void) {
+  if (!isatty(0)) return;
+  pid_t fg;
+  while ((fg = tcgetpgrp(0)) >= 0 && fg != getpgrp()) kill(0, SIGTTIN); /* started in the background: wait */
+  if (fg < 0) return; /* not our controlling terminal: no job control */
+  int sigs[] = {SIGINT, SIGQUIT, SIGTSTP, SIGTTIN, SIGTTOU};
+  for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) signal(sigs[i], SIG_IGN);
+  setpgid(0, 0); /* EPERM for a session leader, which leads its group already */
+  shell_pgid = getpgrp();
+  tcsetpgrp(0, shell_pgid);
+  job_control = 1;
 }
 
 static void report(int status) {
   char text[64];
+  if (WIFSTOPPED(status)) return; /* said already: "[N] stopped" */
   if (WIFSIGNALED(status)) fprintf(stderr, "[%s]\n", describe_status(status, text, sizeof text));
   else if (interactive && WEXITSTATUS(status) != 0) fprintf(stderr, "[exit %d]\n", WEXITSTATUS(status));
 }
@@ -438,7 +630,9 @@ static void run_line(const char* line) {
     if (p.ncmds == 0) continue;
     int status = run_pipeline(&p);
     report(status);
-    last_status = WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+    last_status = WIFSIGNALED(status) ? 128 + WTERMSIG(status)
+                  : WIFSTOPPED(status)  ? 128 + WSTOPSIG(status)
+                                        : WEXITSTATUS(status);
   }
   free(store);
 }
@@ -491,6 +685,7 @@ int main(int argc, char** argv) {
     return last_status;
   }
   interactive = 1;
+  start_job_control();
   run_lines(0);
   return last_status;
 }
