@@ -176,7 +176,7 @@ Result<i32> process_fork(u64 flags, u64 new_sp, u64 child_tid_address) {
   if (auto r = signal_fork(parent, parent_thread, child, t, flags, flags & CSIGNAL); r.is_error()) {
     thread_destroy(t);
     child->m_thread = nullptr;
-    return abandon(r.error());
+    return r.error();
   }
   // The child resumes from the same system call with the same registers, but fork returns 0 in it.
   *t->m_trap_frame = *parent_thread->m_trap_frame;

@@ -155,7 +155,7 @@ Result<usize> Pipe::write(const IoBuffer& buffer, usize len, bool nonblocking) {
   m_write_lock.unlock();
   // No reader: SIGPIPE, whether or not some bytes went in before the last reader left.
   // (Linux's send_sig: to the writing thread, SI_USER from the writer itself.)
-  if (broken && current_process()) signal_send_to_self(siginfo_from_current(linux::SIGPIPE, linux::SI_USER));
+  if (broken && current_process()) (void)signal_send_to_self(siginfo_from_current(linux::SIGPIPE, linux::SI_USER));
   // Bytes already in the pipe count, whatever stopped the write afterwards (Linux returns them).
   if (result.is_error() && done > 0) return done;
   return result;

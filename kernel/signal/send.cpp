@@ -194,10 +194,11 @@ Result<void> signal_send_to_thread(Process* p, i32 tid, const siginfo& info) {
   return send_locked(p, target, info, nullptr, false);
 }
 
-void signal_send_to_self(const siginfo& info) {
+Result<void> signal_send_to_self(const siginfo& info) {
+  if (info.si_signo == 0) return {};
   Thread* t = current_thread();
   SpinlockGuard guard(t->m_process->m_signals.lock());
-  (void)send_locked(t->m_process, t, info, nullptr, false);
+  return send_locked(t->m_process, t, info, nullptr, false);
 }
 
 // Linux's force_sig_info_to_task: a signal the thread cannot refuse. If it is blocked or ignored, its action

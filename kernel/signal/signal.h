@@ -40,8 +40,8 @@ bool signal_is_ignored_locked(Process* target, unsigned sig);
 // To the thread tid of process p (tkill, tgkill, rt_tgsigqueueinfo). SRCH if p has no such thread. A signal 0
 // only checks that the thread exists.
 Result<void> signal_send_to_thread(Process* p, i32 tid, const linux::siginfo& info);
-// To the calling thread (SIGPIPE).
-void signal_send_to_self(const linux::siginfo& info);
+// To the calling thread (SIGPIPE, raise). A signal 0 does nothing.
+Result<void> signal_send_to_self(const linux::siginfo& info);
 // The calling thread's instruction faulted: sig with code and the address, delivered before it runs again.
 // Like Linux's force_sig_fault, a fault whose signal is blocked or ignored is not left pending or dropped: the
 // action becomes SIG_DFL and the process dies of it. Returns true when the signal will kill the process (no

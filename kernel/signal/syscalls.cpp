@@ -93,8 +93,8 @@ Result<void> send_kill(i32 pid, const siginfo& info) {
 // its process's pid.
 Result<void> send_to_thread(i32 tgid, i32 tid, const siginfo& info) {
   Process* self = current_process();
-  if (tid == self->m_pid && (tgid <= 0 || tgid == self->m_pid))  // to ourselves (raise): no lookup
-    return signal_send_to_thread(self, tid, info);
+  if (tid == static_cast<i32>(current_thread()->m_tid) && (tgid <= 0 || tgid == self->m_pid))
+    return signal_send_to_self(info);  // to ourselves (raise): no lookup
   RefPtr<Process> p = process_find(tid);
   if (!p || (tgid > 0 && p->m_pid != tgid)) return Error::SRCH;
   return signal_send_to_thread(p.get(), tid, info);
