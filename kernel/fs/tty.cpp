@@ -366,8 +366,13 @@ Result<i64> LineDiscipline::ioctl(u64 request, u64 argument) {
     }
     case TIOCSWINSZ: {
       winsize w = TRY(copy_value_from_user<winsize>(argument));
-      SpinlockGuard guard(m_lock);
-      m_winsize = w;
+      bool changed;
+      {
+        SpinlockGuard guard(m_lock);
+        changed = memcmp(&m_winsize, &w, sizeof(w)) != 0;
+        m_winsize = w;
+      }
+      if (changed) terminal_signal_foreground(m_terminal, SIGWINCH);  // as Linux's tty_do_resize
       return 0;
     }
     case TIOCSTI: {

@@ -11,6 +11,8 @@
  *   - getpgid/getsid of a process that does not exist: ESRCH
  *   - kill(0, sig) signals every process of the caller's group; kill(-pgid, sig) every process of that
  *     group and nobody else; ESRCH when no process has that group
+ *   - a process group that its last outside parent's exit orphans, with a stopped member, gets SIGHUP and
+ *     SIGCONT (POSIX: nobody is left to continue it)
  * Compared with qemu-user (it passes these calls to the host kernel: faithful).
  */
 #define _GNU_SOURCE
@@ -149,6 +151,42 @@ static void sessions(void) {
   close(fds[1]);
 }
 
+static int hup_fd;
+static void on_hup(int sig) {
+  if (write(hup_fd, "h", 1) != 1) _exit(3);
+}
+
+/* We fork A; A forks G into a group of its own (A's group is ours: G's group is not orphaned while A lives),
+ * and G stops itself. A exits: G's group loses its last parent outside it in the session (its new parent is
+ * init, which does not count) and has a stopped member, so it gets SIGHUP and SIGCONT. */
+static void orphaned_stopped(void) {
+  int fds[2];
+  CHECK(pipe(fds) == 0);
+  fflush(stdout);
+  pid_t a = fork();
+  if (a == 0) {
+    pid_t g = fork();
+    if (g == 0) {
+      setpgid(0, 0);
+      hup_fd = fds[1];
+      signal(SIGHUP, on_hup);
+      raise(SIGSTOP); /* continued by the SIGCONT; the SIGHUP's handler runs before raise returns */
+      _exit(0);
+    }
+    setpgid(g, g);
+    int status;
+    waitpid(g, &status, WUNTRACED); /* G is stopped */
+    _exit(WIFSTOPPED(status) ? 0 : 1);
+  }
+  close(fds[1]);
+  int status;
+  CHECK(waitpid(a, &status, 0) == a && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  char c = 0;
+  CHECK(read(fds[0], &c, 1) == 1 && c == 'h');
+  close(fds[0]);
+  tl_say("an orphaned process group with a stopped member: SIGHUP and SIGCONT\n");
+}
+
 int main(int argc, char** argv) {
   tl_init(argc, argv);
   if (argc > 1 && strcmp(argv[1], "wait") == 0) {
@@ -156,5 +194,6 @@ int main(int argc, char** argv) {
   }
   groups();
   sessions();
+  orphaned_stopped();
   return tl_done();
 }

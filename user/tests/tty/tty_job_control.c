@@ -4,6 +4,7 @@
  *   - TIOCSPGRP makes another group of the session the foreground one; ESRCH for a group that does not
  *     exist; from a background group it sends SIGTTOU (which stops), unless SIGTTOU is ignored
  *   - typed ^C, ^\ and ^Z (injected with TIOCSTI) send SIGINT, SIGQUIT and SIGTSTP to the foreground group;
+ *     a new window size (TIOCSWINSZ) sends it SIGWINCH;
  *     ^Z stops a job that has no handler, which its shell sees with WUNTRACED
  *   - a background group reading the terminal gets SIGTTIN (and stops); with SIGTTIN ignored, read fails EIO
  *   - a read from the terminal that a signal interrupts: EINTR after a handler without SA_RESTART; with
@@ -30,7 +31,8 @@
 #include "testlib.h"
 
 static int report_fd;
-static volatile int ints, quits, hups;
+static volatile int ints, quits, hups, winches;
+static void on_winch(int sig) { winches++; }
 static void on_int(int sig) { ints++; }
 static void on_quit(int sig) { quits++; }
 static void on_hup(int sig) { hups++; }
@@ -63,10 +65,17 @@ static pid_t job(void (*fn)(void)) {
 static void interrupt_me(void) {
   signal(SIGINT, on_int);
   signal(SIGQUIT, on_quit);
+  signal(SIGWINCH, on_winch);
   while (tcgetpgrp(0) != getpgrp()) tl_sleep_ms(10); /* the leader makes us the foreground */
   type("\003");
   type("\034");
-  _exit(ints == 1 && quits == 1 ? 0 : 1);
+  struct winsize ws, bigger;
+  ioctl(0, TIOCGWINSZ, &ws);
+  bigger = ws;
+  bigger.ws_row++;
+  ioctl(0, TIOCSWINSZ, &bigger);
+  ioctl(0, TIOCSWINSZ, &ws);
+  _exit(ints == 1 && quits == 1 && winches == 2 ? 0 : 1);
 }
 
 static void stop_me(void) {
@@ -153,7 +162,8 @@ static void leader(void) {
   report("TIOCSPGRP to a job: %d\n", tcsetpgrp(0, a));
   report("TIOCGPGRP is the job: %d\n", tcgetpgrp(0) == a);
   int st = wait_status(a, 0);
-  report("^C and ^\\ reached the foreground job's handlers: %d\n", WIFEXITED(st) && WEXITSTATUS(st) == 0);
+  report("^C, ^\\ and window size changes reached the foreground job's handlers: %d\n",
+         WIFEXITED(st) && WEXITSTATUS(st) == 0);
   report("TIOCSPGRP back: %d\n", tcsetpgrp(0, getpgrp()));
   errno = 0;
   report("TIOCSPGRP to a group that does not exist: ESRCH %d\n", tcsetpgrp(0, 999999) < 0 && errno == ESRCH);
@@ -229,7 +239,8 @@ int main(int argc, char** argv) {
   tl_say("%s", buf);
   const char* want[] = {"TIOCSCTTY: 0", "TIOCGSID is our session: 1", "TIOCGPGRP is our group: 1",
                         "TIOCSPGRP to a job: 0", "TIOCGPGRP is the job: 1",
-                        "^C and ^\\ reached the foreground job's handlers: 1", "TIOCSPGRP back: 0",
+                        "^C, ^\\ and window size changes reached the foreground job's handlers: 1",
+                        "TIOCSPGRP back: 0",
                         "ESRCH 1", "^Z stopped the foreground job: 1", "continued, it finished: 1",
                         "stopped by SIGTTIN 1", "SIGTTIN ignored: EIO 1", "stopped by SIGTTOU 1",
                         "restarted with it 1",
