@@ -1,4 +1,4 @@
-// Signals: the rest of the kernel's view of kernel/signal/.
+// Signals: the rest of the kernel's view of kernel/signal/. Its files:
 //
 //   sigset.h           sets of signals and their default actions
 //   thread_signals.h   per-thread state (mask, pending, alternate stack), process_signals.h per-process state
@@ -10,6 +10,7 @@
 //   syscalls.cpp       rt_sigaction, rt_sigprocmask, rt_sigpending, rt_sigsuspend, rt_sigtimedwait,
 //                      rt_sigqueueinfo, rt_tgsigqueueinfo, sigaltstack, kill, tkill, tgkill, restart_syscall
 //   itimer.cpp         setitimer/getitimer (ITIMER_REAL) and alarm's SIGALRM
+//   lifecycle.cpp      signal state at process creation, fork, exec and exit; what /proc shows
 //   job_control.*      process groups, sessions, controlling terminals, SIGCHLD to the parent
 #pragma once
 
