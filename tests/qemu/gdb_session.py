@@ -67,7 +67,7 @@ continue
         run.kill()
         status = "timeout"
     expect = [r"Breakpoint \d+, kernel_main", r"Breakpoint \d+, AddressSpace::handle_fault",
-              r"#\d+ .*user_page_fault", r"m_value = 0x[0-9a-f]+"]
+              r"#\d+ .*user_page_fault", r"\$\d+ = (\{\s*m_value = )?0x[0-9a-f]+"]
     problems = [f"gdb output lacks /{rx}/" for rx in expect if not re.search(rx, out)]
     if status != 0:
         problems.append(f"the program's run ended with status {status}, expected 0")

@@ -1,0 +1,730 @@
+# gdb commands for the kernel's virtual memory, loaded by tools/gdbinit (`make qemu-gdb` and `tools/run --gdb`
+# print the command that loads it). Type `help kernel` for the list; `help CMD` for one.
+#
+#   procs                       processes and threads: pid, parent, state, hart, name, page-table root
+#   vm-maps [PID]               the regions of a process, as /proc/PID/maps shows them
+#   pt [PID|satp=X] [VA]        the Sv39 page table as merged ranges (R W X U G A D), or the walk of one VA
+#   vtop VA [PID]               translate a user VA through a process's table (each level's PTE decoded)
+#   ptov PA                     which processes map physical page PA, at which VA
+#   frames [PA]                 free/used frame counts, or the descriptor of one frame
+#   fault                       at a stop in AddressSpace::handle_fault: who, where, what access, which region,
+#                               then run the handler to its end and say what it decided (demand-zero, COW copy...)
+#   break-fault [PID|NAME] [VA] stop at the next page fault of that process (and page)
+#   step-trap / step-return     cross ecall/sret (gdb's stepi cannot): stop at stvec / at sepc
+#
+# All of them work wherever the hart stopped, also in user mode: kernel memory is read with the hart switched to
+# supervisor mode for the duration of the command ($priv is QEMU's virtual register), and page tables are read as
+# physical memory (QEMU's `maintenance packet Qqemu.PhyMemMode:1`, or the kernel's direct map).
+#
+# Nothing here writes kernel memory. The layout constants below are arch/riscv/memlayout.h's and pte.h's; the
+# test debug.gdb_helpers (tests/qemu/gdb_helpers.py) runs every command against a live kernel so they cannot rot.
+import re
+import struct
+
+import gdb
+
+DIRECT_MAP_BASE = 0xFFFFFFC000000000
+PAGE_SIZE = 4096
+LEVEL_SIZE = (4096, 2 << 20, 1 << 30)
+USER_END = 1 << 38
+PTE_BITS = "VRWXUGAD"  # bits 0..7
+PTE_V, PTE_R, PTE_W, PTE_X, PTE_U, PTE_G, PTE_A, PTE_D = (1 << i for i in range(8))
+PROT_NAMES = {1: "r", 2: "w", 4: "x"}
+REGION_SHARED, REGION_STACK, REGION_HEAP = 1, 2, 4
+
+
+# ---------------------------------------------------------------------------------------------------------- access
+
+class KernelView:
+    """For the duration of a command: the hart in supervisor mode (so kernel addresses read even at a stop in user
+    mode), restored afterwards."""
+
+    def __enter__(self):
+        self.saved = None
+        try:
+            priv = int(gdb.parse_and_eval("$priv"))
+        except gdb.error:
+            return self
+        if priv == 0:
+            self.saved = priv
+            gdb.execute("set $priv = 1", to_string=True)
+        return self
+
+    def __exit__(self, *exc):
+        if self.saved is not None:
+            gdb.execute(f"set $priv = {self.saved}", to_string=True)
+        return False
+
+
+def read_phys(pa, length):
+    """Bytes of physical memory: QEMU's physical-memory mode, falling back to the kernel's direct map."""
+    inf = gdb.selected_inferior()
+    try:
+        gdb.execute("maintenance packet Qqemu.PhyMemMode:1", to_string=True)
+        try:
+            return inf.read_memory(pa, length).tobytes()
+        finally:
+            gdb.execute("maintenance packet Qqemu.PhyMemMode:0", to_string=True)
+    except gdb.error:
+        return inf.read_memory(DIRECT_MAP_BASE + pa, length).tobytes()
+
+
+def read_table(pa):
+    return struct.unpack("<512Q", read_phys(pa, PAGE_SIZE))
+
+
+def symbol_value(name):
+    """A global of the kernel, also one in an anonymous namespace."""
+    for candidate in (name, f"'(anonymous namespace)::{name}'"):
+        try:
+            return gdb.parse_and_eval(candidate)
+        except gdb.error:
+            pass
+    raise gdb.GdbError(f"no symbol {name} in the kernel")
+
+
+def has_field(value, name):
+    try:
+        return any(f.name == name for f in value.type.strip_typedefs().fields())
+    except TypeError:
+        return False
+
+
+def unwrap(value):
+    """The pointer inside OwnPtr/RefPtr, or the value of VirtAddr/PhysAddr/Atomic, or the value itself."""
+    v = value
+    for field in ("m_ptr", "m_value"):
+        if v.type.strip_typedefs().code == gdb.TYPE_CODE_STRUCT and has_field(v, field):
+            v = v[field]
+    return v
+
+
+def as_int(value):
+    return int(unwrap(value))
+
+
+def offset_of(type_name, member):
+    return int(gdb.parse_and_eval(f"(unsigned long)&(({type_name}*)0)->{member}"))
+
+
+def c_string(value, limit=256):
+    """A char array's or char pointer's text ("" for a null pointer)."""
+    try:
+        if value.type.strip_typedefs().code == gdb.TYPE_CODE_PTR:
+            if not int(value):
+                return ""
+            raw = gdb.selected_inferior().read_memory(int(value), limit).tobytes()
+        else:
+            raw = bytes(int(value[i]) & 0xFF for i in range(value.type.strip_typedefs().sizeof))
+        return raw.split(b"\0")[0].decode(errors="replace")
+    except gdb.error:
+        return "?"
+
+
+# ------------------------------------------------------------------------------------------------------ processes
+
+def processes():
+    """(pid, Process value) for every process in the pid table."""
+    table = symbol_value("g_pid_table")
+    count = table.type.strip_typedefs().range()[1] + 1
+    raw = gdb.selected_inferior().read_memory(int(table.address), 8 * count).tobytes()
+    ptype = gdb.lookup_type("Process").pointer()
+    for pid, ptr in enumerate(struct.unpack(f"<{count}Q", raw)):
+        if ptr:
+            yield pid, gdb.Value(ptr).cast(ptype).dereference()
+
+
+def list_items(list_value, type_name, member):
+    """The items of an IntrusiveList<T, &T::member>."""
+    head = list_value["m_head"]
+    head_addr = int(head.address)
+    offset = offset_of(type_name, member)
+    node = int(head["m_next"])
+    ptype = gdb.lookup_type(type_name).pointer()
+    seen = 0
+    while node and node != head_addr and seen < 100000:
+        yield gdb.Value(node - offset).cast(ptype).dereference()
+        node = int(gdb.Value(node).cast(gdb.lookup_type("ListNode").pointer()).dereference()["m_next"])
+        seen += 1
+
+
+def process_threads(p):
+    """The threads of a process (one today: m_thread; a list once a process has several)."""
+    if has_field(p, "m_thread"):
+        t = p["m_thread"]
+        return [t.dereference()] if int(t) else []
+    if has_field(p, "m_threads"):
+        return list(list_items(p["m_threads"], "Thread", "m_process_link"))
+    return []
+
+
+def hart_of_thread(thread_addr):
+    cpus = symbol_value("g_cpus")
+    n = int(symbol_value("g_cpu_count"))
+    for i in range(n):
+        if int(cpus[i]["current"]) == thread_addr:
+            return int(cpus[i]["hart_id"])
+    return None
+
+
+def current_cpu():
+    """The Cpu of the hart gdb has selected (QEMU numbers its gdb threads by hart, from 1)."""
+    hart = gdb.selected_thread().num - 1
+    cpus = symbol_value("g_cpus")
+    n = int(symbol_value("g_cpu_count"))
+    for i in range(max(n, 1)):
+        if int(cpus[i]["hart_id"]) == hart:
+            return cpus[i]
+    return cpus[0]
+
+
+def current_process():
+    t = current_cpu()["current"]
+    if not int(t) or not int(t["m_process"]):
+        return None
+    return t["m_process"].dereference()
+
+
+def find_process(arg):
+    """A process by pid or by name; the current one when arg is empty."""
+    if not arg:
+        p = current_process()
+        if p is None:
+            raise gdb.GdbError("no user process runs on this hart: give a PID")
+        return p
+    for pid, p in processes():
+        if str(pid) == arg or c_string(p["m_name"]) == arg:
+            return p
+    raise gdb.GdbError(f"no process {arg}")
+
+
+def address_space(p):
+    space = unwrap(p["m_space"])
+    if not int(space):
+        raise gdb.GdbError(f"process {int(p['m_pid'])} has no address space")
+    return space.dereference()
+
+
+def page_table_root(space):
+    pmap = unwrap(space["m_pmap"]).dereference()
+    return as_int(pmap["m_root"])
+
+
+# -------------------------------------------------------------------------------------------------------- decoding
+
+def prot_string(prot, shared=None):
+    p = int(prot)
+    s = "".join(PROT_NAMES[b] if p & b else "-" for b in (1, 2, 4))
+    if shared is not None:
+        s += "s" if shared else "p"
+    return s
+
+
+def pte_flags(pte):
+    return "".join(c if pte & (1 << i) else "-" for i, c in enumerate(PTE_BITS))[1:]  # drop V: every leaf has it
+
+
+def pte_describe(pte):
+    if not pte & PTE_V:
+        return "invalid"
+    ppn = (pte >> 10) & ((1 << 44) - 1)
+    if pte & (PTE_R | PTE_W | PTE_X):
+        return f"leaf  pa {ppn << 12:#x}  {pte_flags(pte)}"
+    return f"table pa {ppn << 12:#x}"
+
+
+def sign_extend(va):
+    return va | ~((1 << 39) - 1) & ((1 << 64) - 1) if va & (1 << 38) else va
+
+
+def leaves(root, start=0, end=USER_END):
+    """(va, pte, level) for every valid leaf under root overlapping [start, end)."""
+    def visit(table_pa, level, base):
+        span = LEVEL_SIZE[level]
+        for i, pte in enumerate(read_table(table_pa)):
+            va = base + i * span
+            if va + span <= start or va >= end or not pte & PTE_V:
+                continue
+            if pte & (PTE_R | PTE_W | PTE_X):
+                yield va, pte, level
+            elif level > 0:
+                yield from visit(((pte >> 10) & ((1 << 44) - 1)) << 12, level - 1, va)
+    yield from visit(root, 2, 0)
+
+
+def merged_ranges(root, start=0, end=USER_END):
+    """Runs of leaves with the same flags and consecutive physical addresses: (va, end, pa, flags)."""
+    run = None
+    for va, pte, level in leaves(root, start, end):
+        pa = ((pte >> 10) & ((1 << 44) - 1)) << 12
+        size = LEVEL_SIZE[level]
+        flags = pte & 0xFF
+        if run and run[1] == va and run[3] == flags and run[2] + (run[1] - run[0]) == pa:
+            run[1] = va + size
+            continue
+        if run:
+            yield tuple(run)
+        run = [va, va + size, pa, flags]
+    if run:
+        yield tuple(run)
+
+
+def walk(root, va):
+    """The three levels of the Sv39 walk of va: (level, table pa, index, pte)."""
+    steps = []
+    table = root
+    for level in (2, 1, 0):
+        index = (va >> (12 + 9 * level)) & 511
+        pte = read_table(table)[index]
+        steps.append((level, table, index, pte))
+        if not pte & PTE_V or pte & (PTE_R | PTE_W | PTE_X):
+            break
+        table = ((pte >> 10) & ((1 << 44) - 1)) << 12
+    return steps
+
+
+def translate(root, va):
+    steps = walk(root, va)
+    level, _, _, pte = steps[-1]
+    if not pte & PTE_V or not pte & (PTE_R | PTE_W | PTE_X):
+        return None, steps
+    base = ((pte >> 10) & ((1 << 44) - 1)) << 12
+    return base + (va & (LEVEL_SIZE[level] - 1)), steps
+
+
+def regions(space):
+    """The Region values of an address space, in address order (an in-order walk of the AVL tree)."""
+    offset = offset_of("Region", "m_tree_node")
+    rtype = gdb.lookup_type("Region").pointer()
+    ntype = gdb.lookup_type("AvlNode").pointer()
+    out = []
+
+    def visit(node):
+        if not node:
+            return
+        n = gdb.Value(node).cast(ntype).dereference()
+        visit(int(n["m_left"]))
+        out.append(gdb.Value(node - offset).cast(rtype).dereference())
+        visit(int(n["m_right"]))
+    visit(int(space["m_regions"]["m_root"]))
+    return out
+
+
+def object_name(obj_ptr):
+    """What /proc/PID/maps names a VM object: a string member of its dynamic type (the file's path)."""
+    try:
+        obj = obj_ptr.dereference()
+        dyn = obj.cast(obj.dynamic_type)
+        for f in dyn.type.strip_typedefs().fields():
+            if f.name in ("m_name", "m_path") and not f.is_base_class:
+                s = c_string(dyn[f.name])
+                if s:
+                    return s
+        return f"[{dyn.type.strip_typedefs().name}]"
+    except gdb.error:
+        return "[object]"
+
+
+def region_line(r):
+    start, end = as_int(r["m_start"]), as_int(r["m_end"])
+    flags = int(r["m_flags"])
+    obj = unwrap(r["m_object"])
+    offset = int(r["m_object_page"]) * PAGE_SIZE if int(obj) else 0
+    name = ("[heap]" if flags & REGION_HEAP else "[stack]" if flags & REGION_STACK
+            else object_name(obj) if int(obj) else "")
+    line = f"{start:08x}-{end:08x} {prot_string(r['m_prot'], flags & REGION_SHARED)} {offset:08x}"
+    return f"{line:<72} {name}".rstrip()  # the name at column 73, as Linux's show_map_vma pads it
+
+
+def region_of(space, va):
+    for r in regions(space):
+        if as_int(r["m_start"]) <= va < as_int(r["m_end"]):
+            return r
+    return None
+
+
+# -------------------------------------------------------------------------------------------------------- commands
+
+class KernelPrefix(gdb.Command):
+    """Commands for the kernel's processes, address spaces, page tables and faults (tools/gdb/kernel.py):
+
+procs, vm-maps, pt, vtop, ptov, frames, fault, break-fault, step-trap, step-return.
+Each takes `help NAME`. They work at any stop, in kernel or user mode."""
+
+    def __init__(self):
+        super().__init__("kernel", gdb.COMMAND_USER, prefix=True)
+
+
+class Command(gdb.Command):
+    def __init__(self, name):
+        super().__init__(name, gdb.COMMAND_USER)
+
+    def invoke(self, arg, from_tty):
+        with KernelView():
+            self.run(gdb.string_to_argv(arg))
+
+
+class Procs(Command):
+    """procs: every process and its threads: pid, parent pid, state, hart (if running), name, page-table root."""
+
+    def __init__(self):
+        super().__init__("procs")
+
+    def run(self, argv):
+        print(f"{'PID':>5} {'PPID':>5} {'STATE':<8} {'THREAD':<9} {'TID':>5} {'HART':>4} {'ROOT':>12}  NAME")
+        for pid, p in processes():
+            ppid = int(p["m_parent_pid"]["m_value"]) if has_field(p, "m_parent_pid") else 0
+            state = str(p["m_state"]).split("::")[-1]
+            space = unwrap(p["m_space"])
+            root = f"{page_table_root(space.dereference()):#x}" if int(space) else "-"
+            name = c_string(p["m_name"])
+            threads = process_threads(p) or [None]
+            for t in threads:
+                if t is None:
+                    tstate, tid, hart = "-", "-", "-"
+                else:
+                    tstate = str(t["m_state"]).split("::")[-1]
+                    tid = int(t["m_tid"])
+                    h = hart_of_thread(int(t.address))
+                    hart = "-" if h is None else h
+                print(f"{pid:>5} {ppid:>5} {state:<8} {tstate:<9} {tid:>5} {hart:>4} {root:>12}  {name}")
+
+
+class VmMaps(Command):
+    """vm-maps [PID|NAME]: the regions of a process's address space (the current process by default), one line
+each as /proc/PID/maps shows them: start-end, rwx and p(rivate)/s(hared), offset in the object, name."""
+
+    def __init__(self):
+        super().__init__("vm-maps")
+
+    def run(self, argv):
+        p = find_process(argv[0] if argv else "")
+        space = address_space(p)
+        print(f"pid {int(p['m_pid'])} ({c_string(p['m_name'])}): brk {as_int(space['m_brk']):#x}")
+        for r in regions(space):
+            print(region_line(r))
+
+
+def parse_root(arg):
+    """A page-table root from PID|NAME|satp=X (or the current process when arg is empty)."""
+    if arg.startswith("satp="):
+        return (int(arg[5:], 0) & ((1 << 44) - 1)) << 12, f"satp {arg[5:]}"
+    p = find_process(arg)
+    return page_table_root(address_space(p)), f"pid {int(p['m_pid'])} ({c_string(p['m_name'])})"
+
+
+def print_walk(root, va):
+    """Prints the walk of va; the physical address (also in gdb's $vtop) or None."""
+    pa, steps = translate(root, va)
+    for level, table, index, pte in steps:
+        print(f"  L{level} table {table:#x} [{index:3}] = {pte:#018x}  {pte_describe(pte)}")
+    if pa is None:
+        print(f"  {va:#x} is not mapped")
+    else:
+        print(f"  {va:#x} -> pa {pa:#x}")
+        gdb.set_convenience_variable("vtop", pa)
+    return pa
+
+
+class PageTable(Command):
+    """pt [PID|NAME|satp=X] [VA]: the user half of a Sv39 page table as ranges of leaves with the same flags and
+consecutive frames (VA range, PA, R W X U G A D), or with VA the three-level walk of that address, each PTE
+decoded. Without PID the current process's table."""
+
+    def __init__(self):
+        super().__init__("pt")
+
+    def run(self, argv):
+        who, va = "", None
+        for a in argv:
+            if a.startswith("0x") and len(a) > 6 and not a.startswith("satp="):
+                va = int(a, 16)
+            else:
+                who = a
+        root, label = parse_root(who)
+        if va is not None:
+            print(f"{label}: walk of {va:#x} from root {root:#x}")
+            print_walk(root, va)
+            return
+        print(f"{label}: page table root {root:#x}")
+        print(f"{'VA':>12} {'END':>12} {'PA':>12} {'PAGES':>6} FLAGS")
+        for start, end, pa, flags in merged_ranges(root):
+            print(f"{start:#12x} {end:#12x} {pa:#12x} {(end - start) // PAGE_SIZE:>6} {pte_flags(flags | PTE_V)}")
+
+
+class Vtop(Command):
+    """vtop VA [PID|NAME]: translate a virtual address through a process's page table (the current one by
+default), showing each level's PTE; the physical address is left in $vtop (so `ptov $vtop`, `frames $vtop`). Kernel addresses go through the same table (the kernel half is shared)."""
+
+    def __init__(self):
+        super().__init__("vtop")
+
+    def run(self, argv):
+        if not argv:
+            raise gdb.GdbError("usage: vtop VA [PID|NAME]")
+        va = int(gdb.parse_and_eval(argv[0])) & ((1 << 64) - 1)
+        root, label = parse_root(argv[1] if len(argv) > 1 else "")
+        print(f"{label}: {va:#x}")
+        print_walk(root, va & ((1 << 39) - 1) if va >= (1 << 63) else va)
+
+
+class Ptov(Command):
+    """ptov PA: the user pages that map physical address PA (every process's table is searched), and its
+kernel address in the direct map."""
+
+    def __init__(self):
+        super().__init__("ptov")
+
+    def run(self, argv):
+        if not argv:
+            raise gdb.GdbError("usage: ptov PA")
+        pa = int(gdb.parse_and_eval(argv[0]))
+        print(f"pa {pa:#x}: kernel address {DIRECT_MAP_BASE + pa:#x} (direct map)")
+        found = 0
+        for pid, p in processes():
+            space = unwrap(p["m_space"])
+            if not int(space):
+                continue
+            for va, pte, level in leaves(page_table_root(space.dereference())):
+                base = ((pte >> 10) & ((1 << 44) - 1)) << 12
+                if base <= pa < base + LEVEL_SIZE[level]:
+                    print(f"  pid {pid} ({c_string(p['m_name'])}): va {va + (pa - base):#x}  {pte_flags(pte)}")
+                    found += 1
+        if not found:
+            print("  mapped by no user page table")
+
+
+class Frames(Command):
+    """frames [PA]: how many frames are free and used, or the descriptor of the frame holding PA (use, owner,
+refcount, flags, index)."""
+
+    def __init__(self):
+        super().__init__("frames")
+
+    def run(self, argv):
+        phys = symbol_value("g_phys")
+        total = int(phys["m_total_frames"])
+        free = as_int(phys["m_free_frames"])
+        if not argv:
+            print(f"frames: {total} managed, {free} free, {total - free} used "
+                  f"({(total - free) * 4} KiB used of {total * 4} KiB)")
+            return
+        pa = int(gdb.parse_and_eval(argv[0]))
+        base = int(phys["m_base_pfn"])
+        pfn = pa >> 12
+        if not base <= pfn < int(phys["m_end_pfn"]):
+            raise gdb.GdbError(f"{pa:#x} is not a managed frame")
+        f = (phys["m_frames"] + (pfn - base)).dereference()
+        print(f"frame pfn {pfn:#x} (pa {pfn << 12:#x}): use {str(f['use']).split('::')[-1]}, "
+              f"refcount {as_int(f['refcount'])}, flags {int(f['flags']):#x}, owner {int(f['owner']):#x}, "
+              f"index {int(f['index']):#x}")
+
+
+def vm_counters():
+    stats = symbol_value("g_vm_stats")
+    return {f.name: as_int(stats[f.name]) for f in stats.type.strip_typedefs().fields()}
+
+
+DECISIONS = [
+    ("faults_cow_copy", "copy-on-write: the page was shared, so it was copied"),
+    ("faults_cow_reuse", "copy-on-write reuse: the last owner writes, the page was made writable, no copy"),
+    ("faults_demand_zero", "demand-zero: a fresh zeroed page"),
+    ("zero_page_hits", "the shared zero page, read-only (a read of untouched memory)"),
+    ("faults_object", "a page of the mapped object (file or shared memory)"),
+    ("faults_stack_growth", "the stack grew down to the address"),
+]
+
+
+def describe_fault_frame(frame):
+    """The handler's arguments at a stop in AddressSpace::handle_fault: (space value, va, access name)."""
+    space = frame.read_var("this").dereference()
+    va = as_int(frame.read_var("va"))
+    access = str(frame.read_var("access")).split("::")[-1]
+    return space, va, access
+
+
+class Fault(Command):
+    """fault: at a stop in AddressSpace::handle_fault (break-fault stops there): the process, the address and
+the access, the region it falls in and the current PTE; then it runs the handler to its end (`finish`) and says
+what it decided, from the VM counters the handler bumps (on several harts a concurrent fault may add its own)."""
+
+    def __init__(self):
+        super().__init__("fault")
+
+    def run(self, argv):
+        frame = gdb.selected_frame()
+        while frame and frame.name() != "AddressSpace::handle_fault":
+            frame = frame.older()
+        if frame is None:
+            raise gdb.GdbError("not stopped in AddressSpace::handle_fault: try `break-fault` and `continue`")
+        frame.select()
+        space, va, access = describe_fault_frame(frame)
+        p = current_process()
+        who = f"pid {int(p['m_pid'])} ({c_string(p['m_name'])})" if p is not None else "(no process)"
+        print(f"fault: {who}, {access.lower()} at {va:#x}, sepc {int(gdb.parse_and_eval('$sepc')):#x}")
+        r = region_of(space, va)
+        print(f"  region: {region_line(r) if r is not None else 'none (SIGSEGV, SEGV_MAPERR unless the stack grows)'}")
+        root = page_table_root(space)
+        pa, steps = translate(root, va)
+        pte = steps[-1][3]
+        print(f"  pte before: {pte_describe(pte) if pa is not None else 'no mapping'}")
+        before = vm_counters()
+        gdb.execute("finish", to_string=True)
+        result = str(gdb.parse_and_eval("$")).split("::")[-1]
+        after = vm_counters()
+        words = [text for key, text in DECISIONS if after.get(key, 0) > before.get(key, 0)]
+        print(f"  result: {result}")
+        if result == "Resolved":
+            print("  decision: " + ("; ".join(words) if words else
+                                    "the page was already there: the mapping was (re)entered"))
+        else:
+            print("  decision: the kernel sends a signal (" + {
+                "NoRegion": "SIGSEGV, SEGV_MAPERR", "AccessError": "SIGSEGV, SEGV_ACCERR",
+                "BusError": "SIGBUS", "OutOfMemory": "SIGKILL, out of memory"}.get(result, result) + ")")
+        pa, _ = translate(root, va)
+        if pa is not None:
+            print(f"  pte after: {pte_describe(translate_pte(root, va))}")
+
+
+def translate_pte(root, va):
+    return walk(root, va)[-1][3]
+
+
+class FaultBreakpoint(gdb.Breakpoint):
+    """A breakpoint in AddressSpace::handle_fault that stops only for one process (pid or name) and page."""
+
+    def __init__(self, who, page):
+        super().__init__("AddressSpace::handle_fault", internal=False, temporary=False)
+        self.who, self.page = who, page
+
+    def stop(self):
+        with KernelView():
+            try:
+                frame = gdb.selected_frame()
+                if self.page is not None:
+                    va = as_int(frame.read_var("va"))
+                    if va & ~(PAGE_SIZE - 1) != self.page & ~(PAGE_SIZE - 1):
+                        return False
+                if self.who:
+                    p = current_process()
+                    if p is None or (str(int(p["m_pid"])) != self.who and c_string(p["m_name"]) != self.who):
+                        return False
+            except gdb.error as e:
+                print(f"break-fault: {e}")
+                return True
+        return True
+
+
+class BreakFault(gdb.Command):
+    """break-fault [PID|NAME] [VA]: stop at the next page faults of that process (all processes without it), only
+for the page holding VA if given. At the stop, `fault` explains the fault and its outcome."""
+
+    def __init__(self):
+        super().__init__("break-fault", gdb.COMMAND_BREAKPOINTS)
+
+    def invoke(self, arg, from_tty):
+        who, page = "", None
+        for a in gdb.string_to_argv(arg):
+            if a.startswith("0x"):
+                page = int(a, 16)
+            else:
+                who = a
+        bp = FaultBreakpoint(who, page)
+        print(f"Breakpoint {bp.number}: page faults of {who or 'every process'}"
+              + (f" at page {page & ~(PAGE_SIZE - 1):#x}" if page is not None else ""))
+
+
+class StepTrap(gdb.Command):
+    """step-trap: run into the trap handler from an ecall or a faulting instruction (gdb's stepi cannot follow
+ecall): a temporary breakpoint at stvec, then continue."""
+
+    def __init__(self):
+        super().__init__("step-trap", gdb.COMMAND_RUNNING)
+
+    def invoke(self, arg, from_tty):
+        stvec = int(gdb.parse_and_eval("$stvec")) & ~3
+        gdb.execute(f"tbreak *{stvec:#x}", to_string=True)
+        gdb.execute("continue")
+
+
+class StepReturn(gdb.Command):
+    """step-return: from inside the kernel, run until the hart returns to user mode at sepc (sret): a temporary
+hardware breakpoint at sepc (valid in whichever address space runs next), then continue."""
+
+    def __init__(self):
+        super().__init__("step-return", gdb.COMMAND_RUNNING)
+
+    def invoke(self, arg, from_tty):
+        sepc = int(gdb.parse_and_eval("$sepc"))
+        gdb.execute(f"thbreak *{sepc:#x}", to_string=True)
+        gdb.execute("continue")
+
+
+# ----------------------------------------------------------------------------------------------- pretty-printers
+
+class AddrPrinter:
+    def __init__(self, val):
+        self.val = val
+
+    def to_string(self):
+        return f"{int(self.val['m_value']):#x}"
+
+
+class PtePrinter:
+    def __init__(self, val):
+        self.val = val
+
+    def to_string(self):
+        raw = int(self.val["m_raw"])
+        return f"{raw:#x} {pte_describe(raw)}"
+
+
+class ProtPrinter:
+    def __init__(self, val):
+        self.val = val
+
+    def to_string(self):
+        return prot_string(int(self.val))
+
+
+class RegionPrinter:
+    def __init__(self, val):
+        self.val = val
+
+    def to_string(self):
+        try:
+            return region_line(self.val)
+        except gdb.error as e:
+            return f"<region: {e}>"
+
+
+def lookup_printer(val):
+    t = val.type.strip_typedefs()
+    name = t.tag or t.name
+    if name in ("VirtAddr", "PhysAddr"):
+        return AddrPrinter(val)
+    if name == "Pte":
+        return PtePrinter(val)
+    if name == "Prot":
+        return ProtPrinter(val)
+    if name == "Region":
+        return RegionPrinter(val)
+    return None
+
+
+def register():
+    KernelPrefix()
+    Procs()
+    VmMaps()
+    PageTable()
+    Vtop()
+    Ptov()
+    Frames()
+    Fault()
+    BreakFault()
+    StepTrap()
+    StepReturn()
+    gdb.pretty_printers.append(lookup_printer)
+
+
+register()
