@@ -11,13 +11,6 @@
 
 using namespace vmtest;
 
-namespace {
-
-constexpr u64 P = PAGE_SIZE;
-constexpr u64 A = 0x10000000;
-
-}  // namespace
-
 TEST_SUITE("mm/address_space") {
 
 // A new address space has a pmap and nothing else; destroying it gives everything back.

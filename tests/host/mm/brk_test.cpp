@@ -9,8 +9,6 @@ using namespace vmtest;
 
 namespace {
 
-constexpr u64 P = PAGE_SIZE;
-constexpr u64 A = 0x10000000;
 constexpr u64 START = A + P;  // set_brk_base(A + 0x123) rounds up to here
 
 }  // namespace

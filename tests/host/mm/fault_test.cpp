@@ -10,20 +10,6 @@
 
 using namespace vmtest;
 
-namespace {
-
-constexpr u64 P = PAGE_SIZE;
-constexpr u64 A = 0x10000000;  // where the tests map their regions
-
-bool page_is(const Frame* f, u8 value) {
-  const u8* p = g_phys.kernel_pointer(f);
-  for (u64 i = 0; i < P; i++)
-    if (p[i] != value) return false;
-  return true;
-}
-
-}  // namespace
-
 TEST_SUITE("mm/fault") {
 
 // The first write to anonymous memory gives the process a fresh frame of its own, zeroed (the arena is filled

@@ -15,13 +15,6 @@
 
 using namespace vmtest;
 
-namespace {
-
-constexpr u64 P = PAGE_SIZE;
-constexpr u64 A = 0x10000000;
-
-}  // namespace
-
 TEST_SUITE("mm/fork_cow") {
 
 // After fork the parent's writable private mappings are read-only (so its next write faults), read-only regions

@@ -15,8 +15,6 @@ using namespace vmtest;
 
 namespace {
 
-constexpr u64 P = PAGE_SIZE;
-constexpr u64 A = 0x10000000;
 
 // Maps [A, A + pages) read-write and writes byte i+1 into page i.
 void map_written(AddressSpace& s, u64 start, u64 pages) {

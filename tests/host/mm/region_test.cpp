@@ -12,13 +12,6 @@
 
 using namespace vmtest;
 
-namespace {
-
-constexpr u64 P = PAGE_SIZE;
-constexpr u64 A = 0x10000000;
-
-}  // namespace
-
 TEST_SUITE("mm/region") {
 
 TEST_CASE("region: create sets what the spec says") {

@@ -9,8 +9,6 @@ using namespace vmtest;
 
 namespace {
 
-constexpr u64 P = PAGE_SIZE;
-constexpr u64 A = 0x10000000;
 constexpr u64 STACK = STACK_TOP - 4 * P;  // start of the initial stack in these tests
 
 void map_stack(AddressSpace& s, u64 start, u64 end, Prot prot = Prot::ReadWrite) {

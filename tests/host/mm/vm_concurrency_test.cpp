@@ -16,7 +16,6 @@ using namespace vmtest;
 
 namespace {
 
-constexpr u64 P = PAGE_SIZE;
 constexpr u64 PRIVATE = 0x10000000;
 constexpr u64 SHARED = 0x20000000;
 constexpr unsigned THREADS = 4;

@@ -14,15 +14,9 @@ using namespace vmtest;
 
 namespace {
 
-constexpr u64 P = PAGE_SIZE;
 
 u8* bytes(Frame* f) { return g_phys.kernel_pointer(f); }
 
-bool all_bytes(const u8* p, u64 n, u8 value) {
-  for (u64 i = 0; i < n; i++)
-    if (p[i] != value) return false;
-  return true;
-}
 
 }  // namespace
 

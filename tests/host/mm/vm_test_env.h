@@ -27,6 +27,15 @@
 #include "mm/vm_stats.h"
 #include "support/host_panic.h"
 
+namespace vmtest {
+// "va 0x1000": an address as the failure messages print it.
+inline doctest::String address_string(const char* kind, u64 value) {
+  char s[32];
+  snprintf(s, sizeof s, "%s %#llx", kind, static_cast<unsigned long long>(value));
+  return s;
+}
+}  // namespace vmtest
+
 namespace doctest {
 template <>
 struct StringMaker<FaultResult> {
@@ -38,19 +47,11 @@ struct StringMaker<Error> {
 };
 template <>
 struct StringMaker<VirtAddr> {
-  static String convert(VirtAddr va) {
-    char s[32];
-    snprintf(s, sizeof s, "va %#llx", static_cast<unsigned long long>(va.get()));
-    return s;
-  }
+  static String convert(VirtAddr va) { return vmtest::address_string("va", va.get()); }
 };
 template <>
 struct StringMaker<PhysAddr> {
-  static String convert(PhysAddr pa) {
-    char s[32];
-    snprintf(s, sizeof s, "pa %#llx", static_cast<unsigned long long>(pa.get()));
-    return s;
-  }
+  static String convert(PhysAddr pa) { return vmtest::address_string("pa", pa.get()); }
 };
 template <>
 struct StringMaker<Prot> {
@@ -64,6 +65,9 @@ struct StringMaker<Prot> {
 namespace vmtest {
 
 using namespace user_layout;
+
+constexpr u64 P = PAGE_SIZE;   // short for offsets in pages
+constexpr u64 A = 0x10000000;  // where the tests map their regions (above MMAP_MIN, below MMAP_BASE)
 
 inline u64 counter(const Atomic<u64>& c) { return c.load(MemoryOrder::Relaxed); }
 inline u64 frames_in_use(FrameUse use) { return g_phys.counters().used_by[static_cast<unsigned>(use)]; }
@@ -193,6 +197,14 @@ inline u8* mapped_byte(AddressSpace& s, VirtAddr va) {
   REQUIRE(pa.has_value());
   return phys_to_kernel(pa.value());
 }
+
+// True if the n bytes at p all hold value; page_is: the whole frame does.
+inline bool all_bytes(const u8* p, u64 n, u8 value) {
+  for (u64 i = 0; i < n; i++)
+    if (p[i] != value) return false;
+  return true;
+}
+inline bool page_is(const Frame* f, u8 value) { return all_bytes(g_phys.kernel_pointer(f), PAGE_SIZE, value); }
 
 inline u8 load(AddressSpace& s, VirtAddr va) {
   REQUIRE(access(s, va, Access::Read) == FaultResult::Resolved);
