@@ -148,6 +148,7 @@ class AddressSpace {
   Result<Region*> insert_locked(OwnPtr<Region> r);
   void erase_locked(Region* r);  // unlinks and deletes; caller already removed its pages
   void try_merge_locked(Region* r);
+  Result<void> check_mapped_locked(Region* first, VirtAddr start, VirtAddr end, Prot prot) const;
   Result<void> unmap_locked(VirtAddr start, VirtAddr end);
   bool range_is_free_locked(VirtAddr start, VirtAddr end) const;
   Result<VirtAddr> find_free_range_locked(u64 length, VirtAddr hint) const;

@@ -149,6 +149,21 @@ Result<VirtAddr> AddressSpace::map(const MapRequest& req) {
   return start;
 }
 
+// Every page of [start, end) is mapped (ENOMEM otherwise, as Linux's mprotect and madvise say), and every region
+// there allows `prot` (EACCES otherwise), checked region by region in address order, from `first`, the region
+// that holds start (or nullptr).
+__attribute__((always_inline)) inline Result<void> AddressSpace::check_mapped_locked(Region* first, VirtAddr start,
+                                                                                     VirtAddr end, Prot prot) const {
+  ASSERT_LOCKED(m_lock);
+  VirtAddr cursor = start;
+  for (Region* r = first; cursor < end; r = RegionTree::next(*r)) {
+    if (!r || r->m_start > cursor) return Error::NOMEM;
+    if (!is_subset(prot, r->m_max_prot)) return Error::ACCESS;
+    cursor = r->m_end;
+  }
+  return {};
+}
+
 Result<void> AddressSpace::unmap_locked(VirtAddr start, VirtAddr end) {
   ASSERT_LOCKED(m_lock);
   // Split the regions that straddle either end, so that every region left in [start, end) lies inside it (one
@@ -184,15 +199,9 @@ Result<void> AddressSpace::protect(VirtAddr start, u64 length, Prot prot) {
   if (start.get() >= user_layout::USER_END || length > user_layout::USER_END - start.get()) return Error::NOMEM;
   VirtAddr end = start + length;
   SpinlockGuard guard(m_lock);
-  // The whole range must be mapped (ENOMEM otherwise) and allow the new protection (EACCES otherwise), checked
-  // before anything changes.
+  // Checked before anything changes.
   Region* first = find_locked(start);
-  VirtAddr cursor = start;
-  for (Region* r = first; cursor < end; r = RegionTree::next(*r)) {
-    if (!r || r->m_start > cursor) return Error::NOMEM;
-    if (!is_subset(prot, r->m_max_prot)) return Error::ACCESS;
-    cursor = r->m_end;
-  }
+  TRY(check_mapped_locked(first, start, end, prot));
   // Cut the range out of the regions at its ends (one tree lookup more only when it spans several regions).
   if (first->m_start < start) first = TRY(split_locked(*first, start));
   Region* last = first->m_end >= end ? first : find_locked(end - 1);
@@ -233,11 +242,7 @@ Result<void> AddressSpace::discard(VirtAddr start, u64 length) {
   if (start.get() >= user_layout::USER_END || length > user_layout::USER_END - start.get()) return Error::INVAL;
   VirtAddr end = start + length;
   SpinlockGuard guard(m_lock);
-  VirtAddr cursor = start;
-  for (Region* r = find_locked(start); cursor < end; r = RegionTree::next(*r)) {
-    if (!r || r->m_start > cursor) return Error::NOMEM;
-    cursor = r->m_end;
-  }
+  TRY(check_mapped_locked(find_locked(start), start, end, Prot::None));
   m_pmap->remove(start, end);
   m_anon.release_range(start.page_number(), end.page_number());
   m_pmap->update();
