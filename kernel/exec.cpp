@@ -6,8 +6,11 @@
 // leaves the caller intact with an error (Linux, after its point of no return, would kill the process).
 //
 // Segments are not read: each PT_LOAD becomes a private mapping of the file's pages (demand-paged, copy-on-write
-// for writable data) plus anonymous zero-fill memory for .bss. A position-independent program (ET_DYN, no
-// interpreter) is placed at a random base: load-time relocation, done by the program's own start-up code.
+// for writable data) plus anonymous zero-fill memory for .bss. A position-independent program (ET_DYN) is placed
+// at a random base. A static PIE relocates itself; a dynamically linked program names an interpreter (PT_INTERP,
+// glibc's ld.so), which is mapped too, at a random place below the mmap base, and started instead of the
+// program: it finds the program through the auxiliary vector (AT_PHDR, AT_ENTRY; its own address is AT_BASE),
+// maps the shared libraries with mmap, relocates everything and jumps to the program's entry.
 #include "kernel/exec.h"
 
 #include <cstring>
@@ -38,6 +41,7 @@ constexpr int MAX_INTERPRETER_DEPTH = 4;    // #! scripts naming #! scripts
 constexpr u64 INITIAL_STACK = 128 * KiB;    // mapped at exec; the region grows on demand to STACK_LIMIT
 constexpr u64 PIE_BASE = 0x2aaaaaa000ull;   // ET_DYN programs are placed at this base plus a random offset
 constexpr u64 PIE_RANDOM_PAGES = 1ull << 16;
+constexpr u64 INTERP_RANDOM_PAGES = 1ull << 16;  // the interpreter goes up to 256 MiB below where mmap would put it
 // AT_HWCAP on riscv: one bit per single-letter ISA extension ('a' = bit 0): IMAFDC.
 constexpr u64 HWCAP_IMAFDC = (1ull << ('i' - 'a')) | (1ull << ('m' - 'a')) | (1ull << ('a' - 'a')) |
                              (1ull << ('f' - 'a')) | (1ull << ('d' - 'a')) | (1ull << ('c' - 'a'));
@@ -106,6 +110,7 @@ struct Image {
   u64 end = 0;            // highest byte of any segment (the break starts after it)
   bool exec_stack = false;
   u64 vdso_base = 0;      // where the vDSO is mapped (AT_SYSINFO_EHDR)
+  u64 interp_base = 0;    // the interpreter's load bias (AT_BASE), 0 without one
 };
 
 // Check the ELF header and program headers the way Linux's load_elf_binary does, before anything changes.
@@ -162,11 +167,11 @@ Result<void> map_segments(AddressSpace& space, RefPtr<VmObject> object, const el
       req.object = object;
       req.object_page = align_down(p.offset, PAGE_SIZE) / PAGE_SIZE;
       TRY(space.map(req));
-      // The rest of the last file page belongs to .bss: it must read as zeros, not as the file's next bytes.
-      if (mem_end > file_end && file_end % PAGE_SIZE != 0) {
-        u64 zero_end = mem_end < file_page_end ? mem_end : file_page_end;
-        if (has(prot, Prot::Write)) TRY(space.fill_zero(VirtAddr(file_end), zero_end - file_end));
-      }
+      // The rest of the last file page belongs to .bss and must read as zeros, not as the file's next bytes: all
+      // of it, as Linux's padzero clears it (glibc's ld.so allocates its first link maps there, from _end to the
+      // end of the page, and counts on zeros).
+      if (mem_end > file_end && file_end % PAGE_SIZE != 0 && has(prot, Prot::Write))
+        TRY(space.fill_zero(VirtAddr(file_end), file_page_end - file_end));
     } else {
       file_page_end = page_start;
     }
@@ -185,7 +190,7 @@ Result<void> map_segments(AddressSpace& space, RefPtr<VmObject> object, const el
 
 // Build the initial stack (System V ABI for RISC-V, "Process Initialization"; Linux's create_elf_tables):
 //   sp -> argc, argv[0..argc-1], NULL, envp[..], NULL, auxv pairs ending with AT_NULL, then the strings.
-Result<u64> build_stack(AddressSpace& space, const Arguments& args, const char* execfn, const Image& image, u64 bias) {
+Result<u64> build_stack(AddressSpace& space, const Arguments& args, const char* execfn, const Image& image) {
   u64 top = user_layout::STACK_TOP;
   u64 sp = top;
   auto push_bytes = [&](const void* data, usize len) -> Result<u64> {
@@ -207,13 +212,12 @@ Result<u64> build_stack(AddressSpace& space, const Arguments& args, const char* 
   const u64 auxv[][2] = {
       {AT_SYSINFO_EHDR, image.vdso_base},  // first, as Linux's ARCH_DLINFO puts it
       {AT_PHDR, image.phdr_address},  {AT_PHENT, sizeof(elf::ProgramHeader)}, {AT_PHNUM, image.phnum},
-      {AT_PAGESZ, PAGE_SIZE},         {AT_BASE, 0},                            {AT_FLAGS, 0},
-      {AT_ENTRY, image.entry},        {AT_UID, 0},                             {AT_EUID, 0},
-      {AT_GID, 0},                    {AT_EGID, 0},                            {AT_HWCAP, HWCAP_IMAFDC},
-      {AT_CLKTCK, 100},               {AT_SECURE, 0},                          {AT_RANDOM, random_address},
+      {AT_PAGESZ, PAGE_SIZE},         {AT_BASE, image.interp_base},           {AT_FLAGS, 0},
+      {AT_ENTRY, image.entry},        {AT_UID, 0},                            {AT_EUID, 0},
+      {AT_GID, 0},                    {AT_EGID, 0},                           {AT_HWCAP, HWCAP_IMAFDC},
+      {AT_CLKTCK, 100},               {AT_SECURE, 0},                         {AT_RANDOM, random_address},
       {AT_EXECFN, execfn_address},    {AT_NULL, 0},
   };
-  (void)bias;
   usize words = 1 + (args.argc + 1) + (args.envc + 1) + array_size(auxv) * 2;
   sp = align_down(sp - words * 8, 16);
   u64* table = static_cast<u64*>(kmalloc(words * 8));
@@ -244,42 +248,108 @@ struct LoadResult {
   u64 sp = 0;
 };
 
-// Load the ELF in `file` into a new address space with its stack. On error nothing is left behind.
-Result<LoadResult> load_elf(File& file, const elf::Header& eh, const Arguments& args, const char* execfn) {
+// An ELF file being loaded (the program or its interpreter): the file, its header and its program headers.
+struct ElfFile {
+  RefPtr<File> file;
+  elf::Header header{};
+  elf::ProgramHeader* ph = nullptr;  // header.phnum entries, owned
+  u64 size = 0;                      // of the file, in bytes
+
+  ElfFile() = default;
+  ~ElfFile() { kfree(ph); }
+  ElfFile(const ElfFile&) = delete;
+  ElfFile& operator=(const ElfFile&) = delete;
+
+  usize phdr_bytes() const { return header.phnum * sizeof(elf::ProgramHeader); }
+};
+
+// Read the program headers of a file whose ELF header has been checked.
+Result<void> read_program_headers(ElfFile& elf) {
   linux::stat st{};
-  TRY(file.stat(st));
-  u64 file_size = static_cast<u64>(st.st_size);
-  usize phdr_bytes = eh.phnum * sizeof(elf::ProgramHeader);
-  if (eh.phoff > file_size || phdr_bytes > file_size - eh.phoff) return Error::NOEXEC;
-  auto* ph = static_cast<elf::ProgramHeader*>(kmalloc(phdr_bytes));
-  if (!ph) return Error::NOMEM;
-  struct Free {
-    void* p;
-    ~Free() { kfree(p); }
-  } free_ph{ph};
-  TRY(read_exact(file, ph, phdr_bytes, eh.phoff));
+  TRY(elf.file->stat(st));
+  elf.size = static_cast<u64>(st.st_size);
+  if (elf.header.phoff > elf.size || elf.phdr_bytes() > elf.size - elf.header.phoff) return Error::NOEXEC;
+  elf.ph = static_cast<elf::ProgramHeader*>(kmalloc(elf.phdr_bytes()));
+  if (!elf.ph) return Error::NOMEM;
+  return read_exact(*elf.file, elf.ph, elf.phdr_bytes(), elf.header.phoff);
+}
+
+// The lowest page and the end of the PT_LOAD segments (the span an ET_DYN file needs in one piece).
+void load_span(const ElfFile& elf, u64& low, u64& high) {
+  low = ~0ull, high = 0;
+  for (u16 i = 0; i < elf.header.phnum; i++) {
+    const auto& p = elf.ph[i];
+    if (p.type != elf::PT_LOAD || p.memsz == 0) continue;
+    if (align_down(p.vaddr, PAGE_SIZE) < low) low = align_down(p.vaddr, PAGE_SIZE);
+    if (p.vaddr + p.memsz > high) high = p.vaddr + p.memsz;
+  }
+}
+
+// PT_INTERP: the program names its dynamic loader (/lib/ld-linux-riscv64-lp64d.so.1). Open it and read its
+// headers, with Linux's errors: a path that is not a NUL-terminated string is ENOEXEC, a loader that cannot be
+// opened gives its open error (ENOENT, with a kernel line naming it: "No such file or directory" alone would
+// send a student looking for the program), one shorter than an ELF header EIO, one that is not a riscv64 ELF
+// ELIBBAD.
+Result<void> open_interpreter(const ElfFile& program, const elf::ProgramHeader& p, const char* execfn,
+                              ElfFile& interp) {
+  char path[256];
+  if (p.filesz < 2 || p.filesz > sizeof(path) || p.offset > program.size || p.filesz > program.size - p.offset)
+    return Error::NOEXEC;
+  TRY(read_exact(*program.file, path, p.filesz, p.offset));
+  if (path[p.filesz - 1] != '\0') return Error::NOEXEC;
+  auto file = vfs_open_for_exec(current_process()->m_cwd.get(), path);
+  if (file.is_error()) {
+    LOG_INFO("exec %s: cannot open its interpreter %s: %s", execfn, path, error_name(file.error()));
+    return file.error();
+  }
+  interp.file = file.value();
+  usize got = TRY(interp.file->read_at(IoBuffer::kernel(&interp.header, sizeof(interp.header)), sizeof(interp.header), 0));
+  const elf::Header& eh = interp.header;
+  if (got != sizeof(eh)) return Error::IO;  // as Linux's elf_read
+  if (check_header(eh).is_error()) {
+    LOG_INFO("exec %s: its interpreter %s is not a riscv64 ELF file", execfn, path);
+    return Error::LIBBAD;
+  }
+  return read_program_headers(interp);
+}
+
+// Map the interpreter where mmap would put it, a random number of pages lower (Linux maps it with mmap(NULL)
+// below a randomized mmap base). Returns its load bias: AT_BASE, the address of its ELF header.
+Result<u64> map_interpreter(AddressSpace& space, const ElfFile& interp, u64& entry) {
+  u64 low, high;
+  load_span(interp, low, high);
+  if (high <= low) return Error::LIBBAD;
+  u64 span = align_up(high, PAGE_SIZE) - low;
+  u64 slide = (random_u64() % INTERP_RANDOM_PAGES) * PAGE_SIZE;
+  u64 base = TRY(space.find_free_range(span + INTERP_RANDOM_PAGES * PAGE_SIZE)).get() + slide;
+  u64 bias = interp.header.type == elf::ET_DYN ? base - low : 0;
+  TRY(check_segments(interp.ph, interp.header.phnum, interp.size, bias));
+  Image image;
+  TRY(map_segments(space, TRY(interp.file->mmap_object()), interp.ph, interp.header.phnum, bias, image));
+  entry = bias + interp.header.entry;
+  return bias;
+}
+
+// Load the ELF in `file` (and its interpreter, if it names one) into a new address space with its stack. On
+// error nothing is left behind.
+Result<LoadResult> load_elf(RefPtr<File> file, const elf::Header& eh, const Arguments& args, const char* execfn) {
+  ElfFile program;
+  program.file = std::move(file);
+  program.header = eh;
+  TRY(read_program_headers(program));
+  const elf::ProgramHeader* ph = program.ph;
 
   Image image;
+  ElfFile interp;
   for (u16 i = 0; i < eh.phnum; i++) {
-    if (ph[i].type == elf::PT_INTERP) {
-      // A dynamically linked program: we have no dynamic loader. Linux reports a missing interpreter as ENOENT.
-      char interp[256] = {};
-      if (ph[i].filesz < 2 || ph[i].filesz > sizeof(interp) || ph[i].offset > file_size ||
-          ph[i].filesz > file_size - ph[i].offset)
-        return Error::NOEXEC;
-      TRY(read_exact(file, interp, ph[i].filesz, ph[i].offset));
-      interp[sizeof(interp) - 1] = '\0';
-      TRY(vfs_lookup(current_process()->m_cwd.get(), interp));
-      LOG_INFO("exec %s: dynamically linked (interpreter %s); only static programs are supported", execfn, interp);
-      return Error::NOEXEC;
-    }
+    if (ph[i].type == elf::PT_INTERP && !interp.file) TRY(open_interpreter(program, ph[i], execfn, interp));
     if (ph[i].type == elf::PT_GNU_STACK) image.exec_stack = ph[i].flags & elf::PF_X;
   }
   u64 bias = 0;
   if (eh.type == elf::ET_DYN) bias = PIE_BASE + (random_u64() % PIE_RANDOM_PAGES) * PAGE_SIZE;
-  TRY(check_segments(ph, eh.phnum, file_size, bias));
+  TRY(check_segments(ph, eh.phnum, program.size, bias));
 
-  RefPtr<VmObject> object = TRY(file.mmap_object());
+  RefPtr<VmObject> object = TRY(program.file->mmap_object());
   OwnPtr<AddressSpace> space = TRY(AddressSpace::create());  // freed on every error return below
   TRY(map_segments(*space, object, ph, eh.phnum, bias, image));
   image.entry = bias + eh.entry;
@@ -290,7 +360,7 @@ Result<LoadResult> load_elf(File& file, const elf::Header& eh, const Arguments& 
   }
   for (u16 i = 0; i < eh.phnum && !image.phdr_address; i++) {
     const auto& p = ph[i];
-    if (p.type == elf::PT_LOAD && eh.phoff >= p.offset && eh.phoff + phdr_bytes <= p.offset + p.filesz)
+    if (p.type == elf::PT_LOAD && eh.phoff >= p.offset && eh.phoff + program.phdr_bytes() <= p.offset + p.filesz)
       image.phdr_address = bias + p.vaddr + (eh.phoff - p.offset);
   }
   space->set_brk_base(VirtAddr(align_up(image.end, PAGE_SIZE)));
@@ -301,9 +371,12 @@ Result<LoadResult> load_elf(File& file, const elf::Header& eh, const Arguments& 
   stack.prot = image.exec_stack ? Prot::All : Prot::ReadWrite;
   stack.flags = MapFlag::Fixed | MapFlag::Stack;
   TRY(space->map(stack));
+  // The interpreter is mapped before the vDSO, as Linux does: the vDSO lands below it.
+  u64 start = image.entry;
+  if (interp.file) image.interp_base = TRY(map_interpreter(*space, interp, start));
   image.vdso_base = TRY(vdso_map(*space)).get();
-  u64 sp = TRY(build_stack(*space, args, execfn, image, bias));
-  return LoadResult{std::move(space), image.entry, sp};
+  u64 sp = TRY(build_stack(*space, args, execfn, image));
+  return LoadResult{std::move(space), start, sp};
 }
 
 // Switch the calling process to the loaded image. Cannot fail.
@@ -387,7 +460,7 @@ Result<void> do_exec(Process* p, const char* path, Arguments& args, int depth) {
   elf::Header eh;
   memcpy(&eh, head, sizeof(eh));
   TRY(check_header(eh));
-  LoadResult loaded = TRY(load_elf(*file, eh, args, path));
+  LoadResult loaded = TRY(load_elf(std::move(file), eh, args, path));
   commit(p, loaded, path, args);
   return {};
 }

@@ -44,6 +44,7 @@ enum class Error : i32 {
   NOTEMPTY = 39,
   LOOP = 40,
   OVERFLOW = 75,
+  LIBBAD = 80,  // a program's interpreter (ld.so) is not a usable ELF file
   NOTSUP = 95,
   TIMEDOUT = 110,
   // Not errnos: a system call interrupted by a signal, to be restarted or to fail with EINTR depending on what

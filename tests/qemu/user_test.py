@@ -31,7 +31,8 @@ Markers, in comment lines of the test source (" TEST: key=value" or " TEST: flag
                            called with the list of image paths and returns a list of problems
 Exit status 77 means "skipped" (ctest SKIP_RETURN_CODE).
 
-Options: --virtio legacy runs the kernel with the legacy virtio-mmio transport (tools/run --legacy-virtio).
+Options: --dynamic runs the dynamically linked build (BUILD/user/tests-dyn/NAME; under qemu-user with -L and
+the cross toolchain's glibc). --virtio legacy runs the kernel with the legacy virtio-mmio transport (tools/run --legacy-virtio).
 """
 import argparse
 import atexit
@@ -150,12 +151,18 @@ def main():
     ap.add_argument("--mode", choices=["linux", "kernel"], required=True)
     ap.add_argument("--smp", type=int, default=1)
     ap.add_argument("--virtio", choices=["modern", "legacy"], default="modern")
+    ap.add_argument("--dynamic", action="store_true")
     opts = ap.parse_args()
 
     name = os.path.splitext(os.path.basename(opts.source))[0]
     # user/DIR/NAME.c is built to BUILD/user/DIR/NAME (user/tests, user/vmtricks).
     directory = os.path.relpath(os.path.dirname(os.path.abspath(opts.source)), os.path.join(ROOT, "user"))
     binary = os.path.join(opts.build, "user", directory, name)
+    if opts.dynamic:
+        binary = os.path.join(opts.build, "user", directory + "-dyn", name)  # user/tests-dyn/NAME
+    qemu_user = ["qemu-riscv64-static"]
+    if opts.dynamic:
+        qemu_user += ["-L", os.environ.get("RISCV_SYSROOT", "/usr/riscv64-linux-gnu")]
     m, flags = markers(opts.source)
     args = m["args"].split()
     stdin = m.get("stdin", "").replace("\\n", "\n").replace("\\t", "\t").encode()
@@ -167,7 +174,7 @@ def main():
     if "kernel-only" not in flags:
         env = dict(os.environ, TESTLIB_REFERENCE="qemu-user")
         ref_args = reference_disks.substitute(args) if reference_disks else args
-        status, out, err = run(["qemu-riscv64-static", binary] + ref_args, timeout, env, stdin)
+        status, out, err = run(qemu_user + [binary] + ref_args, timeout, env, stdin)
         if status != want_status:
             if opts.mode == "linux":
                 print(f"FAILED under qemu-user: exit status {status}, expected {want_status}")
@@ -241,7 +248,8 @@ def main():
         show("stderr", err)
         show("kernel log", kernel_log)
         return 1
-    print(f"ok: {name} on the kernel (smp={opts.smp}{', legacy virtio' if opts.virtio == 'legacy' else ''})")
+    print(f"ok: {name}{' (dynamic)' if opts.dynamic else ''} on the kernel (smp={opts.smp}"
+          f"{', legacy virtio' if opts.virtio == 'legacy' else ''})")
     return 0
 
 

@@ -13,7 +13,9 @@
  *
  * qemu-user cannot run this test: it loads programs itself and reports its own errors, so the expected values
  * below come from real Linux only.
+ * A missing PT_INTERP loader is named in a kernel line (ENOENT alone would send a student looking for the program).
  * TEST: kernel-only
+ * TEST: kernel-log=cannot open its interpreter /nonexistent/ld-linux-riscv64-lp64d\.so\.1: ENOENT
  */
 #define _GNU_SOURCE
 #include <elf.h>
@@ -43,6 +45,7 @@ static size_t original_size;
 static unsigned char* copy;
 static size_t copy_size;
 static char path[64];
+static char interp_path[64]; /* a file a PT_INTERP names */
 
 static Elf64_Ehdr* ehdr(void) { return (Elf64_Ehdr*)copy; }
 static Elf64_Phdr* phdr(int i) { return (Elf64_Phdr*)(copy + ehdr()->e_phoff) + i; }
@@ -71,14 +74,18 @@ static void read_self(void) {
   CHECK(read(fd, original, original_size) == (ssize_t)original_size);
   close(fd);
   snprintf(path, sizeof path, "/tmp/bad_elf.%d", getpid());
+  snprintf(interp_path, sizeof interp_path, "/tmp/bad_elf.%d.interp", getpid());
 }
 
-static void write_file(const void* data, size_t size, mode_t mode) {
-  int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
+static void write_file_at(const char* file, const void* data, size_t size, mode_t mode) {
+  unlink(file); /* a fresh file: open would keep an existing file's mode */
+  int fd = open(file, O_WRONLY | O_CREAT | O_TRUNC, mode);
   CHECK(fd >= 0);
   CHECK(write(fd, data, size) == (ssize_t)size);
   CHECK(close(fd) == 0);
 }
+
+static void write_file(const void* data, size_t size, mode_t mode) { write_file_at(path, data, size, mode); }
 
 static struct outcome run(const char* file) {
   fflush(stdout);
@@ -128,6 +135,20 @@ static void expect_copy(const char* what, struct outcome on_linux, struct outcom
   write_file(copy, copy_size, 0755);
   expect(what, path, on_linux, also);
   unlink(path);
+}
+
+/* A copy whose PT_GNU_STACK became a PT_INTERP naming `name` (appended to the file; `length` bytes of it, or all of
+ * it with its NUL if 0). */
+static void expect_interp(const char* what, const char* name, size_t length, struct outcome on_linux) {
+  fresh_copy();
+  if (!length) length = strlen(name) + 1;
+  Elf64_Phdr* p = find(PT_GNU_STACK, 0);
+  p->p_type = PT_INTERP;
+  p->p_offset = copy_size;
+  p->p_filesz = length;
+  memcpy(copy + copy_size, name, length);
+  copy_size += length;
+  expect_copy(what, on_linux, NONE);
 }
 
 static void headers(void) {
@@ -199,16 +220,25 @@ static void segments(void) {
   ehdr()->e_entry = 0x1000; /* nothing mapped there */
   expect_copy("e_entry outside the segments", SIG(SIGSEGV), EARLY);
 
-  /* PT_INTERP: turn PT_GNU_STACK into one, naming a file that does not exist (appended to the file). */
-  fresh_copy();
-  const char interp[] = "/nonexistent/ld-linux-riscv64-lp64d.so.1";
-  Elf64_Phdr* p = find(PT_GNU_STACK, 0);
-  p->p_type = PT_INTERP;
-  p->p_offset = copy_size;
-  p->p_filesz = sizeof interp;
-  memcpy(copy + copy_size, interp, sizeof interp);
-  copy_size += sizeof interp;
-  expect_copy("PT_INTERP naming a missing interpreter", ERR(ENOENT), NONE);
+  /* PT_INTERP naming a loader that cannot be used: the errors of opening it, ENOEXEC for a path without its NUL,
+   * EIO for one shorter than an ELF header, ELIBBAD for one that is not a riscv64 ELF file (as Linux 6.1). */
+  expect_interp("PT_INTERP naming a missing interpreter", "/nonexistent/ld-linux-riscv64-lp64d.so.1", 0, ERR(ENOENT));
+  expect_interp("PT_INTERP without its NUL", "/tmp", 4, ERR(ENOEXEC));
+  expect_interp("PT_INTERP of one byte", "/", 1, ERR(ENOEXEC));
+  expect_interp("PT_INTERP naming a directory", "/tmp", 0, ERR(EACCES));
+  write_file_at(interp_path, "not an ELF file\n", 16, 0755);
+  expect_interp("PT_INTERP naming a short text file", interp_path, 0, ERR(EIO));
+  char text[128];
+  memset(text, 'x', sizeof text);
+  write_file_at(interp_path, text, sizeof text, 0755);
+  expect_interp("PT_INTERP naming a text file", interp_path, 0, ERR(ELIBBAD));
+  ((Elf64_Ehdr*)original)->e_machine = EM_X86_64;
+  write_file_at(interp_path, original, original_size, 0755);
+  ((Elf64_Ehdr*)original)->e_machine = EM_RISCV;
+  expect_interp("PT_INTERP naming an x86-64 ELF file", interp_path, 0, ERR(ELIBBAD));
+  write_file_at(interp_path, original, original_size, 0644);
+  expect_interp("PT_INTERP naming a file without x permission", interp_path, 0, ERR(EACCES));
+  unlink(interp_path);
 }
 
 static void files(void) {
