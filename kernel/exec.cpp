@@ -407,6 +407,7 @@ void commit(Process* p, LoadResult& loaded, const char* path, const Arguments& a
   // Handlers go back to SIG_DFL (their code is gone). Only an unshared table needs memory, which a process
   // without threads never has; should it fail, the process cannot go on (Linux kills it too).
   if (signal_exec(p, current_thread()).is_error()) signal_kill_process(p, linux::SIGKILL);
+  p->m_prctl.keep_capabilities = false;  // prctl(2): PR_SET_KEEPCAPS does not survive execve
   // A new program: its missing system calls are reported again (once per program and number).
   for (auto& word : p->m_missing_syscalls_logged) word = 0;
 
@@ -490,6 +491,13 @@ Result<u64> sys_execve(const SyscallArgs& a) {
   Arguments args;
   if (!args.data) return Error::NOMEM;
   args.argc = TRY(copy_string_array(args, a.a1));
+  if (args.argc == 0) {
+    // Linux 5.18 and later: a program started with no arguments gets one, the empty string, so that argv[0]
+    // exists and argv[1] is the terminating NULL (a program that skips argv[0] meets no environment strings).
+    LOG_INFO("pid %d (%s): execve of %s with an empty argv: the empty string added", p->m_pid, p->m_name, path);
+    TRY(args.add("", 0));
+    args.argc = 1;
+  }
   args.envc = TRY(copy_string_array(args, a.a2));
   TRY(do_exec(p, path, args, 0));
   return 0;  // the new program starts with a0 = 0, as on Linux

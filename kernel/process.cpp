@@ -6,6 +6,7 @@
 
 #include "arch/riscv/cpu.h"
 #include "arch/riscv/usercopy.h"
+#include "kernel/credentials.h"
 #include "kernel/exec.h"
 #include "kernel/fs/fd_table.h"
 #include "kernel/fs/inode.h"
@@ -164,6 +165,13 @@ Result<i32> process_fork(u64 flags, u64 new_sp, u64 child_tid_address) {
   memcpy(child->m_exe_path, parent->m_exe_path, sizeof(child->m_exe_path));
   memcpy(child->m_cmdline, parent->m_cmdline, sizeof(child->m_cmdline));
   child->m_cmdline_length = parent->m_cmdline_length;
+  // Inherited: nice, groups and the prctl settings; not the parent-death signal or the subreaper mark.
+  child->m_nice.store(parent->m_nice.load(MemoryOrder::Relaxed), MemoryOrder::Relaxed);
+  child->m_prctl = parent->m_prctl;
+  {
+    SpinlockGuard guard(g_process_lock);
+    child->m_groups = parent->m_groups;
+  }
   {
     SpinlockGuard guard(parent->m_limits_lock);
     memcpy(child->m_limits, parent->m_limits, sizeof(child->m_limits));
@@ -237,15 +245,27 @@ Result<i32> process_fork(u64 flags, u64 new_sp, u64 child_tid_address) {
   if (p->m_space) p->m_space->deactivate();
   take_under_process_lock(p->m_space).clear();
 
-  // Become a zombie: give the children to init, tell the parent. First the terminal and stopped process
-  // groups that lose us are told (kernel/signal/job_control.h).
+  // Become a zombie: give the children to the nearest living subreaper above us, or to init; send those that
+  // asked (PR_SET_PDEATHSIG) their signal; tell the parent. First the terminal and stopped process groups that
+  // lose us are told (kernel/signal/job_control.h).
   g_process_lock.lock();
   job_control_exit_locked(p);
+  Process* reaper = g_init;
+  for (Process* a = p->m_parent; a && a != g_init; a = a->m_parent) {
+    if (a->m_is_child_subreaper && a->m_state != ProcessState::Zombie) {
+      reaper = a;
+      break;
+    }
+  }
   while (Process* c = p->m_children.pop_front()) {
-    c->m_parent = g_init;
-    c->m_parent_pid.store(g_init->m_pid);
-    g_init->m_children.push_back(*c);
-    if (c->m_state == ProcessState::Zombie) g_init->m_child_exited.wake_all();
+    c->m_parent = reaper;
+    c->m_parent_pid.store(reaper->m_pid);
+    reaper->m_children.push_back(*c);
+    if (c->m_state == ProcessState::Zombie) {
+      reaper->m_child_exited.wake_all();
+    } else if (u32 sig = c->m_pdeath_signal.load(MemoryOrder::Relaxed)) {
+      (void)signal_send(c, siginfo_from_current(sig, linux::SI_USER));  // as from the dying parent
+    }
   }
   p->m_state = ProcessState::Zombie;
   p->m_exit_status = wait_status;

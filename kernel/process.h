@@ -25,6 +25,17 @@ class AddressSpace;
 class FdTable;
 class Inode;
 struct ProcessGroup;
+struct GroupList;
+
+// The prctl(2) settings that are plain values (PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS, PR_SET_KEEPCAPS,
+// PR_SET_TIMERSLACK, PR_SET_THP_DISABLE).
+struct ProcessFlags {
+  u8 dumpable = 1;           // SUID_DUMP_USER
+  bool no_new_privs = false;  // once set, never cleared; inherited by fork and kept by exec
+  bool keep_capabilities = false;  // cleared by exec
+  bool thp_disabled = false;
+  u64 timer_slack_ns = 50'000;
+};
 
 enum class ProcessState : u8 { Alive, Zombie };
 
@@ -59,6 +70,13 @@ struct Process : RefCounted {
 
   Spinlock m_limits_lock{"limits"};
   linux::rlimit m_limits[linux::RLIM_NLIMITS] = {};  // guarded by m_limits_lock
+
+  // Attributes set by prctl(2), setpriority(2) and setgroups(2) (kernel/sys_prctl.cpp, kernel/sys_cred.cpp).
+  Atomic<i32> m_nice{0};                     // -20..19; inherited by fork, kept by exec
+  Atomic<u32> m_pdeath_signal{0};            // PR_SET_PDEATHSIG: sent when the parent exits; fork clears it
+  bool m_is_child_subreaper = false;         // PR_SET_CHILD_SUBREAPER; guarded by g_process_lock
+  ProcessFlags m_prctl{};                    // the other prctl settings; written by the process itself
+  RefPtr<GroupList> m_groups;                // supplementary groups (null: none); replaced under g_process_lock
   u64 m_start_time_ns = 0;
   u64 m_missing_syscalls_logged[8] = {};     // bitmap: unknown syscall numbers already reported
 

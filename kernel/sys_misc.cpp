@@ -1,5 +1,5 @@
 // System calls about the machine and time: uname, clock_gettime and friends, nanosleep, getrandom, sysinfo,
-// reboot, sched_getaffinity, times, getrusage, prctl.
+// reboot, sched_getaffinity, times, getrusage. (prctl is in kernel/sys_prctl.cpp.)
 #include "kernel/sys_misc.h"
 
 #include <cstring>
@@ -27,10 +27,16 @@ namespace {
 
 timespec to_timespec(u64 ns) { return {static_cast<i64>(ns / 1'000'000'000ull), static_cast<i64>(ns % 1'000'000'000ull)}; }
 
+constexpr u32 CLOCK_REALTIME_ALARM = 8, CLOCK_BOOTTIME_ALARM = 9, CLOCK_TAI = 11;
+
+// The clocks of clock_gettime(2). CLOCK_TAI is CLOCK_REALTIME plus the TAI offset, which is 0 until adjtimex
+// sets it (Linux's default too). The alarm clocks need a real-time clock device, which Linux without one
+// refuses with EINVAL, as here.
 Result<u64> clock_now(u32 clock) {
   switch (clock) {
     case CLOCK_REALTIME:
     case CLOCK_REALTIME_COARSE:
+    case CLOCK_TAI:
       return time_realtime_ns();
     case CLOCK_MONOTONIC:
     case CLOCK_MONOTONIC_RAW:
@@ -44,6 +50,36 @@ Result<u64> clock_now(u32 clock) {
     default:
       return Error::INVAL;
   }
+}
+
+// Whether clock_nanosleep(2) can sleep on a clock, as Linux's posix_clocks table says: the raw and coarse
+// clocks and the alarm clocks (without a real-time clock device) have no sleep (ENOTSUP), a thread's CPU clock
+// cannot be slept on (EINVAL), and unknown clocks are EINVAL.
+Result<void> check_sleep_clock(u32 clock) {
+  switch (clock) {
+    case CLOCK_REALTIME:
+    case CLOCK_MONOTONIC:
+    case CLOCK_BOOTTIME:
+    case CLOCK_TAI:
+    case CLOCK_PROCESS_CPUTIME_ID:
+      return {};
+    case CLOCK_MONOTONIC_RAW:
+    case CLOCK_REALTIME_COARSE:
+    case CLOCK_MONOTONIC_COARSE:
+    case CLOCK_REALTIME_ALARM:
+    case CLOCK_BOOTTIME_ALARM:
+      return Error::NOTSUP;
+    default:
+      return Error::INVAL;
+  }
+}
+
+// Bit i: hart i is online (the CPU numbers of sched_getaffinity and /proc/cpuinfo).
+u64 online_harts_mask() {
+  u64 mask = 0;
+  for (usize i = 0; i < g_cpu_count; i++)
+    if (g_cpus[i].is_online) mask |= 1ull << i;
+  return mask;
 }
 
 Result<u64> timespec_from_user(u64 address) {
@@ -127,12 +163,11 @@ Result<u64> sys_nanosleep(const SyscallArgs& a) {
 Result<u64> sys_clock_nanosleep(const SyscallArgs& a) {
   u32 clock = static_cast<u32>(a.a0);
   u32 flags = static_cast<u32>(a.a1);
-  if (clock == CLOCK_THREAD_CPUTIME_ID) return Error::INVAL;
-  auto now = clock_now(clock);
-  if (now.is_error()) return Error::INVAL;
+  TRY(check_sleep_clock(clock));
   u64 ns = TRY(timespec_from_user(a.a2));
+  u64 now = TRY(clock_now(clock));
   bool absolute = flags & TIMER_ABSTIME;
-  u64 deadline = absolute ? ns : now.value() + ns;
+  u64 deadline = absolute ? ns : now + ns;
   return sleep_until(clock, deadline, absolute, absolute ? 0 : a.a3);
 }
 
@@ -183,14 +218,22 @@ Result<u64> sys_reboot(const SyscallArgs& a) {
 Result<u64> sys_sched_getaffinity(const SyscallArgs& a) {
   u64 size = a.a1;
   if (size < 8 || size % 8) return Error::INVAL;
-  u64 mask = 0;
-  for (usize i = 0; i < g_cpu_count; i++)
-    if (g_cpus[i].is_online) mask |= 1ull << i;
-  if (copy_value_to_user(a.a2, mask).is_error()) return Error::FAULT;
+  if (copy_value_to_user(a.a2, online_harts_mask()).is_error()) return Error::FAULT;
   return 8;
 }
 
-Result<u64> sys_sched_setaffinity(const SyscallArgs&) { return 0; }
+// The set is checked as Linux checks it (a mask of no online hart is EINVAL; a short mask is zero-extended and
+// a long one cut to the harts there can be), but not kept: the scheduler runs any thread on any hart, which
+// sched_getaffinity says.
+Result<u64> sys_sched_setaffinity(const SyscallArgs& a) {
+  i32 pid = static_cast<i32>(a.a0);
+  if (pid < 0) return Error::INVAL;
+  if (pid != 0 && !process_find(pid)) return Error::SRCH;
+  u64 mask = 0;
+  TRY(copy_from_user(&mask, a.a2, a.a1 < sizeof(mask) ? a.a1 : sizeof(mask)));
+  if (!(mask & online_harts_mask())) return Error::INVAL;
+  return 0;
+}
 
 // getcpu(2): the hart the caller runs on (it may have moved by the time it looks, as on Linux) and NUMA node 0;
 // the third argument has been unused since Linux 2.6.24. glibc's sched_getcpu gets here through __vdso_getcpu.
@@ -212,24 +255,6 @@ Result<u64> sys_times(const SyscallArgs& a) {
 
 Result<u64> sys_getrusage(const SyscallArgs& a) {
   return syscall_result(copy_value_to_user(a.a1, rusage{}));
-}
-
-Result<u64> sys_prctl(const SyscallArgs& a) {
-  constexpr u64 PR_SET_NAME = 15, PR_GET_NAME = 16;
-  Process* p = current_process();
-  if (a.a0 == PR_SET_NAME) {
-    char name[PROCESS_NAME_MAX];
-    auto len = copy_string_from_user(name, a.a1, sizeof(name));
-    if (len.is_error() && len.error() != Error::NAMETOOLONG) return len.error();
-    name[PROCESS_NAME_MAX - 1] = '\0';
-    SpinlockGuard guard(g_process_lock);
-    memcpy(p->m_name, name, sizeof(name));
-    return 0;
-  }
-  if (a.a0 == PR_GET_NAME) {
-    return syscall_result(copy_to_user(a.a1, p->m_name, PROCESS_NAME_MAX));
-  }
-  return Error::INVAL;
 }
 
 Result<u64> sys_riscv_flush_icache(const SyscallArgs& a) {
@@ -258,5 +283,4 @@ RAW_SYSCALL(sys_sched_setaffinity);
 RAW_SYSCALL(sys_getcpu);
 RAW_SYSCALL(sys_times);
 RAW_SYSCALL(sys_getrusage);
-RAW_SYSCALL(sys_prctl);
 RAW_SYSCALL(sys_riscv_flush_icache);

@@ -72,6 +72,17 @@ Result<u64> sys_prlimit64(const SyscallArgs& a) {
   return 0;
 }
 
+// unshare(2). What a process can stop sharing: its file table, fs context and SysV semaphore undo list, and, for a
+// process that is its only thread, its address space and signal actions; nothing here is shared with another
+// process yet (fork copies them all), so these succeed and change nothing. New namespaces are EINVAL, as on a
+// Linux built without them, except CLONE_NEWNS, which Linux always has and this kernel does not: EINVAL too.
+Result<u64> sys_unshare(const SyscallArgs& a) {
+  u64 flags = a.a0;
+  constexpr u64 UNSHAREABLE = CLONE_FILES | CLONE_FS | CLONE_SYSVSEM | CLONE_VM | CLONE_SIGHAND | CLONE_THREAD;
+  if (flags & ~UNSHAREABLE) return Error::INVAL;
+  return 0;
+}
+
 Result<u64> sys_sched_yield(const SyscallArgs&) {
   thread_yield();
   return 0;
@@ -90,5 +101,6 @@ RAW_SYSCALL(sys_getuid);
 RAW_SYSCALL(sys_set_tid_address);
 RAW_SYSCALL(sys_set_robust_list);
 RAW_SYSCALL(sys_prlimit64);
+RAW_SYSCALL(sys_unshare);
 RAW_SYSCALL(sys_sched_yield);
 RAW_SYSCALL(sys_umask);

@@ -13,5 +13,6 @@ Result<u64> sys_getuid(const SyscallArgs&);
 Result<u64> sys_set_tid_address(const SyscallArgs&);
 Result<u64> sys_set_robust_list(const SyscallArgs&);
 Result<u64> sys_prlimit64(const SyscallArgs&);
+Result<u64> sys_unshare(const SyscallArgs&);
 Result<u64> sys_sched_yield(const SyscallArgs&);
 Result<u64> sys_umask(const SyscallArgs&);

@@ -11,6 +11,7 @@
 #include "kernel/process.h"
 #include "kernel/signal/job_control.h"
 #include "kernel/signal/signal.h"
+#include "kernel/sys_cred.h"
 #include "kernel/sys_misc.h"
 #include "kernel/sys_mm.h"
 #include "kernel/sys_proc.h"
@@ -114,6 +115,11 @@ constexpr Implemented g_implemented[] = {
     {umask, raw_syscall<sys_umask>},
     {prctl, raw_syscall<sys_prctl>},
     {getcpu, raw_syscall<sys_getcpu>},
+    {getgroups, raw_syscall<sys_getgroups>},
+    {setgroups, raw_syscall<sys_setgroups>},
+    {getpriority, raw_syscall<sys_getpriority>},
+    {setpriority, raw_syscall<sys_setpriority>},
+    {unshare, raw_syscall<sys_unshare>},
     {gettimeofday, raw_syscall<sys_gettimeofday>},
     {getpid, raw_syscall<sys_getpid>},
     {getppid, raw_syscall<sys_getppid>},

@@ -138,9 +138,14 @@ struct winsize {
 };
 
 // ---- processes ----
-// clone(2) flags (the ones we accept today).
+// clone(2) flags (the ones we accept today, and those unshare(2) takes).
 constexpr u64 CSIGNAL = 0xff;
 constexpr u64 CLONE_VM = 0x100;
+constexpr u64 CLONE_FS = 0x200;
+constexpr u64 CLONE_FILES = 0x400;
+constexpr u64 CLONE_SIGHAND = 0x800;
+constexpr u64 CLONE_THREAD = 0x10000;
+constexpr u64 CLONE_SYSVSEM = 0x40000;
 constexpr u64 CLONE_SETTLS = 0x80000;
 constexpr u64 CLONE_PARENT_SETTID = 0x100000;
 constexpr u64 CLONE_CHILD_CLEARTID = 0x200000;

@@ -1,0 +1,116 @@
+// Identity and priority system calls: the user and group IDs (everyone is root), the supplementary groups
+// (setgroups/getgroups) and the nice value (getpriority/setpriority). kernel/credentials.h says what is kept.
+#include "kernel/sys_cred.h"
+
+#include "arch/riscv/usercopy.h"
+#include "kernel/credentials.h"
+#include "kernel/process.h"
+#include "kernel/syscall_raw.h"
+#include "mm/heap.h"
+
+namespace {
+
+constexpr i32 NICE_MIN = -20, NICE_MAX = 19;
+constexpr u32 PRIO_PROCESS = 0, PRIO_PGRP = 1, PRIO_USER = 2;
+
+// Linux's set_one_prio for every process `which`/`who` names, or ESRCH if none; `fn` is called under
+// g_process_lock. No process groups yet: the group of a process is its pid. Everyone is uid 0.
+template <typename Fn>
+Result<void> for_each_target(u32 which, i32 who, Fn fn) {
+  if (which > PRIO_USER) return Error::INVAL;
+  Process* self = current_process();
+  bool found = false;
+  process_for_each([&](Process& p) {
+    if (p.m_state == ProcessState::Zombie) return;
+    bool match = false;
+    switch (which) {
+      case PRIO_PROCESS:
+      case PRIO_PGRP: match = p.m_pid == (who == 0 ? self->m_pid : who); break;
+      case PRIO_USER: match = who == 0; break;
+    }
+    if (!match) return;
+    found = true;
+    fn(p);
+  });
+  if (!found) return Error::SRCH;
+  return {};
+}
+
+}  // namespace
+
+Result<RefPtr<GroupList>> GroupList::create(const u32* gids, u32 count) {
+  auto* list = new GroupList();
+  if (!list) return Error::NOMEM;
+  RefPtr<GroupList> ref = RefPtr<GroupList>::adopt(list);
+  if (count) {
+    list->gids = static_cast<u32*>(kmalloc(count * sizeof(u32)));
+    if (!list->gids) return Error::NOMEM;
+    // Insertion sort: lists are short, and Linux keeps them sorted (groups_sort) for lookups.
+    for (u32 i = 0; i < count; i++) {
+      u32 g = gids[i], j = i;
+      for (; j > 0 && list->gids[j - 1] > g; j--) list->gids[j] = list->gids[j - 1];
+      list->gids[j] = g;
+    }
+  }
+  list->count = count;
+  return ref;
+}
+
+GroupList::~GroupList() { kfree(gids); }
+
+// getgroups(size, list): the number of supplementary groups; with size > 0 also the list (EINVAL if it does
+// not fit).
+Result<u64> sys_getgroups(const SyscallArgs& a) {
+  i32 size = static_cast<i32>(a.a0);
+  if (size < 0) return Error::INVAL;
+  RefPtr<GroupList> groups = current_process()->m_groups;  // only the process itself replaces it
+  u32 count = groups ? groups->count : 0;
+  if (size == 0) return count;
+  if (static_cast<u32>(size) < count) return Error::INVAL;
+  if (count) TRY(copy_to_user(a.a1, groups->gids, count * sizeof(u32)));
+  return count;
+}
+
+// setgroups(size, list): root may set any list of up to NGROUPS_MAX groups.
+Result<u64> sys_setgroups(const SyscallArgs& a) {
+  i32 size = static_cast<i32>(a.a0);
+  if (size < 0 || static_cast<u32>(size) > GroupList::MAX_GROUPS) return Error::INVAL;
+  u32* gids = nullptr;
+  if (size) {
+    gids = static_cast<u32*>(kmalloc(static_cast<usize>(size) * sizeof(u32)));
+    if (!gids) return Error::NOMEM;
+  }
+  auto copied = size ? copy_from_user(gids, a.a1, static_cast<usize>(size) * sizeof(u32)) : Result<void>();
+  auto list = copied.is_error() ? Result<RefPtr<GroupList>>(copied.error()) : GroupList::create(gids, size);
+  kfree(gids);
+  RefPtr<GroupList> fresh = TRY(list);
+  Process* self = current_process();
+  SpinlockGuard guard(g_process_lock);
+  self->m_groups = fresh->count ? fresh : nullptr;
+  return 0;
+}
+
+// getpriority returns 20 - nice (1..40), so that no successful result looks like an error; glibc turns it back.
+Result<u64> sys_getpriority(const SyscallArgs& a) {
+  i32 best = NICE_MAX + 1;
+  TRY(for_each_target(static_cast<u32>(a.a0), static_cast<i32>(a.a1), [&](Process& p) {
+    i32 nice = p.m_nice.load(MemoryOrder::Relaxed);
+    if (nice < best) best = nice;
+  }));
+  return static_cast<u64>(20 - best);
+}
+
+// setpriority: the nice value is clamped to -20..19, as Linux does; root may lower it.
+Result<u64> sys_setpriority(const SyscallArgs& a) {
+  i32 nice = static_cast<i32>(a.a2);
+  nice = nice < NICE_MIN ? NICE_MIN : nice > NICE_MAX ? NICE_MAX : nice;
+  TRY(for_each_target(static_cast<u32>(a.a0), static_cast<i32>(a.a1),
+                      [&](Process& p) { p.m_nice.store(nice, MemoryOrder::Relaxed); }));
+  return 0;
+}
+
+// The raw entry points trap.S calls (kernel/syscall.h).
+RAW_SYSCALL(sys_getgroups);
+RAW_SYSCALL(sys_setgroups);
+RAW_SYSCALL(sys_getpriority);
+RAW_SYSCALL(sys_setpriority);
