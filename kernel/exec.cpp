@@ -380,12 +380,15 @@ Result<LoadResult> load_elf(RefPtr<File> file, const elf::Header& eh, const Argu
 }
 
 // Switch the calling process to the loaded image. Cannot fail.
-void commit(Process* p, LoadResult& loaded, const char* path, const Arguments& args) {
+void commit(Process* p, LoadResult& loaded, const char* path, const Arguments& args, Inode* executable) {
   OwnPtr<AddressSpace> old;
+  RefPtr<Inode> old_executable;  // dropped after the lock: the last reference may free the inode
   {
     SpinlockGuard guard(g_process_lock);
     old = std::move(p->m_space);
     p->m_space = std::move(loaded.space);
+    old_executable = std::move(p->m_executable);
+    p->m_executable = RefPtr<Inode>(executable);
     const char* base = strrchr(path, '/');
     base = base ? base + 1 : path;
     strncpy(p->m_name, base, PROCESS_NAME_MAX - 1);
@@ -461,8 +464,9 @@ Result<void> do_exec(Process* p, const char* path, Arguments& args, int depth) {
   elf::Header eh;
   memcpy(&eh, head, sizeof(eh));
   TRY(check_header(eh));
+  RefPtr<Inode> executable(file->inode());  // for /proc/PID/exe (the file itself goes to load_elf)
   LoadResult loaded = TRY(load_elf(std::move(file), eh, args, path));
-  commit(p, loaded, path, args);
+  commit(p, loaded, path, args, executable.get());
   return {};
 }
 

@@ -27,6 +27,7 @@ namespace {
 Process* g_pid_table[PID_MAX];  // guarded by g_process_lock
 i32 g_next_pid = 1;             // guarded by g_process_lock
 u32 g_process_count = 0;        // guarded by g_process_lock
+u64 g_processes_created = 1;    // forks since boot, and init; guarded by g_process_lock
 Process* g_init = nullptr;
 // Zombies nobody will wait for (their parent ignores SIGCHLD or set SA_NOCLDWAIT): gone from the pid table
 // and their group at exit, in m_sibling_link until reap_detached frees them; guarded by g_process_lock.
@@ -54,8 +55,8 @@ void set_default_limits(Process* p) {
 
 // Take something a process owns out of it under g_process_lock (/proc reads it under that lock), so that the
 // caller can free it outside the lock.
-template <typename T>
-OwnPtr<T> take_under_process_lock(OwnPtr<T>& owned) {
+template <typename P>
+P take_under_process_lock(P& owned) {
   SpinlockGuard guard(g_process_lock);
   return std::move(owned);
 }
@@ -104,6 +105,16 @@ RefPtr<Process> process_find(i32 pid) {
 }
 
 Process* process_table_at_locked(i32 pid) { return g_pid_table[pid]; }
+
+u64 process_created_count() {
+  SpinlockGuard guard(g_process_lock);
+  return g_processes_created;
+}
+
+i32 process_last_pid() {
+  SpinlockGuard guard(g_process_lock);
+  return g_next_pid > 1 ? g_next_pid - 1 : PID_MAX - 1;
+}
 
 u32 process_count() {
   SpinlockGuard guard(g_process_lock);
@@ -163,6 +174,10 @@ Result<i32> process_fork(u64 flags, u64 new_sp, u64 child_tid_address) {
   child->m_cwd = parent->m_cwd;
   memcpy(child->m_name, parent->m_name, sizeof(child->m_name));
   memcpy(child->m_exe_path, parent->m_exe_path, sizeof(child->m_exe_path));
+  {
+    SpinlockGuard guard(g_process_lock);
+    child->m_executable = parent->m_executable;
+  }
   memcpy(child->m_cmdline, parent->m_cmdline, sizeof(child->m_cmdline));
   child->m_cmdline_length = parent->m_cmdline_length;
   // Inherited: nice, groups and the prctl settings; not the parent-death signal or the subreaper mark.
@@ -211,6 +226,7 @@ Result<i32> process_fork(u64 flags, u64 new_sp, u64 child_tid_address) {
     job_control_fork_locked(parent, child);
     g_pid_table[pid] = child_ref.leak();  // the table now holds the creation reference
     g_process_count++;
+    g_processes_created++;
   }
   // CLONE_CHILD_SETTID is stored by the child itself as it starts (thread_first_run), as Linux's
   // schedule_tail does, so the store sees the child's own page protections.
@@ -241,6 +257,7 @@ Result<i32> process_fork(u64 flags, u64 new_sp, u64 child_tid_address) {
   // Release what the process owns. Files first: closing a pipe end wakes its peer.
   take_under_process_lock(p->m_fds).clear();
   p->m_cwd = nullptr;
+  take_under_process_lock(p->m_executable) = nullptr;
   // Leave the address space before destroying it: no hart may run on page tables being freed.
   if (p->m_space) p->m_space->deactivate();
   take_under_process_lock(p->m_space).clear();
@@ -336,6 +353,7 @@ Result<i32> process_wait(i32 pid, u64 status_address, u32 options, u64 rusage_ad
       unlist_zombie_locked(zombie);
       i32 zpid = zombie->m_pid;
       u32 status = zombie->m_exit_status;
+      cpu_time_add_child(*self, *zombie);
       g_process_lock.unlock();
       release_zombie(zombie);
       if (status_address && copy_value_to_user(status_address, status).is_error()) return Error::FAULT;

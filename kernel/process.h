@@ -13,6 +13,7 @@
 
 #include "arch/riscv/cpu.h"
 #include "kernel/abi/linux.h"
+#include "kernel/cpu_time.h"
 #include "kernel/signal/process_signals.h"
 #include "kernel/spinlock.h"
 #include "kernel/thread.h"
@@ -63,6 +64,7 @@ struct Process : RefCounted {
   RefPtr<Inode> m_cwd;
   char m_name[PROCESS_NAME_MAX] = {};        // the file name exec'd (comm)
   char m_exe_path[PROCESS_PATH_MAX] = {};    // the path exec'd, for /proc/PID/exe
+  RefPtr<Inode> m_executable;                // the file exec'd (/proc/PID/exe leads to it); g_process_lock
   char m_cmdline[PROCESS_PATH_MAX] = {};     // argv, NUL-separated, for /proc/PID/cmdline
   usize m_cmdline_length = 0;
 
@@ -70,6 +72,8 @@ struct Process : RefCounted {
 
   Spinlock m_limits_lock{"limits"};
   linux::rlimit m_limits[linux::RLIM_NLIMITS] = {};  // guarded by m_limits_lock
+
+  ProcessCpuTime m_cpu_time;                 // kernel/cpu_time.h
 
   // Attributes set by prctl(2), setpriority(2) and setgroups(2) (kernel/sys_prctl.cpp, kernel/sys_cred.cpp).
   Atomic<i32> m_nice{0};                     // -20..19; inherited by fork, kept by exec
@@ -95,6 +99,8 @@ RefPtr<Process> process_find(i32 pid);
 template <typename Fn>
 void process_for_each(Fn fn);
 u32 process_count();
+u64 process_created_count();  // processes created since boot (/proc/stat "processes")
+i32 process_last_pid();       // the pid given out last (/proc/loadavg)
 
 // Boot: create pid 1 running `path` with argv (the console as fds 0, 1, 2).
 void process_start_init(const char* path, const char* const* argv, usize argc);

@@ -27,6 +27,8 @@ namespace {
 IntrusiveList<Thread, &Thread::m_run_link> g_run_queue;  // guarded by g_sched_lock
 Atomic<u64> g_idle_harts{0};                         // bit i: hart index i is idle (may be in wfi)
 Atomic<u32> g_next_kernel_tid{1'000'000};
+// Context switches per hart (/proc/stat's ctxt): each hart counts its own under g_sched_lock, no atomic add.
+Atomic<u64> g_context_switches[MAX_HARTS];
 
 // Threads sleeping with a deadline, sorted by deadline (guarded by g_sched_lock).
 struct TimedSleeper {
@@ -134,6 +136,8 @@ void sched_switch_locked() {
   next->m_state = ThreadState::Running;
   c->current = next;
   prev->clear_work(WORK_RESCHEDULE);  // it is giving up the hart now
+  Atomic<u64>& switches = g_context_switches[c->index];
+  switches.store(switches.load(MemoryOrder::Relaxed) + 1, MemoryOrder::Relaxed);
 
   fpu_switch(prev->m_fpu, prev->m_trap_frame, next->m_fpu, next->m_trap_frame);
   if (next->m_process) {
@@ -232,6 +236,19 @@ void sched_tick() {
   ktimer_run_expired(now);  // kernel timers (kernel/ktimer.h), without the scheduler's lock
 }
 
+u64 sched_context_switches() {
+  u64 total = 0;
+  for (auto& switches : g_context_switches) total += switches.load(MemoryOrder::Relaxed);
+  return total;
+}
+
+u32 sched_active_threads() {
+  SpinlockGuard guard(g_sched_lock);
+  u32 count = static_cast<u32>(g_run_queue.size_slow());
+  for (usize i = 0; i < g_cpu_count; i++)
+    if (g_cpus[i].is_online && g_cpus[i].current && g_cpus[i].current != g_cpus[i].idle_thread) count++;
+  return count;
+}
 
 // ---- Wait queues ----
 

@@ -24,3 +24,7 @@ void sched_switch_locked();
 [[noreturn]] void sched_run_idle();
 // Called on every timer tick on every hart.
 void sched_tick();
+// Total scheduler statistics for /proc.
+u64 sched_context_switches();
+// Threads running or waiting to run (Linux's nr_running: the load average and /proc/loadavg count them).
+u32 sched_active_threads();

@@ -12,6 +12,7 @@
 #include "arch/riscv/usercopy.h"
 #include "mm/heap.h"
 #include "kernel/fs/vfs.h"
+#include "kernel/cpu_time.h"
 #include "kernel/log.h"
 #include "kernel/panic.h"
 #include "kernel/process.h"
@@ -44,9 +45,8 @@ Result<u64> clock_now(u32 clock) {
     case CLOCK_BOOTTIME:
       return time_monotonic_ns();
     case CLOCK_PROCESS_CPUTIME_ID:
-    case CLOCK_THREAD_CPUTIME_ID:
-      // No per-process CPU accounting yet: the time since the process started is an upper bound.
-      return time_monotonic_ns() - current_process()->m_start_time_ns;
+    case CLOCK_THREAD_CPUTIME_ID:  // one thread per process: the same
+      return cpu_time_process_ns(*current_process());
     default:
       return Error::INVAL;
   }
@@ -96,10 +96,10 @@ u64 memory_reclaimable_frames() {
 
 Result<u64> sys_uname(const SyscallArgs& a) {
   utsname u{};
-  strncpy(u.sysname, "Linux", sizeof(u.sysname) - 1);
-  strncpy(u.nodename, "sv39", sizeof(u.nodename) - 1);
-  strncpy(u.release, "6.1.0-sv39", sizeof(u.release) - 1);
-  strncpy(u.version, "#1 SMP sv39-teaching-kernel", sizeof(u.version) - 1);
+  strncpy(u.sysname, UNAME_SYSNAME, sizeof(u.sysname) - 1);
+  strncpy(u.nodename, UNAME_NODENAME, sizeof(u.nodename) - 1);
+  strncpy(u.release, UNAME_RELEASE, sizeof(u.release) - 1);
+  strncpy(u.version, UNAME_VERSION, sizeof(u.version) - 1);
   strncpy(u.machine, "riscv64", sizeof(u.machine) - 1);
   strncpy(u.domainname, "(none)", sizeof(u.domainname) - 1);
   return syscall_result(copy_value_to_user(a.a0, u));
@@ -111,8 +111,13 @@ Result<u64> sys_clock_gettime(const SyscallArgs& a) {
 }
 
 Result<u64> sys_clock_getres(const SyscallArgs& a) {
-  TRY(clock_now(static_cast<u32>(a.a0)));
-  if (a.a1) TRY(copy_value_to_user(a.a1, to_timespec(time_ticks_to_ns(1) ? time_ticks_to_ns(1) : 1)));
+  u32 clock = static_cast<u32>(a.a0);
+  TRY(clock_now(clock));
+  // The time CSR's period; CPU time is counted in timer ticks (kernel/cpu_time.h).
+  u64 resolution = clock == CLOCK_PROCESS_CPUTIME_ID || clock == CLOCK_THREAD_CPUTIME_ID ? CPU_TICK_NS
+                   : time_ticks_to_ns(1)                                                  ? time_ticks_to_ns(1)
+                                                                                          : 1;
+  if (a.a1) TRY(copy_value_to_user(a.a1, to_timespec(resolution)));
   return 0;
 }
 
@@ -200,6 +205,9 @@ Result<u64> sys_sysinfo(const SyscallArgs& a) {
   // so that "free after == free before" holds once a program's memory is all returned.
   si.freeram = (g_phys.free_frames() + memory_reclaimable_frames()) * PAGE_SIZE;
   si.procs = static_cast<u16>(process_count());
+  u64 loads[3];
+  cpu_time_load_averages(loads);
+  for (int i = 0; i < 3; i++) si.loads[i] = loads[i] << (16 - LOAD_FSHIFT);  // SI_LOAD_SHIFT
   si.mem_unit = 1;
   return syscall_result(copy_value_to_user(a.a0, si));
 }
@@ -244,17 +252,31 @@ Result<u64> sys_getcpu(const SyscallArgs& a) {
   return 0;
 }
 
+// times(2): CPU time in clock ticks (USER_HZ, 100 a second) and, as the result, the ticks since boot.
 Result<u64> sys_times(const SyscallArgs& a) {
-  u64 ticks = time_monotonic_ns() / 10'000'000ull;  // clock ticks of 1/100 s (AT_CLKTCK)
+  const ProcessCpuTime& t = current_process()->m_cpu_time;
   if (a.a0) {
-    u64 t[4] = {0, 0, 0, 0};
-    if (copy_to_user(a.a0, t, sizeof(t)).is_error()) return Error::FAULT;
+    u64 tms[4] = {t.user.load(MemoryOrder::Relaxed), t.system.load(MemoryOrder::Relaxed),
+                  t.children_user.load(MemoryOrder::Relaxed), t.children_system.load(MemoryOrder::Relaxed)};
+    TRY(copy_to_user(a.a0, tms, sizeof(tms)));
   }
-  return ticks;
+  return time_monotonic_ns() / CPU_TICK_NS;
 }
 
+// getrusage(2): the user and system times (of the process, of its reaped children, or of the calling thread).
 Result<u64> sys_getrusage(const SyscallArgs& a) {
-  return syscall_result(copy_value_to_user(a.a1, rusage{}));
+  constexpr i32 RUSAGE_SELF = 0, RUSAGE_CHILDREN = -1, RUSAGE_THREAD = 1;
+  i32 who = static_cast<i32>(a.a0);
+  if (who != RUSAGE_SELF && who != RUSAGE_CHILDREN && who != RUSAGE_THREAD) return Error::INVAL;
+  const ProcessCpuTime& t = current_process()->m_cpu_time;
+  u64 user = who == RUSAGE_CHILDREN ? t.children_user.load(MemoryOrder::Relaxed) : t.user.load(MemoryOrder::Relaxed);
+  u64 system = who == RUSAGE_CHILDREN ? t.children_system.load(MemoryOrder::Relaxed) : t.system.load(MemoryOrder::Relaxed);
+  rusage usage{};
+  usage.ru_utime[0] = static_cast<i64>(user / 100);
+  usage.ru_utime[1] = static_cast<i64>(user % 100 * 10'000);
+  usage.ru_stime[0] = static_cast<i64>(system / 100);
+  usage.ru_stime[1] = static_cast<i64>(system % 100 * 10'000);
+  return syscall_result(copy_value_to_user(a.a1, usage));
 }
 
 Result<u64> sys_riscv_flush_icache(const SyscallArgs& a) {

@@ -3,6 +3,12 @@
 
 #include "kernel/syscall.h"
 
+// What uname(2) says the system is (and /proc/version and /proc/sys/kernel).
+constexpr const char* UNAME_SYSNAME = "Linux";
+constexpr const char* UNAME_NODENAME = "sv39";
+constexpr const char* UNAME_RELEASE = "6.1.0-sv39";
+constexpr const char* UNAME_VERSION = "#1 SMP sv39-teaching-kernel";
+
 Result<u64> sys_uname(const SyscallArgs&);
 Result<u64> sys_clock_gettime(const SyscallArgs&);
 Result<u64> sys_clock_getres(const SyscallArgs&);

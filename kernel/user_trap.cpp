@@ -4,6 +4,7 @@
 
 #include "arch/riscv/cpu.h"
 #include "arch/riscv/memlayout.h"
+#include "kernel/cpu_time.h"
 #include "kernel/log.h"
 #include "kernel/process.h"
 #include "kernel/sched.h"
@@ -95,7 +96,10 @@ bool kernel_fault_on_user_address(const FaultRecord& fault) {
   return p->m_space->handle_fault(fault.address, fault.access) == FaultResult::Resolved;
 }
 
-void timer_tick() { sched_tick(); }
+void timer_tick(bool from_user) {
+  cpu_time_tick(from_user);
+  sched_tick();
+}
 
 extern "C" void prepare_return_to_user() {
   for (;;) {

@@ -31,4 +31,4 @@ bool kernel_fault_on_user_address(const FaultRecord& fault);
 // Before returning to user mode: do the thread's pending work (yield if a tick asked for it, act on signals).
 // Leaves interrupts disabled.
 extern "C" void prepare_return_to_user();
-void timer_tick();
+void timer_tick(bool from_user);

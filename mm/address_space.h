@@ -63,6 +63,20 @@ struct MapRequest {
 
 struct AnonFamily;
 
+// One page as /proc/PID/smaps and /proc/PID/pagemap describe it (AddressSpace::page_state_locked).
+struct PageState {
+  bool is_present = false;    // mapped in the page tables: an access would not fault
+  bool is_anonymous = false;  // the process's own private page (the anon layer), not a page of the region's object
+  bool is_swapped = false;    // in swap: an anon slot holding a swap slot
+  bool is_zero_page = false;  // the shared zero page (Linux counts it in no figure of smaps)
+  bool is_referenced = false; // the page-table entry's accessed bit
+  bool is_dirty = false;      // the page-table entry's dirty bit
+  PhysAddr address;           // present: the frame's address
+  u64 swap_slot = 0;          // swapped: where
+  u32 sharers = 0;            // mappings of the page: the anon slots holding the frame (a fork family's members),
+                              // or the regions whose window covers the object's page
+};
+
 class AddressSpace {
  public:
   // A new, empty address space in a family of its own (exec).
@@ -114,6 +128,9 @@ class AddressSpace {
   }
   // The region containing va (lock must be held), for diagnostics.
   const Region* find_region_locked(VirtAddr va) const;
+  // What the page at va (in region r) holds, for /proc/PID/smaps and /proc/PID/pagemap (mm/inspect.cpp). The
+  // lock must be held: call it from for_each_region's function. Changes nothing.
+  PageState page_state_locked(const Region& r, VirtAddr va) const;
   Spinlock& lock() const { return m_lock; }
 
   u64 region_count() const { return m_regions.size(); }

@@ -6,7 +6,7 @@
 //   remove(start, end)    unmap a range
 //   protect(start, end, prot)  reduce the permissions of a range (never raises them)
 //   extract(va)           va -> pa, if mapped
-//   clear_referenced / is_modified / clear_modified   accessed and dirty state of one mapping
+//   is_referenced / clear_referenced / is_modified / clear_modified   accessed and dirty state of one mapping
 //   update()              carry out deferred TLB work (remove/protect may batch their flushes)
 //   activate()            make this address space current on this hart
 //   deactivate()          if it is current on this hart, stop using it (the hart goes back to the kernel's tables)
@@ -41,6 +41,7 @@ concept PmapInterface = requires(P& p, const P& cp, VirtAddr va, PhysAddr pa, Pr
   { p.remove(va, va) } -> std::same_as<void>;
   { p.protect(va, va, prot) } -> std::same_as<void>;
   { cp.extract(va) } -> std::same_as<Result<PhysAddr>>;
+  { cp.is_referenced(va) } -> std::same_as<bool>;
   { p.clear_referenced(va) } -> std::same_as<bool>;
   { cp.is_modified(va) } -> std::same_as<bool>;
   { p.clear_modified(va) } -> std::same_as<bool>;

@@ -168,6 +168,12 @@ Result<PhysAddr> Sv39Pmap::extract(VirtAddr va) const {
   return e->address() + va.offset_in_page();
 }
 
+// The accessed bit (privileged spec 4.3.1): QEMU sets it on the first access through the entry.
+bool Sv39Pmap::is_referenced(VirtAddr va) const {
+  Pte* e = leaf(va);
+  return e && e->has(Pte::A);
+}
+
 bool Sv39Pmap::clear_referenced(VirtAddr va) {
   Pte* e = leaf(va);
   if (!e || !e->has(Pte::A)) return false;

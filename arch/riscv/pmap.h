@@ -39,6 +39,7 @@ class Sv39Pmap {
   void remove(VirtAddr start, VirtAddr end);
   void protect(VirtAddr start, VirtAddr end, Prot prot);
   Result<PhysAddr> extract(VirtAddr va) const;
+  bool is_referenced(VirtAddr va) const;
   bool clear_referenced(VirtAddr va);
   bool is_modified(VirtAddr va) const;
   bool clear_modified(VirtAddr va);

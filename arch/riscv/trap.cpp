@@ -90,7 +90,7 @@ void handle_interrupt(TrapFrame* tf) {
   switch (tf->scause & ~Scause::INTERRUPT) {
     case Scause::IRQ_TIMER:
       timer_rearm();
-      timer_tick();
+      timer_tick(tf->from_user());
       break;
     case Scause::IRQ_EXTERNAL:
       handle_external();

@@ -163,8 +163,9 @@ constexpr u32 wait_status_exited(u32 code) { return (code & 0xff) << 8; }
 constexpr u32 wait_status_signaled(u32 sig) { return sig & 0x7f; }
 
 struct rusage {
-  timespec ru_utime_unused[2];  // struct timeval x2 (16 bytes each on riscv64)
-  i64 fields[14];
+  i64 ru_utime[2];  // struct timeval: seconds, microseconds
+  i64 ru_stime[2];
+  i64 fields[14];   // ru_maxrss .. ru_nivcsw
 };
 static_assert(sizeof(rusage) == 144);
 

@@ -39,13 +39,18 @@ class File : public RefCounted {
   virtual const char* describe() const { return "?"; }
 
   u32 flags() const { return m_flags; }
+  // The file offset, for /proc/PID/fdinfo (0 for files without one).
+  u64 position() const {
+    SpinlockGuard guard(m_offset_lock);
+    return m_offset;
+  }
   void set_status_flags(u32 flags);  // F_SETFL: only O_APPEND and O_NONBLOCK change
   bool is_readable() const { return (m_flags & linux::O_ACCMODE) != linux::O_WRONLY; }
   bool is_writable() const { return (m_flags & linux::O_ACCMODE) != linux::O_RDONLY; }
   bool is_nonblocking() const { return m_flags & linux::O_NONBLOCK; }
 
  protected:
-  Spinlock m_offset_lock{"file-offset"};
+  mutable Spinlock m_offset_lock{"file-offset"};
   u64 m_offset = 0;  // guarded by m_offset_lock
   u32 m_flags;
 };

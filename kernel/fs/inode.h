@@ -176,6 +176,10 @@ class Inode : public RefCounted {
   // ---- symbolic links ----
   // The target (no NUL added), truncated to size bytes. Returns the length copied.
   virtual Result<usize> readlink(char* buffer, usize size);
+  // /proc's "magic" links (PID/exe, PID/cwd, PID/fd/N): the inode the link stands for, where a path walk goes
+  // on instead of following the link's text (which may name nothing: "pipe:[3]", a deleted file). nullptr for
+  // an ordinary link.
+  virtual Result<RefPtr<Inode>> follow_link() { return RefPtr<Inode>(); }
 
   // ---- mounts (kernel/fs/mount.cpp) ----
   bool is_mount_point() const { return m_mount_flags.load(MemoryOrder::Acquire) & MOUNTED_ON; }

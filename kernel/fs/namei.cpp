@@ -90,6 +90,12 @@ Result<RefPtr<Inode>> PathWalker::go_up(RefPtr<Inode> current) {
   return cross_mounts_down(TRY(current->parent()));
 }
 
+Result<RefPtr<Inode>> PathWalker::follow_magic_link(Inode& link) {
+  RefPtr<Inode> target = TRY(link.follow_link());
+  if (target && ++m_links_followed > fs_limits::SYMLINK_MAX) return Error::LOOP;
+  return target ? cross_mounts_down(static_cast<RefPtr<Inode>&&>(target)) : target;
+}
+
 Result<const char*> PathWalker::splice(Inode& link, const char* rest, bool trailing_slash) {
   if (++m_links_followed > fs_limits::SYMLINK_MAX) return Error::LOOP;
   int spare = m_current ^ 1;
@@ -152,6 +158,14 @@ Result<RefPtr<Inode>> PathWalker::walk(RefPtr<Inode> start, const char* path, Fo
     }
     RefPtr<Inode> child = cross_mounts_down(TRY(current->lookup(name, length)));
     if (child->is_symlink() && (!is_last || follow_last == Follow::Yes || trailing_slash)) {
+      if (RefPtr<Inode> target = TRY(follow_magic_link(*child))) {
+        if (is_last) {
+          if (trailing_slash && !target->is_directory()) return Error::NOTDIR;
+          return target;
+        }
+        current = static_cast<RefPtr<Inode>&&>(target);
+        continue;
+      }
       const char* spliced = TRY(splice(*child, rest, trailing_slash));
       if (spliced[0] == '/') current = RefPtr<Inode>(m_root);
       p = spliced;  // continue in `current`, the directory holding the link
@@ -188,6 +202,7 @@ static Result<RefPtr<Inode>> open_or_create(const PathContext& context, PathWalk
       RefPtr<Inode> inode = existing.release_value();
       if (!inode->is_symlink()) return cross_mounts_down(static_cast<RefPtr<Inode>&&>(inode));
       if (flags & linux::O_NOFOLLOW) return Error::LOOP;
+      if (RefPtr<Inode> target = TRY(walker.follow_magic_link(*inode))) return target;
       dir = TRY(walker.resolve_link_parent(*dir, *inode, last));
       continue;
     }

@@ -50,6 +50,9 @@ class PathWalker {
   // For a symbolic link found as the last component in `dir`: the directory holding the link's target and
   // the target's last component (open with O_CREAT creates through a dangling link, as Linux does).
   Result<RefPtr<Inode>> resolve_link_parent(Inode& dir, Inode& link, LastComponent& last);
+  // For a /proc magic link (Inode::follow_link): the inode it stands for (counted as a link followed), or
+  // nullptr for an ordinary link.
+  Result<RefPtr<Inode>> follow_magic_link(Inode& link);
 
  private:
   Result<RefPtr<Inode>> walk(RefPtr<Inode> start, const char* path, Follow follow_last, LastComponent* last);

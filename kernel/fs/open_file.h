@@ -3,7 +3,7 @@
 //
 //   regular files        kernel/fs/regular_file.cpp   offset, O_APPEND, over the inode's data operations
 //   directories          kernel/fs/regular_file.cpp   getdents64 over Inode::list, cookies as offsets
-//   generated text       kernel/fs/regular_file.cpp   /proc files: text made at open time, then read-only
+//   generated text       kernel/fs/proc_file.cpp      /proc files (made through ProcTextSource, kernel/fs/procfs.h)
 //   devices              kernel/fs/devices.cpp        /dev/null, /dev/zero, /dev/full, the terminal
 //   disks                kernel/fs/block_device_file.cpp   /dev/vda, /dev/vdb... (drivers/block/)
 //   pipes, the console   kernel/fs/pipe.h, kernel/fs/tty.cpp
@@ -19,8 +19,6 @@ u32 open_flags_to_keep(u32 flags);
 
 Result<RefPtr<File>> regular_file_open(Inode& inode, u32 flags);
 Result<RefPtr<File>> directory_file_open(Inode& inode, u32 flags);
-// A read-only file serving `text` (kmalloc'ed; the file takes it over, and frees it on failure too).
-Result<RefPtr<File>> text_file_open(Inode& inode, u32 flags, char* text, usize len);
 // The file behind a device node (inode may be nullptr for devices opened without one).
 Result<RefPtr<File>> device_open(u64 rdev, u32 flags, Inode* inode);
 // The file behind a block device node (a disk of the registry, drivers/block/block_device.h).

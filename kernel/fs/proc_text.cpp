@@ -1,24 +1,24 @@
-// The text of the /proc files, in Linux's formats (fs/proc/meminfo.c, task_mmu.c, array.c), so that tools
-// written for Linux read them unchanged.
-//
-// Locks: per-process files hold g_process_lock while they print (the process, its address space and its
-// fields stay put: exec and exit change them only under that lock), and the maps take the address space's
-// lock through AddressSpace::for_each_region. Order: g_process_lock, address space, VM object, heap.
+// The system-wide text of /proc (meminfo, uptime, cpuinfo, mounts, loadavg, stat, version, sys/*) in Linux's
+// formats (fs/proc/meminfo.c, stat.c, loadavg.c), and what the per-process generators share
+// (kernel/fs/proc_internal.h, which also says the locks).
 #include <cstring>
 
 #include "arch/riscv/cpu.h"
 #include "arch/riscv/kernel_map.h"
 #include "arch/riscv/memlayout.h"
+#include "kernel/cpu_time.h"
+#include "kernel/credentials.h"
 #include "kernel/fs/mount.h"
 #include "kernel/fs/namei.h"
+#include "kernel/fs/proc_internal.h"
 #include "kernel/fs/procfs.h"
 #include "kernel/fs/ramfs.h"
 #include "kernel/fs/vfs.h"
 #include "mm/heap.h"
 #include "kernel/machine.h"
 #include "kernel/process.h"
-#include "kernel/signal/job_control.h"
-#include "kernel/signal/signal.h"
+#include "kernel/sched.h"
+#include "kernel/sys_misc.h"
 #include "kernel/time.h"
 #include "lib/format.h"
 #include "mm/address_space.h"
@@ -28,9 +28,6 @@
 extern Machine g_machine;
 
 namespace {
-
-constexpr u64 KB_PER_PAGE = PAGE_SIZE / 1024;
-constexpr u64 CLOCK_TICKS_PER_SECOND = 100;  // USER_HZ: the unit of the times in /proc/PID/stat
 
 // Linux's show_val_kb: the name and colon in 16 columns, the value right-aligned in 8, then " kB".
 void meminfo_line(TextBuilder& out, const char* name, u64 pages) {
@@ -46,8 +43,22 @@ void meminfo_count(TextBuilder& out, const char* name, u64 count) {
   out.appendf("%-16s%8llu\n", label, static_cast<unsigned long long>(count));
 }
 
-// Resident pages of the object behind a region, within the region's window.
-u64 region_resident_object_pages(const Region& r) {
+// A load average in fixed point as Linux prints it: the integer part, then two decimals.
+void load_value(TextBuilder& out, u64 load) {
+  u64 hundredths = ((load & ((1ull << LOAD_FSHIFT) - 1)) * 100) >> LOAD_FSHIFT;
+  out.appendf("%llu.%02llu", static_cast<unsigned long long>(load >> LOAD_FSHIFT),
+              static_cast<unsigned long long>(hundredths));
+}
+
+}  // namespace
+
+Process* proc_find_locked(i32 pid) {
+  ASSERT(g_process_lock.is_held());
+  if (pid <= 0 || pid >= PID_MAX) return nullptr;
+  return process_table_at_locked(pid);
+}
+
+u64 proc_region_resident_object_pages(const Region& r) {
   if (!r.m_object) return 0;
   u64 pages = r.pages();
   // A huge window would take long to walk page by page: the object's total is a fair upper bound then.
@@ -61,54 +72,20 @@ u64 region_resident_object_pages(const Region& r) {
   return count;
 }
 
-Process* find_locked(i32 pid) {
-  ASSERT(g_process_lock.is_held());
-  if (pid <= 0 || pid >= PID_MAX) return nullptr;
-  return process_table_at_locked(pid);
-}
-
-char state_letter_locked(Process& p) {
-  if (p.m_state == ProcessState::Zombie) return 'Z';
-  if (!p.m_thread) return 'R';
-  if (signal_is_stopped(&p)) return 'T';
-  // Read without the scheduler's lock: a snapshot is all /proc promises.
-  ThreadState s = __atomic_load_n(&p.m_thread->m_state, __ATOMIC_RELAXED);
-  return s == ThreadState::Sleeping ? 'S' : 'R';
-}
-
-const char* state_name(char letter) {
-  switch (letter) {
-    case 'R': return "R (running)";
-    case 'S': return "S (sleeping)";
-    case 'Z': return "Z (zombie)";
-    case 'T': return "T (stopped)";
-  }
-  return "R (running)";
-}
-
-struct MemoryUse {
-  u64 size_pages = 0;      // every region (VmSize)
-  u64 resident_pages = 0;  // anonymous pages plus resident object pages in the regions (VmRSS)
-};
-
-MemoryUse memory_use_locked(const Process& p) {
-  MemoryUse use;
+ProcMemoryUse proc_memory_use_locked(const Process& p) {
+  ProcMemoryUse use;
   if (!p.m_space || p.m_state == ProcessState::Zombie) return use;
   use.resident_pages = p.m_space->resident_anon_pages();
   p.m_space->for_each_region([&](const Region& r) {
+    u64 object_pages = proc_region_resident_object_pages(r);
     use.size_pages += r.pages();
-    use.resident_pages += region_resident_object_pages(r);
+    use.resident_pages += object_pages;
+    use.shared_pages += object_pages;
+    if (has(r.m_prot, Prot::Exec)) use.text_pages += r.pages();
+    if (r.is_private() && has(r.m_prot, Prot::Write)) use.data_pages += r.pages();
   });
   return use;
 }
-
-// The process's name as /proc prints it (comm: at most 15 characters).
-void copy_name_locked(const Process& p, char (&name)[PROCESS_NAME_MAX]) {
-  memcpy(name, p.m_name, PROCESS_NAME_MAX);
-  name[PROCESS_NAME_MAX - 1] = '\0';
-}
-
-}  // namespace
 
 Result<void> proc_meminfo(TextBuilder& out) {
   MemoryCounters c = g_phys.counters();
@@ -121,7 +98,7 @@ Result<void> proc_meminfo(TextBuilder& out) {
   u64 mapped = 0;
   process_for_each([&](Process& p) {
     if (p.m_space && p.m_state != ProcessState::Zombie)
-      p.m_space->for_each_region([&](const Region& r) { mapped += region_resident_object_pages(r); });
+      p.m_space->for_each_region([&](const Region& r) { mapped += proc_region_resident_object_pages(r); });
   });
   if (mapped > file_pages) mapped = file_pages;  // shared pages are counted once per mapping above
 
@@ -188,123 +165,71 @@ Result<void> proc_mounts(TextBuilder& out) {
   return mount_print_table(out, *root);
 }
 
-// One line per region, exactly as Linux's show_map_vma prints it: the name (if any) starts at column 73.
-Result<void> proc_pid_maps(TextBuilder& out, i32 pid) {
-  SpinlockGuard guard(g_process_lock);
-  Process* p = find_locked(pid);
-  if (!p) return Error::SRCH;
-  if (!p->m_space || p->m_state == ProcessState::Zombie) return {};
-  p->m_space->for_each_region([&](const Region& r) {
-    usize line_start = out.length();
-    const VmObject* object = r.m_object.get();
-    u64 offset = object ? r.m_object_page * PAGE_SIZE : 0;
-    u32 minor = object && !object->is_special_mapping() ? device_minor(RAMFS_DEVICE) : 0;
-    u64 inode = object ? object->inode_number() : 0;
-    out.appendf("%08llx-%08llx %c%c%c%c %08llx %02x:%02x %llu ", static_cast<unsigned long long>(r.m_start.get()),
-                static_cast<unsigned long long>(r.m_end.get()), has(r.m_prot, Prot::Read) ? 'r' : '-',
-                has(r.m_prot, Prot::Write) ? 'w' : '-', has(r.m_prot, Prot::Exec) ? 'x' : '-',
-                r.is_shared() ? 's' : 'p', static_cast<unsigned long long>(offset), 0u, minor,
-                static_cast<unsigned long long>(inode));
-    const char* name = nullptr;
-    if (r.m_flags & RegionFlag::Heap)
-      name = "[heap]";
-    else if (r.m_flags & RegionFlag::Stack)
-      name = "[stack]";
-    else if (object)
-      name = object->path() ? object->path() : "/dev/zero (deleted)";
-    if (name) {
-      // seq_setwidth(25 + sizeof(void*) * 6 - 1) then seq_pad(m, ' '): pad to 72, then one space.
-      out.pad_to(line_start + 25 + 8 * 6 - 1);
-      out.append(' ');
-      out.append(name);
-    }
-    out.append('\n');
-  });
-  return {};
-}
-
-Result<void> proc_pid_stat(TextBuilder& out, i32 pid) {
-  SpinlockGuard guard(g_process_lock);
-  Process* p = find_locked(pid);
-  if (!p) return Error::SRCH;
-  char name[PROCESS_NAME_MAX];
-  copy_name_locked(*p, name);
-  char state = state_letter_locked(*p);
-  i32 ppid = p->m_parent ? p->m_parent->m_pid : 0;
-  MemoryUse use = memory_use_locked(*p);
-  u64 start_ticks = p->m_start_time_ns / (1000000000 / CLOCK_TICKS_PER_SECOND);
-  // Fields 1-52 of proc(5); what is not kept is 0.
-  out.appendf("%d (%s) %c %d %d %d 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 %llu %llu %llu %llu", p->m_pid, name, state, ppid,
-              process_pgid_locked(p), process_sid_locked(p), static_cast<unsigned long long>(start_ticks),
-              static_cast<unsigned long long>(use.size_pages * PAGE_SIZE),
-              static_cast<unsigned long long>(use.resident_pages), static_cast<unsigned long long>(~0ull));
-  // Fields 26-52: startcode .. cnswap (12), exit_signal (SIGCHLD), processor .. exit_code (14).
-  out.append(" 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n");
-  return {};
-}
-
-Result<void> proc_pid_status(TextBuilder& out, i32 pid) {
-  SpinlockGuard guard(g_process_lock);
-  Process* p = find_locked(pid);
-  if (!p) return Error::SRCH;
-  char name[PROCESS_NAME_MAX];
-  copy_name_locked(*p, name);
-  i32 ppid = p->m_parent ? p->m_parent->m_pid : 0;
-  MemoryUse use = memory_use_locked(*p);
-  out.appendf("Name:\t%s\nUmask:\t0022\nState:\t%s\nTgid:\t%d\nPid:\t%d\nPPid:\t%d\n", name,
-              state_name(state_letter_locked(*p)), p->m_pid, p->m_pid, ppid);
-  out.append("Uid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\n");
-  if (p->m_state != ProcessState::Zombie) {
-    out.appendf("VmSize:\t%8llu kB\nVmRSS:\t%8llu kB\n", static_cast<unsigned long long>(use.size_pages * KB_PER_PAGE),
-                static_cast<unsigned long long>(use.resident_pages * KB_PER_PAGE));
+// /proc/loadavg: the three load averages, running/total threads, the last pid given out.
+Result<void> proc_loadavg(TextBuilder& out) {
+  u64 loads[3];
+  cpu_time_load_averages(loads);
+  for (int i = 0; i < 3; i++) {
+    load_value(out, loads[i]);
+    out.append(' ');
   }
-  SignalSummary sig = signal_summary(p);
-  out.appendf("Threads:\t1\nSigPnd:\t%016llx\nShdPnd:\t%016llx\nSigBlk:\t%016llx\nSigIgn:\t%016llx\n"
-              "SigCgt:\t%016llx\n",
-              static_cast<unsigned long long>(sig.pending), static_cast<unsigned long long>(sig.shared_pending),
-              static_cast<unsigned long long>(sig.blocked), static_cast<unsigned long long>(sig.ignored),
-              static_cast<unsigned long long>(sig.caught));
+  u32 threads = process_count();  // one thread each
+  out.appendf("%u/%u %d\n", sched_active_threads(), threads, process_last_pid());
   return {};
 }
 
-Result<void> proc_pid_cmdline(TextBuilder& out, i32 pid) {
-  SpinlockGuard guard(g_process_lock);
-  Process* p = find_locked(pid);
-  if (!p) return Error::SRCH;
-  if (p->m_state == ProcessState::Zombie) return {};  // Linux: empty once the memory is gone
-  usize length = p->m_cmdline_length < PROCESS_PATH_MAX ? p->m_cmdline_length : PROCESS_PATH_MAX;
-  out.append(p->m_cmdline, length);
+// /proc/stat (show_stat): CPU time per hart in clock ticks, then the system-wide counters.
+Result<void> proc_stat(TextBuilder& out) {
+  HartCpuTime total;
+  for (usize i = 0; i < g_cpu_count; i++) {
+    if (!g_cpus[i].is_online) continue;
+    HartCpuTime h = cpu_time_of_hart(i);
+    total.user += h.user;
+    total.nice += h.nice;
+    total.system += h.system;
+    total.idle += h.idle;
+  }
+  auto line = [&](const char* name, const HartCpuTime& t) {
+    // user nice system idle iowait irq softirq steal guest guest_nice
+    out.appendf("%s %llu %llu %llu %llu 0 0 0 0 0 0\n", name, static_cast<unsigned long long>(t.user),
+                static_cast<unsigned long long>(t.nice), static_cast<unsigned long long>(t.system),
+                static_cast<unsigned long long>(t.idle));
+  };
+  line("cpu ", total);
+  for (usize i = 0; i < g_cpu_count; i++) {
+    if (!g_cpus[i].is_online) continue;
+    char name[16];
+    format(name, sizeof(name), "cpu%u", static_cast<unsigned>(i));
+    line(name, cpu_time_of_hart(i));
+  }
+  u64 boot_seconds = (time_realtime_ns() - time_monotonic_ns()) / 1'000'000'000;
+  out.appendf("ctxt %llu\nbtime %llu\nprocesses %llu\nprocs_running %u\nprocs_blocked 0\n",
+              static_cast<unsigned long long>(sched_context_switches()), static_cast<unsigned long long>(boot_seconds),
+              static_cast<unsigned long long>(process_created_count()), sched_active_threads());
   return {};
 }
 
-Result<usize> proc_pid_exe(i32 pid, char* buffer, usize size) {
-  SpinlockGuard guard(g_process_lock);
-  Process* p = find_locked(pid);
-  if (!p) return Error::NOENT;
-  usize length = strnlen(p->m_exe_path, PROCESS_PATH_MAX);
-  if (length == 0 || p->m_state == ProcessState::Zombie) return Error::NOENT;
-  if (length > size) length = size;
-  memcpy(buffer, p->m_exe_path, length);
-  return length;
+// /proc/version, as uname(2) describes the kernel.
+Result<void> proc_version(TextBuilder& out) {
+  out.appendf("%s version %s (sv39 teaching kernel) %s\n", UNAME_SYSNAME, UNAME_RELEASE, UNAME_VERSION);
+  return {};
 }
 
-Result<usize> proc_pid_cwd(i32 pid, char* buffer, usize size) {
-  RefPtr<Inode> cwd;
-  {
-    SpinlockGuard guard(g_process_lock);
-    Process* p = find_locked(pid);
-    if (!p || p->m_state == ProcessState::Zombie) return Error::NOENT;
-    cwd = p->m_cwd;
-  }
-  // The path is found without g_process_lock: the walk up takes the name-space lock.
-  char* path = static_cast<char*>(kmalloc(fs_limits::MAX_PATH));
-  if (!path) return Error::NOMEM;
-  auto length = vfs_path_of(cwd.get(), path, fs_limits::MAX_PATH);
-  if (!length.is_error()) {
-    usize n = length.value() < size ? length.value() : size;
-    memcpy(buffer, path, n);
-    length = n;
-  }
-  kfree(path);
-  return length;
+// The settings of /proc/sys, as this kernel has them (none can be changed yet).
+Result<void> proc_sys_value(TextBuilder& out, const char* name) {
+  auto is = [&](const char* key) { return strcmp(name, key) == 0; };
+  if (is("kernel/cap_last_cap")) out.append("40\n");  // CAP_CHECKPOINT_RESTORE: root holds every capability
+  else if (is("kernel/hostname")) out.appendf("%s\n", UNAME_NODENAME);
+  else if (is("kernel/ngroups_max")) out.appendf("%u\n", GroupList::MAX_GROUPS);
+  else if (is("kernel/osrelease")) out.appendf("%s\n", UNAME_RELEASE);
+  else if (is("kernel/ostype")) out.appendf("%s\n", UNAME_SYSNAME);
+  else if (is("kernel/pid_max")) out.appendf("%d\n", PID_MAX);
+  else if (is("kernel/version")) out.appendf("%s\n", UNAME_VERSION);
+  else if (is("vm/max_map_count")) out.appendf("%llu\n", static_cast<unsigned long long>(user_layout::MAX_MAP_COUNT));
+  else if (is("vm/mmap_min_addr")) out.appendf("%llu\n", static_cast<unsigned long long>(user_layout::MMAP_MIN));
+  // Mode 1, "always overcommit": mmap never refuses memory for want of frames (pages are allocated when
+  // touched), and running out kills a process then.
+  else if (is("vm/overcommit_memory")) out.append("1\n");
+  else return Error::NOENT;
+  return {};
 }

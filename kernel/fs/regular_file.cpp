@@ -204,53 +204,6 @@ class DirectoryFile final : public PositionedFile {
   RefPtr<Inode> m_inode;
 };
 
-// /proc files: text generated once at open time, then served like a read-only regular file.
-class TextFile final : public PositionedFile {
- public:
-  TextFile(Inode& inode, u32 flags, char* text, usize len)
-      : PositionedFile(flags), m_inode(&inode), m_text(text), m_length(len) {}
-  ~TextFile() override { kfree(m_text); }
-
-  Result<usize> read(const IoBuffer& buffer, usize len) override {
-    SleepLockGuard position(m_position_lock);
-    u64 at = offset();
-    usize n = TRY(read_at(buffer, len, at));
-    set_offset(at + n);
-    return n;
-  }
-
-  Result<usize> read_at(const IoBuffer& buffer, usize len, u64 at) override {
-    if (at >= m_length) return 0;
-    usize n = len < m_length - at ? len : m_length - at;
-    TRY(buffer.write(0, m_text + at, n));
-    return n;
-  }
-
-  Result<u64> seek(i64 delta, int whence) override {
-    SleepLockGuard position(m_position_lock);
-    u64 result;
-    switch (whence) {
-      case linux::SEEK_SET:
-        if (delta < 0) return Error::INVAL;
-        result = static_cast<u64>(delta);
-        break;
-      case linux::SEEK_CUR: result = TRY(offset_from(offset(), delta, ~0ull >> 1)); break;
-      case linux::SEEK_END: result = TRY(offset_from(m_length, delta, ~0ull >> 1)); break;
-      default: return Error::INVAL;
-    }
-    set_offset(result);
-    return result;
-  }
-
-  Inode* inode() override { return m_inode.get(); }
-  const char* describe() const override { return "proc"; }
-
- private:
-  RefPtr<Inode> m_inode;
-  char* m_text;     // kmalloc'ed, immutable
-  usize m_length;
-};
-
 }  // namespace
 
 Result<RefPtr<File>> regular_file_open(Inode& inode, u32 flags) {
@@ -266,11 +219,3 @@ Result<RefPtr<File>> directory_file_open(Inode& inode, u32 flags) {
   return RefPtr<File>::adopt(file);
 }
 
-Result<RefPtr<File>> text_file_open(Inode& inode, u32 flags, char* text, usize len) {
-  auto* file = new TextFile(inode, open_flags_to_keep(flags), text, len);
-  if (!file) {
-    kfree(text);
-    return Error::NOMEM;
-  }
-  return RefPtr<File>::adopt(file);
-}

@@ -99,6 +99,10 @@ class FakePmap {
     return m->pa + va.offset_in_page();
   }
 
+  bool is_referenced(VirtAddr va) const {
+    const Mapping* m = find(va);
+    return m && m->referenced;
+  }
   bool clear_referenced(VirtAddr va) {
     Mapping* m = find(va);
     if (!m || !m->referenced) return false;
