@@ -36,5 +36,8 @@ inline Result<usize> proc_copy_link(char* buffer, usize size, const char* text, 
   return n;
 }
 
+// File pages mapped by some process, each counted once (meminfo's Mapped; proc_mapped.cpp).
+Result<u64> proc_mapped_file_pages();
+
 // A region's line of /proc/PID/maps (show_map_vma), with its newline.
 void proc_print_map_line(TextBuilder& out, const Region& r);

@@ -95,12 +95,7 @@ Result<void> proc_meminfo(TextBuilder& out) {
   u64 ramfs_pages = RamFile::total_resident_pages();
   u64 shmem = file_pages > ramfs_pages ? file_pages - ramfs_pages : 0;
   u64 reclaimable = heap.empty_slab_frames + kernel_stack_cached_frames();
-  u64 mapped = 0;
-  process_for_each([&](Process& p) {
-    if (p.m_space && p.m_state != ProcessState::Zombie)
-      p.m_space->for_each_region([&](const Region& r) { mapped += proc_region_resident_object_pages(r); });
-  });
-  if (mapped > file_pages) mapped = file_pages;  // shared pages are counted once per mapping above
+  u64 mapped = TRY(proc_mapped_file_pages());  // a page mapped by many processes counts once
 
   meminfo_line(out, "MemTotal", c.total_frames);
   meminfo_line(out, "MemFree", c.free_frames);

@@ -67,6 +67,16 @@ def markers(source):
     return m, flags
 
 
+def is_dynamic(binary):
+    """Whether an ELF64 program has a PT_INTERP (is run by a dynamic loader)."""
+    import struct
+    with open(binary, "rb") as f:
+        data = f.read(4096)
+    phoff, = struct.unpack_from("<Q", data, 0x20)
+    phentsize, phnum = struct.unpack_from("<HH", data, 0x36)
+    return any(struct.unpack_from("<I", data, phoff + i * phentsize)[0] == 3 for i in range(phnum))
+
+
 def run(cmd, timeout, env=None, stdin=b""):
     try:
         p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, input=stdin,
@@ -161,7 +171,7 @@ def main():
     if opts.dynamic:
         binary = os.path.join(opts.build, "user", directory + "-dyn", name)  # user/tests-dyn/NAME
     qemu_user = ["qemu-riscv64-static"]
-    if opts.dynamic:
+    if is_dynamic(binary):  # qemu-user finds the loader and libraries under the cross toolchain's root
         qemu_user += ["-L", os.environ.get("RISCV_SYSROOT", "/usr/riscv64-linux-gnu")]
     m, flags = markers(opts.source)
     args = m["args"].split()
