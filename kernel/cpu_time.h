@@ -6,6 +6,7 @@
 #pragma once
 
 #include "lib/atomic.h"
+#include "lib/result.h"
 #include "lib/types.h"
 
 constexpr u64 CPU_TICK_NS = 10'000'000;  // one timer tick; also USER_HZ's clock tick (AT_CLKTCK = 100)
@@ -36,3 +37,12 @@ u64 cpu_time_process_ns(const Process& p);
 // The load averages (1, 5, 15 minutes) in Linux's fixed point: 1.0 is 1 << 11 (FSHIFT).
 constexpr u32 LOAD_FSHIFT = 11;
 void cpu_time_load_averages(u64 (&loads)[3]);
+
+// A CPU-time clock id as Linux encodes it for clock_getcpuclockid and the CPU-time timers (negative: the
+// CPUCLOCK_* macros of include/linux/posix-timers.h). EINVAL for an id that is not one.
+struct CpuClock {
+  i32 pid = 0;               // 0: the caller
+  bool is_user_only = false; // CPUCLOCK_VIRT: user time only
+  bool is_thread = false;    // CPUCLOCK_PERTHREAD
+};
+Result<CpuClock> decode_cpu_clock(u32 clock);

@@ -139,7 +139,8 @@ Result<void> check_segments(const elf::ProgramHeader* ph, u16 phnum, u64 file_si
     if ((p.vaddr - p.offset) % PAGE_SIZE != 0) return Error::INVAL;
     // The file must hold what the segment says comes from it.
     if (p.offset > file_size || p.filesz > file_size - p.offset) return Error::NOEXEC;
-    if (p.vaddr + bias < user_layout::MMAP_MIN && p.memsz) return Error::PERM;  // vm.mmap_min_addr
+    // Segments below vm.mmap_min_addr (even at address 0) are allowed: everyone is root here, and Linux lets a
+    // process with CAP_SYS_RAWIO map there.
     // Segments come in ascending address order and must not overlap (they may share a page).
     if (p.vaddr < previous_end) return Error::NOEXEC;
     previous_end = p.vaddr + p.memsz;

@@ -30,10 +30,13 @@ timespec to_timespec(u64 ns) { return {static_cast<i64>(ns / 1'000'000'000ull), 
 
 constexpr u32 CLOCK_REALTIME_ALARM = 8, CLOCK_BOOTTIME_ALARM = 9, CLOCK_TAI = 11;
 
+Result<u64> cpu_clock_now(u32 clock);
+
 // The clocks of clock_gettime(2). CLOCK_TAI is CLOCK_REALTIME plus the TAI offset, which is 0 until adjtimex
 // sets it (Linux's default too). The alarm clocks need a real-time clock device, which Linux without one
 // refuses with EINVAL, as here.
 Result<u64> clock_now(u32 clock) {
+  if (static_cast<i32>(clock) < 0) return cpu_clock_now(clock);
   switch (clock) {
     case CLOCK_REALTIME:
     case CLOCK_REALTIME_COARSE:
@@ -52,10 +55,26 @@ Result<u64> clock_now(u32 clock) {
   }
 }
 
+// A CPU-time clock named by a negative id (clock_getcpuclockid, and glibc's timer_create for the CPU-time
+// clocks): ~(id >> 3) is the pid (0: the caller), bits 0-1 what is counted (user+system, user, or run time:
+// the same here), bit 2 a thread rather than a process (one thread per process: the same).
+Result<u64> cpu_clock_now(u32 clock) {
+  CpuClock c = TRY(decode_cpu_clock(clock));
+  RefPtr<Process> p = c.pid == 0 ? RefPtr<Process>(current_process()) : process_find(c.pid);
+  if (!p) return Error::INVAL;
+  if (c.is_user_only) return p->m_cpu_time.user.load(MemoryOrder::Relaxed) * CPU_TICK_NS;
+  return cpu_time_process_ns(*p);
+}
+
 // Whether clock_nanosleep(2) can sleep on a clock, as Linux's posix_clocks table says: the raw and coarse
 // clocks and the alarm clocks (without a real-time clock device) have no sleep (ENOTSUP), a thread's CPU clock
 // cannot be slept on (EINVAL), and unknown clocks are EINVAL.
 Result<void> check_sleep_clock(u32 clock) {
+  if (static_cast<i32>(clock) < 0) {
+    CpuClock c = TRY(decode_cpu_clock(clock));
+    if (c.is_thread) return Error::INVAL;  // as CLOCK_THREAD_CPUTIME_ID
+    return {};
+  }
   switch (clock) {
     case CLOCK_REALTIME:
     case CLOCK_MONOTONIC:
@@ -114,7 +133,8 @@ Result<u64> sys_clock_getres(const SyscallArgs& a) {
   u32 clock = static_cast<u32>(a.a0);
   TRY(clock_now(clock));
   // The time CSR's period; CPU time is counted in timer ticks (kernel/cpu_time.h).
-  u64 resolution = clock == CLOCK_PROCESS_CPUTIME_ID || clock == CLOCK_THREAD_CPUTIME_ID ? CPU_TICK_NS
+  bool is_cpu_clock = clock == CLOCK_PROCESS_CPUTIME_ID || clock == CLOCK_THREAD_CPUTIME_ID || static_cast<i32>(clock) < 0;
+  u64 resolution = is_cpu_clock ? CPU_TICK_NS
                    : time_ticks_to_ns(1)                                                  ? time_ticks_to_ns(1)
                                                                                           : 1;
   if (a.a1) TRY(copy_value_to_user(a.a1, to_timespec(resolution)));

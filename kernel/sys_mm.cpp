@@ -3,6 +3,7 @@
 #include "kernel/sys_mm.h"
 
 #include "kernel/fs/fd_table.h"
+#include "kernel/fs/inode.h"
 #include "kernel/process.h"
 #include "kernel/syscall_raw.h"
 #include "mm/address_space.h"
@@ -63,6 +64,9 @@ Result<u64> sys_mmap(const SyscallArgs& a) {
     if (!f.is_readable()) return Error::ACCESS;
     if (type != MAP_PRIVATE && has(prot, Prot::Write) && !f.is_writable()) return Error::ACCESS;
     req.object = TRY(f.mmap_object());
+    // A sealed memfd may refuse a writable shared mapping (EPERM) or keep one from becoming writable.
+    if (type != MAP_PRIVATE && f.inode() && !TRY(f.inode()->allows_shared_write(has(prot, Prot::Write))))
+      req.max_prot = req.max_prot & Prot::ReadExec;
     req.object_page = offset / PAGE_SIZE;
     // A shared mapping of a read-only file can never become writable (mprotect gives EACCES).
     if (type != MAP_PRIVATE && !f.is_writable()) req.max_prot = Prot::ReadExec;

@@ -7,7 +7,9 @@
 #include "arch/riscv/cpu.h"
 #include "kernel/exec.h"
 #include "kernel/fs/fs_syscalls.h"
+#include "kernel/fs/memfd.h"
 #include "kernel/log.h"
+#include "kernel/pidfd.h"
 #include "kernel/process.h"
 #include "kernel/signal/job_control.h"
 #include "kernel/signal/signal.h"
@@ -120,6 +122,10 @@ constexpr Implemented g_implemented[] = {
     {getpriority, raw_syscall<sys_getpriority>},
     {setpriority, raw_syscall<sys_setpriority>},
     {unshare, raw_syscall<sys_unshare>},
+    {pidfd_open, raw_syscall<sys_pidfd_open>},
+    {openat2, raw_syscall<sys_openat2>},
+    {memfd_create, raw_syscall<sys_memfd_create>},
+    {pidfd_send_signal, raw_syscall<sys_pidfd_send_signal>},
     {gettimeofday, raw_syscall<sys_gettimeofday>},
     {getpid, raw_syscall<sys_getpid>},
     {getppid, raw_syscall<sys_getppid>},

@@ -26,6 +26,7 @@ constexpr u32 O_DIRECTORY = 0200000;
 constexpr u32 O_NOFOLLOW = 0400000;
 constexpr u32 O_CLOEXEC = 02000000;
 constexpr u32 O_PATH = 010000000;
+constexpr u32 O_TMPFILE_BIT = 020000000;  // __O_TMPFILE: O_TMPFILE is this and O_DIRECTORY
 constexpr i32 AT_FDCWD = -100;
 constexpr u32 AT_SYMLINK_NOFOLLOW = 0x100;
 constexpr u32 AT_REMOVEDIR = 0x200;

@@ -12,6 +12,7 @@
 
 class VmObject;
 class Inode;
+class TextBuilder;
 
 class File : public RefCounted {
  public:
@@ -37,6 +38,8 @@ class File : public RefCounted {
   virtual Inode* inode() { return nullptr; }
   // A short description for /proc/PID/fd and diagnostics ("pipe:[3]", "/bin/sh", "console").
   virtual const char* describe() const { return "?"; }
+  // Lines of its own for /proc/PID/fdinfo/N, after pos, flags, mnt_id and ino (a pidfd's "Pid:").
+  virtual void append_fdinfo(TextBuilder&) const {}
 
   u32 flags() const { return m_flags; }
   // The file offset, for /proc/PID/fdinfo (0 for files without one).

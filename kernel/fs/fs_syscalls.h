@@ -17,6 +17,7 @@ Result<u64> sys_chdir(const SyscallArgs&);
 Result<u64> sys_fchdir(const SyscallArgs&);
 Result<u64> sys_fchmodat(const SyscallArgs&);  // accepted, permission bits stored
 Result<u64> sys_openat(const SyscallArgs&);
+Result<u64> sys_openat2(const SyscallArgs&);  // kernel/fs/openat2.cpp
 Result<u64> sys_close(const SyscallArgs&);
 Result<u64> sys_pipe2(const SyscallArgs&);
 Result<u64> sys_getdents64(const SyscallArgs&);

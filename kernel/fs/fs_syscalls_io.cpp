@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "kernel/fs/fs_syscalls.h"
+#include "kernel/fs/memfd.h"
 #include "kernel/fs/pipe.h"
 #include "kernel/fs/syscall_support.h"
 #include "kernel/syscall_raw.h"
@@ -143,6 +144,8 @@ Result<i64> do_fcntl(i32 fd, u32 command, u64 argument) {
     case F_GETFD: return TRY(fds().cloexec(fd)) ? FD_CLOEXEC : 0;
     case F_SETFD: TRY(fds().set_cloexec(fd, argument & FD_CLOEXEC)); return 0;
     case F_GETFL: return file->flags();
+    case F_ADD_SEALS:
+    case F_GET_SEALS: return TRY(memfd_fcntl_seals(*file, command, argument));
     case F_SETFL: file->set_status_flags(static_cast<u32>(argument)); return 0;
     default: return Error::INVAL;  // record locks and the rest are not supported
   }

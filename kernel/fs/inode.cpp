@@ -159,6 +159,7 @@ Result<usize> Inode::readlink(char*, usize) { return Error::INVAL; }
 Result<RefPtr<Inode>> Inode::create(const char*, usize, const NewInode&, CreateMode) {
   return is_directory() ? Error::NOENT : Error::NOTDIR;
 }
+Result<RefPtr<Inode>> Inode::create_unnamed(const NewInode&) { return is_directory() ? Error::NOTSUP : Error::NOTDIR; }
 Result<void> Inode::link(const char*, usize, Inode&) { return is_directory() ? Error::PERM : Error::NOTDIR; }
 Result<void> Inode::unlink(const char*, usize, UnlinkKind) { return is_directory() ? Error::PERM : Error::NOTDIR; }
 Result<void> Inode::rename(const char*, usize, Inode&, const char*, usize, u32) {

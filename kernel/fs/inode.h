@@ -165,6 +165,9 @@ class Inode : public RefCounted {
   // A new inode named `name`. A regular file that exists already is returned instead (OpenExisting) or is
   // EEXIST; any other type is always EEXIST.
   virtual Result<RefPtr<Inode>> create(const char* name, usize len, const NewInode& what, CreateMode mode);
+  // open(O_TMPFILE): a regular file in this directory's file system with no name at all (EOPNOTSUPP where the
+  // file system has no such files).
+  virtual Result<RefPtr<Inode>> create_unnamed(const NewInode& what);
   // A further name for an existing inode of the same file system (EMLINK at the link limit).
   virtual Result<void> link(const char* name, usize len, Inode& inode);
   // unlink(2) (NonDirectory) and rmdir(2) (Directory) with their errnos.
@@ -172,6 +175,13 @@ class Inode : public RefCounted {
   // rename(2) from this directory to new_dir, a directory of the same file system.
   virtual Result<void> rename(const char* name, usize len, Inode& new_dir, const char* new_name, usize new_len,
                               u32 flags);
+
+  // ---- seals (memfd files, kernel/fs/memfd.cpp; EINVAL for every other file) ----
+  virtual Result<u32> seals() { return Error::INVAL; }
+  virtual Result<void> add_seals(u32) { return Error::INVAL; }
+  // mmap(MAP_SHARED) of the file: may the mapping write (now, or after mprotect)? EPERM if it asks to and may
+  // not; false if it may not become writable later.
+  virtual Result<bool> allows_shared_write(bool) { return true; }
 
   // ---- symbolic links ----
   // The target (no NUL added), truncated to size bytes. Returns the length copied.

@@ -62,7 +62,19 @@ static RefPtr<Inode> cross_mounts_up(RefPtr<Inode> inode, Inode* stop) {
 // ---- PathWalker ----
 
 PathWalker::PathWalker(const PathContext& context)
-    : m_root(context.root), m_base(context.base ? context.base : context.root) {}
+    : m_root(context.root), m_base(context.base ? context.base : context.root), m_resolve(context.resolve) {
+  if (m_resolve & (Resolve::Beneath | Resolve::InRoot)) m_root = m_base;  // nothing above base is reachable
+}
+
+// As Linux's nd_jump_link and pick_link: no link at all with NoSymlinks; no magic link with NoMagicLinks
+// (ELOOP), nor in a scoped walk (Beneath, InRoot: EXDEV); no absolute target beneath the start.
+Result<void> PathWalker::check_follow(bool is_magic, const char* target) const {
+  if (m_resolve & Resolve::NoSymlinks) return Error::LOOP;
+  if (is_magic && (m_resolve & Resolve::NoMagicLinks)) return Error::LOOP;
+  if (is_magic && (m_resolve & (Resolve::Beneath | Resolve::InRoot))) return Error::XDEV;
+  if (target && target[0] == '/' && (m_resolve & Resolve::Beneath)) return Error::XDEV;
+  return {};
+}
 
 PathWalker::~PathWalker() {
   kfree(m_buffers[0]);
@@ -84,14 +96,20 @@ Result<RefPtr<Inode>> PathWalker::resolve_link_parent(Inode& dir, Inode& link, L
 
 // "..": the parent, stopping at the walk's root; at a mounted root, the parent of the mount point.
 Result<RefPtr<Inode>> PathWalker::go_up(RefPtr<Inode> current) {
-  if (current.get() == m_root) return current;
+  if (current.get() == m_root) {
+    if (m_resolve & Resolve::Beneath) return Error::XDEV;  // out of the tree the walk must stay in
+    return current;
+  }
+  Inode* before = current.get();
   current = cross_mounts_up(static_cast<RefPtr<Inode>&&>(current), m_root);
+  if (current.get() != before && (m_resolve & Resolve::NoXdev)) return Error::XDEV;
   if (current.get() == m_root) return current;
   return cross_mounts_down(TRY(current->parent()));
 }
 
 Result<RefPtr<Inode>> PathWalker::follow_magic_link(Inode& link) {
   RefPtr<Inode> target = TRY(link.follow_link());
+  if (target) TRY(check_follow(true, nullptr));
   if (target && ++m_links_followed > fs_limits::SYMLINK_MAX) return Error::LOOP;
   return target ? cross_mounts_down(static_cast<RefPtr<Inode>&&>(target)) : target;
 }
@@ -107,6 +125,8 @@ Result<const char*> PathWalker::splice(Inode& link, const char* rest, bool trail
   usize n = TRY(link.readlink(out, fs_limits::MAX_PATH));
   if (n == 0) return Error::NOENT;  // an empty target names nothing
   if (n >= fs_limits::MAX_PATH) return Error::NAMETOOLONG;
+  out[n] = '\0';
+  TRY(check_follow(false, out));
   usize rest_length = strlen(rest);
   if (rest_length) {
     if (n + 1 + rest_length >= fs_limits::MAX_PATH) return Error::NAMETOOLONG;
@@ -124,6 +144,7 @@ Result<const char*> PathWalker::splice(Inode& link, const char* rest, bool trail
 Result<RefPtr<Inode>> PathWalker::walk(RefPtr<Inode> start, const char* path, Follow follow_last,
                                        LastComponent* last) {
   if (!*path) return Error::NOENT;
+  if (path[0] == '/' && (m_resolve & Resolve::Beneath)) return Error::XDEV;
   RefPtr<Inode> current = path[0] == '/' ? RefPtr<Inode>(m_root) : static_cast<RefPtr<Inode>&&>(start);
   const char* p = path;
   for (;;) {
@@ -156,7 +177,9 @@ Result<RefPtr<Inode>> PathWalker::walk(RefPtr<Inode> start, const char* path, Fo
       if (is_last) return current;
       continue;
     }
-    RefPtr<Inode> child = cross_mounts_down(TRY(current->lookup(name, length)));
+    RefPtr<Inode> found = TRY(current->lookup(name, length));
+    if (found->is_mount_point() && (m_resolve & Resolve::NoXdev)) return Error::XDEV;
+    RefPtr<Inode> child = cross_mounts_down(static_cast<RefPtr<Inode>&&>(found));
     if (child->is_symlink() && (!is_last || follow_last == Follow::Yes || trailing_slash)) {
       if (RefPtr<Inode> target = TRY(follow_magic_link(*child))) {
         if (is_last) {
@@ -226,14 +249,25 @@ Result<RefPtr<File>> path_open(const PathContext& context, const char* path, u32
   if (access == linux::O_ACCMODE) return Error::INVAL;
   PathWalker walker(context);
   RefPtr<Inode> inode;
-  if (flags & linux::O_CREAT) {
+  if (flags & linux::O_TMPFILE_BIT) {
+    // O_TMPFILE (with O_DIRECTORY, for writing, never O_CREAT): an unnamed file in the directory path names.
+    if (!(flags & linux::O_DIRECTORY) || (flags & linux::O_CREAT) || access == linux::O_RDONLY) return Error::INVAL;
+    RefPtr<Inode> dir = TRY(walker.resolve(path, Follow::Yes));
+    if (!dir->is_directory()) return Error::NOTDIR;
+    TRY(dir->file_system().check_writable());
+    NewInode what;
+    what.permissions = mode & 07777 & ~fs_limits::DEFAULT_UMASK;
+    what.object_name = "/#tmpfile";  // (/proc adds " (deleted)": it has no links)
+    inode = TRY(dir->create_unnamed(what));
+  } else if (flags & linux::O_CREAT) {
     inode = TRY(open_or_create(context, walker, path, flags, mode));
   } else {
     inode = TRY(walker.resolve(path, flags & linux::O_NOFOLLOW ? Follow::No : Follow::Yes));
     if (inode->is_symlink()) return Error::LOOP;  // O_NOFOLLOW met a link
   }
   bool writes = access != linux::O_RDONLY || (flags & linux::O_TRUNC);
-  if ((flags & linux::O_DIRECTORY) && !inode->is_directory()) return Error::NOTDIR;
+  // (O_TMPFILE's O_DIRECTORY was for the directory; F_GETFL shows both bits, as on Linux.)
+  if ((flags & linux::O_DIRECTORY) && !(flags & linux::O_TMPFILE_BIT) && !inode->is_directory()) return Error::NOTDIR;
   if (inode->is_directory() && (writes || (flags & linux::O_CREAT))) return Error::ISDIR;
   // Devices, FIFOs and sockets may be written on a read-only file system; files may not (do_dentry_open).
   if (writes && inode->is_regular()) TRY(inode->file_system().check_writable());

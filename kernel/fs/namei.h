@@ -17,9 +17,20 @@
 #include "kernel/fs/file.h"
 #include "kernel/fs/inode.h"
 
+// openat2(2)'s RESOLVE_* restrictions on a walk.
+namespace Resolve {
+constexpr u32 NoXdev = 0x01;        // no mount crossed (EXDEV)
+constexpr u32 NoMagicLinks = 0x02;  // no /proc magic link followed (ELOOP)
+constexpr u32 NoSymlinks = 0x04;    // no symbolic link followed at all (ELOOP)
+constexpr u32 Beneath = 0x08;       // never above base: an absolute path or ".." out of it is EXDEV
+constexpr u32 InRoot = 0x10;        // base is the root: "/" and ".." stop there
+constexpr u32 Cached = 0x20;        // (nothing to do here: every lookup is cached)
+}  // namespace Resolve
+
 struct PathContext {
   Inode* root;  // where "/" and ".." at the top lead
   Inode* base;  // the directory relative paths start from
+  u32 resolve = 0;  // Resolve:: restrictions (openat2)
 };
 
 enum class Follow : u8 { No, Yes };
@@ -60,8 +71,12 @@ class PathWalker {
   // The link's target followed by "/rest", in the spare buffer. Counts the link (ELOOP past 40).
   Result<const char*> splice(Inode& link, const char* rest, bool trailing_slash);
 
+  // A link is about to be followed (magic or not): what the Resolve restrictions say.
+  Result<void> check_follow(bool is_magic, const char* target) const;
+
   Inode* m_root;
   Inode* m_base;
+  u32 m_resolve;
   int m_links_followed = 0;
   char* m_buffers[2] = {nullptr, nullptr};  // MAX_PATH each, allocated on the first link
   int m_current = 0;                        // which buffer holds the path being walked

@@ -228,6 +228,7 @@ Result<void> proc_pid_fdinfo(TextBuilder& out, i32 pid, i32 fd) {
   out.appendf("pos:\t%llu\nflags:\t0%o\nmnt_id:\t%llu\nino:\t%llu\n", static_cast<unsigned long long>(file->position()),
               flags, static_cast<unsigned long long>(inode ? inode->device() : 0),
               static_cast<unsigned long long>(inode ? inode->number() : 0));
+  file->append_fdinfo(out);
   return {};
 }
 

@@ -80,6 +80,7 @@ class RamDirectory final : public Inode {
 
   // The name-space operations (kernel/fs/inode.h). Each takes g_namespace_lock.
   Result<RefPtr<Inode>> create(const char* name, usize len, const NewInode& what, CreateMode mode) override;
+  Result<RefPtr<Inode>> create_unnamed(const NewInode& what) override;
   Result<void> link(const char* name, usize len, Inode& inode) override;
   Result<void> unlink(const char* name, usize len, UnlinkKind kind) override;
   Result<void> rename(const char* name, usize len, Inode& new_dir, const char* new_name, usize new_len,

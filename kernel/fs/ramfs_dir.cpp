@@ -232,6 +232,17 @@ Result<RefPtr<RamDirectory>> RamDirectory::make_directory(const char* name, usiz
   return ref;
 }
 
+// ramfs_tmpfile: a file of the same file system that no directory names (it goes when its last user does).
+Result<RefPtr<Inode>> RamDirectory::create_unnamed(const NewInode& what) {
+  {
+    SpinlockGuard guard(g_namespace_lock);
+    if (m_is_removed) return Error::NOENT;
+  }
+  RefPtr<RamFile> file = TRY(RamFile::create(ram_fs(), what.permissions, what.object_name));
+  set_links(*file, 0);  // no name links to it (Linux: d_tmpfile)
+  return RefPtr<Inode>(static_cast<RefPtr<RamFile>&&>(file));
+}
+
 Result<RefPtr<Inode>> RamDirectory::create(const char* name, usize len, const NewInode& what, CreateMode mode) {
   RefPtr<Inode> inode;
   switch (what.type) {
