@@ -37,6 +37,8 @@ STEPS = [
     ("help\n", r"\bls\b.*\n"),                          # help lists the programs
     ("echo one two three | cat\n", r"one two three" + NL),
     ("hello\n", r"Hello"),                                # /bin/hello greets
+    ("hello_dynamic\n", r"dynamically linked(.|\n)*/lib/libc\.so\.6"),  # run by ld.so, libc mapped from /lib
+    ("libc_share 3\n", r"divided among about \d+ processes \(3 copies of me started\)"),
     ("false\n", r"\[exit 1\]" + NL),
     ("sh -c 'exit 3'\n", r"\[exit 3\]" + NL),
     ("sleep 0.1 &\n", r"\[\d+\] \d+" + NL),

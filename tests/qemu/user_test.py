@@ -171,8 +171,11 @@ def main():
     if opts.dynamic:
         binary = os.path.join(opts.build, "user", directory + "-dyn", name)  # user/tests-dyn/NAME
     qemu_user = ["qemu-riscv64-static"]
-    if is_dynamic(binary):  # qemu-user finds the loader and libraries under the cross toolchain's root
-        qemu_user += ["-L", os.environ.get("RISCV_SYSROOT", "/usr/riscv64-linux-gnu")]
+    qemu_env = dict(os.environ, TESTLIB_REFERENCE="qemu-user")
+    if is_dynamic(binary):
+        # qemu-user finds the loader and libraries under the cross toolchain's root (QEMU_LD_PREFIX is -L, and
+        # is passed on to the programs a test runs through qemu-user).
+        qemu_env["QEMU_LD_PREFIX"] = os.environ.get("RISCV_SYSROOT", "/usr/riscv64-linux-gnu")
     m, flags = markers(opts.source)
     args = m["args"].split()
     stdin = m.get("stdin", "").replace("\\n", "\n").replace("\\t", "\t").encode()
@@ -182,7 +185,7 @@ def main():
     reference = None
     reference_disks = Disks(m["disk"], "reference") if m["disk"] and "kernel-only" not in flags else None
     if "kernel-only" not in flags:
-        env = dict(os.environ, TESTLIB_REFERENCE="qemu-user")
+        env = qemu_env
         ref_args = reference_disks.substitute(args) if reference_disks else args
         status, out, err = run(qemu_user + [binary] + ref_args, timeout, env, stdin)
         if status != want_status:
