@@ -3,6 +3,8 @@
 //   console=mux                      tag console output by channel for tools/run (kernel/console.h)
 //   init=PATH                        the first program (default /sbin/init)
 //   test=NAME                        run a kernel self-test instead of init (kernel/selftest.cpp)
+//   mount=DEV:PATH[:ro][,...]        mount the ext2 volume on /dev/DEV at PATH at boot (tools/run --disk adds
+//                                    mount=vda:/mnt for an ext2 image)
 //   smp_entry=boot                   start the other harts at the boot entry with the device tree as argument,
 //                                    as OpenSBI 1.1's start race can (arch/riscv/boot.S); for the tests
 //   --                               everything after it is passed to init as its arguments

@@ -36,6 +36,7 @@ void kernel_init_subsystems() {
   // Disks, and their /dev nodes. Their interrupts go to this (the boot) hart.
   drivers_init(g_machine, this_cpu()->info ? this_cpu()->info->plic_context : ~0u);
   vfs_add_disk_nodes();
+  vfs_mount_from_command_line();
 }
 
 [[noreturn]] void kernel_hart_main() {

@@ -58,6 +58,11 @@ void random_init(const u8* seed, usize seed_size) {
   }
 }
 
+void random_mix(const void* data, usize size) {
+  SpinlockGuard guard(g_random_lock);
+  mix_locked(static_cast<const u8*>(data), size);
+}
+
 void random_bytes(void* out, usize size) {
   u8* p = static_cast<u8*>(out);
   SpinlockGuard guard(g_random_lock);

@@ -7,4 +7,6 @@
 
 void random_init(const u8* seed, usize seed_size);
 void random_bytes(void* out, usize size);
+// Folds bytes written to /dev/random or /dev/urandom into the key (as Linux, they are mixed in, not credited).
+void random_mix(const void* data, usize size);
 u64 random_u64();

@@ -110,7 +110,7 @@ Result<u64> timespec_from_user(u64 address) {
 }  // namespace
 
 u64 memory_reclaimable_frames() {
-  return heap_stats().empty_slab_frames + kernel_stack_cached_frames();
+  return heap_stats().empty_slab_frames + kernel_stack_cached_frames() + vfs_reclaimable_frames();
 }
 
 Result<u64> sys_uname(const SyscallArgs& a) {

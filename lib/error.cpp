@@ -6,7 +6,7 @@ const char* error_name(Error e) {
   case Error::name:                                                                                        \
     return "E" #name;
     E(PERM) E(NOENT) E(SRCH) E(INTR) E(IO) E(NXIO)  E(NOEXEC) E(BADF) E(CHILD) E(AGAIN)
-    E(NOMEM)  E(FAULT) E(BUSY) E(EXIST) E(XDEV) E(NODEV) E(NOTDIR) E(ISDIR) E(INVAL)
+    E(NOMEM)  E(FAULT) E(NOTBLK) E(BUSY) E(EXIST) E(XDEV) E(NODEV) E(NOTDIR) E(ISDIR) E(INVAL)
     E(NFILE) E(MFILE) E(NOTTY) E(FBIG) E(NOSPC) E(SPIPE) E(ROFS) E(MLINK) E(PIPE) E(RANGE)
     E(NAMETOOLONG) E(NOSYS) E(NOTEMPTY) E(LOOP) E(OVERFLOW) E(LIBBAD) E(NOTSUP) E(TIMEDOUT)
 #undef E

@@ -22,6 +22,7 @@ enum class Error : i32 {
   NOMEM = 12,
   ACCESS = 13,
   FAULT = 14,
+  NOTBLK = 15,
   BUSY = 16,
   EXIST = 17,
   XDEV = 18,

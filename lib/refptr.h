@@ -19,6 +19,15 @@ class RefCounted {
     return old == 1;
   }
   u32 ref_count() const { return m_refcount.load(MemoryOrder::Relaxed); }
+  // Takes a reference unless the count has already dropped to zero (the object is being destroyed). For a
+  // cache that finds objects through pointers it does not count (the object leaves the cache in its
+  // destructor, under the cache's lock).
+  bool try_ref() const {
+    u32 count = m_refcount.load(MemoryOrder::Relaxed);
+    while (count != 0)
+      if (m_refcount.compare_exchange(count, count + 1, MemoryOrder::Acquire)) return true;
+    return false;
+  }
 
  protected:
   RefCounted() = default;

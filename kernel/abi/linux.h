@@ -55,6 +55,7 @@ constexpr u32 S_IFBLK = 0060000;
 constexpr u32 S_IFDIR = 0040000;
 constexpr u32 S_IFCHR = 0020000;
 constexpr u32 S_IFIFO = 0010000;
+constexpr u32 S_ISUID = 04000, S_ISGID = 02000, S_ISVTX = 01000;
 
 struct timespec {
   i64 tv_sec;

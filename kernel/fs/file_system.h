@@ -61,9 +61,11 @@ class FileSystem : public RefCounted {
   // file systems whose inodes live only while used (ext2's cache, /proc): busy if any inode but the root is
   // alive, or the root has references beyond the mount's and the caller's.
   virtual bool is_busy(Inode& root, u32 caller_references);
-  // The file system is leaving the name space (umount): flush it and mark it clean. It may still be used by
-  // whoever holds references (a lazy unmount), but it is never mounted again.
-  virtual Result<void> unmount() { return sync(); }
+  // The file system is leaving the name space (umount) and is never mounted again. Now: flush it and mark it
+  // clean. WhenUnused (a lazy unmount, MNT_DETACH): it may still be in use (open files keep working); flush it
+  // now, and finish the unmount when the last user lets go (a disk file system does it in its destructor).
+  enum class Unmount : u8 { Now, WhenUnused };
+  virtual Result<void> unmount(Unmount) { return sync(); }
   // The text after the type in /proc/mounts beyond "rw"/"ro" (",relatime", ",nosuid,nodev,noexec,relatime").
   virtual const char* mount_options() const { return ""; }
 

@@ -46,7 +46,9 @@ Error error_of(const Result<T>& r) {
 #define EXPECT_OK(expr) EXPECT(!(expr).is_error())
 
 // Free memory as the allocator sees it, counting the caches the kernel gives back on demand.
-u64 free_frames() { return g_phys.free_frames() + heap_stats().empty_slab_frames + kernel_stack_cached_frames(); }
+u64 free_frames() {
+  return g_phys.free_frames() + heap_stats().empty_slab_frames + kernel_stack_cached_frames() + vfs_reclaimable_frames();
+}
 
 // ---- building archives ----
 

@@ -15,7 +15,14 @@ Result<u64> sys_ftruncate(const SyscallArgs&);
 Result<u64> sys_faccessat(const SyscallArgs&);  // and faccessat2
 Result<u64> sys_chdir(const SyscallArgs&);
 Result<u64> sys_fchdir(const SyscallArgs&);
-Result<u64> sys_fchmodat(const SyscallArgs&);  // accepted, permission bits stored
+Result<u64> sys_mknodat(const SyscallArgs&);
+Result<u64> sys_truncate(const SyscallArgs&);
+// kernel/fs/fs_syscalls_attr.cpp
+Result<u64> sys_fchmodat(const SyscallArgs&);
+Result<u64> sys_fchmod(const SyscallArgs&);
+Result<u64> sys_fchownat(const SyscallArgs&);
+Result<u64> sys_fchown(const SyscallArgs&);
+Result<u64> sys_utimensat(const SyscallArgs&);
 Result<u64> sys_openat(const SyscallArgs&);
 Result<u64> sys_openat2(const SyscallArgs&);  // kernel/fs/openat2.cpp
 Result<u64> sys_close(const SyscallArgs&);

@@ -91,7 +91,8 @@ Result<void> do_mount(u64 source_address, u64 target_address, u64 type_address, 
       return {};
     }
     if (!type.get()) return Error::INVAL;
-    RefPtr<Inode> root = TRY(file_system_create(type.get(), source.get(), flags & mount_flags::RDONLY, data));
+    RefPtr<Inode> root =
+        TRY(file_system_create(type.get(), source.get(), current_process()->m_cwd.get(), flags & mount_flags::RDONLY, data));
     if (root->is_symlink()) return Error::INVAL;
     return mount_attach(root->file_system(), mount_point.get(), source.get() ? source.get() : "none", per_mount);
   }();

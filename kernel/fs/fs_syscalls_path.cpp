@@ -1,5 +1,5 @@
-// The file-system system calls on path names: openat, newfstatat, mkdirat, unlinkat, renameat2, linkat,
-// symlinkat, readlinkat, faccessat, fchmodat, chdir, getcwd (statx is left to glibc's fallback: kernel/syscall.cpp).
+// The file-system system calls on path names: openat, newfstatat, mkdirat, mknodat, unlinkat, renameat2,
+// linkat, symlinkat, readlinkat, faccessat, chdir, getcwd (statx is left to glibc's fallback: kernel/syscall.cpp).
 //
 // A path is copied into the kernel first (EFAULT, ENAMETOOLONG), then walked from the root or from dirfd /
 // the working directory (kernel/fs/namei.h). Results are copied out last, so a bad output pointer gives EFAULT
@@ -168,15 +168,22 @@ Result<void> do_faccessat(i32 dirfd, u64 address, u32 mode) {
   return {};
 }
 
-Result<void> do_fchmodat(i32 dirfd, u64 address, u32 mode) {
+// truncate(2): by path, following links; the same checks as ftruncate but for a directory (EISDIR).
+Result<void> do_truncate(u64 address, i64 length) {
+  UserPath path;
+  WalkStart start = TRY(path_argument(AT_FDCWD, address, path));
+  if (length < 0) return Error::INVAL;
+  RefPtr<Inode> inode = TRY(path_lookup(start.context(), path.get(), Follow::Yes));
+  if (inode->is_directory()) return Error::ISDIR;
+  if (!inode->is_regular()) return Error::INVAL;
+  TRY(inode->file_system().check_writable());
+  return inode->truncate(static_cast<u64>(length));
+}
+
+Result<void> do_mknodat(i32 dirfd, u64 address, u32 mode, u32 dev) {
   UserPath path;
   WalkStart start = TRY(path_argument(dirfd, address, path));
-  RefPtr<Inode> inode = TRY(path_lookup(start.context(), path.get(), Follow::Yes));
-  TRY(inode->file_system().check_writable());
-  AttributeChange change;
-  change.what = AttributeChange::Mode;
-  change.permissions = mode & 07777;
-  return inode->set_attributes(change);
+  return path_mknod(start.context(), path.get(), mode, dev);
 }
 
 Result<void> do_chdir(u64 address) {
@@ -238,8 +245,12 @@ Result<u64> sys_readlinkat(const SyscallArgs& a) {
 Result<u64> sys_faccessat(const SyscallArgs& a) {
   return syscall_result(do_faccessat(static_cast<i32>(a.a0), a.a1, static_cast<u32>(a.a2)));
 }
-Result<u64> sys_fchmodat(const SyscallArgs& a) {
-  return syscall_result(do_fchmodat(static_cast<i32>(a.a0), a.a1, static_cast<u32>(a.a2)));
+Result<u64> sys_truncate(const SyscallArgs& a) {
+  return syscall_result(do_truncate(a.a0, static_cast<i64>(a.a1)));
+}
+Result<u64> sys_mknodat(const SyscallArgs& a) {
+  return syscall_result(
+      do_mknodat(static_cast<i32>(a.a0), a.a1, static_cast<u32>(a.a2), static_cast<u32>(a.a3)));
 }
 Result<u64> sys_chdir(const SyscallArgs& a) { return syscall_result(do_chdir(a.a0)); }
 Result<u64> sys_getcwd(const SyscallArgs& a) { return do_getcwd(a.a0, a.a1); }
@@ -254,6 +265,7 @@ RAW_SYSCALL(sys_linkat);
 RAW_SYSCALL(sys_symlinkat);
 RAW_SYSCALL(sys_readlinkat);
 RAW_SYSCALL(sys_faccessat);
-RAW_SYSCALL(sys_fchmodat);
+RAW_SYSCALL(sys_mknodat);
+RAW_SYSCALL(sys_truncate);
 RAW_SYSCALL(sys_chdir);
 RAW_SYSCALL(sys_getcwd);

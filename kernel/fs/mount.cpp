@@ -19,6 +19,9 @@ struct Mount {
   char* m_source = nullptr;        // kmalloc'ed
 };
 
+// mount_detach's flag for power-off: detach whatever uses the file system, and finish its unmount now.
+constexpr u32 UNMOUNT_AT_SHUTDOWN = 1u << 31;
+
 Spinlock g_mount_lock{"mounts"};
 IntrusiveList<Mount, &Mount::m_link> g_mounts;  // guarded by g_mount_lock
 Mount* g_system_root_mount = nullptr;           // set once at boot
@@ -163,7 +166,8 @@ Result<void> mount_detach(Inode& root, u32 flags, u32 caller_references) {
     if (m->m_mount_point) update_flags_locked(*m->m_mount_point);
     update_flags_locked(*m->m_root);
   }
-  Result<void> flushed = fs->unmount();
+  bool is_lazy = (flags & mount_flags::MNT_DETACH) && !(flags & UNMOUNT_AT_SHUTDOWN);
+  Result<void> flushed = fs->unmount(is_lazy ? FileSystem::Unmount::WhenUnused : FileSystem::Unmount::Now);
   if (flushed.is_error())
     LOG_WARN("umount: %s on %s: could not write everything back (%s)", fs->type_name(), m->m_source,
              error_name(flushed.error()));
@@ -254,7 +258,7 @@ void mount_shutdown() {
       if (!newest || newest == g_system_root_mount) break;
       root = newest->m_root;
     }
-    auto detached = mount_detach(*root, mount_flags::MNT_DETACH, 1);
+    auto detached = mount_detach(*root, mount_flags::MNT_DETACH | UNMOUNT_AT_SHUTDOWN, 1);
     if (detached.is_error()) break;
   }
   auto synced = mount_sync_all();

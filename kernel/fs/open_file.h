@@ -19,6 +19,8 @@ u32 open_flags_to_keep(u32 flags);
 
 Result<RefPtr<File>> regular_file_open(Inode& inode, u32 flags);
 Result<RefPtr<File>> directory_file_open(Inode& inode, u32 flags);
+// The file behind a device node, FIFO or socket of any file system: what its type and rdev name.
+Result<RefPtr<File>> special_file_open(Inode& inode, u32 flags);
 // The file behind a device node (inode may be nullptr for devices opened without one).
 Result<RefPtr<File>> device_open(u64 rdev, u32 flags, Inode* inode);
 // The file behind a block device node (a disk of the registry, drivers/block/block_device.h).
@@ -28,5 +30,7 @@ Result<RefPtr<File>> block_device_file_open(u64 rdev, u32 flags, Inode* inode);
 constexpr u64 DEV_NULL = make_device(1, 3);
 constexpr u64 DEV_ZERO = make_device(1, 5);
 constexpr u64 DEV_FULL = make_device(1, 7);
+constexpr u64 DEV_RANDOM = make_device(1, 8);
+constexpr u64 DEV_URANDOM = make_device(1, 9);
 constexpr u64 DEV_TTY = make_device(5, 0);
 constexpr u64 DEV_CONSOLE = make_device(5, 1);

@@ -6,12 +6,21 @@
 // consumes, so the bytes it saw under m_lock stay put; the writer alone appends, and the free space it saw can
 // only grow. So no spinlock is held across a copy to or from user memory, and no bounce buffer is needed.
 // Order: m_read_lock or m_write_lock, then m_lock, then the scheduler's lock (inside the wait queues).
+//
+// Named pipes (FIFOs, mknod S_IFIFO): the same Pipe, one per FIFO inode while any end of it is open, found
+// through g_fifos (its lock comes before a pipe's m_lock). Opening follows fifo(7): a reader waits for a
+// writer and a writer for a reader (each counts the other's opens, as Linux's r_counter/w_counter, so that a
+// partner who came and went already counts); O_NONBLOCK readers do not wait, O_NONBLOCK writers with no
+// reader get ENXIO; O_RDWR opens both ends at once. When the last end closes, the bytes left are gone.
 #include "kernel/fs/pipe.h"
 
 #include <cstring>
+#include <new>
 
 #include "kernel/fs/inode.h"
+#include "kernel/fs/open_file.h"
 #include "kernel/fs/sleep_lock.h"
+#include "lib/list.h"
 #include "lib/format.h"
 #include "mm/heap.h"
 #include "kernel/process.h"
@@ -39,7 +48,42 @@ class Pipe : public RefCounted {
     }
     return RefPtr<Pipe>::adopt(pipe);
   }
+  // A FIFO's pipe starts with no end open (fifo_open opens them).
+  static RefPtr<Pipe> create_unopened() {
+    RefPtr<Pipe> pipe = create();
+    if (pipe) pipe->m_readers = pipe->m_writers = 0;
+    return pipe;
+  }
   ~Pipe() { kfree(m_buffer); }
+
+  // A FIFO end opens: the other side's waiters see it. Returns how many ends of the other kind have opened so
+  // far, read with the same lock (what wait_for_partner waits to see change).
+  u64 open_end(bool is_write_end) {
+    SpinlockGuard guard(m_lock);
+    if (is_write_end) {
+      m_writers++;
+      m_writer_opens++;
+    } else {
+      m_readers++;
+      m_reader_opens++;
+    }
+    m_partner.wake_all();
+    return is_write_end ? m_reader_opens : m_writer_opens;
+  }
+  // Waits until an end of the other kind has opened since `since` (interruptible: INTR).
+  Result<void> wait_for_partner(bool for_writer, u64 since) {
+    SpinlockGuard guard(m_lock);
+    while ((for_writer ? m_writer_opens : m_reader_opens) == since) TRY(m_partner.wait(m_lock, Interruptible::Yes));
+    return {};
+  }
+  u32 open_ends(bool of_writers) {
+    SpinlockGuard guard(m_lock);
+    return of_writers ? m_writers : m_readers;
+  }
+  bool is_unused() {
+    SpinlockGuard guard(m_lock);
+    return m_readers == 0 && m_writers == 0;
+  }
 
   Result<usize> read(const IoBuffer& buffer, usize len, bool nonblocking);
   Result<usize> write(const IoBuffer& buffer, usize len, bool nonblocking);
@@ -65,6 +109,9 @@ class Pipe : public RefCounted {
   usize m_count = 0;        // unread bytes; guarded by m_lock
   u32 m_readers = 1;        // open read ends; guarded by m_lock
   u32 m_writers = 1;        // open write ends; guarded by m_lock
+  u64 m_reader_opens = 0;   // FIFO ends opened so far, of each kind; guarded by m_lock
+  u64 m_writer_opens = 0;
+  WaitQueue m_partner;      // FIFO openers wait here for an end of the other kind
   WaitQueue m_readable;     // readers wait for bytes or for the last writer to go
   WaitQueue m_writable;     // writers wait for room or for the last reader to go
   const u64 m_number = g_next_pipe_number.fetch_add(1, MemoryOrder::Relaxed);
@@ -171,21 +218,88 @@ void Pipe::close_end(bool is_write_end) {
   m_writable.wake_all();
 }
 
+// ---- the FIFOs that are open ----
+
+struct FifoLink {
+  ListNode m_link;
+  Inode* m_inode;  // the FIFO; an open end holds a reference to it
+  RefPtr<Pipe> m_pipe;
+};
+
+Spinlock g_fifos_lock{"fifos"};
+IntrusiveList<FifoLink, &FifoLink::m_link> g_fifos;  // guarded by g_fifos_lock
+
+// The pipe of a FIFO, made for its first opener; the ends asked for opened on it under the table's lock, so
+// that the last closer cannot drop the pipe in between. *partner_opens: see Pipe::open_end.
+Result<RefPtr<Pipe>> fifo_pipe_open(Inode& inode, bool opens_reader, bool opens_writer, u64* partner_opens) {
+  RefPtr<Pipe> fresh = Pipe::create_unopened();  // allocated before the lock (most opens find one)
+  auto* link = static_cast<FifoLink*>(kmalloc(sizeof(FifoLink)));
+  SpinlockGuard guard(g_fifos_lock);
+  RefPtr<Pipe> pipe;
+  for (FifoLink& l : g_fifos)
+    if (l.m_inode == &inode) pipe = l.m_pipe;
+  if (!pipe) {
+    if (!fresh || !link) {
+      guard.unlock();
+      kfree(link);
+      return Error::NOMEM;
+    }
+    new (link) FifoLink();
+    link->m_inode = &inode;
+    link->m_pipe = fresh;
+    g_fifos.push_back(*link);
+    link = nullptr;
+    pipe = fresh;
+  }
+  u64 partners = 0;
+  if (opens_reader) partners = pipe->open_end(false);
+  if (opens_writer) partners = pipe->open_end(true);
+  if (partner_opens) *partner_opens = partners;
+  guard.unlock();
+  kfree(link);
+  return pipe;
+}
+
+// After an end closed: the FIFO's pipe goes when no end is left.
+void fifo_pipe_closed(Pipe& pipe) {
+  FifoLink* gone = nullptr;
+  {
+    SpinlockGuard guard(g_fifos_lock);
+    if (!pipe.is_unused()) return;
+    for (FifoLink& l : g_fifos)
+      if (l.m_pipe.get() == &pipe) gone = &l;
+    if (gone) g_fifos.remove(*gone);
+  }
+  if (gone) {
+    gone->~FifoLink();
+    kfree(gone);
+  }
+}
+
+enum class PipeRole : u8 { Read, Write, Both };
+
 class PipeFile final : public File {
  public:
   PipeFile(RefPtr<Pipe> pipe, u32 flags, bool is_write_end)
-      : File(flags), m_pipe(static_cast<RefPtr<Pipe>&&>(pipe)), m_is_write_end(is_write_end) {
+      : PipeFile(static_cast<RefPtr<Pipe>&&>(pipe), flags, is_write_end ? PipeRole::Write : PipeRole::Read, nullptr) {}
+  // A FIFO's end: stat shows the FIFO's inode.
+  PipeFile(RefPtr<Pipe> pipe, u32 flags, PipeRole role, Inode* fifo)
+      : File(flags), m_pipe(static_cast<RefPtr<Pipe>&&>(pipe)), m_role(role), m_fifo(fifo) {
     format(m_description, sizeof(m_description), "pipe:[%llu]", static_cast<unsigned long long>(m_pipe->number()));
   }
   // The last reference to this open description is gone: this end of the pipe is closed.
-  ~PipeFile() override { m_pipe->close_end(m_is_write_end); }
+  ~PipeFile() override {
+    if (m_role != PipeRole::Write) m_pipe->close_end(false);
+    if (m_role != PipeRole::Read) m_pipe->close_end(true);
+    if (m_fifo) fifo_pipe_closed(*m_pipe);
+  }
 
   Result<usize> read(const IoBuffer& buffer, usize len) override {
-    if (m_is_write_end) return Error::BADF;
+    if (m_role == PipeRole::Write) return Error::BADF;
     return m_pipe->read(buffer, len, is_nonblocking());
   }
   Result<usize> write(const IoBuffer& buffer, usize len) override {
-    if (!m_is_write_end) return Error::BADF;
+    if (m_role == PipeRole::Read) return Error::BADF;
     return m_pipe->write(buffer, len, is_nonblocking());
   }
 
@@ -197,6 +311,10 @@ class PipeFile final : public File {
   }
 
   Result<void> stat(linux::stat& st) override {
+    if (m_fifo) {
+      m_fifo->stat(st);
+      return {};
+    }
     memset(&st, 0, sizeof(st));
     st.st_dev = PIPEFS_DEVICE;
     st.st_ino = m_pipe->number();
@@ -210,10 +328,12 @@ class PipeFile final : public File {
   }
 
   const char* describe() const override { return m_description; }
+  Inode* inode() override { return m_fifo.get(); }
 
  private:
   RefPtr<Pipe> m_pipe;
-  bool m_is_write_end;
+  PipeRole m_role;
+  RefPtr<Inode> m_fifo;  // for a named pipe
   char m_description[32];
 };
 
@@ -238,4 +358,39 @@ Result<PipeEnds> pipe_create(u32 flags) {
   }
   ends.write_end = RefPtr<File>::adopt(writer);
   return ends;
+}
+
+Result<RefPtr<File>> fifo_open(Inode& fifo, u32 flags) {
+  u32 access = flags & linux::O_ACCMODE;
+  bool nonblocking = flags & linux::O_NONBLOCK;
+  u32 kept = open_flags_to_keep(flags);
+  PipeRole role = access == linux::O_RDWR ? PipeRole::Both : access == linux::O_WRONLY ? PipeRole::Write : PipeRole::Read;
+  RefPtr<Pipe> pipe;
+  u64 partner_opens = 0;
+  if (role == PipeRole::Write && nonblocking) {
+    // A writer with O_NONBLOCK and no reader: ENXIO (checked before the end counts as open).
+    pipe = TRY(fifo_pipe_open(fifo, false, false, nullptr));
+    if (pipe->open_ends(false) == 0) {
+      fifo_pipe_closed(*pipe);
+      return Error::NXIO;
+    }
+    partner_opens = pipe->open_end(true);
+  } else {
+    pipe = TRY(fifo_pipe_open(fifo, role != PipeRole::Write, role != PipeRole::Read, &partner_opens));
+  }
+  auto* file = new PipeFile(pipe, kept, role, &fifo);
+  if (!file) {
+    // The file's destructor would have closed the ends: do it by hand.
+    if (role != PipeRole::Write) pipe->close_end(false);
+    if (role != PipeRole::Read) pipe->close_end(true);
+    fifo_pipe_closed(*pipe);
+    return Error::NOMEM;
+  }
+  RefPtr<File> ref = RefPtr<File>::adopt(file);
+  if (!nonblocking) {
+    // fifo(7): a reader waits for a writer, a writer for a reader (unless one is there already).
+    if (role == PipeRole::Read && pipe->open_ends(true) == 0) TRY(pipe->wait_for_partner(true, partner_opens));
+    if (role == PipeRole::Write && pipe->open_ends(false) == 0) TRY(pipe->wait_for_partner(false, partner_opens));
+  }
+  return ref;
 }

@@ -20,3 +20,9 @@ struct PipeEnds {
 
 // A new pipe. flags: O_NONBLOCK (for both ends); other flags are the caller's business.
 Result<PipeEnds> pipe_create(u32 flags);
+
+class Inode;
+// Opens a named pipe (a FIFO inode of any file system) as fifo(7) says: O_RDONLY waits for a writer,
+// O_WRONLY for a reader (ENXIO with O_NONBLOCK if there is none), O_RDWR opens both ends. INTR if a signal
+// interrupts the wait.
+Result<RefPtr<File>> fifo_open(Inode& fifo, u32 flags);

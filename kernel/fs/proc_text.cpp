@@ -94,13 +94,13 @@ Result<void> proc_meminfo(TextBuilder& out) {
   u64 file_pages = used(FrameUse::File);
   u64 ramfs_pages = RamFile::total_resident_pages();
   u64 shmem = file_pages > ramfs_pages ? file_pages - ramfs_pages : 0;
-  u64 reclaimable = heap.empty_slab_frames + kernel_stack_cached_frames();
+  u64 reclaimable = heap.empty_slab_frames + kernel_stack_cached_frames() + vfs_reclaimable_frames();
   u64 mapped = TRY(proc_mapped_file_pages());  // a page mapped by many processes counts once
 
   meminfo_line(out, "MemTotal", c.total_frames);
   meminfo_line(out, "MemFree", c.free_frames);
   meminfo_line(out, "MemAvailable", c.free_frames + reclaimable);
-  meminfo_line(out, "Buffers", 0);
+  meminfo_line(out, "Buffers", vfs_buffer_frames());
   meminfo_line(out, "Cached", file_pages);
   meminfo_line(out, "SwapCached", 0);
   meminfo_line(out, "SwapTotal", 0);

@@ -9,8 +9,8 @@
 //   RamFile       contents in a MemoryObject (mm/vm_object.h): read() and write() copy to and from the very
 //                 frames that mmap maps. Holes are pages never touched (read as zeros, cost nothing).
 //   RamSymlink    the target string.
-//   RamDevice     a device number (character, block), a FIFO or a socket; open() asks the device table
-//                 (kernel/fs/devices.cpp) or the named-pipe code (kernel/fs/pipe.h).
+//   RamDevice     a device number (character, block), a FIFO or a socket; open() is special_file_open
+//                 (kernel/fs/devices.cpp): the device's driver, or the named-pipe code (kernel/fs/pipe.h).
 //
 // Locks, in the order they are taken:
 //   RamFile::m_io_lock (sleeping)  serializes a file's reads, writes and truncation; held across user copies

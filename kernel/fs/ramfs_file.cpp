@@ -14,6 +14,7 @@
 #include <cstring>
 
 #include "kernel/fs/open_file.h"
+#include "kernel/fs/pipe.h"
 #include "kernel/fs/ramfs.h"
 #include "mm/heap.h"
 #include "mm/vm_stats.h"
@@ -210,7 +211,4 @@ Result<RefPtr<RamDevice>> RamDevice::create(RamFs& fs, InodeType type, u32 permi
   return RefPtr<RamDevice>::adopt(device);
 }
 
-Result<RefPtr<File>> RamDevice::open(u32 flags) {
-  if (type() == InodeType::BlockDevice) return block_device_file_open(rdev(), flags, this);
-  return device_open(rdev(), flags, this);
-}
+Result<RefPtr<File>> RamDevice::open(u32 flags) { return special_file_open(*this, flags); }

@@ -3,7 +3,7 @@
 //
 // The tree at boot:
 //   /          ramfs ("rootfs"), 0755
-//   /dev       null, zero, full, tty, console; the disks (vda, vdb...) once drivers have found them
+//   /dev       null, zero, full, random, urandom, tty, console; the disks (vda, vdb...) once drivers have found them
 //   /proc      the process file system (kernel/fs/procfs.cpp), mounted
 //   /tmp       01777
 //   ...        whatever the initramfs holds (its "dev", "proc" and "tmp" entries merge with these)
@@ -12,7 +12,10 @@
 #include <cstring>
 
 #include "drivers/block/block_device.h"
+#include "kernel/cmdline.h"
 #include "kernel/fs/cpio.h"
+#include "kernel/fs/ext2/block_cache.h"
+#include "kernel/fs/ext2/ext2_vfs.h"
 #include "kernel/fs/mount.h"
 #include "kernel/fs/namei.h"
 #include "kernel/fs/open_file.h"
@@ -20,6 +23,7 @@
 #include "kernel/fs/ramfs.h"
 #include "kernel/fs/tty.h"
 #include "kernel/log.h"
+#include "lib/format.h"
 
 namespace {
 
@@ -48,6 +52,8 @@ void vfs_init(const void* initramfs, usize size) {
   make_device_node(*dev, "null", 0666, DEV_NULL);
   make_device_node(*dev, "zero", 0666, DEV_ZERO);
   make_device_node(*dev, "full", 0666, DEV_FULL);
+  make_device_node(*dev, "random", 0666, DEV_RANDOM);
+  make_device_node(*dev, "urandom", 0666, DEV_URANDOM);
   make_device_node(*dev, "tty", 0666, DEV_TTY);
   make_device_node(*dev, "console", 0600, DEV_CONSOLE);
   RefPtr<RamDirectory> proc_dir = MUST(root->make_directory("proc", 4, 0555));
@@ -55,6 +61,7 @@ void vfs_init(const void* initramfs, usize size) {
   MUST(mount_attach(*proc, proc_dir.get(), "proc",
                     mount_flags::NOSUID | mount_flags::NODEV | mount_flags::NOEXEC | mount_flags::RELATIME));
   MUST(root->make_directory("tmp", 3, 01777));
+  MUST(root->make_directory("mnt", 3, 0755));
   tty_init();
 
   if (initramfs && size) {
@@ -91,7 +98,67 @@ Result<usize> vfs_path_of(Inode* inode, char* buffer, usize size) {
 
 void vfs_shutdown() { mount_shutdown(); }
 
+u64 vfs_reclaimable_frames() { return block_cache_reclaimable_frames(); }
+u64 vfs_buffer_frames() { return block_cache_frames(); }
+
 bool vfs_is_directory(Inode* inode) { return inode && inode->is_directory(); }
+
+// mount=DEV:PATH[:ro][,DEV:PATH...]: each an ext2 volume on /dev/DEV, mounted at PATH (made if missing).
+void vfs_mount_from_command_line() {
+  const char* spec = cmdline_get("mount");
+  if (!spec) return;
+  while (*spec) {
+    const char* end = spec;
+    while (*end && *end != ',') end++;
+    char item[256];
+    usize len = static_cast<usize>(end - spec) < sizeof item - 1 ? static_cast<usize>(end - spec) : sizeof item - 1;
+    memcpy(item, spec, len);
+    item[len] = '\0';
+    spec = *end ? end + 1 : end;
+    char* path = strchr(item, ':');
+    if (!path || path == item || !path[1]) {
+      LOG_WARN("vfs: mount=%s: expected DEVICE:PATH[:ro]", item);
+      continue;
+    }
+    *path++ = '\0';
+    bool read_only = false;
+    if (char* option = strchr(path, ':')) {
+      *option++ = '\0';
+      read_only = strcmp(option, "ro") == 0;
+    }
+    RefPtr<BlockDevice> disk = block_device_find(item);
+    if (!disk) {
+      LOG_WARN("vfs: mount=%s:%s: there is no disk %s", item, path, item);
+      continue;
+    }
+    RefPtr<Inode> point;
+    auto found = vfs_lookup(nullptr, path);
+    if (found.is_error()) {
+      RefPtr<Inode> root = vfs_root();
+      auto made = path_mkdir(PathContext{root.get(), root.get()}, path, 0755);
+      if (!made.is_error()) found = vfs_lookup(nullptr, path);
+    }
+    if (found.is_error()) {
+      LOG_WARN("vfs: mount=%s:%s: no directory %s (%s)", item, path, path, error_name(found.error()));
+      continue;
+    }
+    point = found.release_value();
+    auto root = ext2_mount(disk, read_only, nullptr);
+    if (root.is_error()) {
+      LOG_WARN("vfs: cannot mount %s at %s: %s (the kernel log above says why)", item, path, error_name(root.error()));
+      continue;
+    }
+    char source[32];
+    format(source, sizeof source, "/dev/%s", item);
+    auto attached = mount_attach(root.value()->file_system(), point.get(), source, mount_flags::RELATIME);
+    if (attached.is_error()) {
+      LOG_WARN("vfs: cannot mount %s at %s: %s", item, path, error_name(attached.error()));
+      (void)root.value()->file_system().unmount(FileSystem::Unmount::Now);
+      continue;
+    }
+    LOG_INFO("vfs: mounted /dev/%s at %s (ext2%s)", item, path, read_only ? ", read-only" : "");
+  }
+}
 
 void vfs_add_disk_nodes() {
   auto dev = g_root->lookup("dev", 3);

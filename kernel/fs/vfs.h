@@ -26,6 +26,12 @@ Result<RefPtr<File>> vfs_open(Inode* base, const char* path, u32 flags, u32 mode
 Result<RefPtr<File>> vfs_open_for_exec(Inode* base, const char* path);
 // The absolute path of a directory or file (getcwd, /proc/PID/cwd). Returns the length.
 Result<usize> vfs_path_of(Inode* inode, char* buffer, usize size);
+// The mounts the kernel command line asks for (mount=vda:/mnt), once the disks are known.
+void vfs_mount_from_command_line();
+// Memory the file systems' caches hold that could be taken back at once (clean metadata blocks), and all the
+// memory of those caches (Buffers in /proc/meminfo), in frames.
+u64 vfs_reclaimable_frames();
+u64 vfs_buffer_frames();
 // Before powering off: write every file system back and unmount the disks cleanly (may sleep).
 void vfs_shutdown();
 // Whether an inode is a directory (chdir).

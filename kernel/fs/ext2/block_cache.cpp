@@ -5,7 +5,26 @@
 #include <cstring>
 #include <new>
 
+#include "mm/frame.h"
+
 namespace {
+
+// Blocks of all caches nobody holds (each one frame; a dirty one takes a write first), and all cached blocks.
+Atomic<u64> g_reclaimable_frames{0};
+Atomic<u64> g_cached_frames{0};
+
+u8* allocate_block_memory() {
+  Frame* f = g_phys.alloc_frame(FrameUse::Kernel);
+  if (!f) return nullptr;
+  g_cached_frames.fetch_add(1, MemoryOrder::Relaxed);
+  return g_phys.kernel_pointer(f);
+}
+
+void free_block_memory(u8* data) {
+  if (!data) return;
+  g_phys.free_frame(g_phys.frame_of(kernel_to_phys(data)));
+  g_cached_frames.fetch_sub(1, MemoryOrder::Relaxed);
+}
 
 u32 bucket_count_for(u32 capacity) {
   u32 n = 64;
@@ -38,7 +57,21 @@ BlockCache::BlockCache(BlockDevice& disk, u32 block_size, u32 capacity)
     : m_disk(disk), m_block_size(block_size), m_sectors_per_block(block_size / SECTOR_SIZE), m_capacity(capacity) {
   u32 buckets = bucket_count_for(capacity);
   m_buckets = static_cast<CachedBlock**>(kzalloc(sizeof(CachedBlock*) * buckets));
-  if (m_buckets) m_bucket_mask = buckets - 1;
+  m_pool = static_cast<CachedBlock*>(kmalloc(sizeof(CachedBlock) * capacity));
+  if (!m_buckets || !m_pool) {
+    kfree(m_buckets);
+    kfree(m_pool);
+    m_buckets = nullptr;
+    m_pool = nullptr;
+    return;
+  }
+  m_bucket_mask = buckets - 1;
+  for (u32 i = 0; i < capacity; i++) {
+    CachedBlock* header = new (&m_pool[i]) CachedBlock();
+    header->m_is_from_pool = true;
+    header->m_hash_next = m_free_headers;
+    m_free_headers = header;
+  }
 }
 
 BlockCache::~BlockCache() {
@@ -49,13 +82,17 @@ BlockCache::~BlockCache() {
         ASSERT_MSG(b->m_holders == 0, "ext2: block %llu still held when its cache goes",
                    static_cast<unsigned long long>(b->m_block));
         if (b->m_lru.is_linked()) m_unused.remove(*b);
-        kfree(b->m_data);
-        b->~CachedBlock();
-        kfree(b);
+        if (b->m_holders == 0) g_reclaimable_frames.fetch_sub(1, MemoryOrder::Relaxed);
+        free_block_memory(b->m_data);
+        if (!b->m_is_from_pool) {
+          b->~CachedBlock();
+          kfree(b);
+        }
       }
     }
   }
   kfree(m_buckets);
+  kfree(m_pool);
 }
 
 CachedBlock* BlockCache::find(u64 block) const {
@@ -74,25 +111,42 @@ void BlockCache::unhash(CachedBlock& b) {
 
 void BlockCache::destroy(CachedBlock* b) {
   if (!b->m_is_forgotten) unhash(*b);
+  if (b->m_holders == 0) g_reclaimable_frames.fetch_sub(1, MemoryOrder::Relaxed);
   if (b->m_lru.is_linked()) m_unused.remove(*b);
   m_count--;
-  kfree(b->m_data);
+  free_block_memory(b->m_data);
+  release_header(b);
+}
+
+void BlockCache::release_header(CachedBlock* b) {
+  bool is_from_pool = b->m_is_from_pool;
   b->~CachedBlock();
-  kfree(b);
+  if (!is_from_pool) {
+    kfree(b);
+    return;
+  }
+  b = new (b) CachedBlock();
+  b->m_is_from_pool = true;
+  b->m_hash_next = m_free_headers;
+  m_free_headers = b;
 }
 
 void BlockCache::hold(CachedBlock& b) {
-  if (b.m_holders++ == 0 && b.m_lru.is_linked()) m_unused.remove(b);
+  if (b.m_holders++ > 0) return;
+  if (b.m_lru.is_linked()) m_unused.remove(b);
+  g_reclaimable_frames.fetch_sub(1, MemoryOrder::Relaxed);
 }
 
 void BlockCache::unhold(CachedBlock& b) {
   ASSERT(b.m_holders > 0);
   if (--b.m_holders > 0) return;
+  g_reclaimable_frames.fetch_add(1, MemoryOrder::Relaxed);
   if (b.m_is_forgotten)
     destroy(&b);
   else
     m_unused.push_back(b);
 }
+
 
 Result<void> BlockCache::write_block(CachedBlock& b) {
   TRY(m_disk.write(b.m_block * m_sectors_per_block, b.m_data, m_sectors_per_block));
@@ -111,13 +165,19 @@ Result<CachedBlock*> BlockCache::make_room_and_allocate(u64 block) {
     if (victim->m_is_dirty && write_block(*victim).is_error()) break;
     destroy(victim);
   }
-  void* memory = kmalloc(sizeof(CachedBlock));
-  if (!memory) return Error::NOMEM;
-  auto* b = new (memory) CachedBlock();
-  b->m_data = static_cast<u8*>(kmalloc(m_block_size));
+  CachedBlock* b = m_free_headers;
+  if (b) {
+    m_free_headers = b->m_hash_next;
+    b->m_hash_next = nullptr;
+  } else {
+    // Every header of the pool is in use (the cache grows past its capacity while blocks are held).
+    void* memory = kmalloc(sizeof(CachedBlock));
+    if (!memory) return Error::NOMEM;
+    b = new (memory) CachedBlock();
+  }
+  b->m_data = allocate_block_memory();
   if (!b->m_data) {
-    b->~CachedBlock();
-    kfree(b);
+    release_header(b);
     return Error::NOMEM;
   }
   b->m_block = block;
@@ -137,8 +197,7 @@ Result<BlockRef> BlockCache::get(u64 block) {
   CachedBlock* b = TRY(make_room_and_allocate(block));
   auto read = m_disk.read(block * m_sectors_per_block, b->m_data, m_sectors_per_block);
   if (read.is_error()) {
-    b->m_holders = 0;
-    destroy(b);
+    destroy(b);  // held (not counted as reclaimable): it goes at once
     return read.error();
   }
   m_disk_reads++;
@@ -166,7 +225,7 @@ void BlockCache::forget(u64 block) {
   }
   unhash(*b);
   b->m_is_forgotten = true;
-  b->m_is_dirty = false;
+  b->m_is_dirty = false;  // held: not counted as reclaimable either way
 }
 
 bool BlockCache::has_dirty_blocks() const {
@@ -197,11 +256,19 @@ Result<void> BlockCache::flush() {
   return result;
 }
 
-void BlockCache::shrink() {
+u64 BlockCache::shrink() {
+  u64 freed = 0;
   CachedBlock* b = m_unused.front();
   while (b) {
     CachedBlock* next = m_unused.next_of(*b);
-    if (!b->m_is_dirty) destroy(b);
+    if (!b->m_is_dirty) {
+      destroy(b);
+      freed++;
+    }
     b = next;
   }
+  return freed;
 }
+
+u64 block_cache_reclaimable_frames() { return g_reclaimable_frames.load(MemoryOrder::Relaxed); }
+u64 block_cache_frames() { return g_cached_frames.load(MemoryOrder::Relaxed); }

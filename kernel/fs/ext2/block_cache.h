@@ -8,6 +8,11 @@
 // used block nobody holds is evicted (written first if it is dirty). A BlockRef holds a block (it cannot be
 // evicted meanwhile); holding more than the capacity makes the cache grow for the while.
 //
+// Each block's data has a frame of its own (a 1 KiB block wastes the rest of its page, for exact accounting):
+// the frames of blocks nobody holds are memory the kernel can take back (after a write for a dirty one), and
+// count as available memory (block_cache_reclaimable_frames: sysinfo, /proc/meminfo's MemAvailable), as
+// Linux counts its buffer and page caches.
+//
 // A freed block must be forgotten (forget): a stale copy, dirty or not, must never be written over what the
 // block holds next (file data written past the cache).
 //
@@ -21,12 +26,13 @@ class BlockCache;
 
 struct CachedBlock {
   u64 m_block = 0;
-  u8* m_data = nullptr;        // block_size bytes of heap memory (the disk reads into it)
+  u8* m_data = nullptr;        // the block's bytes: a frame of its own (the disk reads into it)
   CachedBlock* m_hash_next = nullptr;
   ListNode m_lru;              // in m_unused while nobody holds it (least recently used first)
   u32 m_holders = 0;
   bool m_is_dirty = false;
   bool m_is_forgotten = false;  // freed while held: out of the table, destroyed when the last holder lets go
+  bool m_is_from_pool = false;  // the header is one of the cache's own (else kmalloc'ed past the capacity)
 };
 
 // A held block: the data stays valid and cached until the BlockRef goes away.
@@ -44,7 +50,8 @@ class BlockRef {
   u64 number() const { return m_block->m_block; }
   template <typename T>
   T* at(usize offset) const { return reinterpret_cast<T*>(m_block->m_data + offset); }
-  // The caller changed the data: write it back at the next sync.
+  // The caller changed the data: write it back at the next sync. (The block is held: reclaimable counts are
+  // not affected.)
   void mark_dirty() { m_block->m_is_dirty = true; }
   void release();
 
@@ -69,8 +76,8 @@ class BlockCache {
   // Write every dirty block (in block order), then ask the disk to make the writes durable. The first error
   // is returned; blocks that could not be written stay dirty.
   Result<void> flush();
-  // Drop every block nobody holds (clean ones only: dirty ones are kept).
-  void shrink();
+  // Drop every block nobody holds (clean ones only: dirty ones are kept). Returns the frames freed.
+  u64 shrink();
 
   u32 block_size() const { return m_block_size; }
   u32 cached_blocks() const { return m_count; }
@@ -86,6 +93,7 @@ class BlockCache {
   Result<void> write_block(CachedBlock& b);
   void unhash(CachedBlock& b);
   void destroy(CachedBlock* b);
+  void release_header(CachedBlock* b);
   void hold(CachedBlock& b);
   void unhold(CachedBlock& b);
 
@@ -94,9 +102,16 @@ class BlockCache {
   const u32 m_sectors_per_block;
   const u32 m_capacity;
   CachedBlock** m_buckets = nullptr;
+  CachedBlock* m_pool = nullptr;       // `capacity` headers, made with the cache (its memory stays put)
+  CachedBlock* m_free_headers = nullptr;  // unused ones of the pool, linked through m_hash_next
   u32 m_bucket_mask = 0;
   u32 m_count = 0;
   IntrusiveList<CachedBlock, &CachedBlock::m_lru> m_unused;  // blocks nobody holds, least recently used first
   u64 m_disk_reads = 0;
   u64 m_disk_writes = 0;
 };
+
+// Frames of every cache's blocks that nobody holds: memory that could be taken back.
+u64 block_cache_reclaimable_frames();
+// Frames of every cache's blocks (/proc/meminfo's Buffers).
+u64 block_cache_frames();

@@ -388,6 +388,7 @@ Ext2Attributes Ext2Volume::attributes_of(const InodeRef& inode) const {
   a.atime = r.i_atime;
   a.mtime = r.i_mtime;
   a.ctime = r.i_ctime;
+  a.sequence = m_sequence;
   u16 type = inode.type();
   if (type == MODE_CHAR || type == MODE_BLOCK) a.rdev = r.i_block[0] ? r.i_block[0] : r.i_block[1];
   return a;
@@ -395,6 +396,7 @@ Ext2Attributes Ext2Volume::attributes_of(const InodeRef& inode) const {
 
 void Ext2Volume::commit(InodeRef& inode) {
   inode.block.mark_dirty();
+  m_sequence++;
   if (m_observer) m_observer->inode_changed(attributes_of(inode));
 }
 

@@ -38,6 +38,7 @@ struct Ext2Attributes {
   u64 blocks = 0;  // 512-byte units
   u32 atime = 0, mtime = 0, ctime = 0;
   u64 rdev = 0;  // devices: Linux's new_encode_dev() form
+  u64 sequence = 0;  // the volume's count of inode writes when these were read: a later copy has a larger one
 };
 
 // What create() makes: mode holds the type bits (regular, directory, symlink, devices, FIFO, socket).
@@ -257,6 +258,7 @@ class Ext2Volume {
   u16 m_errors_behavior = ext2::ERRORS_RO;
   u64 m_free_blocks = 0;         // kept exact; written to the superblock at sync
   u64 m_free_inodes = 0;
+  u64 m_sequence = 0;            // inode writes so far (Ext2Attributes::sequence)
   u32 m_last_group = 0;          // where the last inode allocation looked (spreads directories)
   u8* m_scratch = nullptr;       // one block, for partial blocks of file data
 

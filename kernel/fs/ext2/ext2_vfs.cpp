@@ -1,0 +1,604 @@
+// ext2 in the VFS (kernel/fs/ext2/ext2_vfs.h): Ext2FileSystem and Ext2Inode over an Ext2Volume.
+#include "kernel/fs/ext2/ext2_vfs.h"
+
+#include <cstring>
+#include <new>
+
+#include "kernel/fs/ext2/ext2_volume.h"
+#include "kernel/fs/open_file.h"
+#include "kernel/fs/sleep_lock.h"
+#include "kernel/log.h"
+#include "lib/list.h"
+#include "mm/heap.h"
+#include "mm/region.h"
+#include "mm/vm_object.h"
+#include "mm/vm_stats.h"
+
+namespace {
+
+constexpr u64 NS_PER_SECOND = 1000000000ull;
+constexpr usize BOUNCE_SIZE = 64 * KiB;  // file data moves through this much kernel memory at a time
+constexpr u32 INODE_BUCKETS = 256;
+
+class Ext2FileSystem;
+
+InodeType type_of(u16 mode) { return inode_type_of_mode(mode); }
+
+u8 dirent_type_of(u8 file_type) {
+  switch (file_type) {
+    case ext2::FT_REGULAR: return linux::DT_REG;
+    case ext2::FT_DIR: return linux::DT_DIR;
+    case ext2::FT_CHAR: return linux::DT_CHR;
+    case ext2::FT_BLOCK: return linux::DT_BLK;
+    case ext2::FT_FIFO: return linux::DT_FIFO;
+    case ext2::FT_SOCKET: return linux::DT_SOCK;
+    case ext2::FT_SYMLINK: return linux::DT_LNK;
+    default: return linux::DT_UNKNOWN;
+  }
+}
+
+// Kernel memory for file data on its way between the disk and user memory: up to BOUNCE_SIZE, at least a page.
+class Bounce {
+ public:
+  explicit Bounce(usize wanted) {
+    m_size = wanted < BOUNCE_SIZE ? (wanted < PAGE_SIZE ? PAGE_SIZE : wanted) : BOUNCE_SIZE;
+    m_data = static_cast<u8*>(kmalloc(m_size));
+    if (!m_data && m_size > PAGE_SIZE) {
+      m_size = PAGE_SIZE;
+      m_data = static_cast<u8*>(kmalloc(m_size));
+    }
+  }
+  ~Bounce() { kfree(m_data); }
+  AS_NONCOPYABLE(Bounce);
+  u8* data() const { return m_data; }
+  usize size() const { return m_size; }
+
+ private:
+  u8* m_data;
+  usize m_size;
+};
+
+class Ext2Inode final : public Inode {
+ public:
+  Ext2Inode(Ext2FileSystem& fs, const Ext2Attributes& a);
+  ~Ext2Inode() override;
+
+  u32 ino() const { return static_cast<u32>(number()); }
+  // A newer copy of the disk inode's attributes (older ones, by sequence, are ignored).
+  void update(const Ext2Attributes& a);
+
+  u64 size() const override {
+    SpinlockGuard guard(m_lock);
+    return m_size;
+  }
+  u64 blocks() const override {
+    SpinlockGuard guard(m_lock);
+    return m_blocks;
+  }
+  u32 block_size() const override;
+  Result<void> set_attributes(const AttributeChange& change) override;
+  Result<RefPtr<File>> open(u32 flags) override;
+
+  Result<usize> read(const IoBuffer& buffer, usize len, u64 offset) override;
+  Result<usize> write(const IoBuffer& buffer, usize len, u64& offset, WriteMode mode) override;
+  Result<void> truncate(u64 size) override;
+  Result<RefPtr<VmObject>> mmap_object() override;
+  u64 max_file_size() const override;
+  Result<void> sync() override;
+
+  Result<RefPtr<Inode>> lookup(const char* name, usize len) override;
+  Result<RefPtr<Inode>> parent() override;
+  Result<void> list(u64 cookie, DirSink& sink) override;
+  Result<usize> name_of(const Inode& child, char* buffer, usize size) override;
+  Result<RefPtr<Inode>> create(const char* name, usize len, const NewInode& what, CreateMode mode) override;
+  Result<void> link(const char* name, usize len, Inode& inode) override;
+  Result<void> unlink(const char* name, usize len, UnlinkKind kind) override;
+  Result<void> rename(const char* name, usize len, Inode& new_dir, const char* new_name, usize new_len,
+                      u32 flags) override;
+  Result<usize> readlink(char* buffer, usize size) override;
+
+  // Writes pages that mappings may have changed back to the disk (m_io_lock held).
+  Result<void> write_back_object_locked();
+  bool has_object() const { return m_object.get() != nullptr; }
+
+  ListNode m_link;  // in the file system's table, guarded by its m_inodes_lock
+
+ private:
+  Ext2FileSystem& ext2_fs() const;
+  Ext2Volume& volume() const;
+  Result<void> populate_object_locked();
+
+  SleepLock m_io_lock{"ext2-file"};  // serializes a file's reads, writes, truncation and its object
+  RefPtr<MemoryObject> m_object;     // the pages mmap maps (nullptr until the first mmap); m_io_lock
+  bool m_was_opened_for_writing = false;  // m_io_lock: only then can a shared mapping have changed pages
+  u64 m_size = 0;                    // guarded by m_lock, as m_blocks and m_sequence
+  u64 m_blocks = 0;
+  u64 m_sequence = 0;
+};
+
+class Ext2FileSystem final : public FileSystem, private Ext2Observer {
+ public:
+  Ext2FileSystem(Ext2Volume* volume, u64 device) : FileSystem(device), m_volume(volume) {
+    if (volume->is_read_only()) mark_read_only();
+    volume->set_observer(this);
+  }
+  ~Ext2FileSystem() override {
+    if (m_unmount_pending) {
+      auto done = m_volume->unmount();
+      if (done.is_error())
+        LOG_WARN("ext2 (%s): lazy unmount: could not write everything back (%s)", m_volume->name(),
+                 error_name(done.error()));
+    }
+    delete m_volume;
+  }
+
+  const char* type_name() const override { return "ext2"; }
+  Result<RefPtr<Inode>> root() override { return inode(ext2::ROOT_INODE); }
+
+  Result<void> statfs(linux::statfs& out) override {
+    TRY(FileSystem::statfs(out));
+    Ext2Statfs st = m_volume->statfs();
+    out.f_type = linux::EXT2_SUPER_MAGIC;
+    out.f_bsize = out.f_frsize = st.block_size;
+    out.f_blocks = st.blocks;
+    out.f_bfree = st.free_blocks;
+    out.f_bavail = st.available_blocks;
+    out.f_files = st.inodes;
+    out.f_ffree = st.free_inodes;
+    out.f_fsid[0] = static_cast<i32>(st.fsid);
+    out.f_fsid[1] = static_cast<i32>(st.fsid >> 32);
+    out.f_namelen = ext2::MAX_NAME;
+    return {};
+  }
+
+  Result<void> sync() override {
+    Result<void> result = write_back_mapped_files();
+    auto synced = m_volume->sync();
+    return result.is_error() ? result : synced;
+  }
+
+  Result<void> set_read_only(bool read_only) override {
+    if (read_only) TRY(write_back_mapped_files());
+    TRY(m_volume->set_read_only(read_only));
+    return FileSystem::set_read_only(read_only);
+  }
+
+  Result<void> unmount(Unmount kind) override {
+    Result<void> written = write_back_mapped_files();
+    if (kind == Unmount::WhenUnused) {
+      m_unmount_pending = true;
+      auto synced = m_volume->sync();
+      return written.is_error() ? written : synced;
+    }
+    auto done = m_volume->unmount();
+    mark_read_only();
+    return written.is_error() ? written : done;
+  }
+
+  Ext2Volume& volume() const { return *m_volume; }
+
+  // The one object for inode `ino`: the live one, or a new one.
+  Result<RefPtr<Inode>> inode(u32 ino) {
+    if (RefPtr<Inode> found = find(ino)) return found;
+    Ext2Attributes attributes = TRY(m_volume->stat(ino));
+    auto* fresh = new Ext2Inode(*this, attributes);
+    if (!fresh) return Error::NOMEM;
+    RefPtr<Ext2Inode> ref = RefPtr<Ext2Inode>::adopt(fresh);
+    {
+      SpinlockGuard guard(m_inodes_lock);
+      if (Ext2Inode* other = find_locked(ino); other && other->try_ref()) {
+        guard.unlock();
+        return RefPtr<Inode>(RefPtr<Ext2Inode>::adopt(other));  // `ref` goes: someone was quicker
+      }
+      m_buckets[ino % INODE_BUCKETS].push_back(*fresh);
+    }
+    // The inode may have changed between the stat and the insertion (nobody could tell this object then):
+    // a second look, ordered against later changes by their sequence numbers.
+    if (auto again = m_volume->stat(ino); !again.is_error()) fresh->update(again.value());
+    return RefPtr<Inode>(static_cast<RefPtr<Ext2Inode>&&>(ref));
+  }
+
+  // Ext2Inode's destructor: the object leaves the table.
+  void forget(Ext2Inode& inode) {
+    SpinlockGuard guard(m_inodes_lock);
+    if (inode.m_link.is_linked()) m_buckets[inode.ino() % INODE_BUCKETS].remove(inode);
+  }
+
+ private:
+  RefPtr<Inode> find(u32 ino) {
+    SpinlockGuard guard(m_inodes_lock);
+    Ext2Inode* found = find_locked(ino);
+    if (found && found->try_ref()) return RefPtr<Inode>(RefPtr<Ext2Inode>::adopt(found));
+    return nullptr;
+  }
+
+  // A live object for ino (one being destroyed may share the bucket with its successor: skip it).
+  Ext2Inode* find_locked(u32 ino) {
+    for (Ext2Inode& i : m_buckets[ino % INODE_BUCKETS])
+      if (i.ino() == ino && i.ref_count() > 0) return &i;
+    return nullptr;
+  }
+
+  // Called by the volume, with its lock held, for every inode it writes.
+  void inode_changed(const Ext2Attributes& attributes) override {
+    SpinlockGuard guard(m_inodes_lock);
+    for (Ext2Inode& i : m_buckets[attributes.ino % INODE_BUCKETS])
+      if (i.ino() == attributes.ino) i.update(attributes);
+  }
+
+  void remounted_read_only() override { mark_read_only(); }
+
+  // Pages of mapped files that mappings may have changed (sync, unmount).
+  Result<void> write_back_mapped_files() {
+    Result<void> result;
+    for (u32 b = 0; b < INODE_BUCKETS; b++) {
+      // One object at a time, with a reference, outside the lock.
+      u32 skip = 0;
+      for (;;) {
+        RefPtr<Ext2Inode> next;
+        {
+          SpinlockGuard guard(m_inodes_lock);
+          u32 index = 0;
+          for (Ext2Inode& i : m_buckets[b]) {
+            if (index++ < skip) continue;
+            skip++;
+            if (i.has_object() && i.try_ref()) {
+              next = RefPtr<Ext2Inode>::adopt(&i);
+              break;
+            }
+          }
+        }
+        if (!next) break;
+        auto written = next->sync();
+        if (written.is_error() && !result.is_error()) result = written.error();
+      }
+    }
+    return result;
+  }
+
+  Ext2Volume* m_volume;  // owned
+  Spinlock m_inodes_lock{"ext2-inodes"};
+  IntrusiveList<Ext2Inode, &Ext2Inode::m_link> m_buckets[INODE_BUCKETS];  // live objects, by inode number
+  bool m_unmount_pending = false;  // a lazy unmount: finished in the destructor
+};
+
+// ---- Ext2Inode ----
+
+Ext2Inode::Ext2Inode(Ext2FileSystem& fs, const Ext2Attributes& a)
+    : Inode(type_of(a.mode), a.mode & 07777, fs, a.ino, a.rdev) {
+  update(a);
+  fs.volume().hold(a.ino);
+}
+
+Ext2Inode::~Ext2Inode() {
+  if (m_object) {
+    SleepLockGuard io(m_io_lock);
+    auto written = write_back_object_locked();
+    if (written.is_error())
+      LOG_WARN("ext2 (%s): inode %u: mapped pages not written back (%s)", volume().name(), ino(),
+               error_name(written.error()));
+  }
+  volume().release(ino());
+  ext2_fs().forget(*this);
+}
+
+Ext2FileSystem& Ext2Inode::ext2_fs() const { return static_cast<Ext2FileSystem&>(file_system()); }
+Ext2Volume& Ext2Inode::volume() const { return ext2_fs().volume(); }
+u32 Ext2Inode::block_size() const { return volume().block_size(); }
+u64 Ext2Inode::max_file_size() const { return volume().max_file_size(); }
+
+void Ext2Inode::update(const Ext2Attributes& a) {
+  {
+    SpinlockGuard guard(m_lock);
+    if (a.sequence < m_sequence) return;
+    m_sequence = a.sequence;
+    m_size = a.size;
+    m_blocks = a.blocks;
+  }
+  Attributes attributes;
+  attributes.permissions = a.mode & 07777;
+  attributes.uid = a.uid;
+  attributes.gid = a.gid;
+  attributes.nlink = a.links;
+  attributes.access_time_ns = a.atime * NS_PER_SECOND;
+  attributes.modify_time_ns = a.mtime * NS_PER_SECOND;
+  attributes.change_time_ns = a.ctime * NS_PER_SECOND;
+  set_all_attributes(attributes);
+}
+
+Result<void> Ext2Inode::set_attributes(const AttributeChange& change) {
+  Ext2AttributeChange c;
+  if (change.what & AttributeChange::Mode) c.what |= Ext2AttributeChange::Mode;
+  if (change.what & AttributeChange::Uid) c.what |= Ext2AttributeChange::Uid;
+  if (change.what & AttributeChange::Gid) c.what |= Ext2AttributeChange::Gid;
+  if (change.what & AttributeChange::AccessTime) c.what |= Ext2AttributeChange::AccessTime;
+  if (change.what & AttributeChange::ModifyTime) c.what |= Ext2AttributeChange::ModifyTime;
+  c.permissions = static_cast<u16>(change.permissions & 07777);
+  c.uid = change.uid;
+  c.gid = change.gid;
+  c.atime = static_cast<u32>(change.access_time_ns / NS_PER_SECOND);
+  c.mtime = static_cast<u32>(change.modify_time_ns / NS_PER_SECOND);
+  return volume().set_attributes(ino(), c);
+}
+
+Result<RefPtr<File>> Ext2Inode::open(u32 flags) {
+  switch (type()) {
+    case InodeType::Regular:
+      if ((flags & linux::O_ACCMODE) != linux::O_RDONLY) {
+        SleepLockGuard io(m_io_lock);
+        m_was_opened_for_writing = true;
+      }
+      return regular_file_open(*this, flags);
+    case InodeType::Directory: return directory_file_open(*this, flags);
+    default: return special_file_open(*this, flags);
+  }
+}
+
+// ---- data ----
+
+Result<usize> Ext2Inode::read(const IoBuffer& buffer, usize len, u64 offset) {
+  SleepLockGuard io(m_io_lock);
+  u64 file_size = size();
+  if (offset >= file_size) return 0;
+  if (len > file_size - offset) len = static_cast<usize>(file_size - offset);
+  if (len == 0) return 0;
+  if (m_object) {
+    // Every page with data is resident (populate_object_locked); a missing one is a hole.
+    const u8* zeros = g_phys.kernel_pointer(zero_page());
+    usize done = 0;
+    while (done < len) {
+      u64 at = offset + done;
+      usize in_page = at % PAGE_SIZE;
+      usize n = PAGE_SIZE - in_page < len - done ? PAGE_SIZE - in_page : len - done;
+      Frame* f = m_object->peek_page(at / PAGE_SIZE);
+      auto copied = buffer.write(done, f ? g_phys.kernel_pointer(f) + in_page : zeros + in_page, n);
+      if (copied.is_error()) return done ? Result<usize>(done) : Result<usize>(copied.error());
+      done += n;
+    }
+    return done;
+  }
+  Bounce bounce(len);
+  if (!bounce.data()) return Error::NOMEM;
+  usize done = 0;
+  while (done < len) {
+    usize chunk = len - done < bounce.size() ? len - done : bounce.size();
+    auto n = volume().read_data(ino(), offset + done, bounce.data(), chunk);
+    if (n.is_error()) return done ? Result<usize>(done) : n;
+    if (n.value() == 0) break;
+    auto copied = buffer.write(done, bounce.data(), n.value());
+    if (copied.is_error()) return done ? Result<usize>(done) : Result<usize>(copied.error());
+    done += n.value();
+    if (n.value() < chunk) break;
+  }
+  return done;
+}
+
+Result<usize> Ext2Inode::write(const IoBuffer& buffer, usize len, u64& offset, WriteMode mode) {
+  SleepLockGuard io(m_io_lock);
+  u64 position = mode == WriteMode::Append ? size() : offset;
+  offset = position;
+  if (len == 0) return 0;
+  Bounce bounce(len);
+  if (!bounce.data()) return Error::NOMEM;
+  usize done = 0;
+  Error failure = Error::FAULT;
+  while (done < len) {
+    usize chunk = len - done < bounce.size() ? len - done : bounce.size();
+    auto copied = buffer.read(done, bounce.data(), chunk);
+    if (copied.is_error()) {
+      failure = Error::FAULT;
+      break;
+    }
+    auto n = volume().write_data(ino(), position + done, bounce.data(), chunk);
+    if (n.is_error()) {
+      failure = n.error();
+      break;
+    }
+    if (m_object) {
+      // Mappings see the new bytes: the object's pages take them too.
+      u64 end = position + done + n.value();
+      if (end > m_object->size_bytes() && m_object->set_size(end).is_error()) {
+        failure = Error::NOMEM;
+        break;
+      }
+      for (usize copied_bytes = 0; copied_bytes < n.value();) {
+        u64 at = position + done + copied_bytes;
+        usize in_page = at % PAGE_SIZE;
+        usize piece = PAGE_SIZE - in_page < n.value() - copied_bytes ? PAGE_SIZE - in_page : n.value() - copied_bytes;
+        auto frame = m_object->get_page(at / PAGE_SIZE);
+        if (frame.is_error()) break;
+        memcpy(g_phys.kernel_pointer(frame.value()) + in_page, bounce.data() + copied_bytes, piece);
+        copied_bytes += piece;
+      }
+    }
+    done += n.value();
+    if (n.value() < chunk) {
+      failure = Error::NOSPC;
+      break;
+    }
+  }
+  if (done == 0) return failure;
+  return done;
+}
+
+Result<void> Ext2Inode::truncate(u64 new_size) {
+  SleepLockGuard io(m_io_lock);
+  TRY(volume().truncate(ino(), new_size));
+  if (m_object) {
+    bool is_mapped = false;
+    m_object->for_each_region([&](Region&) { is_mapped = true; });
+    if (new_size < m_object->size_bytes() && is_mapped) {
+      // Mappings may still use the pages past the end: zero the bytes instead of freeing them.
+      for (u64 at = new_size; at < m_object->size_bytes();) {
+        u64 in_page = at % PAGE_SIZE;
+        if (Frame* f = m_object->peek_page(at / PAGE_SIZE))
+          memset(g_phys.kernel_pointer(f) + in_page, 0, PAGE_SIZE - in_page);
+        at += PAGE_SIZE - in_page;
+      }
+    } else {
+      TRY(m_object->set_size(new_size));
+    }
+  }
+  return {};
+}
+
+// The first mmap: the file's pages read into a MemoryObject. Pages without a block on the disk stay out (a
+// fault makes them zero pages, which they are).
+Result<void> Ext2Inode::populate_object_locked() {
+  u64 file_size = size();
+  RefPtr<MemoryObject> object = MemoryObject::create(file_size, nullptr, ino());
+  if (!object) return Error::NOMEM;
+  u32 per_page = PAGE_SIZE / volume().block_size();
+  for (u64 page = 0; page * PAGE_SIZE < file_size; page++) {
+    bool has_data = false;
+    for (u32 b = 0; b < per_page && !has_data; b++) has_data = TRY(volume().is_block_mapped(ino(), page * per_page + b));
+    if (!has_data) continue;
+    Frame* frame = TRY(object->get_page(page));
+    TRY(volume().read_data(ino(), page * PAGE_SIZE, g_phys.kernel_pointer(frame), PAGE_SIZE));
+  }
+  m_object = static_cast<RefPtr<MemoryObject>&&>(object);
+  return {};
+}
+
+Result<RefPtr<VmObject>> Ext2Inode::mmap_object() {
+  if (!is_regular()) return Error::NODEV;
+  SleepLockGuard io(m_io_lock);
+  if (!m_object) TRY(populate_object_locked());
+  return RefPtr<VmObject>(m_object);
+}
+
+// Pages a shared mapping may have stored into go back to the disk: those that differ from what the disk holds
+// (only possible if the file was ever opened for writing, as a writable shared mapping needs).
+Result<void> Ext2Inode::write_back_object_locked() {
+  if (!m_object || !m_was_opened_for_writing || file_system().is_read_only()) return {};
+  u64 file_size = size();
+  auto* disk_page = static_cast<u8*>(kmalloc(PAGE_SIZE));
+  if (!disk_page) return Error::NOMEM;
+  Result<void> result;
+  for (u64 page = 0; page * PAGE_SIZE < file_size; page++) {
+    Frame* f = m_object->peek_page(page);
+    if (!f) continue;
+    usize n = file_size - page * PAGE_SIZE < PAGE_SIZE ? static_cast<usize>(file_size - page * PAGE_SIZE) : PAGE_SIZE;
+    const u8* memory = g_phys.kernel_pointer(f);
+    auto read = volume().read_data(ino(), page * PAGE_SIZE, disk_page, n);
+    if (!read.is_error() && read.value() == n && memcmp(disk_page, memory, n) == 0) continue;
+    auto written = volume().write_data(ino(), page * PAGE_SIZE, memory, n);
+    if (written.is_error() && !result.is_error()) result = written.error();
+  }
+  kfree(disk_page);
+  return result;
+}
+
+Result<void> Ext2Inode::sync() {
+  if (!m_object) return {};
+  SleepLockGuard io(m_io_lock);
+  return write_back_object_locked();
+}
+
+// ---- directories ----
+
+Result<RefPtr<Inode>> Ext2Inode::lookup(const char* name, usize len) {
+  u32 child = TRY(volume().lookup(ino(), name, len));
+  return ext2_fs().inode(child);
+}
+
+Result<RefPtr<Inode>> Ext2Inode::parent() {
+  if (!is_directory()) return Error::NOTDIR;
+  if (nlink() == 0) return Error::NOENT;
+  u32 up = TRY(volume().parent(ino()));
+  return ext2_fs().inode(up);
+}
+
+Result<void> Ext2Inode::list(u64 cookie, DirSink& sink) {
+  struct Adapter final : Ext2DirVisitor {
+    explicit Adapter(DirSink& sink) : m_sink(sink) {}
+    bool emit(u64 next, u32 ino, u8 file_type, const char* name, usize len) override {
+      return m_sink.emit(next, ino, dirent_type_of(file_type), name, len);
+    }
+    DirSink& m_sink;
+  } adapter(sink);
+  return volume().list(ino(), cookie, adapter);
+}
+
+Result<usize> Ext2Inode::name_of(const Inode& child, char* buffer, usize size) {
+  return volume().name_of(ino(), static_cast<u32>(child.number()), buffer, size);
+}
+
+Result<RefPtr<Inode>> Ext2Inode::create(const char* name, usize len, const NewInode& what, CreateMode mode) {
+  Ext2NewNode node;
+  node.mode = static_cast<u16>(mode_type_bits(what.type) | (what.permissions & 07777));
+  node.uid = what.uid;
+  node.gid = what.gid;
+  node.rdev = what.rdev;
+  node.target = what.target;
+  node.target_length = what.target_length;
+  auto made = volume().create(ino(), name, len, node);
+  if (made.is_error()) {
+    if (made.error() == Error::EXIST && what.type == InodeType::Regular && mode == CreateMode::OpenExisting)
+      return lookup(name, len);  // someone created it since namei looked
+    return made.error();
+  }
+  return ext2_fs().inode(made.value());
+}
+
+Result<void> Ext2Inode::link(const char* name, usize len, Inode& inode) {
+  return volume().link(ino(), name, len, static_cast<u32>(inode.number()));
+}
+
+Result<void> Ext2Inode::unlink(const char* name, usize len, UnlinkKind kind) {
+  return volume().unlink(ino(), name, len, kind == UnlinkKind::Directory ? Ext2Unlink::Directory : Ext2Unlink::NonDirectory);
+}
+
+Result<void> Ext2Inode::rename(const char* name, usize len, Inode& new_dir, const char* new_name, usize new_len,
+                               u32 flags) {
+  return volume().rename(ino(), name, len, static_cast<u32>(new_dir.number()), new_name, new_len,
+                         flags & RenameFlag::NoReplace);
+}
+
+Result<usize> Ext2Inode::readlink(char* buffer, usize size) { return volume().readlink(ino(), buffer, size); }
+
+// mount(2)'s data for ext2: Linux's options that mean something here; the harmless ones are accepted.
+Result<u16> parse_options(const char* options) {
+  u16 errors = 0;
+  const char* p = options ? options : "";
+  while (*p) {
+    const char* end = p;
+    while (*end && *end != ',') end++;
+    usize len = static_cast<usize>(end - p);
+    auto is = [&](const char* word) { return strlen(word) == len && memcmp(p, word, len) == 0; };
+    if (is("errors=continue"))
+      errors = ext2::ERRORS_CONTINUE;
+    else if (is("errors=remount-ro"))
+      errors = ext2::ERRORS_RO;
+    else if (is("errors=panic"))
+      errors = ext2::ERRORS_PANIC;
+    else if (len && !is("user_xattr") && !is("nouser_xattr") && !is("noacl") && !is("acl") && !is("nouid32") &&
+             !is("grpid") && !is("bsdgroups") && !is("nogrpid") && !is("sysvgroups") && !is("bsddf") &&
+             !is("minixdf") && !is("orlov") && !is("oldalloc")) {
+      LOG_WARN("ext2: unrecognized mount option \"%.*s\"", static_cast<int>(len), p);
+      return Error::INVAL;
+    }
+    p = *end ? end + 1 : end;
+  }
+  return errors;
+}
+
+}  // namespace
+
+Result<RefPtr<Inode>> ext2_mount(RefPtr<BlockDevice> disk, bool read_only, const char* options) {
+  Ext2MountOptions mount_options;
+  mount_options.read_only = read_only;
+  mount_options.errors = TRY(parse_options(options));
+  u64 device = disk->device_number();
+  Ext2Volume* volume = TRY(Ext2Volume::mount(static_cast<RefPtr<BlockDevice>&&>(disk), mount_options));
+  auto* fs = new Ext2FileSystem(volume, device);
+  if (!fs) {
+    (void)volume->unmount();
+    delete volume;
+    return Error::NOMEM;
+  }
+  RefPtr<Ext2FileSystem> ref = RefPtr<Ext2FileSystem>::adopt(fs);
+  auto root = fs->root();
+  if (root.is_error()) (void)fs->unmount(FileSystem::Unmount::Now);
+  return root;
+}

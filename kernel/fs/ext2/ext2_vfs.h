@@ -1,0 +1,27 @@
+// ext2 in the VFS: an Ext2Volume (kernel/fs/ext2/ext2_volume.h) as a FileSystem whose inodes are Ext2Inode
+// objects.
+//
+//   Ext2FileSystem  one mounted volume; keeps the live Ext2Inode objects in a table by inode number (weak: an
+//                   object leaves it when its last reference goes), so that one file is one object — what
+//                   mount points and the link counts stat shows need.
+//   Ext2Inode       one file. Its attributes (permission bits, owner, times, link count, size) are a copy of the
+//                   disk inode's, refreshed whenever the volume writes that inode (Ext2Observer). While it lives
+//                   the volume holds the inode (an unlinked open file keeps its blocks).
+//
+// File data: read() and write() go to the disk through a bounce page (user memory is never touched with the
+// volume's lock held). mmap() makes the file's pages a MemoryObject, read in whole at the first mmap (holes
+// stay holes); from then on while the inode lives, reads come from those pages and writes go to both, so
+// mappings and read/write agree. Stores through a MAP_SHARED mapping reach the disk at fsync, sync, unmount
+// and when the inode goes. (The page cache of issue 11 replaces this with pages that can be dropped and
+// written back one by one.)
+//
+// Locks, in order: the volume's lock (sleeping), m_inodes_lock (spinlock), Inode::m_lock; an Ext2Inode's
+// m_object_lock (sleeping) is taken before the volume's lock.
+#pragma once
+
+#include "drivers/block/block_device.h"
+#include "kernel/fs/inode.h"
+
+// Mounts the ext2 volume on `disk` and returns its root directory (which holds the file system). options:
+// mount(2)'s data for ext2 ("errors=remount-ro", ...; EINVAL for an unknown one).
+Result<RefPtr<Inode>> ext2_mount(RefPtr<BlockDevice> disk, bool read_only, const char* options);

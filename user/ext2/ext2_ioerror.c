@@ -1,0 +1,25 @@
+/* ext2_ioerror: the disk fails reads of one block of /mnt/data (QEMU blkdebug; tests/qemu/ext2_test.py, scenario
+ * "ioerror"). A read reaching that block is short, then EIO; the rest of the file and the volume keep working.
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "testlib.h"
+
+int main(int argc, char** argv) {
+  tl_init(argc, argv);
+  long bs = argc > 1 ? atol(argv[1]) : 1024;
+  static char buf[8 * 4096];
+  int fd = open("/mnt/data", O_RDONLY);
+  CHECK(fd >= 0);
+  CHECK(pread(fd, buf, 8 * bs, 0) == 3 * bs);  /* a short read up to the bad block */
+  CHECK_ERRNO(pread(fd, buf, 100, 3 * bs + 10), EIO);
+  CHECK(pread(fd, buf, 4 * bs, 4 * bs) == 4 * bs);
+  CHECK(close(fd) == 0);
+  tl_say("reads: short, EIO at the bad block, fine past it\n");
+  fd = open("/mnt/new", O_WRONLY | O_CREAT, 0644);
+  CHECK(fd >= 0 && write(fd, "still writable", 14) == 14 && fsync(fd) == 0 && close(fd) == 0);
+  tl_say("the volume keeps working\n");
+  return tl_done();
+}
