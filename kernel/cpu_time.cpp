@@ -4,6 +4,8 @@
 #include "arch/riscv/cpu.h"
 #include "kernel/process.h"
 #include "kernel/sched.h"
+#include "kernel/time.h"
+#include "kernel/timers.h"
 
 namespace {
 
@@ -12,6 +14,34 @@ struct HartCounters {
   Atomic<u64> user{0}, nice{0}, system{0}, idle{0};
 };
 HartCounters g_hart_times[MAX_HARTS];
+
+// How many ticks this tick stands for. A hart whose timer interrupt came late (QEMU's vCPU thread was not
+// running on the host, and its missed interrupts arrive as one) charges the thread that ran all along the
+// whole time it ran, in ticks, the remainder carried to the next tick; a thread new on the hart since the last
+// tick is charged one. Each hart touches only its own entry.
+struct HartTickClock {
+  const Thread* thread = nullptr;  // what ran at the last tick
+  u64 charged_until_ns = 0;        // the time charged up to
+};
+HartTickClock g_tick_clocks[MAX_HARTS];
+constexpr u64 MAX_TICKS_AT_ONCE = 100;  // a second: more is a hart that was stopped, not a thread that ran
+
+u64 ticks_elapsed(Cpu* c) {
+  HartTickClock& clock = g_tick_clocks[c->index];
+  u64 now = time_monotonic_ns();
+  if (clock.thread != c->current || now < clock.charged_until_ns + CPU_TICK_NS) {
+    clock.thread = c->current;
+    clock.charged_until_ns = now;
+    return 1;
+  }
+  u64 ticks = (now - clock.charged_until_ns) / CPU_TICK_NS;
+  if (ticks > MAX_TICKS_AT_ONCE) {
+    clock.charged_until_ns = now;
+    return MAX_TICKS_AT_ONCE;
+  }
+  clock.charged_until_ns += ticks * CPU_TICK_NS;
+  return ticks;
+}
 
 // Load averages, as Linux's loadavg.c: every 5 s, avenrun = avenrun * e + active * (1 - e) in fixed point.
 constexpr u64 FIXED_1 = 1ull << LOAD_FSHIFT;
@@ -37,16 +67,18 @@ void cpu_time_tick(bool from_user) {
   Cpu* c = this_cpu();
   HartCounters& hart = g_hart_times[c->index];
   Process* p = c->current != c->idle_thread ? current_process() : nullptr;
+  u64 ticks = ticks_elapsed(c);
   if (!p) {
-    if (c->current == c->idle_thread) hart.idle.fetch_add(1, MemoryOrder::Relaxed);
-    else hart.system.fetch_add(1, MemoryOrder::Relaxed);  // a kernel thread
+    if (c->current == c->idle_thread) hart.idle.fetch_add(ticks, MemoryOrder::Relaxed);
+    else hart.system.fetch_add(ticks, MemoryOrder::Relaxed);  // a kernel thread
   } else if (from_user) {
-    (p->m_nice.load(MemoryOrder::Relaxed) > 0 ? hart.nice : hart.user).fetch_add(1, MemoryOrder::Relaxed);
-    p->m_cpu_time.user.fetch_add(1, MemoryOrder::Relaxed);
+    (p->m_nice.load(MemoryOrder::Relaxed) > 0 ? hart.nice : hart.user).fetch_add(ticks, MemoryOrder::Relaxed);
+    p->m_cpu_time.user.fetch_add(ticks, MemoryOrder::Relaxed);
   } else {
-    hart.system.fetch_add(1, MemoryOrder::Relaxed);
-    p->m_cpu_time.system.fetch_add(1, MemoryOrder::Relaxed);
+    hart.system.fetch_add(ticks, MemoryOrder::Relaxed);
+    p->m_cpu_time.system.fetch_add(ticks, MemoryOrder::Relaxed);
   }
+  if (p) timers_tick_cpu(*p, from_user, ticks * CPU_TICK_NS);
   if (c->index == 0 && --g_ticks_to_next_load == 0) {
     g_ticks_to_next_load = LOAD_INTERVAL_TICKS;
     sample_load();

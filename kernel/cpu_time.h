@@ -26,7 +26,8 @@ struct HartCpuTime {
   u64 user = 0, nice = 0, system = 0, idle = 0;
 };
 
-// The timer tick on this hart, which came from user mode or not: charges the tick.
+// The timer tick on this hart, which came from user mode or not: charges the tick (and counts the process's
+// CPU-time timers down, kernel/timers.h).
 void cpu_time_tick(bool from_user);
 HartCpuTime cpu_time_of_hart(usize index);
 // A reaped child's time (its own and its children's) goes to the parent's children totals.

@@ -29,6 +29,7 @@
 #include "kernel/sched.h"
 #include "kernel/signal/signal.h"
 #include "kernel/syscall_raw.h"
+#include "kernel/timers.h"
 #include "mm/address_space.h"
 
 extern "C" [[noreturn]] void enter_user_mode(TrapFrame* tf);
@@ -412,6 +413,7 @@ void commit(Process* p, LoadResult& loaded, const char* path, const Arguments& a
   // without threads never has; should it fail, the process cannot go on (Linux kills it too).
   if (signal_exec(p, current_thread()).is_error()) signal_kill_process(p, linux::SIGKILL);
   p->m_prctl.keep_capabilities = false;  // prctl(2): PR_SET_KEEPCAPS does not survive execve
+  timers_exec(*p);                       // POSIX timers do not either; setitimer's do
   // A new program: its missing system calls are reported again (once per program and number).
   for (auto& word : p->m_missing_syscalls_logged) word = 0;
 

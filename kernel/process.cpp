@@ -17,6 +17,7 @@
 #include "kernel/signal/job_control.h"
 #include "kernel/signal/signal.h"
 #include "kernel/time.h"
+#include "kernel/timers.h"
 #include "mm/address_space.h"
 #include "mm/vm_stats.h"
 
@@ -251,7 +252,8 @@ Result<i32> process_fork(u64 flags, u64 new_sp, u64 child_tid_address) {
   // An address space here has one user, its one thread, so the word is left as it is, as Linux leaves it
   // for a single-threaded process. (A bad address could never reach a store: see store_u32_to_user_or_ignore.)
   t->m_clear_child_tid = 0;
-  // Signals: the interval timer stops, and the process takes no more signals.
+  // Timers stop (kernel/timers.h, then ITIMER_REAL), and the process takes no more signals.
+  timers_exit(*p);
   signal_exit(p);
 
   // Release what the process owns. Files first: closing a pipe end wakes its peer.

@@ -27,6 +27,7 @@ class FdTable;
 class Inode;
 struct ProcessGroup;
 struct GroupList;
+struct ProcessTimers;
 
 // The prctl(2) settings that are plain values (PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS, PR_SET_KEEPCAPS,
 // PR_SET_TIMERSLACK, PR_SET_THP_DISABLE).
@@ -74,6 +75,7 @@ struct Process : RefCounted {
   linux::rlimit m_limits[linux::RLIM_NLIMITS] = {};  // guarded by m_limits_lock
 
   ProcessCpuTime m_cpu_time;                 // kernel/cpu_time.h
+  ProcessTimers* m_timers = nullptr;         // CPU-time itimers and POSIX timers (kernel/timers.h); g_timer_lock
 
   // Attributes set by prctl(2), setpriority(2) and setgroups(2) (kernel/sys_prctl.cpp, kernel/sys_cred.cpp).
   Atomic<i32> m_nice{0};                     // -20..19; inherited by fork, kept by exec

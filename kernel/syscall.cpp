@@ -18,6 +18,7 @@
 #include "kernel/sys_mm.h"
 #include "kernel/sys_proc.h"
 #include "kernel/syscall_raw.h"
+#include "kernel/timers.h"
 
 namespace {
 
@@ -98,6 +99,11 @@ constexpr Implemented g_implemented[] = {
     {sched_yield, raw_syscall<sys_sched_yield>},
     {getitimer, raw_syscall<sys_getitimer>},
     {setitimer, raw_syscall<sys_setitimer>},
+    {timer_create, raw_syscall<sys_timer_create>},
+    {timer_settime, raw_syscall<sys_timer_settime>},
+    {timer_gettime, raw_syscall<sys_timer_gettime>},
+    {timer_getoverrun, raw_syscall<sys_timer_getoverrun>},
+    {timer_delete, raw_syscall<sys_timer_delete>},
     {restart_syscall, raw_syscall<sys_restart_syscall>},
     {kill, raw_syscall<sys_kill>},
     {tkill, raw_syscall<sys_tkill>},

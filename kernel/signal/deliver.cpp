@@ -30,6 +30,7 @@
 #include "kernel/signal/job_control.h"
 #include "kernel/signal/signal.h"
 #include "kernel/syscall_raw.h"
+#include "kernel/timers.h"
 #include "mm/address_space.h"
 
 using namespace linux;
@@ -55,7 +56,7 @@ unsigned pick(SigSet set) {
 }
 
 // Take the next deliverable signal, its siginfo into *info; 0 if there is none.
-unsigned dequeue_locked(Thread* t, siginfo* info) {
+unsigned take_next_locked(Thread* t, siginfo* info) {
   SigSet allowed = ~t->m_signals.m_blocked;
   SigSet own = t->m_signals.m_pending.signals() & allowed;
   if (!own.is_empty()) {
@@ -68,6 +69,13 @@ unsigned dequeue_locked(Thread* t, siginfo* info) {
   if (group.is_empty()) return 0;
   unsigned sig = pick(group);
   t->m_signals.recycle_locked(shared.take_locked(sig, info));
+  return sig;
+}
+
+// The same, and a POSIX timer's signal gets its overrun count (kernel/timers.h), as Linux's dequeue_signal.
+unsigned dequeue_locked(Thread* t, siginfo* info) {
+  unsigned sig = take_next_locked(t, info);
+  if (sig && info->si_code == SI_TIMER) timers_signal_taken_locked(*t->m_process, *info);
   return sig;
 }
 

@@ -2,19 +2,20 @@
 // alarm() is setitimer(ITIMER_REAL) with whole seconds. The timer is a kernel timer (kernel/ktimer.h) in the
 // process's signal state; fork does not copy it, exec keeps it, exit stops it.
 //
-// ITIMER_VIRTUAL and ITIMER_PROF count the process's CPU time, which the kernel does not account yet: they are
-// refused with EINVAL rather than accepted and never fired.
+// ITIMER_VIRTUAL and ITIMER_PROF count the process's CPU time: they are kernel/timers.cpp's, counted down by the
+// timer tick; the system calls here read and write their values.
 #include "arch/riscv/usercopy.h"
 #include "kernel/process.h"
 #include "kernel/signal/signal.h"
 #include "kernel/syscall_raw.h"
 #include "kernel/time.h"
+#include "kernel/timers.h"
 
 using namespace linux;
 
 namespace {
 
-constexpr i32 ITIMER_REAL = 0;
+constexpr i32 ITIMER_REAL = 0, ITIMER_VIRTUAL = 1, ITIMER_PROF = 2;
 
 struct timeval {
   i64 tv_sec;
@@ -43,23 +44,35 @@ itimerval current_value(RealTimer& rt, Spinlock& lock) {
   return {timeval_from_ns(rt.m_interval_ns), timeval_from_ns(left)};
 }
 
+bool is_cpu_itimer(i32 which) { return which == ITIMER_VIRTUAL || which == ITIMER_PROF; }
+
+itimerval itimerval_of(CpuItimerValue v) { return {timeval_from_ns(v.interval_ns), timeval_from_ns(v.value_ns)}; }
+
 }  // namespace
 
 Result<u64> sys_getitimer(const SyscallArgs& a) {
-  if (static_cast<i32>(a.a0) != ITIMER_REAL) return Error::INVAL;
+  i32 which = static_cast<i32>(a.a0);
   Process* p = current_process();
+  if (is_cpu_itimer(which)) return syscall_result(copy_value_to_user(a.a1, itimerval_of(cpu_itimer_get(*p, which))));
+  if (which != ITIMER_REAL) return Error::INVAL;
   itimerval now = current_value(p->m_signals.m_real_timer, p->m_signals.lock());
   TRY(copy_value_to_user(a.a1, now));
   return 0;
 }
 
 Result<u64> sys_setitimer(const SyscallArgs& a) {
-  if (static_cast<i32>(a.a0) != ITIMER_REAL) return Error::INVAL;
+  i32 which = static_cast<i32>(a.a0);
+  if (which != ITIMER_REAL && !is_cpu_itimer(which)) return Error::INVAL;
   itimerval fresh{};
   if (a.a1) fresh = TRY(copy_value_from_user<itimerval>(a.a1));  // NULL: disarm (Linux accepts it)
   u64 value_ns = TRY(ns_from_timeval(fresh.it_value));
   u64 interval_ns = TRY(ns_from_timeval(fresh.it_interval));
   Process* p = current_process();
+  if (is_cpu_itimer(which)) {
+    CpuItimerValue old = TRY(cpu_itimer_set(*p, which, {value_ns, interval_ns}));
+    if (a.a2) TRY(copy_value_to_user(a.a2, itimerval_of(old)));
+    return 0;
+  }
   RealTimer& rt = p->m_signals.m_real_timer;
   itimerval old = current_value(rt, p->m_signals.lock());
   ktimer_cancel(&rt.m_timer);

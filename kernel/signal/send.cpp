@@ -184,6 +184,10 @@ Result<void> signal_send_locked(Process* target, const siginfo& info) {
 
 Result<void> signal_send_to_thread(Process* p, i32 tid, const siginfo& info) {
   SpinlockGuard guard(p->m_signals.lock());
+  return signal_send_to_thread_locked(p, tid, info);
+}
+
+Result<void> signal_send_to_thread_locked(Process* p, i32 tid, const siginfo& info) {
   Thread* target = nullptr;
   for_each_thread(p, [&](Thread* t) {
     if (static_cast<i32>(t->m_tid) == tid) target = t;

@@ -41,6 +41,8 @@ bool signal_is_ignored_locked(Process* target, unsigned sig);
 // To the thread tid of process p (tkill, tgkill, rt_tgsigqueueinfo). SRCH if p has no such thread. A signal 0
 // only checks that the thread exists.
 Result<void> signal_send_to_thread(Process* p, i32 tid, const linux::siginfo& info);
+// The same, with p's signal lock held (a POSIX timer's SIGEV_THREAD_ID, kernel/timers.cpp).
+Result<void> signal_send_to_thread_locked(Process* p, i32 tid, const linux::siginfo& info);
 // To the calling thread (SIGPIPE, raise). A signal 0 does nothing.
 Result<void> signal_send_to_self(const linux::siginfo& info);
 // The calling thread's instruction faulted: sig with code and the address, delivered before it runs again.

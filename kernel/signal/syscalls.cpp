@@ -11,6 +11,7 @@
 #include "kernel/signal/signal.h"
 #include "kernel/sys_misc.h"
 #include "kernel/syscall_raw.h"
+#include "kernel/timers.h"
 #include "kernel/time.h"
 
 using namespace linux;
@@ -217,7 +218,7 @@ Result<u64> sys_rt_sigtimedwait(const SyscallArgs& a) {
   {
     SpinlockGuard guard(lock);
     // Take one from the thread's set, then the process's (whether or not they are blocked).
-    auto take = [&]() -> unsigned {
+    auto take_one = [&]() -> unsigned {
       SigSet own = ts.m_pending.signals() & wanted;
       if (!own.is_empty()) {
         unsigned s = own.lowest();
@@ -229,6 +230,11 @@ Result<u64> sys_rt_sigtimedwait(const SyscallArgs& a) {
       if (group.is_empty()) return 0;
       unsigned s = group.lowest();
       ts.recycle_locked(shared.take_locked(s, &info));
+      return s;
+    };
+    auto take = [&]() -> unsigned {
+      unsigned s = take_one();
+      if (s && info.si_code == SI_TIMER) timers_signal_taken_locked(*t->m_process, info);  // kernel/timers.h
       return s;
     };
     sig = take();
