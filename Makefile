@@ -4,6 +4,10 @@
 #   make qemu-gdb  the same, halted, waiting for gdb (it prints the command to attach)
 #   make test      build everything and run every test (host unit tests and QEMU tests, with a fast part of the
 #                  Linux selftests)
+#   make grade     in a student tree (tools/mklab): run the lab's tests, print points and a total (labs/README.md);
+#                  in the main tree name the lab: make grade LAB=cow
+#   make labcheck  every lab's student tree built, graded (0 points) and tested (everything not the lab's passes):
+#                  the slow, complete form of make test's labs.student.* tests
 #   make conformance  build the Linux 6.1 kernel selftests and run them on the kernel, on 1 and 4 harts, against
 #                  tests/conformance/expected.txt (about 10 minutes; tools/conformance --help)
 #   make clean
@@ -13,7 +17,7 @@ MEM ?= 128M
 JOBS ?= $(shell nproc)
 RUN := tools/run --smp $(SMP) --mem $(MEM)
 
-.PHONY: all setup setup-conformance qemu qemu-gdb host test conformance clean
+.PHONY: all setup setup-conformance qemu qemu-gdb host test grade labcheck conformance clean
 
 all: setup
 	@cmake --preset riscv >/dev/null
@@ -38,6 +42,15 @@ host: setup
 test: all host setup-conformance
 	ctest --test-dir build/host --output-on-failure -j $(JOBS)
 	ctest --test-dir build/riscv --output-on-failure -j $(JOBS) --timeout 300
+
+grade: all host
+	tools/grade $(LAB) --results build/results.json
+
+labcheck: all host
+	@for lab in $$(tools/mklab --ready); do \
+	  python3 tests/qemu/labs_check.py --full --lab $$lab --build $(CURDIR)/build/riscv \
+	    --host-build $(CURDIR)/build/host || exit 1; \
+	done
 
 conformance: all setup-conformance
 	tools/conformance

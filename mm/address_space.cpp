@@ -86,8 +86,26 @@ Result<void> AddressSpace::share_regions_locked(AddressSpace& child) {
     copy->m_space = &child;
     if (copy->m_object) copy->m_object->link_region(*copy);
     if (r.is_private()) {
+      // LAB cow: BEGIN SOLUTION
       result = child.m_anon.share_range_from(m_anon, r.m_start.page_number(), r.m_end.page_number());
       if (has(r.m_prot, Prot::Write)) m_pmap->protect(r.m_start, r.m_end, effective_prot(r.m_prot) & ~Prot::Write);
+      // LAB cow: STUDENT
+      // // Eager: the child gets a copy of every page the parent has (as xv6's uvmcopy does).
+      // // TODO(lab cow, exercise 1): copy no page: share them, and make the parent's writable mappings read-only.
+      // for (u64 vpn = r.m_start.page_number(); vpn < r.m_end.page_number() && !result.is_error(); vpn++) {
+      //   AnonSlot held = m_anon.at(vpn);
+      //   if (held.is_empty()) continue;
+      //   AnonSlot* slot = child.m_anon.slot_or_null(vpn);
+      //   Frame* copy = slot ? g_phys.alloc_owned(FrameUse::Anon, child.m_family.get(), vpn) : nullptr;
+      //   if (!copy) {
+      //     result = Error::NOMEM;
+      //     break;
+      //   }
+      //   g_vm_stats.anon_pages.fetch_add(1, MemoryOrder::Relaxed);
+      //   copy_frame(copy, held.frame());
+      //   child.m_anon.fill_empty(slot, copy);
+      // }
+      // LAB cow: END
     }
     return copy;
   });
@@ -127,6 +145,16 @@ VirtAddr AddressSpace::brk(VirtAddr requested) {
                                   .object_page = 0});
       if (made.is_error() || insert_locked(made.release_value()).is_error()) return m_brk;
     }
+    // LAB lazy: BEGIN SOLUTION
+    // LAB lazy: STUDENT
+    // // Eager: allocate and map every new page now, and refuse the growth when memory runs out.
+    // // TODO(lab lazy, exercise 1): allocate nothing here; the fault handler fills pages in when touched.
+    // if (populate_locked(old_end, new_end, Access::Write).is_error()) {
+    //   (void)unmap_locked(old_end, new_end);
+    //   m_pmap->update();
+    //   return m_brk;
+    // }
+    // LAB lazy: END
   } else if (new_end < old_end) {
     if (unmap_locked(new_end, old_end).is_error()) return m_brk;
     m_pmap->update();

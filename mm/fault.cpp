@@ -109,7 +109,11 @@ FaultResult AddressSpace::fault_private_read_locked(Region& r, VirtAddr page) {
   Frame* map;
   if (!held.is_empty()) {
     map = held.frame();  // (resident: nothing is paged out yet)
+    // LAB cow: BEGIN SOLUTION
     if (map->refcount.load(MemoryOrder::Relaxed) > 1) prot = prot & ~Prot::Write;
+    // LAB cow: STUDENT
+    // // TODO(lab cow, exercise 3): a page still shared copy-on-write may be read, not written.
+    // LAB cow: END
   } else {
     if (r.m_object) {
       auto object_page = object_page_locked(r, page);
@@ -117,8 +121,13 @@ FaultResult AddressSpace::fault_private_read_locked(Region& r, VirtAddr page) {
       map = object_page.value();
       g_vm_stats.faults_object.fetch_add(1, MemoryOrder::Relaxed);
     } else {
+      // LAB lazy: BEGIN SOLUTION
       map = zero_page();
       g_vm_stats.zero_page_hits.fetch_add(1, MemoryOrder::Relaxed);
+      // LAB lazy: STUDENT
+      // // TODO(lab lazy, exercise 3): a read of untouched memory needs no page of its own: map the zero page.
+      // return fault_private_write_locked(r, page);
+      // LAB lazy: END
     }
     prot = prot & ~Prot::Write;
   }
@@ -139,6 +148,7 @@ FaultResult AddressSpace::fault_private_write_locked(Region& r, VirtAddr page) {
   if (!held.is_empty()) {
     mine = held.frame();  // (resident: nothing is paged out yet)
     // (Relaxed: holders can only go away concurrently, never arrive — fork of this space needs our lock.)
+    // LAB cow: BEGIN SOLUTION
     if (mine->refcount.load(MemoryOrder::Relaxed) > 1) {
       // Copy-on-write: someone else still holds this frame. Copy it and drop our share.
       Frame* copy = new_anon_frame_locked(vpn);
@@ -152,6 +162,10 @@ FaultResult AddressSpace::fault_private_write_locked(Region& r, VirtAddr page) {
       // The last owner writes: reuse the frame, no copy.
       g_vm_stats.faults_cow_reuse.fetch_add(1, MemoryOrder::Relaxed);
     }
+    // LAB cow: STUDENT
+    // // TODO(lab cow, exercise 2): if another address space still holds this frame, copy it and drop our
+    // // share; if we are the last owner, write it in place.
+    // LAB cow: END
   } else {
     // The first write: a copy of the object's page, or a fresh zeroed page (demand-zero).
     Frame* source = nullptr;

@@ -139,6 +139,17 @@ Result<VirtAddr> AddressSpace::map(const MapRequest& req) {
                                                     .flags = flags,
                                                     .object = req.object.get(),
                                                     .object_page = req.object_page}))));
+  // LAB lazy: BEGIN SOLUTION
+  // LAB lazy: STUDENT
+  // // Eager: private anonymous memory (but the stack, which grows) is allocated at once; ENOMEM when it cannot be.
+  // // TODO(lab lazy, exercise 2): record the region only (MAP_POPULATE below is the one eager case).
+  // if (!req.object && !(req.flags & (MapFlag::Shared | MapFlag::Stack)) && req.prot != Prot::None &&
+  //     populate_locked(start, start + length, Access::Write).is_error()) {
+  //   (void)unmap_locked(start, start + length);
+  //   m_pmap->update();
+  //   return Error::NOMEM;
+  // }
+  // LAB lazy: END
   if ((req.flags & MapFlag::Populate) && req.prot != Prot::None) {
     // Best effort, like Linux: a page that cannot be populated now faults later. PROT_NONE memory has nothing to
     // populate: a mapping with no rights cannot exist (on Sv39 it would be a pointer to a page table).

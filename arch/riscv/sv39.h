@@ -45,6 +45,7 @@ class Sv39Walker {
 
   // The leaf that translates va, and its level; nullptr if va is unmapped.
   Pte* find_leaf(u64 va, unsigned* level_out = nullptr) {
+    // LAB pmap: BEGIN SOLUTION
     Pte* table = m_mem.table_ptr(m_root);
     for (int l = sv39::LEVELS - 1; l >= 0; l--) {
       Pte* e = &table[sv39::vpn(va, static_cast<unsigned>(l))];
@@ -57,6 +58,12 @@ class Sv39Walker {
       table = m_mem.table_ptr(e->address());
     }
     return nullptr;
+    // LAB pmap: STUDENT
+    // // TODO(lab pmap, exercise 1): walk from the root table down to the leaf that maps va (labs/pmap/README.md).
+    // (void)va;
+    // (void)level_out;
+    // return nullptr;
+    // LAB pmap: END
   }
 
   // Map [va, va+size) to [pa, pa+size) with leaf `flags` (V is added). With allow_superpages, 1 GiB and
@@ -114,6 +121,7 @@ class Sv39Walker {
  private:
   template <typename Fn>
   void visit(Pte* table, unsigned level, u64 base, u64 start, u64 end, Fn& fn) {
+    // LAB pmap: BEGIN SOLUTION
     u64 span = sv39::LEVEL_SIZE[level];
     unsigned first = start > base ? static_cast<unsigned>((start - base) / span) : 0;
     for (unsigned i = first; i < sv39::ENTRIES; i++) {
@@ -127,6 +135,16 @@ class Sv39Walker {
         visit(m_mem.table_ptr(e.address()), level - 1, va, start, end, fn);
       }
     }
+    // LAB pmap: STUDENT
+    // // TODO(lab pmap, exercise 2): call fn for every valid leaf below `table` (which maps from `base`, at
+    // // `level`) that overlaps [start, end), skipping whole subtrees outside the range.
+    // (void)table;
+    // (void)level;
+    // (void)base;
+    // (void)start;
+    // (void)end;
+    // (void)fn;
+    // LAB pmap: END
   }
 
   template <typename Run, typename Big>
