@@ -23,6 +23,7 @@
 #include "kernel/fs/inode.h"
 #include "kernel/fs/vfs.h"
 #include "mm/heap.h"
+#include "kernel/futex.h"
 #include "kernel/log.h"
 #include "kernel/process.h"
 #include "kernel/random.h"
@@ -469,6 +470,11 @@ Result<void> do_exec(Process* p, const char* path, Arguments& args, int depth) {
   TRY(check_header(eh));
   RefPtr<Inode> executable(file->inode());  // for /proc/PID/exe (the file itself goes to load_elf)
   LoadResult loaded = TRY(load_elf(std::move(file), eh, args, path));
+  // The point of no return. The other threads exit first (Linux's de_thread); then what the old program left
+  // in memory for the kernel to do at a thread's end is done (the robust futex list; the CLONE_CHILD_CLEARTID
+  // word is forgotten, as no other thread shares the memory now: Linux's exec_mm_release).
+  TRY(process_exec_kill_other_threads());
+  futex_thread_release(current_thread(), false);
   commit(p, loaded, path, args, executable.get());
   return {};
 }

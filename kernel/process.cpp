@@ -1,4 +1,4 @@
-// Process life cycle: the pid table, creating init, fork, exit and wait4.
+// Process life cycle: the pid table, creating init, fork, threads (clone with CLONE_THREAD), exit and wait4.
 #include "kernel/process.h"
 
 #include <cstddef>
@@ -11,6 +11,7 @@
 #include "kernel/fs/fd_table.h"
 #include "kernel/fs/inode.h"
 #include "kernel/fs/vfs.h"
+#include "kernel/futex.h"
 #include "kernel/log.h"
 #include "kernel/panic.h"
 #include "kernel/sched.h"
@@ -26,6 +27,13 @@ Spinlock g_process_lock("process");
 namespace {
 
 Process* g_pid_table[PID_MAX];  // guarded by g_process_lock
+// Every live user thread by tid (a thread group's leader under the pid). Thread ids and process ids come from
+// one number space, as on Linux: a pid is free only when neither table (nor a process group) uses it.
+Thread* g_tid_table[PID_MAX];   // guarded by g_process_lock
+// Threads that exited while others of their process went on: their kernel stacks wait here until
+// process_reap_dead_threads frees them. Guarded by g_sched_lock: a thread is added with it held and keeps it
+// until its last switch has saved its registers, so a thread taken off under the lock no longer runs.
+IntrusiveList<Thread, &Thread::m_run_link> g_dead_threads;
 i32 g_next_pid = 1;             // guarded by g_process_lock
 u32 g_process_count = 0;        // guarded by g_process_lock
 u64 g_processes_created = 1;    // forks since boot, and init; guarded by g_process_lock
@@ -40,7 +48,7 @@ i32 allocate_pid_locked() {
   for (i32 tries = 0; tries < PID_MAX; tries++) {
     i32 pid = g_next_pid;
     g_next_pid = g_next_pid + 1 >= PID_MAX ? 2 : g_next_pid + 1;
-    if (pid >= 1 && !g_pid_table[pid] && !job_control_pid_in_use_locked(pid)) return pid;
+    if (pid >= 1 && !g_pid_table[pid] && !g_tid_table[pid] && !job_control_pid_in_use_locked(pid)) return pid;
   }
   return -1;
 }
@@ -70,6 +78,9 @@ void release_zombie(Process* child) {
   // (Senders leave an exiting process's thread alone: ProcessSignals::m_is_exiting.)
   if (child->m_thread) thread_destroy(child->m_thread);
   child->m_thread = nullptr;
+  // Its other threads exited before it (the last thread saw them gone from the thread list only after they
+  // were on the dead list): free them too.
+  process_reap_dead_threads();
   RefPtr<Process>::adopt(child);  // drop the table's reference
 }
 
@@ -117,6 +128,32 @@ i32 process_last_pid() {
   return g_next_pid > 1 ? g_next_pid - 1 : PID_MAX - 1;
 }
 
+RefPtr<Process> process_find_by_tid(i32 tid) {
+  SpinlockGuard guard(g_process_lock);
+  if (tid <= 0 || tid >= PID_MAX) return nullptr;
+  if (Thread* t = g_tid_table[tid]) return RefPtr<Process>(t->m_process);
+  return g_pid_table[tid] ? RefPtr<Process>(g_pid_table[tid]) : nullptr;
+}
+
+Thread* process_thread_locked(Process* p, i32 tid) {
+  for (Thread& t : p->m_threads)
+    if (static_cast<i32>(t.m_tid) == tid) return &t;
+  return nullptr;
+}
+
+void process_reap_dead_threads() {
+  if (g_dead_threads.is_empty()) return;  // (read without the lock: one added meanwhile waits for the next call)
+  for (;;) {
+    Thread* t;
+    {
+      SpinlockGuard guard(g_sched_lock);
+      t = g_dead_threads.pop_front();
+    }
+    if (!t) return;
+    thread_destroy(t);
+  }
+}
+
 u32 process_count() {
   SpinlockGuard guard(g_process_lock);
   return g_process_count;
@@ -149,6 +186,8 @@ void process_start_init(const char* path, const char* const* argv, usize argc) {
     SpinlockGuard guard(g_process_lock);
     p->m_pid = allocate_pid_locked();
     t->m_tid = static_cast<u32>(p->m_pid);
+    g_tid_table[p->m_pid] = t;
+    p->m_threads.push_back(*t);
     g_pid_table[p->m_pid] = p;
     g_process_count++;
     g_init = p;
@@ -164,6 +203,7 @@ Result<i32> process_fork(u64 flags, u64 new_sp, u64 child_tid_address) {
   Process* parent = current_process();
   Thread* parent_thread = current_thread();
   reap_detached();
+  process_reap_dead_threads();
   auto* child = new Process();
   if (!child) return Error::NOMEM;
   // On failure, dropping this reference frees the child with what it got so far: its address space and file
@@ -221,6 +261,8 @@ Result<i32> process_fork(u64 flags, u64 new_sp, u64 child_tid_address) {
     }
     child->m_pid = pid;
     t->m_tid = static_cast<u32>(pid);
+    g_tid_table[pid] = t;
+    child->m_threads.push_back(*t);
     child->m_parent = parent;
     child->m_parent_pid.store(parent->m_pid);
     parent->m_children.push_back(*child);
@@ -237,9 +279,51 @@ Result<i32> process_fork(u64 flags, u64 new_sp, u64 child_tid_address) {
   return pid;
 }
 
-[[noreturn]] void process_exit(u32 wait_status) {
+Result<i32> process_clone_thread(u64 flags, u64 new_sp, u64 tls, u64 parent_tid_address, u64 child_tid_address) {
+  using namespace linux;
   Process* p = current_process();
-  Thread* t = current_thread();
+  Thread* self = current_thread();
+  process_reap_dead_threads();
+  Thread* t = thread_create_user(p);
+  if (!t) return Error::NOMEM;
+  // The new thread resumes from the same system call with the same registers, but clone returns 0 in it.
+  *t->m_trap_frame = *self->m_trap_frame;
+  t->m_trap_frame->a0 = 0;
+  if (new_sp) t->m_trap_frame->sp = new_sp;
+  if (flags & CLONE_SETTLS) t->m_trap_frame->tp = tls;
+  fpu_fork(t->m_fpu, *t->m_trap_frame, self->m_fpu, *self->m_trap_frame);
+  i32 tid;
+  {
+    SpinlockGuard guard(g_process_lock);
+    SpinlockGuard signals(p->m_signals.lock());
+    // A process that is dying (or exec'ing) gets no new threads; the caller is about to exit (Linux restarts
+    // the call, which never happens since the caller dies first).
+    tid = p->m_group_exiting || p->m_group_exec || p->m_signals.m_kill_signal.load() ? -2 : allocate_pid_locked();
+    if (tid >= 0) {
+      // Signals: the caller's mask; no alternate stack (it would be shared, as Linux says for CLONE_VM).
+      t->m_signals.m_blocked = self->m_signals.m_blocked;
+      t->m_tid = static_cast<u32>(tid);
+      g_tid_table[tid] = t;
+      p->m_threads.push_back(*t);
+    }
+  }
+  if (tid < 0) {
+    thread_destroy(t);
+    return tid == -2 ? Error::RESTARTNOINTR : Error::AGAIN;
+  }
+  // CLONE_PARENT_SETTID: stored before the thread can run (it may exit at once and clear the same word, which
+  // pthread_join then waits on: glibc passes &pd->tid for both).
+  if (flags & CLONE_PARENT_SETTID) (void)copy_value_to_user<u32>(parent_tid_address, static_cast<u32>(tid));
+  if (flags & CLONE_CHILD_SETTID) t->m_set_child_tid = child_tid_address;
+  if (flags & CLONE_CHILD_CLEARTID) t->m_clear_child_tid = child_tid_address;
+  sched_make_runnable(t);
+  return tid;
+}
+
+namespace {
+
+// The end of a process, run by its last thread: release what it owns and become a zombie. Never returns.
+[[noreturn]] void process_teardown(Process* p, Thread* t, u32 wait_status) {
   if (p == g_init) {
     int code = (wait_status & 0x7f) ? 128 + static_cast<int>(wait_status & 0x7f) : static_cast<int>((wait_status >> 8) & 0xff);
     LOG_INFO("init exited with status %d: powering off", code);
@@ -247,11 +331,6 @@ Result<i32> process_fork(u64 flags, u64 new_sp, u64 child_tid_address) {
     LOG_DEBUG("vm: demand-zero %llu cow-copy %llu cow-reuse %llu object %llu zero %llu", (unsigned long long)g_vm_stats.faults_demand_zero.load(), (unsigned long long)g_vm_stats.faults_cow_copy.load(), (unsigned long long)g_vm_stats.faults_cow_reuse.load(), (unsigned long long)g_vm_stats.faults_object.load(), (unsigned long long)g_vm_stats.zero_page_hits.load());
     machine_power_off(code);
   }
-  // CLONE_CHILD_CLEARTID / set_tid_address: a thread library waits on this word for the thread to end. Linux
-  // (mm_release) zeroes it only while another task still uses the memory, and ignores a bad address (put_user).
-  // An address space here has one user, its one thread, so the word is left as it is, as Linux leaves it
-  // for a single-threaded process. (A bad address could never reach a store: see store_u32_to_user_or_ignore.)
-  t->m_clear_child_tid = 0;
   // Timers stop (kernel/timers.h, then ITIMER_REAL), and the process takes no more signals.
   timers_exit(*p);
   signal_exit(p);
@@ -260,7 +339,8 @@ Result<i32> process_fork(u64 flags, u64 new_sp, u64 child_tid_address) {
   take_under_process_lock(p->m_fds).clear();
   p->m_cwd = nullptr;
   take_under_process_lock(p->m_executable) = nullptr;
-  // Leave the address space before destroying it: no hart may run on page tables being freed.
+  // Leave the address space before destroying it: no hart may run on page tables being freed. (Every other
+  // thread left it before it left the thread list.)
   if (p->m_space) p->m_space->deactivate();
   take_under_process_lock(p->m_space).clear();
 
@@ -304,11 +384,120 @@ Result<i32> process_fork(u64 flags, u64 new_sp, u64 child_tid_address) {
   panic("a zombie thread ran again");
 }
 
+// Tell every thread of p but `except` to exit (WORK_KILL), waking them from interruptible sleeps. The signal
+// lock is held.
+void kill_other_threads_locked(Process* p, Thread* except) {
+  for (Thread& other : p->m_threads) {
+    if (&other == except) continue;
+    other.add_work(WORK_KILL);
+    interrupt_thread(&other);
+  }
+  p->m_signals.m_stopped_wait.wake_all();  // a stopped process's threads sleep there
+}
+
+}  // namespace
+
+[[noreturn]] void process_exit(u32 wait_status) {
+  Process* p = current_process();
+  Thread* self = current_thread();
+  {
+    SpinlockGuard guard(p->m_signals.lock());
+    if (p->m_group_exec && p->m_group_exec != self && !p->m_group_exiting) {
+      // Another thread exec's and told this one to go: it leaves quietly, the process lives on.
+      guard.unlock();
+      thread_exit(0);
+    }
+    if (!p->m_group_exiting) {
+      p->m_group_exiting = true;
+      p->m_group_exit_status = wait_status;
+      kill_other_threads_locked(p, self);
+    }
+  }
+  thread_exit(wait_status);
+}
+
+[[noreturn]] void thread_exit(u32 wait_status) {
+  Process* p = current_process();
+  Thread* t = current_thread();
+  bool others;
+  {
+    SpinlockGuard guard(g_process_lock);
+    others = p->m_threads.front() != t || p->m_threads.back() != t;
+  }
+  // The robust futex list, and CLONE_CHILD_CLEARTID / set_tid_address: a thread library waits on that word for
+  // the thread to end. Linux (mm_release) zeroes it only while another thread still uses the memory, and
+  // ignores a bad address (put_user).
+  futex_thread_release(t, others);
+  // This thread touches no user memory any more: leave the address space now, so that the last thread can
+  // destroy it as soon as it finds itself alone.
+  if (p->m_space) p->m_space->deactivate();
+
+  g_process_lock.lock();
+  bool last;
+  {
+    SpinlockGuard guard(p->m_signals.lock());
+    p->m_threads.remove(*t);
+    last = p->m_threads.is_empty();
+    if (p->m_group_exiting) wait_status = p->m_group_exit_status;
+    if (!last) signal_thread_exit_locked(p, t);
+  }
+  g_tid_table[t->m_tid] = nullptr;  // (the leader's id stays taken by the process until it is reaped)
+  if (!last) {
+    if (p->m_thread == t) p->m_thread = nullptr;
+    if (p->m_group_exec) p->m_threads_changed.wake_all();
+    g_sched_lock.lock();
+    g_dead_threads.push_back(*t);
+    t->m_state = ThreadState::Zombie;
+    g_process_lock.unlock();
+    sched_switch_locked();
+    panic("an exited thread ran again");
+  }
+  p->m_thread = t;  // the zombie thread wait4 frees
+  g_process_lock.unlock();
+  process_teardown(p, t, wait_status);
+}
+
+Result<void> process_exec_kill_other_threads() {
+  Process* p = current_process();
+  Thread* self = current_thread();
+  g_process_lock.lock();
+  if (p->m_threads.front() == self && p->m_threads.back() == self) {
+    g_process_lock.unlock();
+    return {};
+  }
+  {
+    SpinlockGuard guard(p->m_signals.lock());
+    if (p->m_group_exiting || p->m_group_exec) {
+      // The process is exiting, or another thread exec's: this one is told to go too.
+      g_process_lock.unlock();
+      return Error::AGAIN;
+    }
+    p->m_group_exec = self;
+    kill_other_threads_locked(p, self);
+  }
+  while (p->m_threads.front() != self || p->m_threads.back() != self)
+    (void)p->m_threads_changed.wait(g_process_lock, Interruptible::No);
+  // The exec'ing thread becomes the leader, with the process's id (Linux's de_thread).
+  if (static_cast<i32>(self->m_tid) != p->m_pid) {
+    g_tid_table[self->m_tid] = nullptr;
+    self->m_tid = static_cast<u32>(p->m_pid);
+    g_tid_table[p->m_pid] = self;
+  }
+  p->m_thread = self;
+  {
+    SpinlockGuard guard(p->m_signals.lock());
+    p->m_group_exec = nullptr;
+  }
+  g_process_lock.unlock();
+  return {};
+}
+
 Result<i32> process_wait(i32 pid, u64 status_address, u32 options, u64 rusage_address) {
   using namespace linux;
   if (options & ~(WNOHANG | WUNTRACED | WCONTINUED | __WALL | __WCLONE | __WNOTHREAD)) return Error::INVAL;
   Process* self = current_process();
   reap_detached();
+  process_reap_dead_threads();
   // Check the result pointers before reaping anything, so a bad pointer does not lose a child's status.
   if (status_address && copy_value_to_user<u32>(status_address, 0).is_error()) return Error::FAULT;
   if (rusage_address && copy_value_to_user(rusage_address, rusage{}).is_error()) return Error::FAULT;

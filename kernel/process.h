@@ -1,4 +1,5 @@
-// Processes: an address space, open files, a working directory, signal state, and (today) one thread.
+// Processes: an address space, open files, a working directory, signal state, and one or more threads (a
+// thread group, Linux's: getpid is the process's id, gettid a thread's; the first thread's id is the pid).
 // Processes form a tree (parent, children); an exiting process becomes a zombie until its parent reaps it with
 // wait4, and its children are handed to init (pid 1).
 //
@@ -59,7 +60,20 @@ struct Process : RefCounted {
   ListNode m_group_link;                     // in m_group's members, guarded by g_process_lock
   bool m_did_exec = false;                   // since fork (setpgid on it is EACCES); guarded by g_process_lock
 
+  // The threads. m_threads holds the live ones (not yet past their exit), changed with g_process_lock and the
+  // signal lock both held, so either lock is enough to walk it. m_thread is the group leader (the thread that
+  // was created with the process) while it lives; the last thread to exit takes its place, as the zombie that
+  // wait4 frees (a leader that exits before the others is freed like any other thread).
+  IntrusiveList<Thread, &Thread::m_group_link> m_threads;
   Thread* m_thread = nullptr;
+  // exit_group or a fatal signal: every thread exits, and the process's status is this one. Guarded by the
+  // signal lock.
+  bool m_group_exiting = false;
+  u32 m_group_exit_status = 0;
+  // execve in a process with several threads: the exec'ing thread, which waits (in m_threads_changed, with
+  // g_process_lock) until the others have exited. Guarded by the signal lock.
+  Thread* m_group_exec = nullptr;
+  WaitQueue m_threads_changed;
   OwnPtr<AddressSpace> m_space;
   OwnPtr<FdTable> m_fds;
   RefPtr<Inode> m_cwd;
@@ -109,8 +123,26 @@ void process_start_init(const char* path, const char* const* argv, usize argc);
 
 // fork(2)-like clone. Returns the child's pid.
 Result<i32> process_fork(u64 flags, u64 new_sp, u64 child_tid_address);
-// Terminate the calling process with a wait status (exit code or signal). Never returns.
+// Terminate the calling process with a wait status (exit code or signal): exit_group. Every other thread is
+// told to exit; the status is that of the first thread to call this. Never returns.
 [[noreturn]] void process_exit(u32 wait_status);
+// End the calling thread (exit(2)). The last thread of a process ends the process with wait_status (unless the
+// process is already exiting as a group). Never returns.
+[[noreturn]] void thread_exit(u32 wait_status);
+// clone(2) with CLONE_THREAD: a new thread of the calling process that starts at the caller's registers with
+// a0 = 0, sp = new_sp (unless 0) and tp = tls (with CLONE_SETTLS); its tid is stored at parent_tid_address
+// (CLONE_PARENT_SETTID) before it runs. Returns its tid.
+Result<i32> process_clone_thread(u64 flags, u64 new_sp, u64 tls, u64 parent_tid_address, u64 child_tid_address);
+// The process whose thread has id tid (a process's own pid included), or nullptr.
+RefPtr<Process> process_find_by_tid(i32 tid);
+// tid's Thread in p, or nullptr; g_process_lock or p's signal lock held.
+Thread* process_thread_locked(Process* p, i32 tid);
+// execve from a process with several threads: tell the others to exit and wait until they have; the caller
+// becomes the leader (its tid the pid). AGAIN if the process is exiting or another thread exec's (the caller
+// exits on its way out then).
+Result<void> process_exec_kill_other_threads();
+// Free the threads that exited (their kernel stacks), now that none of them runs any more.
+void process_reap_dead_threads();
 // wait4(2): the pid of the child reaped, or 0 (WNOHANG and none has exited).
 Result<i32> process_wait(i32 pid, u64 status_address, u32 options, u64 rusage_address);
 

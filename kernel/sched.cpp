@@ -297,6 +297,10 @@ Result<void> WaitQueue::wait_timeout(Spinlock& held, u64 timeout_ns, Interruptib
   return wait_common(*this, &held, deadline, interruptible);
 }
 
+Result<void> WaitQueue::wait_until(Spinlock& held, u64 deadline_ns, Interruptible interruptible) {
+  return wait_common(*this, &held, deadline_ns, interruptible);
+}
+
 void WaitQueue::m_waiters_push(Thread& t) { m_waiters.push_back(t); }
 
 void WaitQueue::remove_locked(Thread& t) {

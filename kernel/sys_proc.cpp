@@ -1,4 +1,4 @@
-// Process system calls: clone (fork semantics), exit, wait4, ids, set_tid_address, set_robust_list,
+// Process system calls: clone (fork, threads), exit, exit_group, wait4, ids, set_tid_address,
 // prlimit64, sched_yield.
 #include "kernel/sys_proc.h"
 
@@ -11,17 +11,40 @@ using namespace linux;
 
 Result<u64> sys_clone(const SyscallArgs& a) {
   // riscv64 argument order: flags, newsp, parent_tid, tls, child_tid.
-  u64 flags = a.a0, newsp = a.a1, parent_tid = a.a2, child_tid = a.a4;
-  u64 supported = CSIGNAL | CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | CLONE_PARENT_SETTID;
-  if (flags & ~supported) return Error::INVAL;  // threads, vfork, namespaces: not yet
+  u64 flags = a.a0, newsp = a.a1, parent_tid = a.a2, tls = a.a3, child_tid = a.a4;
+  // Linux's checks (kernel/fork.c, copy_process), in its order.
+  if ((flags & (CLONE_NEWNS | CLONE_FS)) == (CLONE_NEWNS | CLONE_FS)) return Error::INVAL;
+  if ((flags & (CLONE_NEWUSER | CLONE_FS)) == (CLONE_NEWUSER | CLONE_FS)) return Error::INVAL;
+  if ((flags & CLONE_THREAD) && !(flags & CLONE_SIGHAND)) return Error::INVAL;
+  if ((flags & CLONE_SIGHAND) && !(flags & CLONE_VM)) return Error::INVAL;
+  if ((flags & CLONE_THREAD) && (flags & (CLONE_NEWUSER | CLONE_NEWPID))) return Error::INVAL;
+  // Namespaces need privileges and exist nowhere here; a pidfd needs pidfd files: EINVAL, as a kernel built
+  // without them says.
+  if (flags & (CLONE_NEW_ANY | CLONE_PIDFD)) return Error::INVAL;
   if ((flags & CSIGNAL) > NSIG) return Error::INVAL;  // the exit signal: any signal, or none
+  // Ignored as Linux ignores them (CLONE_DETACHED, CLONE_UNTRACED without a tracer, CLONE_PTRACE without a
+  // tracer, CLONE_IO, CLONE_SYSVSEM without System V semaphores).
+  if (flags & CLONE_THREAD) {
+    // A thread of this process: memory, files, fs context and signal actions shared (what pthread_create asks).
+    // A thread with a file table or fs context of its own (CLONE_THREAD without CLONE_FILES or CLONE_FS) would
+    // need those as objects separate from the process: not supported (EINVAL).
+    if ((flags & (CLONE_FILES | CLONE_FS)) != (CLONE_FILES | CLONE_FS)) return Error::INVAL;
+    if (flags & CLONE_VFORK) return Error::INVAL;
+    if ((flags & CLONE_PARENT_SETTID) && copy_value_to_user<u32>(parent_tid, 0).is_error()) return Error::FAULT;
+    return TRY(process_clone_thread(flags, newsp, tls, parent_tid, child_tid));
+  }
+  // A new process. Sharing memory, files or signal actions with it (CLONE_VM, CLONE_FILES, CLONE_FS,
+  // CLONE_SIGHAND without CLONE_THREAD) is not supported yet.
+  if (flags & (CLONE_VM | CLONE_FILES | CLONE_FS | CLONE_SIGHAND | CLONE_VFORK | CLONE_PARENT)) return Error::INVAL;
   if ((flags & CLONE_PARENT_SETTID) && copy_value_to_user<u32>(parent_tid, 0).is_error()) return Error::FAULT;
   i32 pid = TRY(process_fork(flags, newsp, child_tid));
   if (flags & CLONE_PARENT_SETTID) (void)copy_value_to_user<u32>(parent_tid, static_cast<u32>(pid));
   return pid;
 }
 
-Result<u64> sys_exit(const SyscallArgs& a) { process_exit(wait_status_exited(static_cast<u32>(a.a0))); }
+Result<u64> sys_exit(const SyscallArgs& a) { thread_exit(wait_status_exited(static_cast<u32>(a.a0))); }
+
+Result<u64> sys_exit_group(const SyscallArgs& a) { process_exit(wait_status_exited(static_cast<u32>(a.a0))); }
 
 Result<u64> sys_wait4(const SyscallArgs& a) {
   return TRY(process_wait(static_cast<i32>(a.a0), a.a1, static_cast<u32>(a.a2), a.a3));
@@ -39,12 +62,6 @@ Result<u64> sys_set_tid_address(const SyscallArgs& a) {
   // Only recorded: the store at exit checks the address (Linux's put_user), so any value is accepted here.
   current_thread()->m_clear_child_tid = a.a0;
   return current_thread()->m_tid;
-}
-
-Result<u64> sys_set_robust_list(const SyscallArgs& a) {
-  // The futex robust list matters for threads, which we do not have; the length is still checked.
-  if (a.a1 != 24) return Error::INVAL;
-  return 0;
 }
 
 Result<u64> sys_prlimit64(const SyscallArgs& a) {
@@ -99,7 +116,7 @@ RAW_SYSCALL(sys_getppid);
 RAW_SYSCALL(sys_gettid);
 RAW_SYSCALL(sys_getuid);
 RAW_SYSCALL(sys_set_tid_address);
-RAW_SYSCALL(sys_set_robust_list);
+RAW_SYSCALL(sys_exit_group);
 RAW_SYSCALL(sys_prlimit64);
 RAW_SYSCALL(sys_unshare);
 RAW_SYSCALL(sys_sched_yield);

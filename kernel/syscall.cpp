@@ -8,6 +8,7 @@
 #include "kernel/exec.h"
 #include "kernel/fs/fs_syscalls.h"
 #include "kernel/fs/memfd.h"
+#include "kernel/futex.h"
 #include "kernel/log.h"
 #include "kernel/pidfd.h"
 #include "kernel/process.h"
@@ -87,9 +88,11 @@ constexpr Implemented g_implemented[] = {
     {statfs, raw_syscall<sys_statfs>},
     {fstatfs, raw_syscall<sys_fstatfs>},
     {exit, raw_syscall<sys_exit>},
-    {exit_group, raw_syscall<sys_exit>},
+    {exit_group, raw_syscall<sys_exit_group>},
     {set_tid_address, raw_syscall<sys_set_tid_address>},
     {set_robust_list, raw_syscall<sys_set_robust_list>},
+    {get_robust_list, raw_syscall<sys_get_robust_list>},
+    {futex, raw_syscall<sys_futex>},
     {nanosleep, raw_syscall<sys_nanosleep>},
     {clock_gettime, raw_syscall<sys_clock_gettime>},
     {clock_getres, raw_syscall<sys_clock_getres>},

@@ -1,7 +1,6 @@
 // Threads: the unit the scheduler runs. Every thread has a kernel stack (with a guard page) and a saved kernel
-// context; a user thread also belongs to a Process and has its user registers in the TrapFrame at the top of
-// its kernel stack. Today each process has exactly one thread (clone supports fork semantics only), but the
-// scheduler, sleeping and waking are per thread.
+// context; a user thread also belongs to a Process (its thread group: clone with CLONE_THREAD adds threads to
+// it) and has its user registers in the TrapFrame at the top of its kernel stack.
 //
 // Lock: g_sched_lock (kernel/sched.h) protects m_state, the run queue and every wait queue.
 #pragma once
@@ -37,7 +36,8 @@ struct Thread {
   ThreadState m_state = ThreadState::Embryo;  // guarded by g_sched_lock
   Atomic<u32> m_work{0};             // WORK_* bits: changed only by atomic OR and AND
   Process* m_process = nullptr;      // owning process; nullptr for kernel threads
-  ListNode m_run_link;               // run queue or a wait queue, guarded by g_sched_lock
+  ListNode m_run_link;               // run queue, a wait queue or the dead list, guarded by g_sched_lock
+  ListNode m_group_link;             // in m_process->m_threads while it lives (kernel/process.h)
   WaitQueue* m_waiting_on = nullptr; // guarded by g_sched_lock
   bool m_wait_interrupted = false;   // set when a signal ended the wait; guarded by g_sched_lock
   bool m_interruptible = false;      // guarded by g_sched_lock
@@ -50,6 +50,7 @@ struct Thread {
   // through the checked user-access routines, so they land only where the program itself could store.
   u64 m_set_child_tid = 0;           // CLONE_CHILD_SETTID: the tid is stored here before the thread's first user instruction
   u64 m_clear_child_tid = 0;         // CLONE_CHILD_CLEARTID / set_tid_address: zeroed when the thread exits
+  u64 m_robust_list = 0;             // set_robust_list(2): the head of its robust futex list (kernel/futex.h)
   ThreadSignals m_signals;           // kernel/signal/thread_signals.h
 
   // Release: what the setter wrote before (a kill signal, say) is seen by whoever sees the bit (Acquire).

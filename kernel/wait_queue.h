@@ -25,6 +25,8 @@ class WaitQueue {
   Result<void> wait(Spinlock& held, Interruptible interruptible = Interruptible::Yes);
   // Same as wait(), but give up after timeout_ns; returns TIMEDOUT then.
   Result<void> wait_timeout(Spinlock& held, u64 timeout_ns, Interruptible interruptible = Interruptible::Yes);
+  // Same as wait(), but give up at deadline_ns on the monotonic clock (0: never); returns TIMEDOUT then.
+  Result<void> wait_until(Spinlock& held, u64 deadline_ns, Interruptible interruptible = Interruptible::Yes);
   void wake_all();
   void wake_one();
 

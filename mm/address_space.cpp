@@ -195,3 +195,15 @@ u64 AddressSpace::mapped_pages() const {
   for (Region* r = m_regions.first(); r; r = RegionTree::next(*r)) pages += r->pages();
   return pages;
 }
+
+Result<PageIdentity> AddressSpace::page_identity(VirtAddr va, Access access) const {
+  SpinlockGuard guard(m_lock);
+  const Region* r = find_locked(va);
+  if (!r || !has(effective_prot(r->m_prot), Prot::Read)) return Error::FAULT;
+  bool writable = has(r->m_prot, Prot::Write);
+  if (access == Access::Write && !writable) return Error::FAULT;
+  if (r->is_shared()) return PageIdentity{r->m_object, r->object_page_of(va)};
+  if (writable) return PageIdentity{};
+  if (!r->m_object || !m_anon.at(va.page_number()).is_empty()) return Error::FAULT;
+  return PageIdentity{r->m_object, r->object_page_of(va)};
+}

@@ -77,6 +77,14 @@ struct PageState {
                               // or the regions whose window covers the object's page
 };
 
+// What a user address's page is, for keys that must be the same in every address space mapping the page
+// (shared futexes, Linux's get_futex_key): a page of a VM object, or (object == nullptr) memory private to one
+// address space, which the caller keys by the address space and the address.
+struct PageIdentity {
+  RefPtr<VmObject> object;  // nullptr: private to this address space
+  u64 object_page = 0;      // the page's index in object
+};
+
 class AddressSpace {
  public:
   // A new, empty address space in a family of its own (exec).
@@ -93,6 +101,12 @@ class AddressSpace {
   Result<void> protect(VirtAddr start, u64 length, Prot prot);
   // MADV_DONTNEED: drop the private pages of the range (they read as zeros, or as the file, again).
   Result<void> discard(VirtAddr start, u64 length);
+
+  // The identity of va's page for an access: FAULT if no region covers va or the region does not allow the
+  // access. As Linux: a shared mapping's page is its object's; private memory the process may write is its own;
+  // in a private mapping it may not write, only a file's page not yet copied has an identity (private anonymous
+  // pages and the zero page there have none: FAULT).
+  Result<PageIdentity> page_identity(VirtAddr va, Access access) const;
 
   // The program break (brk(2)). set_brk_base is called by exec with the end of the loaded image.
   void set_brk_base(VirtAddr base);

@@ -115,7 +115,7 @@ void handle_kernel_exception(TrapFrame* tf) {
   FaultRecord fault = decode_exception(*tf);
   if (usercopy_contains(tf->sepc) && (fault.kind == FaultKind::Page || fault.kind == FaultKind::Access)) {
     if (fault.kind == FaultKind::Page && memlayout::is_user_address(fault.address.get()) &&
-        kernel_fault_on_user_address(fault))
+        !usercopy_nofault_contains(tf->sepc) && kernel_fault_on_user_address(fault))
       return;
     usercopy_fixup(tf);
     return;

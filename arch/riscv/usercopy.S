@@ -104,4 +104,111 @@ user_memset_raw:
   li a0, 0
   ret
 
+/* long user_cmpxchg_u32_raw(u32* user, u32 expected, u32 desired, u32* old): 0 or -EFAULT; *old = the value
+ * found (the word was changed only if it equals expected). An LR/SC loop (unprivileged spec, "A" extension
+ * 8.2): a fault on the LR or SC is resolved and the loop runs again from the LR (a trap clears the reservation).
+ * The address is 4-byte aligned (the caller checks). Sequentially consistent (.aqrl), as Linux's futex
+ * cmpxchg. */
+  .globl user_cmpxchg_u32_raw
+user_cmpxchg_u32_raw:
+  li t6, SSTATUS_SUM
+  csrs sstatus, t6
+1:
+  lr.w.aqrl t0, (a0)
+  bne t0, a1, 2f
+  sc.w.aqrl t1, a2, (a0)
+  bnez t1, 1b
+2:
+  csrc sstatus, t6
+  sw t0, 0(a3)
+  li a0, 0
+  ret
+
+/* long user_fault_in_writeable_raw(u32* user): 0 or -EFAULT. Adds 0 to the word with an AMO: a store access
+ * (what Linux's fault_in_user_writeable does) that changes nothing, so a copy-on-write page is broken and a
+ * read-only one fails. */
+  .globl user_fault_in_writeable_raw
+user_fault_in_writeable_raw:
+  li t6, SSTATUS_SUM
+  csrs sstatus, t6
+  amoadd.w zero, zero, (a0)
+  csrc sstatus, t6
+  li a0, 0
+  ret
+
 usercopy_end:
+
+/* The no-fault routines: a page fault inside them is never resolved (trap.cpp checks usercopy_nofault_contains
+ * first): the routine returns -EFAULT at once. The futex code calls them holding a hash-bucket spinlock, where
+ * resolving a fault (which may sleep, and takes the address-space lock) is not allowed; on -EFAULT it drops
+ * its locks, faults the page in with a routine above, and tries again (Linux's pagefault_disable()). */
+  .globl usercopy_nofault_start, usercopy_nofault_end
+usercopy_nofault_start:
+
+/* long user_load_u32_nofault_raw(const u32* user, u32* out): 0 or -EFAULT */
+  .globl user_load_u32_nofault_raw
+user_load_u32_nofault_raw:
+  li t6, SSTATUS_SUM
+  csrs sstatus, t6
+  lw t0, 0(a0)
+  csrc sstatus, t6
+  sw t0, 0(a1)
+  li a0, 0
+  ret
+
+/* long user_cmpxchg_u32_nofault_raw(u32* user, u32 expected, u32 desired, u32* old): as user_cmpxchg_u32_raw */
+  .globl user_cmpxchg_u32_nofault_raw
+user_cmpxchg_u32_nofault_raw:
+  li t6, SSTATUS_SUM
+  csrs sstatus, t6
+1:
+  lr.w.aqrl t0, (a0)
+  bne t0, a1, 2f
+  sc.w.aqrl t1, a2, (a0)
+  bnez t1, 1b
+2:
+  csrc sstatus, t6
+  sw t0, 0(a3)
+  li a0, 0
+  ret
+
+/* long user_atomic_op_u32_nofault_raw(u32* user, u32 op, u32 operand, u32* old): 0, -EFAULT, or -ENOSYS for an
+ * unknown op. One AMO (sequentially consistent) does the operation: op is Linux's FUTEX_OP_SET (0), ADD (1),
+ * OR (2), ANDN (3: the word AND NOT operand) or XOR (4); *old = the value before. */
+  .globl user_atomic_op_u32_nofault_raw
+user_atomic_op_u32_nofault_raw:
+  li t6, SSTATUS_SUM
+  li t1, 4
+  bgtu a1, t1, 9f
+  csrs sstatus, t6
+  beqz a1, 10f
+  addi a1, a1, -1
+  beqz a1, 11f
+  addi a1, a1, -1
+  beqz a1, 12f
+  addi a1, a1, -1
+  beqz a1, 13f
+  amoxor.w.aqrl t0, a2, (a0)
+  j 20f
+10:
+  amoswap.w.aqrl t0, a2, (a0)
+  j 20f
+11:
+  amoadd.w.aqrl t0, a2, (a0)
+  j 20f
+12:
+  amoor.w.aqrl t0, a2, (a0)
+  j 20f
+13:
+  not a2, a2
+  amoand.w.aqrl t0, a2, (a0)
+20:
+  csrc sstatus, t6
+  sw t0, 0(a3)
+  li a0, 0
+  ret
+9:
+  li a0, -38          /* -ENOSYS */
+  ret
+
+usercopy_nofault_end:

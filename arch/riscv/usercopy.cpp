@@ -2,10 +2,15 @@
 
 #include "arch/riscv/csr.h"
 
-extern "C" const u8 usercopy_start[], usercopy_end[];
+extern "C" const u8 usercopy_start[], usercopy_end[], usercopy_nofault_start[], usercopy_nofault_end[];
 
 bool usercopy_contains(u64 pc) {
-  return pc >= reinterpret_cast<u64>(usercopy_start) && pc < reinterpret_cast<u64>(usercopy_end);
+  return (pc >= reinterpret_cast<u64>(usercopy_start) && pc < reinterpret_cast<u64>(usercopy_end)) ||
+         usercopy_nofault_contains(pc);
+}
+
+bool usercopy_nofault_contains(u64 pc) {
+  return pc >= reinterpret_cast<u64>(usercopy_nofault_start) && pc < reinterpret_cast<u64>(usercopy_nofault_end);
 }
 
 void usercopy_fixup(TrapFrame* tf) {

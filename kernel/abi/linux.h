@@ -140,18 +140,34 @@ struct winsize {
 };
 
 // ---- processes ----
-// clone(2) flags (the ones we accept today, and those unshare(2) takes).
+// clone(2) flags (include/uapi/linux/sched.h).
 constexpr u64 CSIGNAL = 0xff;
 constexpr u64 CLONE_VM = 0x100;
 constexpr u64 CLONE_FS = 0x200;
 constexpr u64 CLONE_FILES = 0x400;
 constexpr u64 CLONE_SIGHAND = 0x800;
+constexpr u64 CLONE_PIDFD = 0x1000;
+constexpr u64 CLONE_PTRACE = 0x2000;
+constexpr u64 CLONE_VFORK = 0x4000;
+constexpr u64 CLONE_PARENT = 0x8000;
 constexpr u64 CLONE_THREAD = 0x10000;
+constexpr u64 CLONE_NEWNS = 0x20000;
 constexpr u64 CLONE_SYSVSEM = 0x40000;
 constexpr u64 CLONE_SETTLS = 0x80000;
 constexpr u64 CLONE_PARENT_SETTID = 0x100000;
 constexpr u64 CLONE_CHILD_CLEARTID = 0x200000;
+constexpr u64 CLONE_DETACHED = 0x400000;
+constexpr u64 CLONE_UNTRACED = 0x800000;
 constexpr u64 CLONE_CHILD_SETTID = 0x1000000;
+constexpr u64 CLONE_NEWCGROUP = 0x2000000;
+constexpr u64 CLONE_NEWUTS = 0x4000000;
+constexpr u64 CLONE_NEWIPC = 0x8000000;
+constexpr u64 CLONE_NEWUSER = 0x10000000;
+constexpr u64 CLONE_NEWPID = 0x20000000;
+constexpr u64 CLONE_NEWNET = 0x40000000;
+constexpr u64 CLONE_IO = 0x80000000;
+constexpr u64 CLONE_NEW_ANY = CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER |
+                              CLONE_NEWPID | CLONE_NEWNET;
 
 // wait4(2)
 constexpr u32 WNOHANG = 1;

@@ -118,6 +118,7 @@ void stop_process_unlock(Thread* t, unsigned sig) {
   job.m_stop_signal = sig;
   job.m_report_stop = true;
   job.m_report_continue = false;
+  signal_stop_other_threads_locked(p, t);
   p->m_signals.lock().unlock();
   notify_parent_job_change(p, CLD_STOPPED, sig);
 }
@@ -212,6 +213,11 @@ void signal_deliver_pending() {
     if (unsigned sig = ps.m_kill_signal.load()) {
       lock.unlock();
       die_of(sig);
+    }
+    if (p->m_group_exiting || (p->m_group_exec && p->m_group_exec != t)) {
+      // exit_group, or execve, in another thread: this one ends (with the status process_exit recorded).
+      lock.unlock();
+      process_exit(0);
     }
     if (ps.m_job.m_notify_continue) {
       ps.m_job.m_notify_continue = false;

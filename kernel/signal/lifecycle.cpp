@@ -99,7 +99,7 @@ SignalSummary signal_summary(Process* p) {
   SignalSummary s{};
   SpinlockGuard guard(p->m_signals.lock());
   s.shared_pending = p->m_signals.m_shared_pending.signals().bits();
-  if (Thread* t = p->m_thread) {
+  if (Thread* t = p->m_thread ? p->m_thread : p->m_threads.front()) {
     s.pending = t->m_signals.m_pending.signals().bits();
     s.blocked = t->m_signals.m_blocked.bits();
   }

@@ -23,11 +23,12 @@ using namespace linux;
 
 namespace {
 
-// The threads of a process, with its signal lock held. Today a process has one; CLONE_THREAD makes this a
-// list. An exiting process's threads are its own business (ProcessSignals::m_is_exiting).
+// The live threads of a process (Process::m_threads), with its signal lock held. An exiting process's threads
+// are its own business (ProcessSignals::m_is_exiting).
 template <typename Fn>
 void for_each_thread(Process* p, Fn fn) {
-  if (p->m_thread && !p->m_signals.m_is_exiting) fn(p->m_thread);
+  if (p->m_signals.m_is_exiting) return;
+  for (Thread& t : p->m_threads) fn(&t);
 }
 
 // The most siginfo entries waiting in one pending set (Linux: RLIMIT_SIGPENDING, per user).
@@ -116,14 +117,14 @@ Result<void> send_locked(Process* p, Thread* target, const siginfo& info, Pendin
   unsigned sig = static_cast<unsigned>(info.si_signo);
   if (p->m_signals.m_is_exiting || p->m_signals.m_kill_signal.load(MemoryOrder::Relaxed)) return {};  // dying
   prepare_locked(p, sig);
-  if (is_ignored_locked(p, target ? target : p->m_thread, sig, forced)) return {};
+  if (is_ignored_locked(p, target ? target : p->m_threads.front(), sig, forced)) return {};
   PendingSet& pending = target ? target->m_signals.m_pending : p->m_signals.m_shared_pending;
   if (!is_realtime_signal(sig) && pending.has(sig)) return {};  // a standard signal is pending at most once
   PendingSignal* node = slot;
   // SIGKILL is never delivered to a handler: no siginfo. The queue is bounded for what user space sends (the
   // kernel's own signals, si_code >= 0, always get their siginfo if there is memory).
   if (!node && sig != SIGKILL && (pending.queued() < MAX_QUEUED || info.si_code >= 0)) {
-    Thread* spare_holder = target ? target : p->m_thread;
+    Thread* spare_holder = target ? target : p->m_threads.front();
     node = spare_holder && !p->m_signals.m_is_exiting ? spare_holder->m_signals.new_entry_locked() : new PendingSignal();
   }
   if (node) {
@@ -175,11 +176,36 @@ Result<void> signal_send(Process* target, const siginfo& info) {
 }
 
 bool signal_is_ignored_locked(Process* target, unsigned sig) {
-  return !target->m_signals.m_is_exiting && is_ignored_locked(target, target->m_thread, sig, false);
+  return !target->m_signals.m_is_exiting && is_ignored_locked(target, target->m_threads.front(), sig, false);
 }
 
 Result<void> signal_send_locked(Process* target, const siginfo& info) {
   return send_locked(target, nullptr, info, nullptr, false);
+}
+
+void signal_retarget_shared_locked(Process* p, Thread* from, SigSet which) {
+  SigSet left = p->m_signals.m_shared_pending.signals() & which;
+  for_each_thread(p, [&](Thread* t) {
+    if (t == from || left.is_empty()) return;
+    SigSet taken = left & ~t->m_signals.m_blocked;
+    if (taken.is_empty() || (p->m_signals.m_job.m_is_stopped && !taken.has(SIGKILL))) return;
+    left &= ~taken;
+    t->add_work(WORK_SIGNAL);
+    if (t != current_thread()) interrupt_thread(t);
+  });
+}
+
+void signal_thread_exit_locked(Process* p, Thread* t) {
+  t->m_signals.m_pending.discard_locked(sigsets::ALL);
+  signal_retarget_shared_locked(p, t, sigsets::ALL);
+}
+
+void signal_stop_other_threads_locked(Process* p, Thread* self) {
+  for_each_thread(p, [&](Thread* t) {
+    if (t == self) return;
+    t->add_work(WORK_SIGNAL);
+    interrupt_thread(t);
+  });
 }
 
 Result<void> signal_send_to_thread(Process* p, i32 tid, const siginfo& info) {

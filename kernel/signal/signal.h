@@ -45,6 +45,13 @@ Result<void> signal_send_to_thread(Process* p, i32 tid, const linux::siginfo& in
 Result<void> signal_send_to_thread_locked(Process* p, i32 tid, const linux::siginfo& info);
 // To the calling thread (SIGPIPE, raise). A signal 0 does nothing.
 Result<void> signal_send_to_self(const linux::siginfo& info);
+// Threads (the signal lock held): the process's pending signals in `which` that thread `from` does not take (it
+// blocks them, or it exits) go to threads that do (Linux's retarget_shared_pending); a thread that exits
+// (removed from the thread list) drops its own pending signals and hands on the process's; a group stop
+// makes every other thread look at its signals (and stop) as soon as it can.
+void signal_retarget_shared_locked(Process* p, Thread* from, SigSet which);
+void signal_thread_exit_locked(Process* p, Thread* t);
+void signal_stop_other_threads_locked(Process* p, Thread* self);
 // The calling thread's instruction faulted: sig with code and the address, delivered before it runs again.
 // Like Linux's force_sig_fault, a fault whose signal is blocked or ignored is not left pending or dropped: the
 // action becomes SIG_DFL and the process dies of it. Returns true when the signal will kill the process (no

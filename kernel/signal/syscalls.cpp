@@ -90,13 +90,12 @@ Result<void> send_kill(i32 pid, const siginfo& info) {
   return signal_send_group(pgid, info);
 }
 
-// tkill/tgkill/rt_tgsigqueueinfo: the thread tid (of process tgid, unless tgid is 0). Today a thread's id is
-// its process's pid.
+// tkill/tgkill/rt_tgsigqueueinfo: the thread tid (of process tgid, unless tgid is 0).
 Result<void> send_to_thread(i32 tgid, i32 tid, const siginfo& info) {
   Process* self = current_process();
   if (tid == static_cast<i32>(current_thread()->m_tid) && (tgid <= 0 || tgid == self->m_pid))
     return signal_send_to_self(info);  // to ourselves (raise): no lookup
-  RefPtr<Process> p = process_find(tid);
+  RefPtr<Process> p = process_find_by_tid(tid);
   if (!p || (tgid > 0 && p->m_pid != tgid)) return Error::SRCH;
   return signal_send_to_thread(p.get(), tid, info);
 }
@@ -133,7 +132,7 @@ Result<u64> sys_rt_sigaction(const SyscallArgs& a) {
       if (action_ignores(act, sig)) {
         SigSet one = SigSet::of(sig);
         p->m_signals.m_shared_pending.discard_locked(one);
-        if (p->m_thread) p->m_thread->m_signals.m_pending.discard_locked(one);  // every thread, once there are more
+        for (Thread& t : p->m_threads) t.m_signals.m_pending.discard_locked(one);
       }
     }
   }
@@ -154,10 +153,12 @@ Result<u64> sys_rt_sigprocmask(const SyscallArgs& a) {
     if (how != SIG_BLOCK && how != SIG_UNBLOCK && how != SIG_SETMASK) return Error::INVAL;
     SpinlockGuard guard(t->m_process->m_signals.lock());
     SigSet blocked = how == SIG_BLOCK ? ts.m_blocked | set : how == SIG_UNBLOCK ? ts.m_blocked & ~set : set;
+    SigSet newly_blocked = blocked & ~ts.m_blocked;
     ts.m_blocked = blocked;
-    // A signal this unblocks is delivered on the way out of this call. (With several threads, Linux hands the
-    // process's pending signals that this thread now blocks to another thread: retarget_shared_pending.)
+    // A signal this unblocks is delivered on the way out of this call; the process's pending signals this
+    // thread now blocks go to another thread that takes them.
     if (!(pending_of_locked(t) & ~blocked).is_empty()) t->add_work(WORK_SIGNAL);
+    if (!newly_blocked.is_empty()) signal_retarget_shared_locked(t->m_process, t, newly_blocked);
   }
   if (old_address) TRY(copy_value_to_user(old_address, old.bits()));
   return 0;
