@@ -183,12 +183,16 @@ Result<void> AddressSpace::unmap_locked(VirtAddr start, VirtAddr end) {
   if (first && first->m_start < start) first = TRY(split_locked(*first, start));
   Region* last = first && first->m_end >= end ? first : find_locked(end - 1);
   if (last && last->m_end > end) TRY(split_locked(*last, end));
+  // The mappings go first, with their TLB entries on every hart: another thread of this process may be using
+  // the pages on another hart right now, and no hart may reach a page through its TLB once it is freed
+  // (dropping a region may drop the last reference to its object's pages).
+  m_pmap->remove(start, end);
+  m_pmap->update();
   for (Region* r = first ? first : m_regions.find_first_gt(start.get()); r && r->m_start < end;) {
     Region* next = RegionTree::next(*r);
     erase_locked(r);
     r = next;
   }
-  m_pmap->remove(start, end);
   m_anon.release_range(start.page_number(), end.page_number());
   return {};
 }
@@ -255,7 +259,9 @@ Result<void> AddressSpace::discard(VirtAddr start, u64 length) {
   SpinlockGuard guard(m_lock);
   TRY(check_mapped_locked(find_locked(start), start, end, Prot::None));
   m_pmap->remove(start, end);
-  m_anon.release_range(start.page_number(), end.page_number());
+  // No hart may still reach the pages through its TLB when they are freed: another thread of this process
+  // may be using them on another hart right now.
   m_pmap->update();
+  m_anon.release_range(start.page_number(), end.page_number());
   return {};
 }

@@ -96,7 +96,7 @@ Pte* Sv39Pmap::leaf(VirtAddr va) const {
 void Sv39Pmap::note_flush(VirtAddr va) {
   if (m_pending_all) return;
   if (m_pending_count == MAX_PENDING) {
-    m_pending_all = true;
+    m_pending_all = true;  // (m_pending_count stays MAX_PENDING: update() looks at it alone)
     return;
   }
   m_pending[m_pending_count++] = va.get();
@@ -113,9 +113,21 @@ __attribute__((noinline)) Result<void> Sv39Pmap::enter_slow(VirtAddr va, PhysAdd
   ASSERT(v < memlayout::USER_END && va.is_page_aligned());
   Pte* e = slow_slot(v);
   if (!e) return Error::NOMEM;
+  Pte old = *e;
   *e = leaf_for(pa, prot, how);
-  flush_entered(v);
+  if (!runs_here_only()) {
+    flush_shared(v, old, *e);
+    return {};
+  }
+  sfence_vma(v, m_asid);
   return {};
+}
+
+__attribute__((noinline)) void Sv39Pmap::flush_shared(u64 va, Pte old, Pte fresh) {
+  bool loses = old.is_valid() &&
+               (old.address() != fresh.address() || (old.raw() & Pte::PERM_MASK & ~fresh.raw()) != 0);
+  if (loses) note_flush(VirtAddr(va));
+  else if (this_cpu()->active_pmap == this) sfence_vma(va, m_asid);
 }
 
 void Sv39Pmap::remove(VirtAddr start, VirtAddr end) {
@@ -199,11 +211,15 @@ bool Sv39Pmap::clear_modified(VirtAddr va) {
 
 void Sv39Pmap::update_slow() {
   Cpu* self = this_cpu();
+  // The entries changed before are stored before the harts running this pmap are read (activate() sets its
+  // bit before it walks the tables): a hart missed here walks the new entries.
+  asm volatile("fence w, r" ::: "memory");
   u64 active = m_active_harts.load(MemoryOrder::Acquire);
   u64 self_bit = 1ull << self->index;
+  bool all = m_pending_all;
   if (active & self_bit) {
     // Local flush: per page, or the whole ASID (global kernel entries survive either way).
-    if (m_pending_all) {
+    if (all) {
       if (m_asid) sfence_vma_asid(m_asid);
       else sfence_vma_all();
     } else {
@@ -216,11 +232,15 @@ void Sv39Pmap::update_slow() {
     u64 mask = 0;
     for (unsigned i = 0; i < 64; i++)
       if (others & (1ull << i)) mask |= 1ull << g_cpus[i].hart_id;
-    if (m_pending_all) {
-      sbi::remote_sfence_vma_asid(mask, 0, 0, ~0ull, m_asid);
-    } else {
-      for (unsigned i = 0; i < m_pending_count; i++) sbi::remote_sfence_vma_asid(mask, 0, m_pending[i], PAGE_SIZE, m_asid);
+    // One request for the whole batch (each is an SBI call and an IPI to every hart in the mask): the range
+    // from the lowest to the highest page noted, or the whole ASID.
+    u64 low = ~0ull, high = 0;
+    for (unsigned i = 0; !all && i < m_pending_count; i++) {
+      low = m_pending[i] < low ? m_pending[i] : low;
+      high = m_pending[i] > high ? m_pending[i] : high;
     }
+    if (all) sbi::remote_sfence_vma_asid(mask, 0, 0, ~0ull, m_asid);
+    else sbi::remote_sfence_vma_asid(mask, 0, low, high - low + PAGE_SIZE, m_asid);
   }
   m_pending_count = 0;
   m_pending_all = false;

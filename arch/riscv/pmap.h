@@ -32,8 +32,13 @@ class Sv39Pmap {
     u64 v = va.get();
     Pte* e = fast_slot(v);
     if (UNLIKELY(!e)) return enter_slow(va, pa, prot, how);
+    Pte old = *e;
     *e = leaf_for(pa, prot, how);
-    flush_entered(v);
+    if (UNLIKELY(!runs_here_only())) {
+      flush_shared(v, old, *e);
+      return {};
+    }
+    sfence_vma(v, m_asid);
     return {};
   }
   void remove(VirtAddr start, VirtAddr end);
@@ -44,7 +49,7 @@ class Sv39Pmap {
   bool is_modified(VirtAddr va) const;
   bool clear_modified(VirtAddr va);
   void update() {
-    if (m_pending_count || m_pending_all) update_slow();
+    if (m_pending_count) update_slow();
   }
   void activate();
   void deactivate() {
@@ -72,9 +77,21 @@ class Sv39Pmap {
   Pte* root_table() const { return table_at(m_root); }
   static Pte* table_at(PhysAddr pa);
   Pte* slow_slot(u64 va);
-  // Even an invalid-to-valid change needs a fence before the new translation is guaranteed to be used (spec
-  // 4.2.1). Where this pmap runs only here (a fault), fence this page now; otherwise leave it to update().
-  void flush_entered(u64 va);
+  // After a leaf was written: is this pmap loaded on this hart and no other (the common case: a process with one
+  // thread)? The fence orders the entry's store before the load of m_active_harts, as activate() orders its
+  // bit before its table walks: a hart that starts running this pmap either is seen here or sees the new entry.
+  bool runs_here_only() const {
+    Cpu* c = this_cpu();
+    asm volatile("fence w, r" ::: "memory");
+    return c->active_pmap == this && m_active_harts.load(MemoryOrder::Relaxed) == (1ull << c->index);
+  }
+  // A leaf was entered (old -> fresh) where the pmap is loaded elsewhere too (or not here). Even an
+  // invalid-to-valid change needs a fence before the new translation is guaranteed to be used (spec 4.2.1):
+  // this hart's is done now. Other harts need one only if they may hold a translation that must not be used
+  // any more (the entry pointed to another frame, or allowed more): update() sends it. A fresh entry, or one
+  // that only allows more, costs them at most one more fault, which fences on its own hart (as Linux's riscv
+  // update_mmu_cache does).
+  void flush_shared(u64 va, Pte old, Pte fresh);
 
   PhysAddr m_root;
   u64 m_table_pages = 0;          // page-table pages below the root, plus the root
@@ -87,6 +104,8 @@ class Sv39Pmap {
   // Deferred flushes since the last update().
   static constexpr unsigned MAX_PENDING = 16;
   u64 m_pending[MAX_PENDING];
+  // The pages noted; m_pending_all once more than MAX_PENDING were (then update() flushes the whole ASID, and
+  // m_pending_count stays at MAX_PENDING, so that update() tests that one word).
   unsigned m_pending_count = 0;
   bool m_pending_all = false;
 };
@@ -105,10 +124,4 @@ inline Pte Sv39Pmap::leaf_for(PhysAddr pa, Prot prot, PmapEnter how) {
   return Pte::leaf(pa, bits);
 }
 
-inline void Sv39Pmap::flush_entered(u64 va) {
-  Cpu* c = this_cpu();
-  if (LIKELY(c->active_pmap == this && m_active_harts.load(MemoryOrder::Relaxed) == (1ull << c->index)))
-    sfence_vma(va, m_asid);
-  else
-    note_flush(VirtAddr(va));
-}
+
