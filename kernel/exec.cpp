@@ -408,7 +408,7 @@ void commit(Process* p, LoadResult& loaded, const char* path, const Arguments& a
     p->m_cmdline_length = n;
   }
   p->m_space->activate();
-  old.clear();  // no hart runs on it any more
+  process_release_space(p, std::move(old));  // no hart runs on it any more (unless it was a vfork parent's)
   if (p->m_fds) p->m_fds->close_on_exec();
   // Handlers go back to SIG_DFL (their code is gone). Only an unshared table needs memory, which a process
   // without threads never has; should it fail, the process cannot go on (Linux kills it too).

@@ -205,7 +205,18 @@ Result<u64> futex_wait(u64 address, bool shared, u32 expected, Deadline deadline
     bucket.lock.unlock();
     // Woken (a waker took us off the queue): success, whatever else happened meanwhile.
     if (!unqueue(w)) return 0;
-    if (slept.is_error()) return slept.error();  // TIMEDOUT, or INTR: a signal
+    if (slept.is_error() && slept.error() != Error::TIMEDOUT && deadline.is_set()) {
+      // A signal, with a timeout: if the call is restarted, it waits until the same deadline (restart_syscall).
+      RestartBlock& r = current_thread()->m_signals.m_restart;
+      r.m_kind = RestartKind::Futex;
+      r.m_futex_address = address;
+      r.m_futex_shared = shared;
+      r.m_futex_value = expected;
+      r.m_futex_bitset = bitset;
+      r.m_deadline_ns = deadline.monotonic_ns;
+      return Error::RESTART_RESTARTBLOCK;
+    }
+    if (slept.is_error()) return slept.error();  // TIMEDOUT, or RESTARTSYS: a signal (no timeout)
     // Nothing woke us and no time ran out or signal came: wait again from the start (Linux does the same).
   }
 }
@@ -366,6 +377,10 @@ Result<u64> robust_list_of(i32 tid) {
 }
 
 }  // namespace
+
+Result<u64> futex_wait_restart(u64 address, bool shared, u32 value, u64 deadline_ns, u32 bitset) {
+  return futex_wait(address, shared, value, Deadline{deadline_ns}, bitset);
+}
 
 u32 futex_wake_shared(u64 address, u32 n) {
   auto key = get_key(address, true, Access::Read);

@@ -33,6 +33,9 @@ Result<u64> sys_get_robust_list(const SyscallArgs& args);
 // waiter there (pthread_join). A bad address is ignored, as Linux does.
 void futex_thread_release(Thread* t, bool address_space_shared);
 
+// restart_syscall after a timed FUTEX_WAIT a signal interrupted: wait again until the same deadline (monotonic).
+Result<u64> futex_wait_restart(u64 address, bool shared, u32 value, u64 deadline_ns, u32 bitset);
+
 // Wake up to n waiters of the shared futex word at user address `address` in the current address space (the
 // wake of FUTEX_WAKE without FUTEX_PRIVATE_FLAG). Returns how many were woken.
 u32 futex_wake_shared(u64 address, u32 n);

@@ -107,8 +107,32 @@ void reap_detached() {
 
 }  // namespace
 
+// Where a vfork parent sleeps until its child execs or exits (on the parent's kernel stack).
+struct VforkWait {
+  Spinlock lock{"vfork"};
+  WaitQueue given_back;
+  bool done = false;  // guarded by lock
+};
+
 Process::Process() = default;
-Process::~Process() = default;
+Process::~Process() {
+  if (m_space_borrowed) (void)m_space.leak();  // a vfork child that never ran: the space is its parent's
+}
+
+void process_release_space(Process* p, OwnPtr<AddressSpace> old) {
+  if (p->m_space_borrowed) {
+    (void)old.leak();
+    p->m_space_borrowed = false;
+  } else {
+    old.clear();
+  }
+  if (VforkWait* w = p->m_vfork) {
+    p->m_vfork = nullptr;
+    SpinlockGuard guard(w->lock);
+    w->done = true;
+    w->given_back.wake_all();  // the parent returns once it has this lock: w is not touched after the unlock
+  }
+}
 
 RefPtr<Process> process_find(i32 pid) {
   SpinlockGuard guard(g_process_lock);
@@ -210,7 +234,13 @@ Result<i32> process_fork(u64 flags, u64 new_sp, u64 child_tid_address) {
   // table go with it (the thread, which is not the child's to free, is destroyed by hand).
   RefPtr<Process> child_ref = RefPtr<Process>::adopt(child);
 
-  child->m_space = TRY(parent->m_space->fork());
+  bool vfork = (flags & CLONE_VM) && (flags & CLONE_VFORK);
+  if (vfork) {
+    child->m_space = OwnPtr<AddressSpace>(parent->m_space.get());
+    child->m_space_borrowed = true;
+  } else {
+    child->m_space = TRY(parent->m_space->fork());
+  }
   child->m_fds = TRY(parent->m_fds->clone());
   child->m_cwd = parent->m_cwd;
   memcpy(child->m_name, parent->m_name, sizeof(child->m_name));
@@ -275,7 +305,15 @@ Result<i32> process_fork(u64 flags, u64 new_sp, u64 child_tid_address) {
   // schedule_tail does, so the store sees the child's own page protections.
   if (flags & CLONE_CHILD_SETTID) t->m_set_child_tid = child_tid_address;
   if (flags & CLONE_CHILD_CLEARTID) t->m_clear_child_tid = child_tid_address;
+  // CLONE_VFORK: sleep until the child has execed or exited (not interruptible: the child runs on this
+  // process's memory and stack, which must stay as they are; Linux lets a fatal signal end the wait).
+  VforkWait wait;
+  if (flags & CLONE_VFORK) child->m_vfork = &wait;
   sched_make_runnable(t);
+  if (flags & CLONE_VFORK) {
+    SpinlockGuard guard(wait.lock);
+    while (!wait.done) (void)wait.given_back.wait(wait.lock, Interruptible::No);
+  }
   return pid;
 }
 
@@ -342,7 +380,7 @@ namespace {
   // Leave the address space before destroying it: no hart may run on page tables being freed. (Every other
   // thread left it before it left the thread list.)
   if (p->m_space) p->m_space->deactivate();
-  take_under_process_lock(p->m_space).clear();
+  process_release_space(p, take_under_process_lock(p->m_space));
 
   // Become a zombie: give the children to the nearest living subreaper above us, or to init; send those that
   // asked (PR_SET_PDEATHSIG) their signal; tell the parent. First the terminal and stopped process groups that

@@ -75,6 +75,11 @@ struct Process : RefCounted {
   Thread* m_group_exec = nullptr;
   WaitQueue m_threads_changed;
   OwnPtr<AddressSpace> m_space;
+  // vfork (CLONE_VM|CLONE_VFORK): the child runs in its parent's address space until it execs or exits. Then
+  // m_space is the parent's and not owned (m_space_borrowed: released, never freed, by exec, exit and the
+  // destructor), and m_vfork is where the parent waits for the child to give it back.
+  bool m_space_borrowed = false;
+  struct VforkWait* m_vfork = nullptr;
   OwnPtr<FdTable> m_fds;
   RefPtr<Inode> m_cwd;
   char m_name[PROCESS_NAME_MAX] = {};        // the file name exec'd (comm)
@@ -121,7 +126,8 @@ i32 process_last_pid();       // the pid given out last (/proc/loadavg)
 // Boot: create pid 1 running `path` with argv (the console as fds 0, 1, 2).
 void process_start_init(const char* path, const char* const* argv, usize argc);
 
-// fork(2)-like clone. Returns the child's pid.
+// fork(2)-like clone (with CLONE_VM|CLONE_VFORK: vfork, the caller sleeping until the child execs or exits).
+// Returns the child's pid.
 Result<i32> process_fork(u64 flags, u64 new_sp, u64 child_tid_address);
 // Terminate the calling process with a wait status (exit code or signal): exit_group. Every other thread is
 // told to exit; the status is that of the first thread to call this. Never returns.
@@ -141,6 +147,9 @@ Thread* process_thread_locked(Process* p, i32 tid);
 // becomes the leader (its tid the pid). AGAIN if the process is exiting or another thread exec's (the caller
 // exits on its way out then).
 Result<void> process_exec_kill_other_threads();
+// The calling process gives up its address space (exec, with the new one installed, or exit), freeing it
+// unless it was a vfork child's borrowed one; a vfork parent waiting for that wakes. `old` is what m_space held.
+void process_release_space(Process* p, OwnPtr<AddressSpace> old);
 // Free the threads that exited (their kernel stacks), now that none of them runs any more.
 void process_reap_dead_threads();
 // wait4(2): the pid of the child reaped, or 0 (WNOHANG and none has exited).

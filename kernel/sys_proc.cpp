@@ -9,9 +9,11 @@
 
 using namespace linux;
 
-Result<u64> sys_clone(const SyscallArgs& a) {
-  // riscv64 argument order: flags, newsp, parent_tid, tls, child_tid.
-  u64 flags = a.a0, newsp = a.a1, parent_tid = a.a2, tls = a.a3, child_tid = a.a4;
+namespace {
+
+// clone and clone3: flags (the low byte the exit signal), the new stack pointer (0: the caller's), and the
+// addresses CLONE_PARENT_SETTID, CLONE_SETTLS and CLONE_CHILD_SETTID/CLEARTID name.
+Result<u64> do_clone(u64 flags, u64 newsp, u64 parent_tid, u64 tls, u64 child_tid) {
   // Linux's checks (kernel/fork.c, copy_process), in its order.
   if ((flags & (CLONE_NEWNS | CLONE_FS)) == (CLONE_NEWNS | CLONE_FS)) return Error::INVAL;
   if ((flags & (CLONE_NEWUSER | CLONE_FS)) == (CLONE_NEWUSER | CLONE_FS)) return Error::INVAL;
@@ -33,13 +35,60 @@ Result<u64> sys_clone(const SyscallArgs& a) {
     if ((flags & CLONE_PARENT_SETTID) && copy_value_to_user<u32>(parent_tid, 0).is_error()) return Error::FAULT;
     return TRY(process_clone_thread(flags, newsp, tls, parent_tid, child_tid));
   }
-  // A new process. Sharing memory, files or signal actions with it (CLONE_VM, CLONE_FILES, CLONE_FS,
-  // CLONE_SIGHAND without CLONE_THREAD) is not supported yet.
-  if (flags & (CLONE_VM | CLONE_FILES | CLONE_FS | CLONE_SIGHAND | CLONE_VFORK | CLONE_PARENT)) return Error::INVAL;
+  // A new process. CLONE_VM with CLONE_VFORK (vfork, posix_spawn) lends it this address space until it execs or
+  // exits. Sharing memory for good (CLONE_VM alone), files, fs context or signal actions with another process
+  // (CLONE_FILES, CLONE_FS, CLONE_SIGHAND without CLONE_THREAD) is not supported: EINVAL.
+  if ((flags & CLONE_VM) && !(flags & CLONE_VFORK)) return Error::INVAL;
+  if (flags & (CLONE_FILES | CLONE_FS | CLONE_SIGHAND | CLONE_PARENT)) return Error::INVAL;
   if ((flags & CLONE_PARENT_SETTID) && copy_value_to_user<u32>(parent_tid, 0).is_error()) return Error::FAULT;
   i32 pid = TRY(process_fork(flags, newsp, child_tid));
   if (flags & CLONE_PARENT_SETTID) (void)copy_value_to_user<u32>(parent_tid, static_cast<u32>(pid));
   return pid;
+}
+
+// struct clone_args (include/uapi/linux/sched.h), version 2 (88 bytes).
+struct CloneArgs {
+  u64 flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid, set_tid_size, cgroup;
+};
+constexpr usize CLONE_ARGS_SIZE_VER0 = 64;
+constexpr u64 CLONE_INTO_CGROUP = 0x200000000ull;
+constexpr u64 CLONE_NEWTIME = 0x80;
+
+}  // namespace
+
+Result<u64> sys_clone(const SyscallArgs& a) {
+  // riscv64 argument order: flags, newsp, parent_tid, tls, child_tid. Only the low 32 bits are flags (the
+  // higher ones exist for clone3 alone).
+  return do_clone(a.a0 & 0xffffffffull, a.a1, a.a2, a.a3, a.a4);
+}
+
+// clone3(args, size): Linux's copy_clone_args_from_user and clone3_args_valid, then clone's rules.
+Result<u64> sys_clone3(const SyscallArgs& a) {
+  u64 address = a.a0, size = a.a1;
+  if (size > PAGE_SIZE) return Error::TOO_BIG;
+  if (size < CLONE_ARGS_SIZE_VER0) return Error::INVAL;
+  CloneArgs args{};
+  TRY(copy_from_user(&args, address, size < sizeof(args) ? size : sizeof(args)));
+  // A newer program's larger struct: what we do not know must be zero (copy_struct_from_user).
+  for (u64 at = sizeof(args); at < size; at += sizeof(u64)) {
+    u64 word = 0;
+    usize n = size - at < sizeof(word) ? size - at : sizeof(word);
+    TRY(copy_from_user(&word, address + at, n));
+    if (word) return Error::TOO_BIG;
+  }
+  if (args.set_tid_size > 32 || (!args.set_tid && args.set_tid_size) || (args.set_tid && !args.set_tid_size))
+    return Error::INVAL;
+  if ((args.exit_signal & ~CSIGNAL) || args.exit_signal > NSIG) return Error::INVAL;
+  if ((args.flags & CLONE_INTO_CGROUP) && (args.cgroup > 0x7fffffff || size < sizeof(CloneArgs))) return Error::INVAL;
+  if (args.flags & ~(0xffffffffull | CLONE_CLEAR_SIGHAND | CLONE_INTO_CGROUP)) return Error::INVAL;
+  if (args.flags & (CLONE_DETACHED | (CSIGNAL & ~CLONE_NEWTIME))) return Error::INVAL;
+  if ((args.flags & CLONE_SIGHAND) && (args.flags & CLONE_CLEAR_SIGHAND)) return Error::INVAL;
+  if ((args.flags & (CLONE_THREAD | CLONE_PARENT)) && args.exit_signal) return Error::INVAL;
+  if (args.stack ? !args.stack_size : args.stack_size) return Error::INVAL;
+  // Not here: pids chosen by the caller (needs CAP_SYS_ADMIN in a pid namespace), cgroups, time namespaces.
+  if (args.set_tid || (args.flags & (CLONE_INTO_CGROUP | CLONE_NEWTIME))) return Error::INVAL;
+  u64 sp = args.stack ? args.stack + args.stack_size : 0;  // the stack grows down from its end
+  return do_clone(args.flags | args.exit_signal, sp, args.parent_tid, args.tls, args.child_tid);
 }
 
 Result<u64> sys_exit(const SyscallArgs& a) { thread_exit(wait_status_exited(static_cast<u32>(a.a0))); }
@@ -117,6 +166,7 @@ RAW_SYSCALL(sys_gettid);
 RAW_SYSCALL(sys_getuid);
 RAW_SYSCALL(sys_set_tid_address);
 RAW_SYSCALL(sys_exit_group);
+RAW_SYSCALL(sys_clone3);
 RAW_SYSCALL(sys_prlimit64);
 RAW_SYSCALL(sys_unshare);
 RAW_SYSCALL(sys_sched_yield);

@@ -12,6 +12,7 @@ Result<u64> sys_gettid(const SyscallArgs&);
 Result<u64> sys_getuid(const SyscallArgs&);
 Result<u64> sys_set_tid_address(const SyscallArgs&);
 Result<u64> sys_exit_group(const SyscallArgs&);
+Result<u64> sys_clone3(const SyscallArgs&);
 Result<u64> sys_prlimit64(const SyscallArgs&);
 Result<u64> sys_unshare(const SyscallArgs&);
 Result<u64> sys_sched_yield(const SyscallArgs&);

@@ -8,6 +8,7 @@
 #include "kernel/exec.h"
 #include "kernel/fs/fs_syscalls.h"
 #include "kernel/fs/memfd.h"
+#include "kernel/fs/poll.h"
 #include "kernel/futex.h"
 #include "kernel/log.h"
 #include "kernel/pidfd.h"
@@ -93,6 +94,8 @@ constexpr Implemented g_implemented[] = {
     {set_robust_list, raw_syscall<sys_set_robust_list>},
     {get_robust_list, raw_syscall<sys_get_robust_list>},
     {futex, raw_syscall<sys_futex>},
+    {ppoll, raw_syscall<sys_ppoll>},
+    {pselect6, raw_syscall<sys_pselect6>},
     {nanosleep, raw_syscall<sys_nanosleep>},
     {clock_gettime, raw_syscall<sys_clock_gettime>},
     {clock_getres, raw_syscall<sys_clock_getres>},
@@ -152,6 +155,7 @@ constexpr Implemented g_implemented[] = {
     {brk, raw_syscall<sys_brk>},
     {munmap, raw_syscall<sys_munmap>},
     {clone, raw_syscall<sys_clone>, SyscallFrame::Full},  // the child starts from a copy of the frame
+    {clone3, raw_syscall<sys_clone3>, SyscallFrame::Full},
     {execve, raw_syscall<sys_execve>, SyscallFrame::Full},  // writes a new frame
     {mmap, raw_syscall<sys_mmap>},
     {mprotect, raw_syscall<sys_mprotect>},

@@ -104,13 +104,8 @@ user_memset_raw:
   li a0, 0
   ret
 
-/* long user_cmpxchg_u32_raw(u32* user, u32 expected, u32 desired, u32* old): 0 or -EFAULT; *old = the value
- * found (the word was changed only if it equals expected). An LR/SC loop (unprivileged spec, "A" extension
- * 8.2): a fault on the LR or SC is resolved and the loop runs again from the LR (a trap clears the reservation).
- * The address is 4-byte aligned (the caller checks). Sequentially consistent (.aqrl), as Linux's futex
- * cmpxchg. */
-  .globl user_cmpxchg_u32_raw
-user_cmpxchg_u32_raw:
+/* The body of the two cmpxchg routines below (one whose faults are resolved, one whose faults are not). */
+.macro CMPXCHG_U32_BODY
   li t6, SSTATUS_SUM
   csrs sstatus, t6
 1:
@@ -123,6 +118,16 @@ user_cmpxchg_u32_raw:
   sw t0, 0(a3)
   li a0, 0
   ret
+.endm
+
+/* long user_cmpxchg_u32_raw(u32* user, u32 expected, u32 desired, u32* old): 0 or -EFAULT; *old = the value
+ * found (the word was changed only if it equals expected). An LR/SC loop (unprivileged spec, "A" extension
+ * 8.2): a fault on the LR or SC is resolved and the loop runs again from the LR (a trap clears the reservation).
+ * The address is 4-byte aligned (the caller checks). Sequentially consistent (.aqrl), as Linux's futex
+ * cmpxchg. */
+  .globl user_cmpxchg_u32_raw
+user_cmpxchg_u32_raw:
+  CMPXCHG_U32_BODY
 
 /* long user_fault_in_writeable_raw(u32* user): 0 or -EFAULT. Adds 0 to the word with an AMO: a store access
  * (what Linux's fault_in_user_writeable does) that changes nothing, so a copy-on-write page is broken and a
@@ -159,18 +164,7 @@ user_load_u32_nofault_raw:
 /* long user_cmpxchg_u32_nofault_raw(u32* user, u32 expected, u32 desired, u32* old): as user_cmpxchg_u32_raw */
   .globl user_cmpxchg_u32_nofault_raw
 user_cmpxchg_u32_nofault_raw:
-  li t6, SSTATUS_SUM
-  csrs sstatus, t6
-1:
-  lr.w.aqrl t0, (a0)
-  bne t0, a1, 2f
-  sc.w.aqrl t1, a2, (a0)
-  bnez t1, 1b
-2:
-  csrc sstatus, t6
-  sw t0, 0(a3)
-  li a0, 0
-  ret
+  CMPXCHG_U32_BODY
 
 /* long user_atomic_op_u32_nofault_raw(u32* user, u32 op, u32 operand, u32* old): 0, -EFAULT, or -ENOSYS for an
  * unknown op. One AMO (sequentially consistent) does the operation: op is Linux's FUTEX_OP_SET (0), ADD (1),

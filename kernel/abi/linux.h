@@ -139,6 +139,15 @@ struct winsize {
   u16 ws_ypixel;
 };
 
+// poll(2) events (include/uapi/asm-generic/poll.h) and struct pollfd.
+constexpr u32 POLLIN = 0x1, POLLPRI = 0x2, POLLOUT = 0x4, POLLERR = 0x8, POLLHUP = 0x10, POLLNVAL = 0x20,
+              POLLRDNORM = 0x40, POLLRDBAND = 0x80, POLLWRNORM = 0x100, POLLWRBAND = 0x200;
+struct pollfd {
+  i32 fd;
+  i16 events;
+  i16 revents;
+};
+
 // ---- processes ----
 // clone(2) flags (include/uapi/linux/sched.h).
 constexpr u64 CSIGNAL = 0xff;
@@ -166,6 +175,7 @@ constexpr u64 CLONE_NEWUSER = 0x10000000;
 constexpr u64 CLONE_NEWPID = 0x20000000;
 constexpr u64 CLONE_NEWNET = 0x40000000;
 constexpr u64 CLONE_IO = 0x80000000;
+constexpr u64 CLONE_CLEAR_SIGHAND = 0x100000000ull;  // clone3 only: the child's handlers back to SIG_DFL
 constexpr u64 CLONE_NEW_ANY = CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER |
                               CLONE_NEWPID | CLONE_NEWNET;
 

@@ -16,6 +16,8 @@ Result<u64> File::seek(i64, int) { return Error::SPIPE; }
 Result<i64> File::ioctl(u64, u64) { return Error::NOTTY; }
 Result<usize> File::getdents64(const IoBuffer&, usize) { return Error::NOTDIR; }
 Result<RefPtr<VmObject>> File::mmap_object() { return Error::NODEV; }
+u32 File::poll_events() { return linux::POLLIN | linux::POLLOUT | linux::POLLRDNORM | linux::POLLWRNORM; }
+
 Result<void> File::fsync() { return {}; }
 
 Result<void> File::stat(linux::stat& st) {

@@ -36,6 +36,10 @@ class File : public RefCounted {
   virtual Result<RefPtr<VmObject>> mmap_object();
   // The inode behind the file, if any (fstat, fchdir, exec).
   virtual Inode* inode() { return nullptr; }
+  // poll(2): the linux::POLL* events the file is ready for now (without blocking). Whatever makes a file ready
+  // calls poll_notify() (kernel/fs/poll.h). By default a file is always ready to read and write, as Linux's
+  // DEFAULT_POLLMASK for files without a poll operation (regular files, directories).
+  virtual u32 poll_events();
   // A short description for /proc/PID/fd and diagnostics ("pipe:[3]", "/bin/sh", "console").
   virtual const char* describe() const { return "?"; }
   // Lines of its own for /proc/PID/fdinfo/N, after pos, flags, mnt_id and ino (a pidfd's "Pid:").

@@ -19,6 +19,7 @@
 
 #include "kernel/fs/inode.h"
 #include "kernel/fs/open_file.h"
+#include "kernel/fs/poll.h"
 #include "kernel/fs/sleep_lock.h"
 #include "lib/list.h"
 #include "lib/format.h"
@@ -88,6 +89,7 @@ class Pipe : public RefCounted {
   Result<usize> read(const IoBuffer& buffer, usize len, bool nonblocking);
   Result<usize> write(const IoBuffer& buffer, usize len, bool nonblocking);
   void close_end(bool is_write_end);
+  u32 poll_events(bool is_write_end);
   usize available() {
     SpinlockGuard guard(m_lock);
     return m_count;
@@ -160,6 +162,7 @@ Result<usize> Pipe::read(const IoBuffer& buffer, usize len, bool nonblocking) {
     m_head = (m_head + n) % CAPACITY;
     m_count -= n;
     m_writable.wake_all();
+    poll_notify();
     return n;
   }();
   m_read_lock.unlock();
@@ -195,6 +198,7 @@ Result<usize> Pipe::write(const IoBuffer& buffer, usize len, bool nonblocking) {
       SpinlockGuard guard(m_lock);
       m_count += n;
       m_readable.wake_all();
+      poll_notify();
       done += n;
     }
     return done;
@@ -216,6 +220,16 @@ void Pipe::close_end(bool is_write_end) {
     m_readers--;
   m_readable.wake_all();
   m_writable.wake_all();
+  poll_notify();
+}
+
+u32 Pipe::poll_events(bool is_write_end) {
+  using namespace linux;
+  SpinlockGuard guard(m_lock);
+  // As Linux's pipe_poll: a read end is readable with bytes in the pipe and hung up with no writer left; a
+  // write end is writable while the pipe is not full, and in error with no reader left.
+  if (!is_write_end) return (m_count ? POLLIN | POLLRDNORM : 0) | (m_writers == 0 ? POLLHUP : 0);
+  return (m_count < CAPACITY ? POLLOUT | POLLWRNORM : 0) | (m_readers == 0 ? POLLERR : 0);
 }
 
 // ---- the FIFOs that are open ----
@@ -301,6 +315,13 @@ class PipeFile final : public File {
   Result<usize> write(const IoBuffer& buffer, usize len) override {
     if (m_role == PipeRole::Read) return Error::BADF;
     return m_pipe->write(buffer, len, is_nonblocking());
+  }
+
+  u32 poll_events() override {
+    u32 events = 0;
+    if (m_role != PipeRole::Write) events |= m_pipe->poll_events(false);
+    if (m_role != PipeRole::Read) events |= m_pipe->poll_events(true);
+    return events;
   }
 
   Result<i64> ioctl(u64 request, u64 argument) override {

@@ -25,6 +25,7 @@
 #include <cstring>
 
 #include "kernel/console.h"
+#include "kernel/fs/poll.h"
 #include "kernel/fs/vfs.h"
 #include "mm/heap.h"
 #include "kernel/process.h"
@@ -80,6 +81,8 @@ class LineDiscipline {
   void receive_end_of_input();
   Result<usize> read(const IoBuffer& buffer, usize len, bool nonblocking);
   Result<i64> ioctl(u64 request, u64 argument);
+  // poll(2): POLLIN once read() would not block (a line, or in raw mode a byte, or the end of the input).
+  u32 poll_events();
   // May the caller write now? (With TOSTOP a background process may not: SIGTTOU.)
   Result<void> check_write();
 
@@ -159,6 +162,7 @@ void LineDiscipline::push_line_locked() {
   }
   m_line_length = 0;
   m_readers.wake_all();
+  poll_notify();
 }
 
 void LineDiscipline::echo_char_locked(u8 c, Echo& echo) {
@@ -210,6 +214,7 @@ void LineDiscipline::receive(u8 c) {
     if (is_raw()) {
       push_ready_locked(c);
       m_readers.wake_all();
+      poll_notify();
       return;
     }
     u32 iflag = m_termios.c_iflag;
@@ -233,6 +238,7 @@ void LineDiscipline::receive(u8 c) {
     } else {
       if (push_ready_locked(c)) echo_char_locked(c, echo);
       m_readers.wake_all();
+      poll_notify();
     }
   }
   echo.flush();
@@ -332,6 +338,7 @@ void LineDiscipline::set_termios_locked(const termios& t) {
     m_lines_count = 1;
   }
   m_readers.wake_all();
+  poll_notify();
 }
 
 Result<i64> LineDiscipline::ioctl(u64 request, u64 argument) {
@@ -413,10 +420,17 @@ Result<i64> LineDiscipline::ioctl(u64 request, u64 argument) {
 void receive_byte(u8 c) { g_tty.receive(c); }
 void receive_end_of_input() { g_tty.receive_end_of_input(); }
 
+u32 LineDiscipline::poll_events() {
+  SpinlockGuard guard(m_lock);
+  bool readable = m_input_ended || (is_canonical_locked() ? m_lines_count > 0 : m_ready_count > 0);
+  return readable ? linux::POLLIN | linux::POLLRDNORM : 0;
+}
+
 void LineDiscipline::receive_end_of_input() {
   SpinlockGuard guard(m_lock);
   m_input_ended = true;
   m_readers.wake_all();
+  poll_notify();
 }
 
 // An open console: reads come from the terminal, writes go to one console channel.
@@ -426,6 +440,12 @@ class ConsoleFile final : public File {
       : File(flags), m_output(output), m_is_terminal(is_terminal), m_inode(inode) {}
 
   Result<usize> read(const IoBuffer& buffer, usize len) override { return g_tty.read(buffer, len, is_nonblocking()); }
+
+  u32 poll_events() override {
+    u32 events = linux::POLLOUT | linux::POLLWRNORM;  // console output never waits
+    if (is_readable()) events |= g_tty.poll_events();
+    return events;
+  }
 
   Result<usize> write(const IoBuffer& buffer, usize len) override {
     if (m_is_terminal) TRY(g_tty.check_write());

@@ -291,6 +291,16 @@ void signal_set_temporary_mask(SigSet mask) {
   recalc_work_locked(t);
 }
 
+void signal_restore_temporary_mask() {
+  Thread* t = current_thread();
+  ThreadSignals& ts = t->m_signals;
+  if (!ts.m_restore_saved_mask) return;
+  SpinlockGuard guard(t->m_process->m_signals.lock());
+  ts.m_blocked = ts.m_saved_mask;
+  ts.m_restore_saved_mask = false;
+  recalc_work_locked(t);
+}
+
 // rt_sigreturn(2): back from a handler. The frame is at sp (the handler's `ret` went to __vdso_rt_sigreturn
 // with sp where the kernel put the frame). Everything the frame holds comes back: pc, every register, the F/D
 // state, the mask, the alternate stack; nothing else can (arch/riscv/signal_frame.h). A frame that cannot be

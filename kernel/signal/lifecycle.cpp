@@ -41,11 +41,14 @@ Result<void> signal_init_process(Process* p, bool is_init) {
 
 Result<void> signal_fork(Process* parent, Thread* parent_thread, Process* child, Thread* child_thread,
                          u64 clone_flags, unsigned exit_signal) {
-  (void)clone_flags;  // CLONE_SIGHAND (share the table instead of copying it) comes with threads
   {
     SpinlockGuard guard(parent->m_signals.lock());
     memcpy(child->m_signals.m_own_handlers.m_actions, parent->m_signals.m_handlers->m_actions,
            sizeof(SignalHandlers::m_actions));
+    // clone3's CLONE_CLEAR_SIGHAND: handlers go back to SIG_DFL; ignored signals stay ignored (as exec does).
+    if (clone_flags & linux::CLONE_CLEAR_SIGHAND)
+      for (sigaction& action : child->m_signals.m_own_handlers.m_actions)
+        if (action.handler != SIG_IGN) action = sigaction{};
     child_thread->m_signals.m_blocked = parent_thread->m_signals.m_blocked;
   }
   // The alternate stack is the parent thread's own business; fork copies it (a thread sharing the memory,

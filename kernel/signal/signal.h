@@ -95,6 +95,9 @@ SignalSummary signal_summary(Process* p);
 // ---- For the system calls that sleep ----
 // rt_sigsuspend and the like: replace the mask until the next signal is delivered.
 void signal_set_temporary_mask(SigSet mask);
+// ppoll and pselect6 return without being interrupted: the mask they set goes back at once (Linux's
+// restore_saved_sigmask_unless(false)). An interrupted call leaves it for the delivery of the signal.
+void signal_restore_temporary_mask();
 // sigaltstack's rules for a new alternate stack, for a thread whose stack pointer is sp (rt_sigreturn too).
 Result<void> signal_set_altstack(Thread* t, const linux::stack_t& ss, u64 sp);
 

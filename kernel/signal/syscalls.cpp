@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "arch/riscv/usercopy.h"
+#include "kernel/futex.h"
 #include "kernel/process.h"
 #include "kernel/sched.h"
 #include "kernel/signal/job_control.h"
@@ -339,6 +340,8 @@ Result<u64> sys_restart_syscall(const SyscallArgs&) {
   RestartKind kind = r.m_kind;
   r.m_kind = RestartKind::None;
   if (kind == RestartKind::Nanosleep) return nanosleep_restart(r.m_clock, r.m_deadline_ns, r.m_remaining_address);
+  if (kind == RestartKind::Futex)
+    return futex_wait_restart(r.m_futex_address, r.m_futex_shared, r.m_futex_value, r.m_deadline_ns, r.m_futex_bitset);
   return Error::INTR;  // nothing to resume (Linux's do_no_restart_syscall)
 }
 

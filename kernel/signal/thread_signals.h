@@ -77,12 +77,17 @@ struct AltStack {
 };
 
 // What restart_syscall(2) needs to resume a call that was interrupted with ERESTART_RESTARTBLOCK.
-enum class RestartKind : u8 { None, Nanosleep };
+enum class RestartKind : u8 { None, Nanosleep, Futex };
 struct RestartBlock {
   RestartKind m_kind = RestartKind::None;
   u32 m_clock = 0;           // the clock nanosleep sleeps on
-  u64 m_deadline_ns = 0;     // when the sleep ends, on that clock
+  u64 m_deadline_ns = 0;     // when the sleep ends, on that clock (a futex wait's: on the monotonic clock)
   u64 m_remaining_address = 0;  // nanosleep's rem
+  // A timed FUTEX_WAIT (kernel/futex.cpp), resumed with the same deadline (Linux's futex_wait_restart).
+  u64 m_futex_address = 0;
+  u32 m_futex_value = 0;
+  u32 m_futex_bitset = 0;
+  bool m_futex_shared = false;
 };
 
 struct ThreadSignals {

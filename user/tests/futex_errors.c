@@ -11,12 +11,16 @@
  *   FUTEX_WAKE_OP: each operation (SET, ADD, OR, ANDN, XOR, with and without FUTEX_OP_OPARG_SHIFT) done
  *   atomically on the second word, ENOSYS for an unknown operation (word untouched) or comparison (word changed),
  *   EFAULT for a read-only second word;
- *   unknown commands: ENOSYS; set_robust_list with a wrong length: EINVAL; get_robust_list.
+ *   unknown commands: ENOSYS; set_robust_list with a wrong length: EINVAL; get_robust_list;
+ *   a signal during a timed wait: EINTR with a handler (SA_RESTART or not); resumed after SIGSTOP/SIGCONT.
  */
 #define _GNU_SOURCE
 #include <linux/futex.h>
 #include <stdint.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/time.h>
+#include <sys/wait.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -211,6 +215,36 @@ static void other_calls(void) {
   tl_say("robust list: EINVAL for a wrong length, get_robust_list\n");
 }
 
+static volatile int alarms;
+static void on_alarm(int sig) { alarms++; }
+
+/* A signal during a timed wait: a handler makes it EINTR, even with SA_RESTART (Linux's futex_wait returns
+ * ERESTART_RESTARTBLOCK); a stop and continue without a handler resumes it, to the same deadline. */
+static void interrupted(void) {
+  static uint32_t word = 3;
+  struct itimerval soon = {{0, 0}, {0, 20000}};
+  struct timespec wait = {0, 120 * 1000 * 1000};
+  CHECK(tl_handle_signal(SIGALRM, on_alarm, SA_RESTART) == 0);
+  CHECK(setitimer(ITIMER_REAL, &soon, NULL) == 0);
+  CHECK_RAW_ERR(futex(&word, FUTEX_WAIT_PRIVATE, 3, &wait, NULL, 0), EINTR);
+  CHECK(alarms == 1);
+  pid_t parent = getpid();
+  pid_t child = fork();
+  if (child == 0) {
+    tl_sleep_ms(20);
+    kill(parent, SIGSTOP);
+    tl_sleep_ms(20);
+    kill(parent, SIGCONT);
+    _exit(0);
+  }
+  uint64_t start = now_ns(CLOCK_MONOTONIC);
+  CHECK_RAW_ERR(futex(&word, FUTEX_WAIT_PRIVATE, 3, &wait, NULL, 0), ETIMEDOUT);
+  CHECK(now_ns(CLOCK_MONOTONIC) - start >= 120ull * 1000 * 1000);
+  int status;
+  CHECK(waitpid(child, &status, 0) == child);
+  tl_say("a signal in a timed FUTEX_WAIT: EINTR with a handler; resumed after a stop, to the same deadline\n");
+}
+
 int main(int argc, char** argv) {
   tl_init(argc, argv);
   wait_errors();
@@ -219,5 +253,6 @@ int main(int argc, char** argv) {
   requeue_errors();
   wake_op();
   other_calls();
+  interrupted();
   return tl_done();
 }
