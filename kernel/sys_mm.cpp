@@ -1,7 +1,8 @@
-// Memory system calls: brk, mmap, munmap, mprotect, madvise — argument checking as Linux does it (mmap(2),
+// Memory system calls: brk, mmap, munmap, mprotect, madvise, mincore, mlock family, msync — argument checking as Linux does it (mmap(2),
 // mprotect(2), brk(2)), then the machine-independent address space (mm/address_space.h) does the work.
 #include "kernel/sys_mm.h"
 
+#include "arch/riscv/usercopy.h"
 #include "kernel/fs/fd_table.h"
 #include "kernel/fs/inode.h"
 #include "kernel/process.h"
@@ -92,9 +93,83 @@ Result<u64> sys_madvise(const SyscallArgs& a) {
   return 0;  // other advice is only advice
 }
 
+// mincore(addr, length, vec): one byte per page, 1 if it is in memory.
+Result<u64> sys_mincore(const SyscallArgs& a) {
+  u64 start = a.a0, length = a.a1, vec = a.a2;
+  if (start % PAGE_SIZE) return Error::INVAL;
+  if (start >= user_layout::USER_END || length > user_layout::USER_END - start) return Error::NOMEM;
+  u64 pages = align_up(length, PAGE_SIZE) / PAGE_SIZE;
+  if (!is_user_range(vec, pages)) return Error::FAULT;
+  u8 chunk[256];
+  for (u64 done = 0; done < pages;) {
+    u64 n = pages - done < sizeof(chunk) ? pages - done : sizeof(chunk);
+    TRY(space().residency(VirtAddr(start + done * PAGE_SIZE), n, chunk));
+    TRY(copy_to_user(vec + done, chunk, n));
+    done += n;
+  }
+  return 0;
+}
+
+namespace {
+
+// mlock's range: the address need not be aligned (the pages it touches count), as Linux's mlock.
+Result<void> lock_range(u64 start, u64 length, bool populate) {
+  u64 base = start & ~(PAGE_SIZE - 1);
+  length = align_up(length + (start - base), PAGE_SIZE);
+  if (length == 0) return {};
+  if (base >= user_layout::USER_END || length > user_layout::USER_END - base) return Error::NOMEM;
+  // Everyone is root here (CAP_IPC_LOCK): RLIMIT_MEMLOCK does not apply, as on Linux for root. Nothing is paged
+  // out yet, so a resident page stays resident.
+  if (populate) return space().make_resident(VirtAddr(base), length);
+  return space().check_mapped(VirtAddr(base), length);
+}
+
+}  // namespace
+
+Result<u64> sys_mlock(const SyscallArgs& a) { return syscall_result(lock_range(a.a0, a.a1, true)); }
+
+Result<u64> sys_mlock2(const SyscallArgs& a) {
+  constexpr u64 MLOCK_ONFAULT = 1;
+  if (a.a2 & ~MLOCK_ONFAULT) return Error::INVAL;
+  return syscall_result(lock_range(a.a0, a.a1, !(a.a2 & MLOCK_ONFAULT)));
+}
+
+Result<u64> sys_munlock(const SyscallArgs& a) { return syscall_result(lock_range(a.a0, a.a1, false)); }
+
+Result<u64> sys_mlockall(const SyscallArgs& a) {
+  constexpr u64 MCL_CURRENT = 1, MCL_FUTURE = 2, MCL_ONFAULT = 4;
+  u64 flags = a.a0;
+  if (!flags || (flags & ~(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT)) || flags == MCL_ONFAULT) return Error::INVAL;
+  return 0;  // nothing is paged out yet: every page already stays where it is
+}
+
+Result<u64> sys_munlockall(const SyscallArgs&) { return 0; }
+
+// msync(addr, length, flags): Linux's argument checks; no mapping writes back to a file yet (shared file
+// mappings of ramfs/ext2 live in the page cache itself), so the rest is the range check.
+Result<u64> sys_msync(const SyscallArgs& a) {
+  constexpr u64 MS_ASYNC = 1, MS_INVALIDATE = 2, MS_SYNC = 4;
+  u64 start = a.a0, length = a.a1, flags = a.a2;
+  if (flags & ~(MS_ASYNC | MS_INVALIDATE | MS_SYNC)) return Error::INVAL;
+  if (start % PAGE_SIZE) return Error::INVAL;
+  if ((flags & MS_ASYNC) && (flags & MS_SYNC)) return Error::INVAL;
+  length = align_up(length, PAGE_SIZE);
+  if (start + length < start) return Error::NOMEM;
+  if (length == 0) return 0;
+  if (start >= user_layout::USER_END || length > user_layout::USER_END - start) return Error::NOMEM;
+  return syscall_result(space().check_mapped(VirtAddr(start), length));
+}
+
 // The raw entry points trap.S calls (kernel/syscall.h).
 RAW_SYSCALL(sys_brk);
 RAW_SYSCALL(sys_mmap);
 RAW_SYSCALL(sys_munmap);
 RAW_SYSCALL(sys_mprotect);
 RAW_SYSCALL(sys_madvise);
+RAW_SYSCALL(sys_mincore);
+RAW_SYSCALL(sys_mlock);
+RAW_SYSCALL(sys_mlock2);
+RAW_SYSCALL(sys_munlock);
+RAW_SYSCALL(sys_mlockall);
+RAW_SYSCALL(sys_munlockall);
+RAW_SYSCALL(sys_msync);

@@ -101,6 +101,15 @@ class AddressSpace {
   Result<void> protect(VirtAddr start, u64 length, Prot prot);
   // MADV_DONTNEED: drop the private pages of the range (they read as zeros, or as the file, again).
   Result<void> discard(VirtAddr start, u64 length);
+  // mlock(2) and MAP_LOCKED: the whole range must be mapped (NOMEM otherwise); its pages are brought into memory
+  // now, written to if the region is writable (a private page gets its own copy), as Linux's populate does.
+  // Regions without access (PROT_NONE) are skipped. (Nothing pages out yet, so resident pages stay resident.)
+  Result<void> make_resident(VirtAddr start, u64 length);
+  // mincore(2): for each page of [start, start + pages * PAGE_SIZE), 1 in out[i] if it is in memory now (mapped,
+  // or a page its object holds), else 0. NOMEM if part of the range is not mapped.
+  Result<void> residency(VirtAddr start, u64 pages, u8* out) const;
+  // Is all of [start, start + length) mapped? NOMEM if not (msync, munlock).
+  Result<void> check_mapped(VirtAddr start, u64 length) const;
 
   // The identity of va's page for an access: FAULT if no region covers va or the region does not allow the
   // access. As Linux: a shared mapping's page is its object's; private memory the process may write is its own;

@@ -241,6 +241,45 @@ Result<void> AddressSpace::protect(VirtAddr start, u64 length, Prot prot) {
   return {};
 }
 
+Result<void> AddressSpace::make_resident(VirtAddr start, u64 length) {
+  VirtAddr end = start + align_up(length, PAGE_SIZE);
+  SpinlockGuard guard(m_lock);
+  Region* first = find_locked(start);
+  if (!first) first = m_regions.find_first_gt(start.get());
+  TRY(check_mapped_locked(first, start, end, Prot::None));
+  for (Region* r = first; r && r->m_start < end; r = RegionTree::next(*r)) {
+    if (!has(effective_prot(r->m_prot), Prot::Read)) continue;
+    VirtAddr from = r->m_start > start ? r->m_start : start;
+    VirtAddr to = r->m_end < end ? r->m_end : end;
+    TRY(populate_locked(from, to, has(r->m_prot, Prot::Write) ? Access::Write : Access::Read));
+  }
+  m_pmap->update();
+  return {};
+}
+
+Result<void> AddressSpace::check_mapped(VirtAddr start, u64 length) const {
+  SpinlockGuard guard(m_lock);
+  Region* first = find_locked(start);
+  if (!first) first = m_regions.find_first_gt(start.get());
+  return check_mapped_locked(first, start, start + align_up(length, PAGE_SIZE), Prot::None);
+}
+
+Result<void> AddressSpace::residency(VirtAddr start, u64 pages, u8* out) const {
+  VirtAddr end = start + pages * PAGE_SIZE;
+  SpinlockGuard guard(m_lock);
+  Region* first = find_locked(start);
+  if (!first) first = m_regions.find_first_gt(start.get());
+  TRY(check_mapped_locked(first, start, end, Prot::None));
+  u64 i = 0;
+  for (VirtAddr page = start; page < end; page += PAGE_SIZE, i++) {
+    const Region* r = find_locked(page);
+    bool in_memory = !m_pmap->extract(page).is_error() || !m_anon.at(page.page_number()).is_empty() ||
+                     (r->m_object && r->m_object->peek_page(r->object_page_of(page)) != nullptr);
+    out[i] = in_memory ? 1 : 0;
+  }
+  return {};
+}
+
 Result<void> AddressSpace::populate_locked(VirtAddr start, VirtAddr end, Access access) {
   ASSERT_LOCKED(m_lock);
   for (VirtAddr page = start; page < end; page += PAGE_SIZE) {
