@@ -126,8 +126,7 @@ void process_release_space(Process* p, OwnPtr<AddressSpace> old) {
   } else {
     old.clear();
   }
-  if (VforkWait* w = p->m_vfork) {
-    p->m_vfork = nullptr;
+  if (VforkWait* w = p->m_vfork.exchange(nullptr)) {
     SpinlockGuard guard(w->lock);
     w->done = true;
     w->given_back.wake_all();  // the parent returns once it has this lock: w is not touched after the unlock
@@ -305,14 +304,26 @@ Result<i32> process_fork(u64 flags, u64 new_sp, u64 child_tid_address) {
   // schedule_tail does, so the store sees the child's own page protections.
   if (flags & CLONE_CHILD_SETTID) t->m_set_child_tid = child_tid_address;
   if (flags & CLONE_CHILD_CLEARTID) t->m_clear_child_tid = child_tid_address;
-  // CLONE_VFORK: sleep until the child has execed or exited (not interruptible: the child runs on this
-  // process's memory and stack, which must stay as they are; Linux lets a fatal signal end the wait).
+  // CLONE_VFORK: sleep until the child has execed or exited. A child with its own copy of memory (CLONE_VFORK
+  // without CLONE_VM) may be left behind by a fatal signal, as Linux's wait_for_vfork_done is killable: whoever
+  // takes m_vfork first owns `wait`, so a parent that takes it back returns at once and the child never touches
+  // it. A child running on this process's memory and stack (CLONE_VM) must have them until it gives them back,
+  // so that wait takes no signal (Linux can end it because its mm is reference-counted; ours is borrowed).
   VforkWait wait;
-  if (flags & CLONE_VFORK) child->m_vfork = &wait;
+  RefPtr<Process> vfork_child;
+  if (flags & CLONE_VFORK) {
+    child->m_vfork.store(&wait);
+    vfork_child = RefPtr<Process>(child);  // m_vfork is read after the child may have exited
+  }
   sched_make_runnable(t);
   if (flags & CLONE_VFORK) {
+    Interruptible mode = (flags & CLONE_VM) ? Interruptible::No : Interruptible::Killable;
     SpinlockGuard guard(wait.lock);
-    while (!wait.done) (void)wait.given_back.wait(wait.lock, Interruptible::No);
+    while (!wait.done) {
+      if (wait.given_back.wait(wait.lock, mode).has_value()) continue;
+      if (vfork_child->m_vfork.exchange(nullptr) == &wait) break;  // killed: the child will not wake us
+      mode = Interruptible::No;  // the child has taken `wait` and is about to set done
+    }
   }
   return pid;
 }

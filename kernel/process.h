@@ -79,7 +79,8 @@ struct Process : RefCounted {
   // m_space is the parent's and not owned (m_space_borrowed: released, never freed, by exec, exit and the
   // destructor), and m_vfork is where the parent waits for the child to give it back.
   bool m_space_borrowed = false;
-  struct VforkWait* m_vfork = nullptr;
+  // Taken by exchange, by the child when it gives the space back and by a parent killed while it waits.
+  Atomic<struct VforkWait*> m_vfork{nullptr};
   OwnPtr<FdTable> m_fds;
   RefPtr<Inode> m_cwd;
   char m_name[PROCESS_NAME_MAX] = {};        // the file name exec'd (comm)

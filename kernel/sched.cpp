@@ -256,7 +256,8 @@ static Result<void> wait_common(WaitQueue& wq, Spinlock* held, u64 deadline_ns, 
   Thread* t = current_thread();
   g_sched_lock.lock();
   if (held) held->unlock();
-  if (interruptible == Interruptible::Yes && thread_has_interrupting_signal(t)) {
+  if ((interruptible == Interruptible::Yes && thread_has_interrupting_signal(t)) ||
+      (interruptible == Interruptible::Killable && t->has_work(WORK_KILL))) {
     g_sched_lock.unlock();
     if (held) held->lock();
     return Error::RESTARTSYS;
@@ -270,6 +271,7 @@ static Result<void> wait_common(WaitQueue& wq, Spinlock* held, u64 deadline_ns, 
   }
   t->m_state = ThreadState::Sleeping;
   t->m_interruptible = interruptible == Interruptible::Yes;
+  t->m_killable = interruptible == Interruptible::Killable;
   t->m_wait_interrupted = false;
   t->m_waiting_on = &wq;
   wq.m_waiters_push(*t);
@@ -347,7 +349,8 @@ void interrupt_thread(Thread* t) {
       smp_send_ipi(1ull << g_cpus[t->m_last_cpu].hart_id);
       return;
     }
-    if (t->m_state != ThreadState::Sleeping || !t->m_interruptible) return;
+    if (t->m_state != ThreadState::Sleeping) return;
+    if (!t->m_interruptible && !(t->m_killable && t->has_work(WORK_KILL))) return;
     if (t->m_waiting_on) t->m_waiting_on->remove_locked(*t);
     t->m_waiting_on = nullptr;
     t->m_wait_interrupted = true;

@@ -41,6 +41,7 @@ struct Thread {
   WaitQueue* m_waiting_on = nullptr; // guarded by g_sched_lock
   bool m_wait_interrupted = false;   // set when a signal ended the wait; guarded by g_sched_lock
   bool m_interruptible = false;      // guarded by g_sched_lock
+  bool m_killable = false;           // a fatal signal ends the wait (Interruptible::Killable); same lock
   bool m_irq_enabled_before = false; // saved Cpu::irq_enabled_before across a switch
   FpuContext m_fpu;                  // the user's floating-point registers while the hart does not hold them
   const char* m_name = "";

@@ -14,7 +14,9 @@
 #include "lib/list.h"
 #include "lib/result.h"
 
-enum class Interruptible : u8 { No, Yes };
+// How a wait may end early: No (only a wake-up), Yes (any signal to handle: RESTARTSYS), Killable (only a fatal
+// signal, WORK_KILL, as Linux's TASK_KILLABLE: a sleep the program cannot see, which must not outlive SIGKILL).
+enum class Interruptible : u8 { No, Yes, Killable };
 
 class WaitQueue {
  public:
