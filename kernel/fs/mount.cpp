@@ -27,12 +27,14 @@ IntrusiveList<Mount, &Mount::m_link> g_mounts;  // guarded by g_mount_lock
 Mount* g_system_root_mount = nullptr;           // set once at boot
 
 Mount* find_by_root_locked(const Inode& root) {
+  ASSERT_LOCKED(g_mount_lock);
   for (Mount& m : g_mounts)
     if (m.m_root.get() == &root) return &m;
   return nullptr;
 }
 
 Mount* find_by_fs_locked(const FileSystem& fs) {
+  ASSERT_LOCKED(g_mount_lock);
   for (Mount& m : g_mounts)
     if (m.m_fs.get() == &fs) return &m;
   return nullptr;
@@ -40,6 +42,7 @@ Mount* find_by_fs_locked(const FileSystem& fs) {
 
 // Recompute the flags of an inode from the table (after a mount left).
 void update_flags_locked(Inode& inode) {
+  ASSERT_LOCKED(g_mount_lock);
   u32 flags = 0;
   for (Mount& m : g_mounts) {
     if (m.m_mount_point.get() == &inode) flags |= Inode::MOUNTED_ON;
@@ -141,6 +144,36 @@ Result<void> mount_attach(FileSystem& fs, Inode* mount_point, const char* source
   return {};
 }
 
+namespace {
+
+// Move m and every mount below it (mounted on a directory of a file system being detached, at any depth) from
+// the table to `tree`, in an order where each mount comes after the one it sits in. Lock held.
+void take_tree_locked(Mount* m, IntrusiveList<Mount, &Mount::m_link>& tree) {
+  ASSERT_LOCKED(g_mount_lock);
+  g_mounts.remove(*m);
+  tree.push_back(*m);
+  for (bool moved = true; moved;) {
+    moved = false;
+    for (Mount& other : g_mounts) {
+      if (!other.m_mount_point) continue;
+      const FileSystem* under = &other.m_mount_point->file_system();
+      bool is_below = false;
+      for (Mount& t : tree) is_below = is_below || t.m_fs.get() == under;
+      if (!is_below) continue;
+      g_mounts.remove(other);
+      tree.push_back(other);
+      moved = true;
+      break;  // the table changed under the iteration: look again
+    }
+  }
+  for (Mount& t : tree) {
+    if (t.m_mount_point) update_flags_locked(*t.m_mount_point);
+    update_flags_locked(*t.m_root);
+  }
+}
+
+}  // namespace
+
 Result<void> mount_detach(Inode& root, u32 flags, u32 caller_references) {
   RefPtr<FileSystem> fs;
   {
@@ -157,21 +190,26 @@ Result<void> mount_detach(Inode& root, u32 flags, u32 caller_references) {
   // The busy check calls into the file system (which may sleep): outside the lock. A user that appears in
   // between can only come through the name space, which only root changes (Linux has the same window).
   if (!(flags & mount_flags::MNT_DETACH) && fs->is_busy(root, caller_references)) return Error::BUSY;
-  Mount* m;
+  // MNT_DETACH takes the mounts inside along (Linux's umount_tree): left in the table, they would keep the
+  // detached file system alive through their mount points, and themselves for ever, out of every path's reach.
+  IntrusiveList<Mount, &Mount::m_link> tree;
   {
     SpinlockGuard guard(g_mount_lock);
-    m = find_by_root_locked(root);
+    Mount* m = find_by_root_locked(root);
     if (!m || m->m_fs != fs) return Error::INVAL;  // someone else unmounted it meanwhile
-    g_mounts.remove(*m);
-    if (m->m_mount_point) update_flags_locked(*m->m_mount_point);
-    update_flags_locked(*m->m_root);
+    take_tree_locked(m, tree);
   }
+  // Innermost first: each file system is unmounted before the one it sits in. A lazy unmount (not the one at
+  // shutdown) finishes when the last user lets go of each file system.
   bool is_lazy = (flags & mount_flags::MNT_DETACH) && !(flags & UNMOUNT_AT_SHUTDOWN);
-  Result<void> flushed = fs->unmount(is_lazy ? FileSystem::Unmount::WhenUnused : FileSystem::Unmount::Now);
-  if (flushed.is_error())
-    LOG_WARN("umount: %s on %s: could not write everything back (%s)", fs->type_name(), m->m_source,
-             error_name(flushed.error()));
-  destroy(m);
+  while (Mount* m = tree.back()) {
+    tree.remove(*m);
+    Result<void> flushed = m->m_fs->unmount(is_lazy ? FileSystem::Unmount::WhenUnused : FileSystem::Unmount::Now);
+    if (flushed.is_error())
+      LOG_WARN("umount: %s on %s: could not write everything back (%s)", m->m_fs->type_name(), m->m_source,
+               error_name(flushed.error()));
+    destroy(m);
+  }
   return {};
 }
 
