@@ -2,12 +2,21 @@
 
 #include "arch/riscv/cpu.h"
 #include "kernel/console.h"
+#include "kernel/spinlock.h"
 #include "kernel/time.h"
 #include "lib/format.h"
 
 namespace {
 LogLevel g_level = LogLevel::Info;
 constexpr char LEVEL_LETTER[] = {'D', 'I', 'W', 'E'};
+
+// The budget of klog_from_user: LINES_PER_INTERVAL lines every INTERVAL_NS. A test's few lines always fit.
+constexpr u32 LINES_PER_INTERVAL = 40;
+constexpr u64 INTERVAL_NS = 5'000'000'000;
+Spinlock g_user_lines_lock("log-budget");
+u64 g_interval_start_ns = 0;  // guarded by g_user_lines_lock
+u32 g_lines_in_interval = 0;  // guarded by g_user_lines_lock
+u64 g_lines_dropped = 0;      // guarded by g_user_lines_lock
 }  // namespace
 
 void log_set_level(LogLevel level) { g_level = level; }
@@ -30,6 +39,34 @@ void vklog(LogLevel level, const char* fmt, va_list args) {
 }
 
 void klog(LogLevel level, const char* fmt, ...) {
+  va_list args;
+  va_start(args, fmt);
+  vklog(level, fmt, args);
+  va_end(args);
+}
+
+void klog_from_user(LogLevel level, const char* fmt, ...) {
+  if (level < g_level) return;
+  u64 dropped = 0;
+  {
+    SpinlockGuard guard(g_user_lines_lock);
+    u64 now = time_monotonic_ns();
+    if (now - g_interval_start_ns >= INTERVAL_NS) {
+      g_interval_start_ns = now;
+      g_lines_in_interval = 0;
+    }
+    if (g_lines_in_interval == LINES_PER_INTERVAL) {
+      g_lines_dropped++;
+      return;
+    }
+    g_lines_in_interval++;
+    dropped = g_lines_dropped;
+    g_lines_dropped = 0;
+  }
+  if (dropped)
+    klog(LogLevel::Warn, "log: %llu lines caused by programs were dropped (at most %u every %llu s)",
+         static_cast<unsigned long long>(dropped), LINES_PER_INTERVAL,
+         static_cast<unsigned long long>(INTERVAL_NS / 1'000'000'000));
   va_list args;
   va_start(args, fmt);
   vklog(level, fmt, args);

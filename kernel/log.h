@@ -14,6 +14,12 @@ void vklog(LogLevel level, const char* fmt, va_list args);
 // Lines at a level below this are dropped (kernel command line: loglevel=debug|info|warn|error).
 void log_set_level(LogLevel level);
 
+// For lines that user programs cause (a fault that kills, a missing system call): they share a budget, as
+// Linux's printk_ratelimit does, so that a program cannot flood the console every hart writes to (a fork bomb
+// of crashing processes once did). Lines over the budget are dropped and counted; the next line printed
+// says how many.
+void klog_from_user(LogLevel level, const char* fmt, ...) __attribute__((format(printf, 2, 3)));
+
 #define LOG_DEBUG(...) klog(LogLevel::Debug, __VA_ARGS__)
 #define LOG_INFO(...) klog(LogLevel::Info, __VA_ARGS__)
 #define LOG_WARN(...) klog(LogLevel::Warn, __VA_ARGS__)

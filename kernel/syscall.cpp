@@ -222,8 +222,8 @@ __attribute__((noinline, cold)) void log_missing(u64 number) {
     if (word & (1ull << (number % 64))) return;
     word |= 1ull << (number % 64);
   }
-  LOG_WARN("pid %d (%s): system call %llu (%s) is not implemented: returning -ENOSYS", p->m_pid, p->m_name,
-           static_cast<unsigned long long>(number), syscall_name(number));
+  klog_from_user(LogLevel::Warn, "pid %d (%s): system call %llu (%s) is not implemented: returning -ENOSYS",
+                 p->m_pid, p->m_name, static_cast<unsigned long long>(number), syscall_name(number));
 }
 
 }  // namespace

@@ -48,9 +48,9 @@ void signal_fault(const FaultRecord& fault, unsigned sig, i32 code, const char* 
   Process* p = current_process();
   char where[160];
   describe_region(p, fault.address, where, sizeof(where));
-  LOG_INFO("pid %d (%s): %s at address %#llx, pc %#llx, %s: %s -> %s (%s)", p->m_pid, p->m_name, fault_name(fault),
-           static_cast<unsigned long long>(fault.address.get()), static_cast<unsigned long long>(fault.pc.get()),
-           where, why, signal_name(sig), code_name);
+  klog_from_user(LogLevel::Info, "pid %d (%s): %s at address %#llx, pc %#llx, %s: %s -> %s (%s)", p->m_pid,
+                 p->m_name, fault_name(fault), static_cast<unsigned long long>(fault.address.get()),
+                 static_cast<unsigned long long>(fault.pc.get()), where, why, signal_name(sig), code_name);
 }
 
 }  // namespace
