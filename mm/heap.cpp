@@ -30,6 +30,7 @@ struct SizeClass {
 
 constexpr u32 CLASS_SIZES[] = {16, 32, 48, 64, 96, 128, 192, 256, 384, 512, 768, 1024, 1536, 2048};
 constexpr usize CLASS_COUNT = array_size(CLASS_SIZES);
+static_assert(CLASS_COUNT == HEAP_SIZE_CLASSES);
 constexpr u32 LARGEST_SLAB_OBJECT = 2048;
 
 // Constructed on first use (the heap runs before global constructors).
@@ -179,6 +180,8 @@ HeapStats heap_stats() {
     s.bytes_in_use += c.live * c.size;
     s.slab_frames += c.slabs;
     s.allocations += c.live;
+    s.class_size[i] = c.size;
+    s.class_live[i] = c.live;
     if (c.empty_slab) s.empty_slab_frames++;
   }
   SpinlockGuard guard(g_large_lock);

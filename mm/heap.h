@@ -10,12 +10,16 @@ void* kmalloc(usize size);
 void* kzalloc(usize size);
 void kfree(void* ptr);
 
+constexpr usize HEAP_SIZE_CLASSES = 14;
+
 struct HeapStats {
   u64 bytes_in_use;      // sum of the size classes of live objects, plus large blocks
   u64 slab_frames;       // frames holding slabs
   u64 large_frames;      // frames holding large objects
   u64 empty_slab_frames; // slabs kept with no live object (reclaimable)
   u64 allocations;       // live objects
+  u32 class_size[HEAP_SIZE_CLASSES];  // the slab size classes,
+  u64 class_live[HEAP_SIZE_CLASSES];  // and their live objects (to tell what a leak is made of)
 };
 HeapStats heap_stats();
 // Give the slabs the heap keeps empty for reuse back to the frame allocator.

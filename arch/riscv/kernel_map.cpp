@@ -56,6 +56,7 @@ constexpr u64 KSTACK_BITMAP_WORDS = 1024;  // up to 65536 stacks in use at once
 u64 g_kstack_bitmap[KSTACK_BITMAP_WORDS];  // guarded by g_kstack_lock
 u64 g_kstack_cache[64];                    // tops of freed, still-mapped stacks, guarded by g_kstack_lock
 usize g_kstack_cache_count = 0;
+u64 g_kstack_live = 0;                     // stacks owned by threads, guarded by g_kstack_lock
 static_assert(KSTACK_BITMAP_WORDS * 64 <= MAX_KSTACKS);
 // The last-level tables for the first PREALLOCATED_KSTACKS stacks are made at boot (kernel_map_init), so that
 // ordinary loads never grow the kernel page table (which would look like a leak to init's frame check).
@@ -184,7 +185,10 @@ Result<u64> kernel_stack_alloc() {
   u64 slot;
   {
     SpinlockGuard guard(g_kstack_lock);
-    if (g_kstack_cache_count > 0) return g_kstack_cache[--g_kstack_cache_count];
+    if (g_kstack_cache_count > 0) {
+      g_kstack_live++;
+      return g_kstack_cache[--g_kstack_cache_count];
+    }
     slot = TRY(take_slot_locked());
   }
   u64 bottom = slot_bottom(slot);
@@ -208,6 +212,8 @@ Result<u64> kernel_stack_alloc() {
     *walker.slot(bottom + off, 0, false) = Pte::leaf(g_phys.address_of(f), Pte::R | Pte::W | KERNEL_LEAF);
   }
   sfence_vma_all();
+  SpinlockGuard guard(g_kstack_lock);
+  g_kstack_live++;
   return bottom + memlayout::KSTACK_SIZE;
 }
 
@@ -216,6 +222,7 @@ void kernel_stack_free(u64 top) {
   // in the preallocated part are kept, so that a cached stack never holds on to a table made for a crowd.
   u64 slot = (top - memlayout::KSTACK_SIZE - memlayout::KSTACK_GUARD - memlayout::KSTACK_BASE) / memlayout::KSTACK_SLOT;
   SpinlockGuard guard(g_kstack_lock);
+  g_kstack_live--;
   if (slot < PREALLOCATED_KSTACKS && g_kstack_cache_count < array_size(g_kstack_cache)) {
     g_kstack_cache[g_kstack_cache_count++] = top;
     return;
@@ -233,6 +240,14 @@ void kernel_stack_free(u64 top) {
   flush_kernel_range_everywhere(bottom, memlayout::KSTACK_SIZE);
   SpinlockGuard again(g_kstack_lock);
   release_slot_locked(slot);
+}
+
+KernelStackStats kernel_stack_stats() {
+  SpinlockGuard guard(g_kstack_lock);
+  KernelStackStats s{g_kstack_live, g_kstack_cache_count, 0};
+  for (u64 word : g_kstack_bitmap)
+    for (; word; word &= word - 1) s.slots_reserved++;
+  return s;
 }
 
 u64 kernel_stack_cached_frames() {

@@ -22,3 +22,9 @@ Result<u64> kernel_stack_alloc();
 void kernel_stack_free(u64 top);
 // Frames held by freed stacks kept mapped for reuse (counted as reclaimable memory).
 u64 kernel_stack_cached_frames();
+struct KernelStackStats {
+  u64 live;            // stacks that belong to a thread
+  u64 cached;          // freed stacks kept mapped for reuse
+  u64 slots_reserved;  // address slots taken (live, cached, and freed slots not yet reusable)
+};
+KernelStackStats kernel_stack_stats();

@@ -125,6 +125,55 @@ Result<void> proc_meminfo(TextBuilder& out) {
   return {};
 }
 
+// Not in Linux: the counters a leak check compares before and after a program runs (init does, in runner mode),
+// one "name value" per line as /proc/vmstat has them. What must come back after every process has exited:
+// frames of each use but file and heap (those are caches too), live kernel stacks, heap allocations; and the
+// kernel image's hash must never change.
+// A hash (FNV-1a) of the kernel's code and read-only data, which nothing may change while it runs: a store that
+// reached them through the direct map (a user pointer the kernel forgot to check) shows as a new value.
+u64 kernel_image_hash() {
+  extern const u8 _text_start[], _rodata_end[];
+  u64 hash = 0xcbf29ce484222325ull;
+  const u64* p = reinterpret_cast<const u64*>(_text_start);
+  const u64* end = reinterpret_cast<const u64*>(_rodata_end);
+  for (; p < end; p++) hash = (hash ^ *p) * 0x100000001b3ull;
+  return hash;
+}
+
+Result<void> proc_kernel_stats(TextBuilder& out) {
+  MemoryCounters c = g_phys.counters();
+  HeapStats heap = heap_stats();
+  KernelStackStats stacks = kernel_stack_stats();
+  auto line = [&](const char* name, u64 value) { out.appendf("%s %llu\n", name, static_cast<unsigned long long>(value)); };
+  line("frames_total", c.total_frames);
+  line("frames_free", c.free_frames);
+  static const FrameUse uses[] = {FrameUse::Kernel, FrameUse::Heap, FrameUse::PageTable, FrameUse::KernelStack,
+                                  FrameUse::Anon, FrameUse::File, FrameUse::Zero, FrameUse::VmMeta};
+  for (FrameUse use : uses) {
+    char name[40];
+    format(name, sizeof(name), "frames_%s", frame_use_name(use));
+    for (char* p = name; *p; p++)
+      if (*p == ' ') *p = '_';
+    line(name, c.used_by[static_cast<unsigned>(use)]);
+  }
+  line("ramfs_pages", RamFile::total_resident_pages());
+  line("kernel_stacks", stacks.live);
+  line("kernel_stacks_cached", stacks.cached);
+  line("kernel_stack_slots", stacks.slots_reserved);
+  line("heap_bytes", heap.bytes_in_use);
+  line("heap_allocations", heap.allocations);
+  line("heap_slab_frames", heap.slab_frames);
+  line("heap_large_frames", heap.large_frames);
+  for (usize i = 0; i < HEAP_SIZE_CLASSES; i++) {
+    char name[32];
+    format(name, sizeof(name), "heap_objects_%u", heap.class_size[i]);
+    line(name, heap.class_live[i]);
+  }
+  line("processes", process_count());
+  line("kernel_image_hash", kernel_image_hash());
+  return {};
+}
+
 Result<void> proc_uptime(TextBuilder& out) {
   u64 centiseconds = time_monotonic_ns() / 10000000;
   // The second number is the idle time summed over the harts; the scheduler does not account it yet.

@@ -26,7 +26,8 @@ constexpr u64 CODE_FD = 0x1000, CODE_FDINFO = 0x2000, CODE_MAP_FILE = 0x4000;
 
 enum class ProcKind : u8 {
   // /proc
-  Cpuinfo, Diskstats, Loadavg, Meminfo, Mounts, Partitions, Self, Stat, Sys, ThreadSelf, Uptime, Version,
+  Cpuinfo, Diskstats, KernelStats, Loadavg, Meminfo, Mounts, Partitions, Self, Stat, Sys, ThreadSelf, Uptime,
+  Version,
   // /proc/PID and /proc/PID/task/TID
   PidCmdline, PidComm, PidCwd, PidExe, PidFdDir, PidFdinfoDir, PidLimits, PidMapFilesDir, PidMaps, PidMounts, PidPagemap,
   PidRoot, PidSmaps, PidSmapsRollup, PidStat, PidStatm, PidStatus, PidSyscall, PidTaskDir,
@@ -46,6 +47,7 @@ struct EntrySpec {
 const EntrySpec ROOT_ENTRIES[] = {
     {"cpuinfo", ProcKind::Cpuinfo, EntryType::File, 0444},
     {"diskstats", ProcKind::Diskstats, EntryType::File, 0444},
+    {"kernel-stats", ProcKind::KernelStats, EntryType::File, 0444},  // ours: the leak check's counters
     {"loadavg", ProcKind::Loadavg, EntryType::File, 0444},
     {"meminfo", ProcKind::Meminfo, EntryType::File, 0444},
     {"mounts", ProcKind::Mounts, EntryType::File, 0444},
@@ -262,6 +264,7 @@ class ProcEntry final : public ProcTextSource {
       case ProcKind::Stat: return proc_stat(out);
       case ProcKind::Uptime: return proc_uptime(out);
       case ProcKind::Version: return proc_version(out);
+      case ProcKind::KernelStats: return proc_kernel_stats(out);
       case ProcKind::PidCmdline: return proc_pid_cmdline(out, m_pid);
       case ProcKind::PidComm: return proc_pid_comm(out, m_pid);
       case ProcKind::PidLimits: return proc_pid_limits(out, m_pid);

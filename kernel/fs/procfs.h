@@ -41,6 +41,7 @@ Result<RefPtr<File>> proc_pagemap_open(Inode& inode, i32 pid, u32 flags);
 // Generators. Each holds what it reads under its lock (g_process_lock, an address space's lock) while it
 // prints; ESRCH if the process has gone.
 Result<void> proc_meminfo(TextBuilder& out);
+Result<void> proc_kernel_stats(TextBuilder& out);
 Result<void> proc_uptime(TextBuilder& out);
 Result<void> proc_cpuinfo(TextBuilder& out);
 Result<void> proc_mounts(TextBuilder& out);

@@ -2,10 +2,18 @@
  *
  * Runner mode (when /etc/run.argv exists; tools/run puts it there):
  *   /etc/run.argv holds a NUL-separated argv, e.g. "/bin/hello\0world\0". init runs that program, reaps it and
- *   every orphan that was reparented to init, then checks that all the memory the program used came back: free
- *   memory (sysinfo) must be at least what it was before the program started, or init reports a frame leak and
- *   exits 125. Otherwise init exits with the program's status (128+N if a signal N killed it). When init
- *   exits, the kernel powers the machine off with init's exit status.
+ *   every orphan that was reparented to init, removes what it left in /tmp (files, directories, mounts), then
+ *   checks that everything the
+ *   program's processes held came back (the leak check, below). After a leak init reports it and exits 125;
+ *   otherwise it exits with the program's status (128+N if a signal N killed it). When init exits, the kernel
+ *   powers the machine off with init's exit status.
+ *
+ * The leak check compares the kernel's counters (/proc/kernel-stats) after the run with those before it:
+ * frames of every use that nothing outlives a process with (page tables, anonymous memory, VM metadata,
+ * file-object pages that no file holds, general kernel frames), kernel stacks of threads, and the kernel
+ * heap's live allocations. Caches (empty slabs, freed stacks kept mapped, the files of the file system) may
+ * differ. The kernel's code and read-only data must be as they were (kernel_image_hash): a program that
+ * managed to store there through a kernel bug is caught here. A leak must persist for a second: a thread that has just exited may still be freeing its stack.
  *
  * Interactive mode (otherwise):
  *   print /etc/motd, then run /bin/sh again and again: when a shell exits, start a new one. Each shell leads a
@@ -14,13 +22,15 @@
  *
  * fds 0, 1 and 2 are already the console when the kernel starts init.
  */
+#define _GNU_SOURCE /* getdents64 */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/sysinfo.h>
+#include <sys/mount.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -49,10 +59,112 @@ static int status_code(int status) {
   return 255;
 }
 
-static unsigned long long free_memory(void) {
-  struct sysinfo si;
-  if (sysinfo(&si) != 0) return 0;
-  return (unsigned long long)si.freeram * si.mem_unit;
+/* ---- the leak check ---- */
+#define MAX_COUNTERS 64
+struct counters {
+  int count;
+  char name[MAX_COUNTERS][32];
+  unsigned long long value[MAX_COUNTERS];
+};
+
+static void read_counters(struct counters* c) {
+  c->count = 0;
+  int fd = open("/proc/kernel-stats", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return;
+  char buf[4096];
+  ssize_t n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  if (n <= 0) return;
+  buf[n] = '\0';
+  for (char* line = strtok(buf, "\n"); line && c->count < MAX_COUNTERS; line = strtok(NULL, "\n")) {
+    char* space = strchr(line, ' ');
+    if (!space || space - line >= 32) continue;
+    *space = '\0';
+    strcpy(c->name[c->count], line);
+    c->value[c->count++] = strtoull(space + 1, NULL, 10);
+  }
+}
+
+static unsigned long long counter(const struct counters* c, const char* name) {
+  for (int i = 0; i < c->count; i++)
+    if (!strcmp(c->name[i], name)) return c->value[i];
+  return 0;
+}
+
+/* What must come back when every process of the program is gone. Frames that are caches are left out: the
+ * heap's slabs (its allocations are checked instead), kernel stacks (live stacks are), file pages (those no
+ * file holds are). Appends a description of each leak to report; returns how many there are. */
+static int find_leaks(const struct counters* before, const struct counters* after, char* report, size_t size) {
+  static const char* const must_return[] = {"frames_kernel", "frames_page_table", "frames_anonymous",
+                                            "frames_vm_metadata", "kernel_stacks", "heap_allocations",
+                                            "heap_bytes", "processes"};
+  int leaks = 0;
+  size_t used = strlen(report);
+  /* The heap's objects by size class, to tell what a heap leak is made of. */
+  for (int i = 0; i < after->count; i++) {
+    if (strncmp(after->name[i], "heap_objects_", 13)) continue;
+    unsigned long long b = counter(before, after->name[i]), a = after->value[i];
+    if (a > b) used += (size_t)snprintf(report + used, used < size ? size - used : 0, " (%s %llu -> %llu)", after->name[i], b, a);
+  }
+  for (size_t i = 0; i < sizeof must_return / sizeof must_return[0]; i++) {
+    unsigned long long b = counter(before, must_return[i]), a = counter(after, must_return[i]);
+    if (a <= b) continue;
+    leaks++;
+    used += (size_t)snprintf(report + used, used < size ? size - used : 0, " %s %llu -> %llu;", must_return[i], b, a);
+  }
+  if (counter(after, "kernel_image_hash") != counter(before, "kernel_image_hash")) {
+    leaks++;
+    used += (size_t)snprintf(report + used, used < size ? size - used : 0,
+                             " THE KERNEL'S CODE OR READ-ONLY DATA CHANGED (kernel_image_hash);");
+  }
+  long long unowned_before = (long long)counter(before, "frames_file") - (long long)counter(before, "ramfs_pages");
+  long long unowned_after = (long long)counter(after, "frames_file") - (long long)counter(after, "ramfs_pages");
+  if (unowned_after > unowned_before) {
+    leaks++;
+    snprintf(report + used, used < size ? size - used : 0, " file pages no file holds %lld -> %lld;",
+             unowned_before, unowned_after);
+  }
+  return leaks;
+}
+
+/* Remove a directory's contents (what the program left in /tmp), depth first; `path` names the directory.
+ * File systems mounted below it are detached first. */
+static void remove_contents(int dirfd, const char* path, int depth) {
+  char buf[1024];
+  for (int pass = 0; pass < 16; pass++) {
+    int removed = 0;
+    long n;
+    lseek(dirfd, 0, SEEK_SET);
+    while ((n = getdents64(dirfd, buf, sizeof buf)) > 0) {
+      for (long off = 0; off < n;) {
+        struct dirent64* d = (struct dirent64*)(buf + off);
+        off += d->d_reclen;
+        if (!strcmp(d->d_name, ".") || !strcmp(d->d_name, "..")) continue;
+        if (unlinkat(dirfd, d->d_name, 0) == 0) {
+          removed++;
+          continue;
+        }
+        char sub[512];
+        snprintf(sub, sizeof sub, "%s/%s", path, d->d_name);
+        for (int mounts = 0; mounts < 16 && umount2(sub, MNT_DETACH | UMOUNT_NOFOLLOW) == 0; mounts++) {
+        }
+        int fd = depth < 16 ? openat(dirfd, d->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : -1;
+        if (fd >= 0) {
+          remove_contents(fd, sub, depth + 1);
+          close(fd);
+        }
+        if (unlinkat(dirfd, d->d_name, AT_REMOVEDIR) == 0) removed++;
+      }
+    }
+    if (!removed) return;
+  }
+}
+
+static void clean_tmp(void) {
+  int fd = open("/tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return;
+  remove_contents(fd, "/tmp", 0);
+  close(fd);
 }
 
 /* Read all of a file into a malloc'ed, NUL-terminated buffer; *size gets its length. NULL if it can't. */
@@ -136,20 +248,30 @@ static int runner_mode(char* file, size_t size) {
     return 127;
   }
 
-  /* Warm-up: fork once and touch the stack, so init's own page tables and stack do not grow later. */
+  /* Warm-up: fork once, touch the stack and read the counters, so that init's own page tables, stack and
+   * buffers do not grow later. */
   touch_stack();
+  static struct counters before, after;
+  read_counters(&before);
+  clean_tmp();
   run_once(NULL, 1);
-  unsigned long long before = free_memory();
+  read_counters(&before);
 
   int status = run_once(argv, 1);
 
-  unsigned long long after = free_memory();
-  if (after < before) {
-    char msg[256];
-    snprintf(msg, sizeof msg, "init: frame leak: %llu KiB not returned after running %s\n", (before - after) / 1024,
-             argv[0]);
-    say(2, msg);
-    return 125;
+  clean_tmp();
+  char report[1024];
+  for (int attempt = 0;; attempt++) {
+    report[0] = '\0';
+    read_counters(&after);
+    if (!find_leaks(&before, &after, report, sizeof report)) break;
+    if (attempt == 100) {
+      char msg[1400];
+      snprintf(msg, sizeof msg, "init: leak: not returned after running %s:%s\n", argv[0], report);
+      say(2, msg);
+      return 125;
+    }
+    usleep(10000);
   }
   return status_code(status);
 }
