@@ -10,6 +10,8 @@
 #                  the slow, complete form of make test's labs.student.* tests
 #   make conformance  build the Linux 6.1 kernel selftests and run them on the kernel, on 1 and 4 harts, against
 #                  tests/conformance/expected.txt (about 10 minutes; tools/conformance --help)
+#   make soak      the system-call fuzzer for a long while: SOAK_CALLS calls (default 10 million) with random
+#                  seeds on 1 and 4 harts; prints calls, panics, hangs and leaks (tests/fuzz/fuzz.py)
 #   make clean
 # Options: SMP=N (harts, default 2), MEM=SIZE (default 128M), for example `make qemu SMP=4 MEM=64M`.
 SMP ?= 2
@@ -17,7 +19,10 @@ MEM ?= 128M
 JOBS ?= $(shell nproc)
 RUN := tools/run --smp $(SMP) --mem $(MEM)
 
-.PHONY: all setup setup-conformance qemu qemu-gdb host test grade labcheck conformance clean
+SOAK_CALLS ?= 10000000
+SOAK_JOBS ?= 1
+
+.PHONY: all setup setup-conformance qemu qemu-gdb host test grade labcheck conformance soak clean
 
 all: setup
 	@cmake --preset riscv >/dev/null
@@ -54,6 +59,9 @@ labcheck: all host
 
 conformance: all setup-conformance
 	tools/conformance
+
+soak: all
+	python3 tests/fuzz/fuzz.py soak --build build/riscv --calls $(SOAK_CALLS) --jobs $(SOAK_JOBS)
 
 clean:
 	rm -rf build
