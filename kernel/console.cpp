@@ -26,6 +26,8 @@ void put_raw(u8 c) {
 
 // Writes with the console lock held (or in an emergency).
 void write_locked(ConsoleChannel channel, const char* data, usize len) {
+  // A panic report writes even when it could not get the lock (console_write_emergency).
+  if (!this_cpu()->in_panic) ASSERT_LOCKED(g_console_lock);
   if (channel == ConsoleChannel::Stdin) channel = ConsoleChannel::Stdout;
   if (g_multiplexed) {
     if (channel != g_current_channel) {

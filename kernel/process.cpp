@@ -139,7 +139,10 @@ RefPtr<Process> process_find(i32 pid) {
   return RefPtr<Process>(g_pid_table[pid]);
 }
 
-Process* process_table_at_locked(i32 pid) { return g_pid_table[pid]; }
+Process* process_table_at_locked(i32 pid) {
+  ASSERT_LOCKED(g_process_lock);
+  return g_pid_table[pid];
+}
 
 u64 process_created_count() {
   SpinlockGuard guard(g_process_lock);

@@ -117,7 +117,7 @@ void sched_make_runnable(Thread* t) {
 
 void sched_switch_locked() {
   Cpu* c = this_cpu();
-  ASSERT(g_sched_lock.is_held());
+  ASSERT_LOCKED(g_sched_lock);
   ASSERT_MSG(c->irq_disable_depth == 1, "switching threads while holding a spinlock besides the scheduler's");
   Thread* prev = c->current;
   Thread* next = g_run_queue.pop_front();

@@ -5,6 +5,7 @@
 FdTable::~FdTable() { close_all(); }
 
 Result<void> FdTable::grow_locked(int min_capacity) {
+  ASSERT_LOCKED(m_lock);
   int capacity = m_capacity ? m_capacity : 16;
   while (capacity < min_capacity) capacity *= 2;
   if (capacity > MAX_FDS) capacity = MAX_FDS;
@@ -89,7 +90,9 @@ Result<OwnPtr<FdTable>> FdTable::clone() const {
   if (!copy) return Error::NOMEM;
   SpinlockGuard guard(m_lock);
   if (m_capacity) {
-    // The copy's own lock is not needed: nobody else can see it yet. (On failure it goes after the guard.)
+    // Nobody else can see the copy yet, but grow_locked checks its lock (never contended). On failure the copy
+    // goes after the guards.
+    SpinlockGuard copy_guard(copy->m_lock);
     TRY(copy->grow_locked(m_capacity));
     for (int i = 0; i < m_capacity; i++) copy->m_files[i] = m_files[i];
   }

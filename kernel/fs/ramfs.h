@@ -103,7 +103,7 @@ class RamDirectory final : public Inode {
   Result<RefPtr<Inode>> create_file(const char* name, usize len, const NewInode& what, CreateMode mode);
   enum class LinkCount : u8 { Unchanged, Increment };
   Result<void> add_entry(const char* name, usize len, RefPtr<Inode> inode, LinkCount count);
-  bool is_empty_locked() const { return m_entries.is_empty(); }
+  bool is_empty_locked() const;
   // Mark a child directory removed (rmdir, or replaced by rename). Its ".." keeps leading to its former
   // parent, as on Linux, through a reference (the parent no longer names it, so there is no cycle) — unless
   // the parent is being destroyed itself.

@@ -136,6 +136,11 @@ RamDirectory::~RamDirectory() {
   while (DirEntry* e = doomed.pop_front()) DirEntry::destroy(e);
 }
 
+bool RamDirectory::is_empty_locked() const {
+  ASSERT_LOCKED(g_namespace_lock);
+  return m_entries.is_empty();
+}
+
 bool RamDirectory::is_removed() const {
   SpinlockGuard guard(g_namespace_lock);
   return m_is_removed;
@@ -156,18 +161,21 @@ DirEntry* RamDirectory::find_locked(const char* name, usize len) const {
 }
 
 void RamDirectory::insert_locked(DirEntry* entry) {
+  ASSERT_LOCKED(g_namespace_lock);
   entry->m_cookie = m_next_cookie++;
   m_entries.push_back(*entry);
   m_entry_count++;
 }
 
 Result<void> RamDirectory::check_can_add_locked(const char* name, usize len) const {
+  ASSERT_LOCKED(g_namespace_lock);
   if (m_is_removed) return Error::NOENT;  // Linux: creating in a removed directory is ENOENT
   if (find_locked(name, len)) return Error::EXIST;
   return {};
 }
 
 void RamDirectory::detach_directory_locked(RamDirectory& dir, KeepParent keep) {
+  ASSERT_LOCKED(g_namespace_lock);
   if (keep == KeepParent::Yes && dir.m_parent) dir.m_former_parent = RefPtr<Inode>(dir.m_parent);
   dir.m_parent = nullptr;
   dir.m_is_removed = true;

@@ -70,7 +70,7 @@ Result<RefPtr<File>> RamFile::open(u32 flags) { return regular_file_open(*this, 
 Result<RefPtr<VmObject>> RamFile::mmap_object() { return RefPtr<VmObject>(m_object); }
 
 void RamFile::set_size_locked(u64 size) {
-  ASSERT(m_io_lock.is_locked());
+  ASSERT_LOCKED(m_io_lock);
   SpinlockGuard guard(m_lock);
   m_size = size;
 }
@@ -83,11 +83,13 @@ bool RamFile::is_mapped() {
 
 // Give back the object's pages past the end of the file, unless a mapping may still use them.
 void RamFile::shrink_object_locked() {
+  ASSERT_LOCKED(m_io_lock);
   if (m_object->size_bytes() > m_size && !is_mapped()) MUST(m_object->set_size(m_size));
 }
 
 // Zero the bytes [from, to) in the pages that are resident.
 void RamFile::zero_range_locked(u64 from, u64 to) {
+  ASSERT_LOCKED(m_io_lock);
   while (from < to) {
     u64 in_page = from % PAGE_SIZE;
     u64 n = min_u64(PAGE_SIZE - in_page, to - from);

@@ -8,6 +8,7 @@
 #pragma once
 
 #include "kernel/spinlock.h"
+#include "kernel/thread.h"
 #include "kernel/wait_queue.h"
 #include "lib/result.h"
 
@@ -21,6 +22,7 @@ class SleepLock {
     SpinlockGuard guard(m_spin);
     while (m_is_locked) TRY(m_waiters.wait(m_spin, interruptible));
     m_is_locked = true;
+    m_owner = current_thread();
     return {};
   }
   // Takes the lock if it is free (non-blocking I/O must not wait for another reader or writer).
@@ -28,19 +30,25 @@ class SleepLock {
     SpinlockGuard guard(m_spin);
     if (m_is_locked) return false;
     m_is_locked = true;
+    m_owner = current_thread();
     return true;
   }
   void unlock() {
     SpinlockGuard guard(m_spin);
     m_is_locked = false;
+    m_owner = nullptr;
     // One waiter is enough: whoever gets the lock wakes the next one when it unlocks.
     m_waiters.wake_one();
   }
   bool is_locked() const { return m_is_locked; }
+  // Held by the calling thread (for ASSERT_LOCKED in functions named *_locked).
+  bool is_held() const { return m_is_locked && m_owner == current_thread(); }
+  const char* name() const { return m_spin.name(); }
 
  private:
   Spinlock m_spin;
   bool m_is_locked = false;  // guarded by m_spin
+  Thread* m_owner = nullptr; // the holder, guarded by m_spin
   WaitQueue m_waiters;
 };
 

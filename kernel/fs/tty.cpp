@@ -89,7 +89,10 @@ class LineDiscipline {
  private:
   void reset_termios();
   bool is_raw() const { return console_is_multiplexed(); }
-  bool is_canonical_locked() const { return (m_termios.c_lflag & ICANON) && !is_raw(); }
+  bool is_canonical_locked() const {
+    ASSERT_LOCKED(m_lock);
+    return (m_termios.c_lflag & ICANON) && !is_raw();
+  }
   void receive_canonical_locked(u8 c, Echo& echo);
   void echo_char_locked(u8 c, Echo& echo);
   void erase_locked(Echo& echo, bool whole_line, bool word);
@@ -134,6 +137,7 @@ void LineDiscipline::reset_termios() {
 }
 
 bool LineDiscipline::push_ready_locked(u8 c) {
+  ASSERT_LOCKED(m_lock);
   if (m_ready_count == READY_SIZE) return false;
   m_ready[(m_ready_head + m_ready_count) % READY_SIZE] = c;
   m_ready_count++;
@@ -141,6 +145,7 @@ bool LineDiscipline::push_ready_locked(u8 c) {
 }
 
 u8 LineDiscipline::take_ready_locked() {
+  ASSERT_LOCKED(m_lock);
   u8 c = m_ready[m_ready_head];
   m_ready_head = (m_ready_head + 1) % READY_SIZE;
   m_ready_count--;
@@ -148,12 +153,14 @@ u8 LineDiscipline::take_ready_locked() {
 }
 
 void LineDiscipline::flush_input_locked() {
+  ASSERT_LOCKED(m_lock);
   m_ready_head = m_ready_count = 0;
   m_lines_head = m_lines_count = 0;
   m_line_length = 0;
 }
 
 void LineDiscipline::push_line_locked() {
+  ASSERT_LOCKED(m_lock);
   // A line that does not fit is lost, as when Linux's buffer overflows.
   if (m_lines_count < MAX_LINES && READY_SIZE - m_ready_count >= m_line_length) {
     for (usize i = 0; i < m_line_length; i++) push_ready_locked(m_line[i]);
@@ -166,6 +173,7 @@ void LineDiscipline::push_line_locked() {
 }
 
 void LineDiscipline::echo_char_locked(u8 c, Echo& echo) {
+  ASSERT_LOCKED(m_lock);
   if (!(m_termios.c_lflag & ECHO)) return;
   if (echo_width(c) == 2 && (m_termios.c_lflag & ECHOCTL)) {
     echo.put('^');
@@ -176,6 +184,7 @@ void LineDiscipline::echo_char_locked(u8 c, Echo& echo) {
 }
 
 void LineDiscipline::erase_locked(Echo& echo, bool whole_line, bool word) {
+  ASSERT_LOCKED(m_lock);
   bool seen_word = false;
   while (m_line_length > 0) {
     u8 c = m_line[m_line_length - 1];
@@ -191,6 +200,7 @@ void LineDiscipline::erase_locked(Echo& echo, bool whole_line, bool word) {
 }
 
 void LineDiscipline::receive_canonical_locked(u8 c, Echo& echo) {
+  ASSERT_LOCKED(m_lock);
   const u8* cc = m_termios.c_cc;
   if (c == cc[VERASE] || c == '\b') return erase_locked(echo, false, false);
   if (c == cc[VKILL]) return erase_locked(echo, true, false);
@@ -255,6 +265,7 @@ Result<void> LineDiscipline::check_write() {
 }
 
 usize LineDiscipline::wanted_bytes_locked(usize len) const {
+  ASSERT_LOCKED(m_lock);
   usize minimum = is_raw() ? 1 : m_termios.c_cc[VMIN];
   return minimum < len ? minimum : len;
 }
@@ -323,6 +334,7 @@ Result<usize> LineDiscipline::read(const IoBuffer& buffer, usize len, bool nonbl
 }
 
 void LineDiscipline::set_termios_locked(const termios& t) {
+  ASSERT_LOCKED(m_lock);
   bool was_canonical = is_canonical_locked();
   m_termios = t;
   bool canonical = is_canonical_locked();
