@@ -77,12 +77,13 @@ void describe_kernel_address(u64 a, char* buf, usize size) {
   }
 }
 
-void print_backtrace(u64 pc, u64 fp) {
-  kputs("Backtrace:\n");
-  for (int depth = 0; depth < 32 && pc; depth++) {
-    SymbolInfo s = ksym_lookup(pc);
-    kprintf("  #%-2d 0x%016llx %s+0x%llx\n", depth, static_cast<unsigned long long>(pc), s.name ? s.name : "??",
-            static_cast<unsigned long long>(s.offset));
+namespace {
+
+// Walk the frame-pointer chain from (pc, fp): up to max pcs, innermost first. Returns how many.
+usize walk_frames(u64 pc, u64 fp, u64* pcs, usize max) {
+  usize n = 0;
+  while (n < max && pc) {
+    pcs[n++] = pc;
     if (!is_plausible_frame(fp)) break;
     u64 ra = reinterpret_cast<u64*>(fp)[-1];
     u64 prev = reinterpret_cast<u64*>(fp)[-2];
@@ -91,6 +92,28 @@ void print_backtrace(u64 pc, u64 fp) {
     if (prev <= fp) break;  // stacks grow down: a caller's frame is above
     fp = prev;
   }
+  return n;
+}
+
+}  // namespace
+
+void print_pcs(const u64* pcs, usize count) {
+  for (usize depth = 0; depth < count; depth++) {
+    SymbolInfo s = ksym_lookup(pcs[depth]);
+    kprintf("  #%-2d 0x%016llx %s+0x%llx\n", static_cast<int>(depth), static_cast<unsigned long long>(pcs[depth]),
+            s.name ? s.name : "??", static_cast<unsigned long long>(s.offset));
+  }
+}
+
+void print_backtrace(u64 pc, u64 fp) {
+  u64 pcs[32];
+  kputs("Backtrace:\n");
+  print_pcs(pcs, walk_frames(pc, fp, pcs, array_size(pcs)));
+}
+
+__attribute__((noinline)) usize capture_backtrace(u64* pcs, usize max) {
+  u64 fp = reinterpret_cast<u64>(__builtin_frame_address(0));
+  return walk_frames(reinterpret_cast<u64>(__builtin_return_address(0)) - 4, reinterpret_cast<u64*>(fp)[-2], pcs, max);
 }
 
 void panic(const char* fmt, ...) {

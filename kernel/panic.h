@@ -13,6 +13,10 @@ bool panic_begin();
 void describe_kernel_address(u64 addr, char* buf, usize size);
 void print_backtrace(u64 pc, u64 fp);
 [[noreturn]] void panic_stop();
+// The calls that led to the caller of capture_backtrace (its return address first), through the frame
+// pointers: up to max pcs. Returns how many. print_pcs prints them as a backtrace's lines.
+usize capture_backtrace(u64* pcs, usize max);
+void print_pcs(const u64* pcs, usize count);
 
 // Exit statuses for QEMU when the kernel stops (tools/run passes them on).
 constexpr int EXIT_KERNEL_PANIC = 99;

@@ -150,7 +150,52 @@ int test_lockwait() {
   return ok ? 0 : 1;
 }
 
+// The debug kernel's checkers, each made to fire once (the boot tests expect their reports); the release
+// kernel has no checker and says so.
+Spinlock g_order_a("selftest-a");
+Spinlock g_order_b("selftest-b");
+
+extern "C" __attribute__((noinline)) int selftest_lock_order() {
+  LOG_INFO("selftest: taking 'selftest-a' then 'selftest-b', then the other way round");
+  {
+    SpinlockGuard a(g_order_a);
+    SpinlockGuard b(g_order_b);
+  }
+  SpinlockGuard b(g_order_b);
+  SpinlockGuard a(g_order_a);  // the debug kernel stops here
+  return 1;
+}
+
+extern "C" __attribute__((noinline)) int selftest_undefined_behaviour(int value) {
+  volatile int big = value;  // not known at compile time
+  LOG_INFO("selftest: adding 1 to INT_MAX");
+  int sum = big + 1;  // signed overflow: the debug kernel stops here
+  return sum == 0 ? 1 : 2;
+}
+
+extern "C" __attribute__((noinline)) int selftest_heap_overflow(usize size) {
+  volatile usize n = size;  // not known at compile time
+  LOG_INFO("selftest: writing one byte past a 24-byte kmalloc object, then freeing it");
+  auto* p = static_cast<u8*>(kmalloc(24));
+  for (usize i = 0; i <= n; i++) p[i] = 1;  // i == 24 is one past the end
+  kfree(p);  // the debug kernel stops here
+  return 1;
+}
+
 int run_selftest(const char* name) {
+  bool is_debug_kernel = false;
+#ifndef NDEBUG
+  is_debug_kernel = true;
+#endif
+  if (strcmp(name, "lockorder") == 0 || strcmp(name, "ubsan") == 0 || strcmp(name, "heapcheck") == 0) {
+    if (!is_debug_kernel) {
+      LOG_ERROR("selftest %s: only the debug kernel (kernel-debug.elf) has that checker", name);
+      return 2;
+    }
+    if (strcmp(name, "lockorder") == 0) return selftest_lock_order();
+    if (strcmp(name, "ubsan") == 0) return selftest_undefined_behaviour(0x7fffffff);
+    return selftest_heap_overflow(24);
+  }
   if (strcmp(name, "lockwait") == 0) return test_lockwait();
   if (strcmp(name, "boot") == 0) return 0;  // booted to the ready line: that is the test
   if (strcmp(name, "fault") == 0) {
@@ -165,6 +210,7 @@ int run_selftest(const char* name) {
   if (strcmp(name, "heap") == 0) return test_heap();
   if (strcmp(name, "fs") == 0) return fs_selftest();  // kernel/fs/fs_selftest.cpp
   if (strcmp(name, "disk") == 0) return block_selftest();  // drivers/block_selftest.cpp
-  LOG_ERROR("unknown self-test '%s' (fault, overflow, alloc, heap, fs, disk)", name);
+  LOG_ERROR("unknown self-test '%s' (fault, overflow, alloc, heap, fs, disk; with the debug kernel: lockorder, "
+            "ubsan, heapcheck)", name);
   return 2;
 }

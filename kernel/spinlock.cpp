@@ -14,6 +14,7 @@ bool Spinlock::try_lock() {
   push_interrupts_off();
   if (m_locked.exchange(1, MemoryOrder::Acquire) == 0) {
     m_owner = this_cpu();
+    SPINLOCK_CHECK(lockdep_acquire(*this, true));
     return true;
   }
   pop_interrupts_off();

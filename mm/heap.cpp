@@ -12,7 +12,34 @@
 //   refcount = unused (1 while allocated, as for every allocated frame),
 //   flags    = number of live objects,
 //   link     = position on the class's partial list (slabs with at least one free object).
+//
+// The debug mode (a debug build, without NDEBUG: the debug kernel and the host tests) checks how the heap is used. A slab
+// object then starts with a 16-byte header in front of what kmalloc returns, and ends with a redzone:
+//   allocated:  [ALLOCATED | requested size][0][the caller's bytes][REDZONE bytes to the end of the object]
+//   free:       [next free object][FREED][POISON bytes to the end of the object]
+// kfree checks the header (a double free, or a pointer kmalloc never returned) and the redzone (a write past the
+// end); kmalloc checks the poison of the object it hands out (a write after free). Each finding is a panic
+// that names the object. Blocks of frames (the large objects) are poisoned when freed.
 namespace {
+
+#ifdef NDEBUG
+constexpr bool HEAP_DEBUG = false;
+#else
+constexpr bool HEAP_DEBUG = true;
+#endif
+constexpr usize DEBUG_HEADER = 16;   // in front of each slab object
+constexpr usize DEBUG_MIN_REDZONE = 8;
+constexpr u32 ALLOCATED = 0xa110ca7e;
+constexpr u64 FREED = 0xf7eeddeadf7eedull;
+constexpr u8 POISON = 0x6b;   // freed bytes (Linux's POISON_FREE)
+constexpr u8 REDZONE = 0xbb;  // bytes past the end of an allocation
+
+// The first byte in [from, from + n) that is not `value`, or n.
+usize first_not(const u8* from, usize n, u8 value) {
+  for (usize i = 0; i < n; i++)
+    if (from[i] != value) return i;
+  return n;
+}
 
 struct FreeObject {
   FreeObject* next;
@@ -58,6 +85,12 @@ void init_classes() {
   g_classes_ready = true;
 }
 
+// A free object's debug state: FREED after the link, poison after the header.
+void poison_free_object(SizeClass& c, u8* object) {
+  reinterpret_cast<u64*>(object)[1] = FREED;
+  memset(object + DEBUG_HEADER, POISON, c.size - DEBUG_HEADER);
+}
+
 Frame* new_slab_locked(SizeClass& c) {
   ASSERT_LOCKED(c.lock);
   Frame* f = g_phys.alloc(0, FrameUse::Heap);
@@ -66,6 +99,7 @@ Frame* new_slab_locked(SizeClass& c) {
   FreeObject* head = nullptr;
   for (u32 i = c.objects_per_slab; i-- > 0;) {
     auto* o = reinterpret_cast<FreeObject*>(base + i * c.size);
+    if (HEAP_DEBUG) poison_free_object(c, reinterpret_cast<u8*>(o));
     o->next = head;
     head = o;
   }
@@ -74,6 +108,18 @@ Frame* new_slab_locked(SizeClass& c) {
   f->flags = 0;
   c.slabs++;
   return f;
+}
+
+// Debug: the object kmalloc is about to hand out must still be as kfree left it.
+void check_poison(const SizeClass& c, const u8* object) {
+  ASSERT_MSG(reinterpret_cast<const u64*>(object)[1] == FREED,
+             "heap: the header of a free %u-byte object at %p was overwritten (a write after kfree, or past the end "
+             "of the object before it)", c.size, object);
+  usize bad = first_not(object + DEBUG_HEADER, c.size - DEBUG_HEADER, POISON);
+  ASSERT_MSG(bad == c.size - DEBUG_HEADER,
+             "heap: a freed %u-byte object at %p was written after kfree: byte %llu of it is 0x%02x, not the poison "
+             "0x%02x", c.size, object + DEBUG_HEADER, static_cast<unsigned long long>(bad),
+             object[DEBUG_HEADER + bad], POISON);
 }
 
 void* slab_alloc(SizeClass& c) {
@@ -90,6 +136,8 @@ void* slab_alloc(SizeClass& c) {
     c.partial.push_front(*f);
   }
   auto* o = reinterpret_cast<FreeObject*>(f->index);
+  // Checked before it leaves the free list, so that a panic leaves the heap as it was (the host tests go on).
+  if (HEAP_DEBUG) check_poison(c, reinterpret_cast<const u8*>(o));
   f->index = reinterpret_cast<u64>(o->next);
   f->flags++;
   c.live++;
@@ -122,6 +170,38 @@ void slab_free(SizeClass& c, Frame* f, void* ptr) {
   }
 }
 
+// Debug: a slab object that is being allocated for `size` bytes; returns what the caller gets.
+void* debug_allocated(const SizeClass& c, void* object, usize size) {
+  u8* o = static_cast<u8*>(object);
+  reinterpret_cast<u64*>(o)[0] = (static_cast<u64>(ALLOCATED) << 32) | size;
+  reinterpret_cast<u64*>(o)[1] = 0;
+  memset(o + DEBUG_HEADER + size, REDZONE, c.size - DEBUG_HEADER - size);
+  return o + DEBUG_HEADER;
+}
+
+// Debug: check a slab object the caller frees (ptr is what kmalloc returned) and poison it; returns the object.
+void* debug_freeing(SizeClass& c, Frame* f, void* ptr) {
+  u8* o = static_cast<u8*>(ptr) - DEBUG_HEADER;
+  u8* base = g_phys.kernel_pointer(f);
+  ASSERT_MSG(o >= base && static_cast<usize>(o - base) % c.size == 0,
+             "kfree(%p): not a pointer kmalloc returned (it is inside a %u-byte object)", ptr, c.size);
+  u64 header = reinterpret_cast<u64*>(o)[0];
+  ASSERT_MSG(reinterpret_cast<u64*>(o)[1] != FREED, "kfree(%p): a double free (the %u-byte object is free already)",
+             ptr, c.size);
+  ASSERT_MSG(header >> 32 == ALLOCATED,
+             "kfree(%p): the object's header is 0x%016llx, not an allocated one (a write before the object, or a "
+             "pointer kmalloc never returned)", ptr, static_cast<unsigned long long>(header));
+  usize size = header & 0xffffffff;
+  usize redzone = c.size - DEBUG_HEADER - size;
+  usize bad = first_not(o + DEBUG_HEADER + size, redzone, REDZONE);
+  ASSERT_MSG(bad == redzone,
+             "heap: a write past the end of a %llu-byte object at %p: byte %llu after its end is 0x%02x (kfree found "
+             "the redzone changed)", static_cast<unsigned long long>(size), ptr, static_cast<unsigned long long>(bad),
+             o[DEBUG_HEADER + size + bad]);
+  poison_free_object(c, o);
+  return o;
+}
+
 unsigned order_for_bytes(usize size) {
   unsigned order = 0;
   while ((PAGE_SIZE << order) < size) order++;
@@ -133,7 +213,12 @@ unsigned order_for_bytes(usize size) {
 void* kmalloc(usize size) {
   if (UNLIKELY(!g_classes_ready)) init_classes();
   if (size == 0) size = 1;
-  if (size <= LARGEST_SLAB_OBJECT) return slab_alloc(classes()[g_class_for_size[(size + 15) / 16]]);
+  if (HEAP_DEBUG && size + DEBUG_HEADER + DEBUG_MIN_REDZONE <= LARGEST_SLAB_OBJECT) {
+    SizeClass& c = classes()[g_class_for_size[(size + DEBUG_HEADER + DEBUG_MIN_REDZONE + 15) / 16]];
+    void* object = slab_alloc(c);
+    return object ? debug_allocated(c, object, size) : nullptr;
+  }
+  if (!HEAP_DEBUG && size <= LARGEST_SLAB_OBJECT) return slab_alloc(classes()[g_class_for_size[(size + 15) / 16]]);
   unsigned order = order_for_bytes(size);
   if (order > MAX_ORDER) return nullptr;
   Frame* f = g_phys.alloc(order, FrameUse::Heap);
@@ -159,10 +244,14 @@ void kfree(void* ptr) {
   ASSERT_MSG(f->use == FrameUse::Heap, "kfree(%p): frame is %s, not heap (double free or bad pointer?)", ptr,
              frame_use_name(f->use));
   if (f->owner) {
-    slab_free(*static_cast<SizeClass*>(f->owner), f, ptr);
+    auto& c = *static_cast<SizeClass*>(f->owner);
+    slab_free(c, f, HEAP_DEBUG ? debug_freeing(c, f, ptr) : ptr);
     return;
   }
+  ASSERT_MSG(g_phys.kernel_pointer(f) == ptr, "kfree(%p): not a pointer kmalloc returned (inside a block of %u "
+             "frames)", ptr, 1u << f->order);
   unsigned order = f->order;
+  if (HEAP_DEBUG) memset(ptr, POISON, PAGE_SIZE << order);
   {
     SpinlockGuard guard(g_large_lock);
     g_large_frames -= 1ull << order;

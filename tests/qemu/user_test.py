@@ -33,6 +33,8 @@ Exit status 77 means "skipped" (ctest SKIP_RETURN_CODE).
 
 Options: --dynamic runs the dynamically linked build (BUILD/user/tests-dyn/NAME; under qemu-user with -L and
 the cross toolchain's glibc). --virtio legacy runs the kernel with the legacy virtio-mmio transport (tools/run --legacy-virtio).
+--kernel-image ELF runs another kernel image (the debug kernel, build/riscv/kernel/kernel-debug.elf: it is
+slower, so the test's timeout is tripled).
 """
 import argparse
 import atexit
@@ -162,6 +164,7 @@ def main():
     ap.add_argument("--smp", type=int, default=1)
     ap.add_argument("--virtio", choices=["modern", "legacy"], default="modern")
     ap.add_argument("--dynamic", action="store_true")
+    ap.add_argument("--kernel-image")
     opts = ap.parse_args()
 
     name = os.path.splitext(os.path.basename(opts.source))[0]
@@ -224,8 +227,12 @@ def main():
             disk_args += ["--disk", option]
         if opts.virtio == "legacy":
             disk_args.append("--legacy-virtio")
+    image_args = []
+    if opts.kernel_image:
+        image_args = ["--kernel", opts.kernel_image]
+        timeout *= 3
     cmd = [os.path.join(ROOT, "tools", "run"), "--build", opts.build, "--smp", str(opts.smp), "--mem", m["mem"],
-           "--timeout", str(timeout), "--log", log_path] + disk_args + [binary] + args
+           "--timeout", str(timeout), "--log", log_path] + image_args + disk_args + [binary] + args
     status, out, err = run(cmd, timeout + 30, None, stdin)
     with open(log_path, "rb") as f:
         kernel_log = f.read()
@@ -261,8 +268,8 @@ def main():
         show("stderr", err)
         show("kernel log", kernel_log)
         return 1
-    print(f"ok: {name}{' (dynamic)' if opts.dynamic else ''} on the kernel (smp={opts.smp}"
-          f"{', legacy virtio' if opts.virtio == 'legacy' else ''})")
+    variant = (", legacy virtio" if opts.virtio == "legacy" else "") + (", " + os.path.basename(opts.kernel_image) if opts.kernel_image else "")
+    print(f"ok: {name}{' (dynamic)' if opts.dynamic else ''} on the kernel (smp={opts.smp}{variant})")
     return 0
 
 

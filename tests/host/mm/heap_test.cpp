@@ -6,6 +6,7 @@
 #include <cstring>
 #include <map>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "mm/heap.h"
@@ -111,5 +112,60 @@ TEST_CASE("heap: misuse is caught") {
   }
   heap_trim();
 }
+
+#ifndef NDEBUG
+// The debug mode (the debug kernel's, on in the host tests too): each misuse is a panic that says what happened.
+TEST_CASE("heap debug: a write past the end, a write after free, a double free, a bad pointer") {
+  VmEnv env;
+  auto panic_text = [](auto&& fn) -> std::string {
+    try {
+      fn();
+    } catch (const KernelPanic& e) {
+      return e.what();
+    }
+    return "";
+  };
+  // A panic leaves the heap as it was: each case undoes its misuse and frees what it took.
+  SUBCASE("one byte past the end of a slab object is found by kfree") {
+    auto* p = static_cast<unsigned char*>(kmalloc(40));
+    memset(p, 1, 40);
+    unsigned char saved = p[40];
+    p[40] = 1;
+    CHECK(panic_text([&] { kfree(p); }).find("a write past the end of a 40-byte object") != std::string::npos);
+    p[40] = saved;
+    kfree(p);
+  }
+  SUBCASE("a write to a freed object is found when the object is handed out again") {
+    auto* p = static_cast<unsigned char*>(kmalloc(100));
+    kfree(p);  // the head of its slab's free list: the next kmalloc of the size takes it
+    unsigned char saved = p[10];
+    p[10] = 'x';
+    CHECK(panic_text([&] { kmalloc(100); }).find("written after kfree: byte 10") != std::string::npos);
+    p[10] = saved;
+    kfree(kmalloc(100));  // the slab goes back to being the class's kept empty one, which heap_trim frees
+  }
+  SUBCASE("freeing an object twice") {
+    void* keep = kmalloc(64);  // the slab stays in use, so the second kfree meets a free object, not a free frame
+    void* p = kmalloc(64);
+    kfree(p);
+    CHECK(panic_text([&] { kfree(p); }).find("double free") != std::string::npos);
+    kfree(keep);
+  }
+  SUBCASE("a pointer into the middle of an object") {
+    auto* p = static_cast<char*>(kmalloc(200));
+    CHECK(panic_text([&] { kfree(p + 8); }).find("kfree(") != std::string::npos);
+    kfree(p);
+  }
+  SUBCASE("kzalloc and ordinary use find nothing") {
+    for (usize size : {1, 15, 16, 17, 100, 1000, 2000, 2040, 3000, 9000}) {
+      auto* p = static_cast<unsigned char*>(kzalloc(size));
+      for (usize i = 0; i < size; i++) REQUIRE(p[i] == 0);
+      memset(p, 0xee, size);
+      kfree(p);
+    }
+  }
+  heap_trim();
+}
+#endif
 
 }  // TEST_SUITE
