@@ -10,6 +10,7 @@
 #                  the slow, complete form of make test's labs.student.* tests
 #   make conformance  build the Linux 6.1 kernel selftests and run them on the kernel, on 1 and 4 harts, against
 #                  tests/conformance/expected.txt (about 10 minutes; tools/conformance --help)
+#   make test-debug  every user test on the debug kernel (make test runs the VM, signal and process ones there)
 #   make soak      the system-call fuzzer for a long while: SOAK_CALLS calls (default 10 million) with random
 #                  seeds on 1 and 4 harts; prints calls, panics, hangs and leaks (tests/fuzz/fuzz.py)
 #   make clean
@@ -22,7 +23,7 @@ RUN := tools/run --smp $(SMP) --mem $(MEM)
 SOAK_CALLS ?= 10000000
 SOAK_JOBS ?= 1
 
-.PHONY: all setup setup-conformance qemu qemu-gdb host test grade labcheck conformance soak clean
+.PHONY: all setup setup-conformance qemu qemu-gdb host test test-debug grade labcheck conformance soak clean
 
 all: setup
 	@cmake --preset riscv >/dev/null
@@ -46,7 +47,10 @@ host: setup
 
 test: all host setup-conformance
 	ctest --test-dir build/host --output-on-failure -j $(JOBS)
-	ctest --test-dir build/riscv --output-on-failure -j $(JOBS) --timeout 300
+	ctest --test-dir build/riscv --output-on-failure -j $(JOBS) --timeout 300 -LE debug-extended
+
+test-debug: all
+	ctest --test-dir build/riscv --output-on-failure -j $(JOBS) --timeout 900 -L debug
 
 grade: all host
 	tools/grade $(LAB) --results build/results.json

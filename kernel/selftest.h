@@ -6,6 +6,10 @@
 //   alloc     allocate every frame (mixed orders), free them all, check the counters
 //   lockwait  another hart waits 1.5 s for a lock this one holds: the wait is reported (needs 2 harts)
 //   heap      fill memory with kernel-heap objects of every size class, free them, check the counters
+//   lockcheck call a *_locked function without its lock: the debug kernel (kernel-debug.elf) panics, the
+//             release kernel, which compiles the check out, carries on and passes
+//   lockorder, ubsan, heapcheck (debug kernel only): make the lock-order checker, UBSan and the heap's redzone
+//             check fire once
 #pragma once
 
 int run_selftest(const char* name);
