@@ -198,7 +198,8 @@ Result<void> AddressSpace::unmap_locked(VirtAddr start, VirtAddr end) {
 }
 
 Result<void> AddressSpace::unmap(VirtAddr start, u64 length) {
-  if (!start.is_page_aligned() || length == 0) return Error::INVAL;
+  // A length that rounds up past 2^64 wraps to 0 (Linux: EINVAL, as for 0 itself).
+  if (!start.is_page_aligned() || align_up(length, PAGE_SIZE) == 0) return Error::INVAL;
   length = align_up(length, PAGE_SIZE);
   if (start.get() >= user_layout::USER_END || length > user_layout::USER_END - start.get()) return Error::INVAL;
   SpinlockGuard guard(m_lock);
@@ -209,8 +210,9 @@ Result<void> AddressSpace::unmap(VirtAddr start, u64 length) {
 
 Result<void> AddressSpace::protect(VirtAddr start, u64 length, Prot prot) {
   if (!start.is_page_aligned()) return Error::INVAL;
-  length = align_up(length, PAGE_SIZE);
   if (length == 0) return {};
+  length = align_up(length, PAGE_SIZE);
+  if (length == 0) return Error::NOMEM;  // rounded up past 2^64 (Linux: the end wraps below the start)
   if (start.get() >= user_layout::USER_END || length > user_layout::USER_END - start.get()) return Error::NOMEM;
   VirtAddr end = start + length;
   SpinlockGuard guard(m_lock);
@@ -292,6 +294,7 @@ Result<void> AddressSpace::populate_locked(VirtAddr start, VirtAddr end, Access 
 }
 
 Result<void> AddressSpace::discard(VirtAddr start, u64 length) {
+  if (length && align_up(length, PAGE_SIZE) == 0) return Error::INVAL;  // rounded up past 2^64, as Linux
   length = align_up(length, PAGE_SIZE);
   if (start.get() >= user_layout::USER_END || length > user_layout::USER_END - start.get()) return Error::INVAL;
   VirtAddr end = start + length;

@@ -149,5 +149,21 @@ int main(int argc, char** argv) {
   p[0] = 1;
   CHECK(munmap(p, 4 * MT_PAGE) == 0);
   tl_say("PROT_NONE: mapped but inaccessible until mprotect\n");
+
+  /* A length that wraps to 0 when rounded up to pages (the fuzzer's find: munmap split a region at its own
+   * start and the kernel stopped). Linux: munmap EINVAL, mprotect ENOMEM, madvise EINVAL; the mapping stays. */
+  p = mt_map_isolated(4, 2, RW, MAP_PRIVATE);
+  p[MT_PAGE] = 7;
+  size_t wraps = (size_t)0 - 1;
+  CHECK_ERRNO(munmap(p + MT_PAGE, wraps), EINVAL);
+  if (!KNOWN_QEMU_USER_DIFFERENCE("mprotect with a length that wraps when rounded succeeds"))
+    CHECK_ERRNO(mprotect(p + MT_PAGE, wraps, PROT_READ), ENOMEM);
+  if (!KNOWN_QEMU_USER_DIFFERENCE("madvise with a length that wraps when rounded succeeds"))
+    CHECK_ERRNO(madvise(p + MT_PAGE, wraps, MADV_DONTNEED), EINVAL);
+  CHECK(p[MT_PAGE] == 7);
+  p[MT_PAGE] = 8;
+  CHECK_STR(mt_area_maps(p, 4, 2), "0+4 rw-p");
+  CHECK(munmap(p, 4 * MT_PAGE) == 0);
+  tl_say("a length that wraps when rounded: munmap EINVAL, mprotect ENOMEM, madvise EINVAL\n");
   return tl_done();
 }
