@@ -284,12 +284,15 @@ Result<i32> process_fork(u64 flags, u64 new_sp, u64 child_tid_address) {
   i32 pid;
   {
     SpinlockGuard guard(g_process_lock);
-    pid = allocate_pid_locked();
+    // A fatal signal on its way to the parent (a kill(-1) or a group kill, sent under this lock): no child, so
+    // that none escapes it (Linux's copy_process checks the same under tasklist_lock).
+    bool dying = parent->m_signals.m_kill_signal.load(MemoryOrder::Relaxed) != 0;
+    pid = dying ? -1 : allocate_pid_locked();
     if (pid < 0) {
       guard.unlock();
       thread_destroy(t);
       child->m_thread = nullptr;
-      return Error::AGAIN;
+      return dying ? Error::INTR : Error::AGAIN;
     }
     child->m_pid = pid;
     t->m_tid = static_cast<u32>(pid);
@@ -411,6 +414,10 @@ namespace {
   while (Process* c = p->m_children.pop_front()) {
     c->m_parent = reaper;
     c->m_parent_pid.store(reaper->m_pid);
+    // Linux's reparent_leader: the new parent hears of an adopted child by SIGCHLD, whatever exit signal clone
+    // gave it, so that its wait4(-1) reaps it (a child with another exit signal is a "clone" child, skipped
+    // without __WALL: the fuzzer's strays stayed zombies of init for ever).
+    c->m_signals.m_exit_signal = linux::SIGCHLD;
     reaper->m_children.push_back(*c);
     if (c->m_state == ProcessState::Zombie) {
       reaper->m_child_exited.wake_all();
@@ -547,6 +554,7 @@ Result<void> process_exec_kill_other_threads() {
 Result<i32> process_wait(i32 pid, u64 status_address, u32 options, u64 rusage_address) {
   using namespace linux;
   if (options & ~(WNOHANG | WUNTRACED | WCONTINUED | __WALL | __WCLONE | __WNOTHREAD)) return Error::INVAL;
+  if (pid == -2147483647 - 1) return Error::SRCH;  // INT_MIN: -pid would overflow (Linux: ESRCH)
   Process* self = current_process();
   reap_detached();
   process_reap_dead_threads();

@@ -25,7 +25,8 @@ bool TextBuilder::reserve(usize extra) {
 }
 
 void TextBuilder::append(const char* text, usize len) {
-  if (!reserve(len)) return;
+  // Nothing to add (an empty /proc/PID/cmdline): memcpy must not see the null buffer of an empty builder.
+  if (len == 0 || !reserve(len)) return;
   memcpy(m_data + m_length, text, len);
   m_length += len;
 }

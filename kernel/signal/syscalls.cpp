@@ -56,31 +56,25 @@ Result<void> send_to_pid(i32 pid, const siginfo& info) {
   return signal_send(target.get(), info);
 }
 
-// Every process but init and the caller: kill(-1, sig). SRCH if there is none.
+// Every process but init and the caller: kill(-1, sig). SRCH if there is none. All under g_process_lock, as
+// Linux holds tasklist_lock: a process forked meanwhile is either in the table already (and gets the signal),
+// or its parent's fork sees the parent's fatal signal and makes no child (process_fork). Sending in batches
+// outside the lock let a child forked during the walk escape a kill(-1, SIGKILL) (the fuzzer's clean-up left
+// strays alive).
 Result<void> send_to_everyone(const siginfo& info) {
   Process* self = current_process();
-  RefPtr<Process> batch[64];
-  i32 next = 2;
   bool any = false;
-  for (;;) {
-    usize count = 0;
-    process_for_each([&](Process& p) {
-      if (p.m_pid < next || p.m_pid == 1 || &p == self || count == array_size(batch)) return;
-      batch[count++] = RefPtr<Process>(&p);
-    });
-    if (count == 0) break;
+  process_for_each([&](Process& p) {
+    if (p.m_pid == 1 || &p == self) return;
     any = true;
-    for (usize i = 0; i < count; i++) {
-      if (info.si_signo) (void)signal_send(batch[i].get(), info);
-      next = batch[i]->m_pid + 1;
-      batch[i] = nullptr;
-    }
-  }
+    if (info.si_signo) (void)signal_send(&p, info);
+  });
   return any ? Result<void>() : Result<void>(Error::SRCH);
 }
 
 // kill(2)'s pid: a process, our group (0), everyone (-1), or a group (-pgid).
 Result<void> send_kill(i32 pid, const siginfo& info) {
+  if (pid == -2147483647 - 1) return Error::SRCH;  // INT_MIN: -pid would overflow (Linux: ESRCH)
   if (pid > 0) return send_to_pid(pid, info);
   if (pid == -1) return send_to_everyone(info);
   i32 pgid;
