@@ -216,8 +216,12 @@ static long call_rt_sigreturn(struct fz* fz, u64 a[FZ_ARGS]) {
   if (fz_chance(&fz->rng, 30)) {
     frame = fz_edge_address(fz);
   } else {
-    frame = fz_random_struct(fz, 256);
-    if (fz_chance(&fz->rng, 50)) frame = fz_scratch(fz, 2048); /* zeros and leftovers: a frame of sorts */
+    frame = fz_scratch(fz, 2048); /* zeros and leftovers: a frame of sorts */
+    if (fz_chance(&fz->rng, 50)) memcpy((void*)(uintptr_t)frame, (void*)(uintptr_t)fz_random_struct(fz, 256), 256);
+    /* Whatever else the frame holds, its pc (after the 128-byte siginfo, at the mcontext 176 bytes into the
+     * ucontext) faults: a pc from leftovers, a stale return address, would run the fuzzer's own code with
+     * garbage registers, and that code can kill the master (it did: kill(-1), then kill(master)). */
+    if (fz_chance(&fz->rng, 90)) *(volatile u64*)(uintptr_t)(frame + 128 + 176) = 0x4141414141000ull;
   }
   a[0] = frame;
   fz_trace(fz, a);
@@ -352,18 +356,25 @@ const struct fz_call fz_calls[] = {
     CALL(98, "futex", 4, A_BUF_OUT, A_FUTEX_OP, A_RAW, A_TIMESPEC, A_BUF_OUT, A_RAW, 0),
     CALL(99, "set_robust_list", 2, A_BUF_IN, A_LEN, A_0, A_0, A_0, A_0, 0),
     CALL(101, "nanosleep", 2, A_TIMESPEC, A_BUF_OUT, A_0, A_0, A_0, A_0, 0),
+    CALL(102, "getitimer", 1, A_RAW, A_BUF_OUT, A_0, A_0, A_0, A_0, 0),
+    CALL(103, "setitimer", 1, A_RAW, A_TIMESPEC, A_BUF_OUT, A_0, A_0, A_0, 0),
     CALL(113, "clock_gettime", 4, A_CLOCK, A_BUF_OUT, A_0, A_0, A_0, A_0, 0),
     CALL(114, "clock_getres", 2, A_CLOCK, A_BUF_OUT, A_0, A_0, A_0, A_0, 0),
     CALL(115, "clock_nanosleep", 2, A_CLOCK, A_TIMER_FLAGS, A_TIMESPEC, A_BUF_OUT, A_0, A_0, 0),
     CALL(122, "sched_setaffinity", 2, A_PID, A_CPUSET_LEN, A_BUF_IN, A_0, A_0, A_0, 0),
     CALL(123, "sched_getaffinity", 2, A_PID, A_CPUSET_LEN, A_BUF_OUT, A_0, A_0, A_0, 0),
     CALL(124, "sched_yield", 1, A_0, A_0, A_0, A_0, A_0, A_0, 0),
+    CALL(128, "restart_syscall", 1, A_0, A_0, A_0, A_0, A_0, A_0, 0),
     CALL(129, "kill", 4, A_PID, A_SIG, A_0, A_0, A_0, A_0, 0),
     CALL(130, "tkill", 2, A_PID, A_SIG, A_0, A_0, A_0, A_0, 0),
     CALL(131, "tgkill", 2, A_PID, A_PID, A_SIG, A_0, A_0, A_0, 0),
     SPECIAL(132, "sigaltstack", 2, call_sigaltstack, 0),
     CALL(134, "rt_sigaction", 6, A_SIG, A_SIGACTION, A_BUF_OUT, A_SIGSETSIZE, A_0, A_0, 0),
     CALL(135, "rt_sigprocmask", 5, A_HOW, A_SIGSET, A_BUF_OUT, A_SIGSETSIZE, A_0, A_0, 0),
+    CALL(133, "rt_sigsuspend", 1, A_SIGSET, A_SIGSETSIZE, A_0, A_0, A_0, A_0, 0),
+    CALL(136, "rt_sigpending", 1, A_BUF_OUT, A_SIGSETSIZE, A_0, A_0, A_0, A_0, 0),
+    CALL(137, "rt_sigtimedwait", 1, A_SIGSET, A_BUF_OUT, A_TIMESPEC, A_SIGSETSIZE, A_0, A_0, 0),
+    CALL(138, "rt_sigqueueinfo", 1, A_PID, A_SIG, A_BUF_IN, A_0, A_0, A_0, 0),
     SPECIAL(139, "rt_sigreturn", 1, call_rt_sigreturn, 0),
     CALL(142, "reboot", 1, A_REBOOT_MAGIC, A_REBOOT_MAGIC, A_RAW, A_BUF_IN, A_0, A_0, 0),
     CALL(153, "times", 2, A_BUF_OUT, A_0, A_0, A_0, A_0, A_0, 0),
@@ -396,6 +407,7 @@ const struct fz_call fz_calls[] = {
     CALL(228, "mlock", 1, A_ADDR, A_MMLEN, A_0, A_0, A_0, A_0, 0),
     CALL(229, "munlock", 1, A_ADDR, A_MMLEN, A_0, A_0, A_0, A_0, 0),
     CALL(233, "madvise", 4, A_ADDR, A_MMLEN, A_MADV, A_0, A_0, A_0, 0),
+    CALL(240, "rt_tgsigqueueinfo", 1, A_PID, A_PID, A_SIG, A_BUF_IN, A_0, A_0, 0),
     CALL(259, "riscv_flush_icache", 2, A_ADDR, A_ADDR, A_RAW, A_0, A_0, A_0, 0),
     CALL(260, "wait4", 4, A_PID, A_BUF_OUT, A_WAIT_OPTS, A_BUF_OUT, A_0, A_0, 0),
     CALL(261, "prlimit64", 3, A_PID, A_RLIM_RES, A_RLIMIT, A_BUF_OUT, A_0, A_0, 0),

@@ -16,6 +16,7 @@
  * never given: see FZ_SENTINEL in fuzz.h).
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -208,10 +209,44 @@ static int remove_tree(int dirfd, const char* name, const char* path, int depth)
   return 1;
 }
 
+/* The master's pid, set before the first worker is forked: workers have the same value in their copy. */
+static pid_t g_master_pid;
+
+/* SIGKILL to every process but init and the master that is not a zombie; returns how many it sent to. With
+ * verbose, prints them (the ones a kill did not end). kill(-1, SIGKILL) would do the same, but a worker that
+ * returns through a garbage signal frame can run any of the fuzzer's code, this too, and its kill(-1) would kill
+ * the master (it did, once handlers ran); this function spares g_master_pid whoever runs it. */
+static int kill_strays(int verbose) {
+  int sent = 0;
+  DIR* proc = opendir("/proc");
+  struct dirent* e;
+  while (proc && (e = readdir(proc))) {
+    int pid = atoi(e->d_name);
+    if (pid <= 1 || pid == g_master_pid) continue;
+    char path[64], stat[256] = "";
+    snprintf(path, sizeof path, "/proc/%d/stat", pid);
+    int fd = open(path, O_RDONLY);
+    if (fd < 0) continue;
+    ssize_t n = read(fd, stat, sizeof stat - 1);
+    close(fd);
+    if (n <= 0) continue;
+    stat[n] = 0;
+    const char* state = strrchr(stat, ')');
+    if (state && state[1] == ' ' && state[2] == 'Z') continue;
+    if (verbose && sent < 10) printf("fuzz: after SIGKILL: %s", stat);
+    if (kill(pid, SIGKILL) == 0) sent++;
+  }
+  if (proc) closedir(proc);
+  return sent;
+}
+
 static void clean_up(void) {
-  /* Every process but init and us: only fuzzing processes are left (strays whose worker died). */
-  kill(-1, SIGKILL);
+  /* Every process but init and us: only fuzzing processes are left (strays whose worker died). Strays may
+   * fork meanwhile: again until none is left. */
+  int round = 0;
+  while (kill_strays(0) && round++ < 100) sleep_ms(10);
   sleep_ms(50);
+  if (kill_strays(1)) printf("fuzz: processes outlived SIGKILL\n");
   int tmp = open("/tmp", O_RDONLY | O_DIRECTORY);
   if (tmp < 0) return;
   char buf[2048];
@@ -292,6 +327,7 @@ static void start_worker(const struct options* o, struct running* w, unsigned in
   fz_seed(&fz.rng, fz.seed);
   fz.budget = budget;
   fz.master_pid = getpid();
+  g_master_pid = fz.master_pid;
   fz.trace = o->trace;
   fz.slot = &fz_shared->slot[slot];
   fz.enabled = o->has_filter ? o->enabled : NULL;
@@ -376,6 +412,7 @@ int main(int argc, char** argv) {
   memset(&o, 0, sizeof o);
   parse(&o, argc, argv);
   setvbuf(stdout, NULL, _IOLBF, 0);
+  g_master_pid = getpid();
   struct termios console;
   int has_console = ioctl(1, TCGETS, &console) == 0;
   if (o.trace && dup2(2, FZ_TRACE_FD) < 0) perror("fuzz: trace descriptor");
