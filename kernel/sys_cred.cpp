@@ -3,6 +3,8 @@
 #include "kernel/sys_cred.h"
 
 #include "arch/riscv/usercopy.h"
+#include <cstring>
+
 #include "kernel/credentials.h"
 #include "kernel/process.h"
 #include "kernel/syscall_raw.h"
@@ -45,11 +47,26 @@ Result<RefPtr<GroupList>> GroupList::create(const u32* gids, u32 count) {
   if (count) {
     list->gids = static_cast<u32*>(kmalloc(count * sizeof(u32)));
     if (!list->gids) return Error::NOMEM;
-    // Insertion sort: lists are short, and Linux keeps them sorted (groups_sort) for lookups.
-    for (u32 i = 0; i < count; i++) {
-      u32 g = gids[i], j = i;
-      for (; j > 0 && list->gids[j - 1] > g; j--) list->gids[j] = list->gids[j - 1];
-      list->gids[j] = g;
+    // Sorted, as Linux keeps them (groups_sort) for lookups. A heap sort, as Linux's sort(): a list may have
+    // 65,536 entries, and the insertion sort this was held a hart for tens of seconds there (the fuzzer's
+    // setgroups(65536) outlived SIGKILL by 10 s).
+    u32* v = list->gids;
+    memcpy(v, gids, count * sizeof(u32));
+    auto sift_down = [v](u32 root, u32 end) {
+      for (u32 child; (child = 2 * root + 1) < end; root = child) {
+        if (child + 1 < end && v[child + 1] > v[child]) child++;
+        if (v[root] >= v[child]) return;
+        u32 t = v[root];
+        v[root] = v[child];
+        v[child] = t;
+      }
+    };
+    for (u32 i = count / 2; i-- > 0;) sift_down(i, count);
+    for (u32 end = count; end-- > 1;) {
+      u32 t = v[0];
+      v[0] = v[end];
+      v[end] = t;
+      sift_down(0, end);
     }
   }
   list->count = count;

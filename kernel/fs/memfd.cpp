@@ -92,7 +92,8 @@ class MemfdInode final : public Inode {
   u32 m_seals;  // guarded by m_seal_lock
 };
 
-// The private tmpfs that holds every memfd's data (Linux's shm_mnt), made on first use.
+// The private tmpfs that holds every memfd's data (Linux's shm_mnt), made at boot (memfd_init), so that its two
+// objects are not counted as a leak of the first program that makes a memfd (init's leak check).
 Spinlock g_memfd_fs_lock("memfd-fs");
 RefPtr<RamDirectory> g_memfd_root;  // guarded by g_memfd_fs_lock; lives forever once made
 
@@ -140,3 +141,5 @@ Result<u64> memfd_fcntl_seals(File& file, u32 command, u64 argument) {
 }
 
 RAW_SYSCALL(sys_memfd_create);  // the raw entry point trap.S calls (kernel/syscall.h)
+
+void memfd_init() { MUST(memfd_file_system()); }

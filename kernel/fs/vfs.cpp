@@ -20,6 +20,7 @@
 #include "kernel/fs/namei.h"
 #include "kernel/fs/open_file.h"
 #include "kernel/fs/procfs.h"
+#include "kernel/fs/memfd.h"
 #include "kernel/fs/ramfs.h"
 #include "kernel/fs/tty.h"
 #include "kernel/log.h"
@@ -48,6 +49,7 @@ void vfs_init(const void* initramfs, usize size) {
   RefPtr<RamDirectory> root = MUST(RamFs::create("rootfs", RAMFS_DEVICE, 0755));
   MUST(mount_attach(root->file_system(), nullptr, "rootfs", 0));
   g_root = root;
+  memfd_init();
   RefPtr<RamDirectory> dev = MUST(root->make_directory("dev", 3, 0755));
   make_device_node(*dev, "null", 0666, DEV_NULL);
   make_device_node(*dev, "zero", 0666, DEV_ZERO);
