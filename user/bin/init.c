@@ -11,7 +11,8 @@
  * The leak check compares the kernel's counters (/proc/kernel-stats) after the run with those before it:
  * frames of every use that nothing outlives a process with (page tables, anonymous memory, VM metadata,
  * file-object pages that no file holds, general kernel frames), kernel stacks of threads, and the kernel
- * heap's live allocations. Caches (empty slabs, freed stacks kept mapped, the files of the file system) may
+ * heap's live allocations. Caches (empty slabs, freed stacks kept mapped, the files of the file system, the
+ * block caches of mounted disks, frames_buffer_cache) may
  * differ. The kernel's code and read-only data must be as they were (kernel_image_hash): a program that
  * managed to store there through a kernel bug is caught here. A leak must persist for a second: a thread that has just exited may still be freeing its stack.
  *
