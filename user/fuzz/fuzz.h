@@ -100,7 +100,7 @@ struct fz_slot {
   volatile u64 calls;  /* calls made by the worker and its children; the watchdog looks for progress */
   volatile u64 nr;     /* the call in progress (its number), for the hang report */
 };
-#define FZ_MAX_CALLS 128
+#define FZ_MAX_CALLS 192
 struct fz_profile {
   volatile u64 calls, ticks, max_ticks; /* time from the call's start to its return (rdtime ticks) */
 };
