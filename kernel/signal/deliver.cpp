@@ -188,14 +188,9 @@ void run_handler(Thread* t, TrapFrame* tf, const siginfo& info, const sigaction&
 }
 
 // Nothing (more) to deliver: an interrupted system call restarts, and a temporary mask goes back.
-void finish_without_handler(Thread* t, TrapFrame* tf) {
+void finish_without_handler(TrapFrame* tf) {
   fix_up_interrupted_syscall(tf, NO_HANDLER);
-  ThreadSignals& ts = t->m_signals;
-  if (!ts.m_restore_saved_mask) return;
-  SpinlockGuard guard(t->m_process->m_signals.lock());
-  ts.m_blocked = ts.m_saved_mask;
-  ts.m_restore_saved_mask = false;
-  recalc_work_locked(t);
+  signal_restore_temporary_mask();
 }
 
 [[noreturn]] void die_of(unsigned sig) { process_exit(wait_status_signaled(sig)); }
@@ -236,7 +231,7 @@ void signal_deliver_pending() {
     if (sig == 0) {
       recalc_work_locked(t);
       lock.unlock();
-      finish_without_handler(t, tf);
+      finish_without_handler(tf);
       return;
     }
     sigaction& action = ps.m_handlers->action(sig);
