@@ -74,11 +74,13 @@ void cpu_time_tick(bool from_user) {
   } else if (from_user) {
     (p->m_nice.load(MemoryOrder::Relaxed) > 0 ? hart.nice : hart.user).fetch_add(ticks, MemoryOrder::Relaxed);
     p->m_cpu_time.user.fetch_add(ticks, MemoryOrder::Relaxed);
+    c->current->m_cpu_time.user.fetch_add(ticks, MemoryOrder::Relaxed);
   } else {
     hart.system.fetch_add(ticks, MemoryOrder::Relaxed);
     p->m_cpu_time.system.fetch_add(ticks, MemoryOrder::Relaxed);
+    c->current->m_cpu_time.system.fetch_add(ticks, MemoryOrder::Relaxed);
   }
-  if (p) timers_tick_cpu(*p, from_user, ticks * CPU_TICK_NS);
+  if (p) timers_tick_cpu(*p, *c->current, from_user, ticks * CPU_TICK_NS);
   if (c->index == 0 && --g_ticks_to_next_load == 0) {
     g_ticks_to_next_load = LOAD_INTERVAL_TICKS;
     sample_load();
@@ -105,16 +107,4 @@ u64 cpu_time_process_ns(const Process& p) {
 
 void cpu_time_load_averages(u64 (&loads)[3]) {
   for (int i = 0; i < 3; i++) loads[i] = g_loads[i].load(MemoryOrder::Relaxed);
-}
-
-Result<CpuClock> decode_cpu_clock(u32 clock) {
-  constexpr u32 CPUCLOCK_VIRT = 1, CPUCLOCK_SCHED = 2, CPUCLOCK_PERTHREAD = 4, CPUCLOCK_TYPE = 3;
-  i32 id = static_cast<i32>(clock);
-  if (id >= 0 || (clock & CPUCLOCK_TYPE) > CPUCLOCK_SCHED) return Error::INVAL;
-  CpuClock c;
-  c.pid = ~(id >> 3);
-  c.is_user_only = (clock & CPUCLOCK_TYPE) == CPUCLOCK_VIRT;
-  c.is_thread = clock & CPUCLOCK_PERTHREAD;
-  if (c.pid < 0) return Error::INVAL;
-  return c;
 }

@@ -21,6 +21,12 @@ struct ProcessCpuTime {
   Atomic<u64> children_system{0};
 };
 
+// A thread's own CPU time in ticks (the thread CPU-time clocks, kernel/clocks.h); its process's counts it too.
+struct ThreadCpuTime {
+  Atomic<u64> user{0};
+  Atomic<u64> system{0};
+};
+
 // What a hart did with its ticks (the columns of /proc/stat's cpu lines we keep).
 struct HartCpuTime {
   u64 user = 0, nice = 0, system = 0, idle = 0;
@@ -38,12 +44,3 @@ u64 cpu_time_process_ns(const Process& p);
 // The load averages (1, 5, 15 minutes) in Linux's fixed point: 1.0 is 1 << 11 (FSHIFT).
 constexpr u32 LOAD_FSHIFT = 11;
 void cpu_time_load_averages(u64 (&loads)[3]);
-
-// A CPU-time clock id as Linux encodes it for clock_getcpuclockid and the CPU-time timers (negative: the
-// CPUCLOCK_* macros of include/linux/posix-timers.h). EINVAL for an id that is not one.
-struct CpuClock {
-  i32 pid = 0;               // 0: the caller
-  bool is_user_only = false; // CPUCLOCK_VIRT: user time only
-  bool is_thread = false;    // CPUCLOCK_PERTHREAD
-};
-Result<CpuClock> decode_cpu_clock(u32 clock);

@@ -12,6 +12,7 @@
 #include "arch/riscv/usercopy.h"
 #include "mm/heap.h"
 #include "kernel/fs/vfs.h"
+#include "kernel/clocks.h"
 #include "kernel/cpu_time.h"
 #include "kernel/log.h"
 #include "kernel/panic.h"
@@ -27,71 +28,6 @@ using namespace linux;
 namespace {
 
 timespec to_timespec(u64 ns) { return {static_cast<i64>(ns / 1'000'000'000ull), static_cast<i64>(ns % 1'000'000'000ull)}; }
-
-constexpr u32 CLOCK_REALTIME_ALARM = 8, CLOCK_BOOTTIME_ALARM = 9, CLOCK_TAI = 11;
-
-Result<u64> cpu_clock_now(u32 clock);
-
-// The clocks of clock_gettime(2). CLOCK_TAI is CLOCK_REALTIME plus the TAI offset, which is 0 until adjtimex
-// sets it (Linux's default too). The alarm clocks need a real-time clock device, which Linux without one
-// refuses with EINVAL, as here.
-Result<u64> clock_now(u32 clock) {
-  if (static_cast<i32>(clock) < 0) return cpu_clock_now(clock);
-  switch (clock) {
-    case CLOCK_REALTIME:
-    case CLOCK_REALTIME_COARSE:
-    case CLOCK_TAI:
-      return time_realtime_ns();
-    case CLOCK_MONOTONIC:
-    case CLOCK_MONOTONIC_RAW:
-    case CLOCK_MONOTONIC_COARSE:
-    case CLOCK_BOOTTIME:
-      return time_monotonic_ns();
-    case CLOCK_PROCESS_CPUTIME_ID:
-    case CLOCK_THREAD_CPUTIME_ID:  // one thread per process: the same
-      return cpu_time_process_ns(*current_process());
-    default:
-      return Error::INVAL;
-  }
-}
-
-// A CPU-time clock named by a negative id (clock_getcpuclockid, and glibc's timer_create for the CPU-time
-// clocks): ~(id >> 3) is the pid (0: the caller), bits 0-1 what is counted (user+system, user, or run time:
-// the same here), bit 2 a thread rather than a process (one thread per process: the same).
-Result<u64> cpu_clock_now(u32 clock) {
-  CpuClock c = TRY(decode_cpu_clock(clock));
-  RefPtr<Process> p = c.pid == 0 ? RefPtr<Process>(current_process()) : process_find(c.pid);
-  if (!p) return Error::INVAL;
-  if (c.is_user_only) return p->m_cpu_time.user.load(MemoryOrder::Relaxed) * CPU_TICK_NS;
-  return cpu_time_process_ns(*p);
-}
-
-// Whether clock_nanosleep(2) can sleep on a clock, as Linux's posix_clocks table says: the raw and coarse
-// clocks and the alarm clocks (without a real-time clock device) have no sleep (ENOTSUP), a thread's CPU clock
-// cannot be slept on (EINVAL), and unknown clocks are EINVAL.
-Result<void> check_sleep_clock(u32 clock) {
-  if (static_cast<i32>(clock) < 0) {
-    CpuClock c = TRY(decode_cpu_clock(clock));
-    if (c.is_thread) return Error::INVAL;  // as CLOCK_THREAD_CPUTIME_ID
-    return {};
-  }
-  switch (clock) {
-    case CLOCK_REALTIME:
-    case CLOCK_MONOTONIC:
-    case CLOCK_BOOTTIME:
-    case CLOCK_TAI:
-    case CLOCK_PROCESS_CPUTIME_ID:
-      return {};
-    case CLOCK_MONOTONIC_RAW:
-    case CLOCK_REALTIME_COARSE:
-    case CLOCK_MONOTONIC_COARSE:
-    case CLOCK_REALTIME_ALARM:
-    case CLOCK_BOOTTIME_ALARM:
-      return Error::NOTSUP;
-    default:
-      return Error::INVAL;
-  }
-}
 
 // Bit i: hart i is online (the CPU numbers of sched_getaffinity and /proc/cpuinfo).
 u64 online_harts_mask() {
@@ -125,19 +61,15 @@ Result<u64> sys_uname(const SyscallArgs& a) {
 }
 
 Result<u64> sys_clock_gettime(const SyscallArgs& a) {
-  u64 now = TRY(clock_now(static_cast<u32>(a.a0)));
+  Clock clock = TRY(clock_decode(static_cast<u32>(a.a0)));
+  u64 now = TRY(clock_read_ns(clock));
   return syscall_result(copy_value_to_user(a.a1, to_timespec(now)));
 }
 
 Result<u64> sys_clock_getres(const SyscallArgs& a) {
-  u32 clock = static_cast<u32>(a.a0);
-  TRY(clock_now(clock));
-  // The time CSR's period; CPU time is counted in timer ticks (kernel/cpu_time.h).
-  bool is_cpu_clock = clock == CLOCK_PROCESS_CPUTIME_ID || clock == CLOCK_THREAD_CPUTIME_ID || static_cast<i32>(clock) < 0;
-  u64 resolution = is_cpu_clock ? CPU_TICK_NS
-                   : time_ticks_to_ns(1)                                                  ? time_ticks_to_ns(1)
-                                                                                          : 1;
-  if (a.a1) TRY(copy_value_to_user(a.a1, to_timespec(resolution)));
+  Clock clock = TRY(clock_decode(static_cast<u32>(a.a0)));
+  TRY(clock_read_ns(clock));  // a CPU clock of a process or thread that is gone: EINVAL
+  if (a.a1) TRY(copy_value_to_user(a.a1, to_timespec(clock_resolution_ns(clock))));
   return 0;
 }
 
@@ -158,19 +90,20 @@ Result<u64> sys_gettimeofday(const SyscallArgs& a) {
 // signal interrupts stores the time left there and returns ERESTART_RESTARTBLOCK: EINTR if a handler runs,
 // otherwise restart_syscall sleeps on to the same deadline (kernel/signal/syscalls.cpp). An absolute sleep
 // returns ERESTARTNOHAND: it is simply made again.
-static Result<u64> sleep_until(u32 clock, u64 deadline, bool absolute, u64 remaining_address) {
+static Result<u64> sleep_until(u32 clock_id, u64 deadline, bool absolute, u64 remaining_address) {
+  Clock clock = TRY(clock_decode(clock_id));
   for (;;) {
-    u64 now = clock_now(clock).value_or(0);
+    u64 now = clock_read_ns(clock).value_or(0);
     if (now >= deadline) return 0;
     auto r = sleep_ns(deadline - now);
     if (r.is_error()) {
       if (absolute) return Error::RESTARTNOHAND;
       if (remaining_address) {
-        u64 after = clock_now(clock).value_or(0);
+        u64 after = clock_read_ns(clock).value_or(0);
         (void)copy_value_to_user(remaining_address, to_timespec(after < deadline ? deadline - after : 0));
       }
       RestartBlock& restart = current_thread()->m_signals.m_restart;
-      restart = RestartBlock{RestartKind::Nanosleep, clock, deadline, remaining_address};
+      restart = RestartBlock{RestartKind::Nanosleep, clock_id, deadline, remaining_address};
       return Error::RESTART_RESTARTBLOCK;
     }
   }
@@ -186,14 +119,15 @@ Result<u64> sys_nanosleep(const SyscallArgs& a) {
 }
 
 Result<u64> sys_clock_nanosleep(const SyscallArgs& a) {
-  u32 clock = static_cast<u32>(a.a0);
+  u32 clock_id = static_cast<u32>(a.a0);
   u32 flags = static_cast<u32>(a.a1);
-  TRY(check_sleep_clock(clock));
+  Clock clock = TRY(clock_decode(clock_id));
+  TRY(clock_check_sleep(clock));
   u64 ns = TRY(timespec_from_user(a.a2));
-  u64 now = TRY(clock_now(clock));
+  u64 now = TRY(clock_read_ns(clock));
   bool absolute = flags & TIMER_ABSTIME;
   u64 deadline = absolute ? ns : now + ns;
-  return sleep_until(clock, deadline, absolute, absolute ? 0 : a.a3);
+  return sleep_until(clock_id, deadline, absolute, absolute ? 0 : a.a3);
 }
 
 Result<u64> sys_getrandom(const SyscallArgs& a) {

@@ -8,6 +8,7 @@
 #include "arch/riscv/cpu.h"
 #include "arch/riscv/fpu.h"
 #include "arch/riscv/trap_frame.h"
+#include "kernel/cpu_time.h"
 #include "kernel/signal/thread_signals.h"
 #include "lib/atomic.h"
 #include "lib/list.h"
@@ -53,6 +54,7 @@ struct Thread {
   u64 m_clear_child_tid = 0;         // CLONE_CHILD_CLEARTID / set_tid_address: zeroed when the thread exits
   u64 m_robust_list = 0;             // set_robust_list(2): the head of its robust futex list (kernel/futex.h)
   ThreadSignals m_signals;           // kernel/signal/thread_signals.h
+  ThreadCpuTime m_cpu_time;          // charged by the timer tick (kernel/cpu_time.cpp), on this thread's hart
 
   // Release: what the setter wrote before (a kill signal, say) is seen by whoever sees the bit (Acquire).
   void add_work(u32 bits) { m_work.fetch_or(bits, MemoryOrder::Release); }

@@ -2,6 +2,7 @@
 #include "kernel/timers.h"
 
 #include "arch/riscv/usercopy.h"
+#include "kernel/clocks.h"
 #include "kernel/cpu_time.h"
 #include "kernel/ktimer.h"
 #include "kernel/process.h"
@@ -16,7 +17,6 @@ namespace {
 
 constexpr u64 NS_PER_SEC = 1'000'000'000;
 constexpr u32 ITIMER_VIRTUAL = 1, ITIMER_PROF = 2;
-constexpr u32 CLOCK_REALTIME_ALARM = 8, CLOCK_BOOTTIME_ALARM = 9, CLOCK_TAI = 11;
 constexpr i32 SIGEV_SIGNAL = 0, SIGEV_NONE = 1, SIGEV_THREAD = 2, SIGEV_THREAD_ID = 4;
 constexpr u32 MAX_TIMERS = 4096;  // per process (Linux: as many as RLIMIT_SIGPENDING allows; EAGAIN past it)
 
@@ -28,7 +28,7 @@ struct PosixTimer {
   ListNode m_link;           // in the process's list; g_timer_lock
   Process* m_owner = nullptr;  // the timer is deleted (timers_exit) before its process goes
   i32 m_id = 0;
-  u32 m_clock = 0;
+  Clock m_clock;              // a thread CPU clock names its thread (m_clock.target), never 0
   TimerBase m_base = TimerBase::Wall;
   i32 m_notify = SIGEV_SIGNAL;
   unsigned m_signal = SIGALRM;
@@ -157,46 +157,26 @@ Result<u64> ns_of(const timespec& ts) {
 
 timespec timespec_of(u64 ns) { return {static_cast<i64>(ns / NS_PER_SEC), static_cast<i64>(ns % NS_PER_SEC)}; }
 
-// The clocks a POSIX timer can run on, as Linux's posix_clocks table says: the raw and coarse clocks have no
-// timers (EOPNOTSUPP), nor the alarm clocks without a real-time clock device. A CPU-time clock id (negative:
-// clock_getcpuclockid, or glibc's encoding of CLOCK_PROCESS_CPUTIME_ID) has timers for the caller's own clocks
+// What runs a timer on the clock down. A CPU-time clock has timers for the caller's own process and threads
 // only here (Linux also lets a process time another's CPU use).
-Result<TimerBase> timer_base_of(u32 clock) {
-  if (static_cast<i32>(clock) < 0) {
-    CpuClock c = TRY(decode_cpu_clock(clock));
-    if (c.pid != 0 && c.pid != current_process()->m_pid) return Error::INVAL;
-    return c.is_user_only ? TimerBase::UserTime : TimerBase::CpuTime;
-  }
-  switch (clock) {
-    case CLOCK_REALTIME:
-    case CLOCK_MONOTONIC:
-    case CLOCK_BOOTTIME:
-    case CLOCK_TAI:
+Result<TimerBase> timer_base_of(const Clock& clock) {
+  TRY(clock_check_timer(clock));
+  switch (clock.kind) {
+    case ClockKind::Realtime:
+    case ClockKind::Monotonic:
       return TimerBase::Wall;
-    case CLOCK_PROCESS_CPUTIME_ID:
-    case CLOCK_THREAD_CPUTIME_ID:  // a thread's CPU time: the process's, while it has one thread
-      return TimerBase::CpuTime;
-    case CLOCK_MONOTONIC_RAW:
-    case CLOCK_REALTIME_COARSE:
-    case CLOCK_MONOTONIC_COARSE:
-    case CLOCK_REALTIME_ALARM:
-    case CLOCK_BOOTTIME_ALARM:
-      return Error::NOTSUP;
-    default:
-      return Error::INVAL;
+    case ClockKind::ProcessCpu:
+      if (clock.target != 0 && clock.target != current_process()->m_pid) return Error::INVAL;
+      break;
+    case ClockKind::ThreadCpu:
+      TRY(clock_read_ns(clock));  // one of the caller's threads
+      break;
   }
+  return clock.is_user_only ? TimerBase::UserTime : TimerBase::CpuTime;
 }
 
-// Now on the timer's clock (for TIMER_ABSTIME).
-u64 clock_value(const PosixTimer& t) {
-  switch (t.m_base) {
-    case TimerBase::Wall:
-      return t.m_clock == CLOCK_REALTIME || t.m_clock == CLOCK_TAI ? time_realtime_ns() : time_monotonic_ns();
-    case TimerBase::UserTime: return t.m_owner->m_cpu_time.user.load(MemoryOrder::Relaxed) * CPU_TICK_NS;
-    case TimerBase::CpuTime: return cpu_time_process_ns(*t.m_owner);
-  }
-  return 0;
-}
+// Now on the timer's clock (for TIMER_ABSTIME). Not under g_timer_lock: a thread's clock takes the signal lock.
+u64 clock_value(const PosixTimer& t) { return clock_read_ns(t.m_clock).value_or(0); }
 
 // The caller's timer `id`, with g_timer_lock held; EINVAL if it has none by that number.
 Result<PosixTimer*> find_locked(Process& p, i32 id) {
@@ -249,7 +229,7 @@ void delete_posix_timers(Process& p) {
 
 // ---- The tick, exec, exit, delivery ----
 
-void timers_tick_cpu(Process& p, bool from_user, u64 elapsed_ns) {
+void timers_tick_cpu(Process& p, const Thread& ticking, bool from_user, u64 elapsed_ns) {
   if (!__atomic_load_n(&p.m_timers, __ATOMIC_ACQUIRE)) return;
   SpinlockGuard signals(p.m_signals.lock());
   SpinlockGuard guard(g_timer_lock);
@@ -262,6 +242,7 @@ void timers_tick_cpu(Process& p, bool from_user, u64 elapsed_ns) {
   }
   for (PosixTimer& t : timers->posix) {
     if (t.m_base == TimerBase::Wall || (t.m_base == TimerBase::UserTime && !from_user)) continue;
+    if (t.m_clock.kind == ClockKind::ThreadCpu && t.m_clock.target != static_cast<i32>(ticking.m_tid)) continue;
     u64 missed = 0;
     if (!count_down(t.m_left_ns, t.m_interval_ns, elapsed_ns, &missed)) continue;
     send_locked(t);
@@ -316,8 +297,9 @@ Result<CpuItimerValue> cpu_itimer_set(Process& p, u32 which, CpuItimerValue fres
 // timer_create(clock, sevp, timerid). struct sigevent: sigev_value (8 bytes), sigev_signo, sigev_notify, then
 // the thread id of SIGEV_THREAD_ID. Without sevp: SIGALRM with the timer's id as its value.
 Result<u64> sys_timer_create(const SyscallArgs& a) {
-  u32 clock = static_cast<u32>(a.a0);
+  Clock clock = TRY(clock_decode(static_cast<u32>(a.a0)));
   TimerBase base = TRY(timer_base_of(clock));
+  if (clock.kind == ClockKind::ThreadCpu && clock.target == 0) clock.target = static_cast<i32>(current_thread()->m_tid);
   Process* p = current_process();
   struct SigEvent {
     u64 value;
@@ -398,12 +380,12 @@ Result<u64> sys_timer_settime(const SyscallArgs& a) {
   }
   // A running expiry finishes first (only the process itself changes or deletes its timers).
   ktimer_cancel(&t->m_ktimer);
+  u64 now = absolute && value ? clock_value(*t) : 0;
   {
     SpinlockGuard guard(g_timer_lock);
     t->m_interval_ns = value ? interval : 0;
     t->m_overrun = t->m_overrun_last = 0;
     if (value) {
-      u64 now = clock_value(*t);
       u64 left = absolute ? (value > now ? value - now : 0) : value;
       if (t->m_base == TimerBase::Wall) {
         t->m_is_armed = true;

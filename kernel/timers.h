@@ -26,11 +26,12 @@
 #include "lib/result.h"
 
 struct Process;
+struct Thread;
 struct ProcessTimers;
 
-// A timer tick charged elapsed_ns of CPU time to p, from user mode or not: count its CPU-time timers down,
-// fire those that run out.
-void timers_tick_cpu(Process& p, bool from_user, u64 elapsed_ns);
+// A timer tick charged elapsed_ns of CPU time to p's thread `ticking`, from user mode or not: count the
+// process's CPU-time timers (and the thread's) down, fire those that run out.
+void timers_tick_cpu(Process& p, const Thread& ticking, bool from_user, u64 elapsed_ns);
 // exec: the POSIX timers go. exit: every timer goes (before the process's signal state does).
 void timers_exec(Process& p);
 void timers_exit(Process& p);
