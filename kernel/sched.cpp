@@ -179,6 +179,16 @@ void thread_yield() {
   sched_switch_locked();
 }
 
+bool preemption_point(StopOn stop_on) {
+  DEBUG_ASSERT(this_cpu()->irq_disable_depth == 0);  // no spinlock held, even when there is no need to yield
+  Thread* t = current_thread();
+  if (t->has_work(WORK_RESCHEDULE)) {
+    t->clear_work(WORK_RESCHEDULE);  // as on the way back to user mode (prepare_return_to_user)
+    thread_yield();
+  }
+  return stop_on == StopOn::Kill ? t->has_work(WORK_KILL) : thread_has_interrupting_signal(t);
+}
+
 [[noreturn]] void sched_run_idle() {
   Cpu* c = this_cpu();
   for (;;) {

@@ -17,6 +17,13 @@ void sched_init_hart();
 void sched_make_runnable(Thread* t);
 // Give up the hart; the caller stays runnable.
 void thread_yield();
+// A point in a kernel loop whose length a user program chooses (a big read or write, getrandom). The kernel is
+// not preemptible, so such a loop gives up the hart here when a tick has asked for it (every tick is 10 ms),
+// and says to stop early when the process is being killed or, with StopOn::AnySignal, has a signal to take
+// (Linux's cond_resched with fatal_signal_pending / signal_pending). The caller then returns what it has done
+// so far (Linux's partial count), or EINTR if nothing. Call it with no spinlock held.
+enum class StopOn : u8 { Kill, AnySignal };
+bool preemption_point(StopOn stop_on);
 // Switch to the next runnable thread. g_sched_lock must be held (and no other spinlock); the current thread's
 // state must already say why it stops running. Returns, with g_sched_lock held, when this thread runs again.
 void sched_switch_locked();

@@ -18,6 +18,7 @@
 #include "kernel/panic.h"
 #include "kernel/process.h"
 #include "kernel/random.h"
+#include "kernel/sched.h"
 #include "kernel/syscall_raw.h"
 #include "kernel/time.h"
 #include "kernel/wait_queue.h"
@@ -140,6 +141,9 @@ Result<u64> sys_getrandom(const SyscallArgs& a) {
   u8 chunk[256];
   u64 done = 0;
   while (done < length) {
+    // Any length: give up the hart when asked, and stop for a signal with what was made (Linux's
+    // get_random_bytes_user looks every page).
+    if (done % PAGE_SIZE == 0 && done && preemption_point(StopOn::AnySignal)) break;
     u64 n = length - done < sizeof(chunk) ? length - done : sizeof(chunk);
     random_bytes(chunk, n);
     if (copy_to_user(address + done, chunk, n).is_error()) {

@@ -18,6 +18,7 @@
 #include "drivers/block/block_device.h"
 #include "kernel/fs/open_file.h"
 #include "kernel/fs/sleep_lock.h"
+#include "kernel/sched.h"
 #include "mm/heap.h"
 
 namespace {
@@ -152,6 +153,7 @@ Result<usize> BlockDeviceFile::transfer(Direction direction, const IoBuffer& buf
   usize done = 0;
   Result<void> failed;
   while (done < len) {
+    if (done && preemption_point(StopOn::Kill)) break;  // a long transfer: others run, SIGKILL ends it
     u64 pos = at + done;
     u64 head = pos % SECTOR_SIZE;
     usize n = static_cast<usize>(len - done < capacity - head ? len - done : capacity - head);

@@ -14,6 +14,7 @@
 #include "kernel/fs/ramfs.h"
 #include "kernel/fs/tty.h"
 #include "kernel/random.h"
+#include "kernel/sched.h"
 
 namespace {
 
@@ -27,6 +28,8 @@ class MemoryDeviceFile final : public File {
     static const u8 zeros[256] = {};
     usize done = 0;
     while (done < len) {
+      // A read of any length: give up the hart when asked, stop for a signal (Linux's read_iter_zero).
+      if (done % PAGE_SIZE == 0 && done && preemption_point(StopOn::AnySignal)) break;
       usize n = len - done < sizeof(zeros) ? len - done : sizeof(zeros);
       auto copied = buffer.write(done, zeros, n);
       if (copied.is_error()) {
@@ -82,6 +85,7 @@ class RandomDeviceFile final : public File {
     u8 chunk[256];
     usize done = 0;
     while (done < len) {
+      if (done % PAGE_SIZE == 0 && done && preemption_point(StopOn::AnySignal)) break;  // get_random_bytes_user
       usize n = len - done < sizeof(chunk) ? len - done : sizeof(chunk);
       random_bytes(chunk, n);
       auto copied = buffer.write(done, chunk, n);
@@ -94,6 +98,7 @@ class RandomDeviceFile final : public File {
   Result<usize> write(const IoBuffer& buffer, usize len) override {
     u8 chunk[64];
     for (usize done = 0; done < len; done += sizeof(chunk)) {
+      if (done % PAGE_SIZE == 0 && done && preemption_point(StopOn::AnySignal)) return done;  // write_pool_user
       usize n = len - done < sizeof(chunk) ? len - done : sizeof(chunk);
       auto copied = buffer.read(done, chunk, n);
       if (copied.is_error()) return done ? Result<usize>(done) : Result<usize>(copied.error());

@@ -7,6 +7,7 @@
 #include "kernel/fs/proc_internal.h"
 #include "kernel/fs/procfs.h"
 #include "kernel/fs/ramfs.h"
+#include "kernel/sched.h"
 #include "mm/address_space.h"
 
 namespace {
@@ -219,6 +220,7 @@ Result<usize> proc_pid_pagemap_read(i32 pid, const IoBuffer& buffer, usize len, 
   u64 entries[CHUNK];
   usize done = 0;
   while (done < count) {
+    if (done && preemption_point(StopOn::Kill)) break;  // any length: others run, SIGKILL ends it
     u64 vpn = first + done;
     u64 n = count - done < CHUNK ? count - done : CHUNK;
     memset(entries, 0, n * sizeof(u64));

@@ -16,6 +16,7 @@
 #include "kernel/fs/open_file.h"
 #include "kernel/fs/pipe.h"
 #include "kernel/fs/ramfs.h"
+#include "kernel/sched.h"
 #include "mm/heap.h"
 #include "mm/vm_stats.h"
 
@@ -105,6 +106,7 @@ Result<usize> RamFile::read(const IoBuffer& buffer, usize len, u64 offset) {
   const u8* zeros = g_phys.kernel_pointer(zero_page());
   usize done = 0;
   while (done < len) {
+    if (done && preemption_point(StopOn::Kill)) break;  // a long read: others may run, SIGKILL ends it (filemap_read)
     u64 position = offset + done;
     u64 in_page = position % PAGE_SIZE;
     usize n = min_u64(PAGE_SIZE - in_page, len - done);
@@ -133,6 +135,8 @@ Result<usize> RamFile::write(const IoBuffer& buffer, usize len, u64& offset, Wri
   usize done = 0;
   Error failure = Error::FAULT;
   while (done < len) {
+    // A long write: others may run, SIGKILL ends it with what was written (generic_perform_write).
+    if (done && preemption_point(StopOn::Kill)) break;
     u64 at = position + done;
     u64 in_page = at % PAGE_SIZE;
     usize n = min_u64(PAGE_SIZE - in_page, len - done);

@@ -8,6 +8,7 @@
 #include "kernel/fs/open_file.h"
 #include "kernel/fs/sleep_lock.h"
 #include "kernel/log.h"
+#include "kernel/sched.h"
 #include "lib/list.h"
 #include "mm/heap.h"
 #include "mm/region.h"
@@ -347,6 +348,7 @@ Result<usize> Ext2Inode::read(const IoBuffer& buffer, usize len, u64 offset) {
     const u8* zeros = g_phys.kernel_pointer(zero_page());
     usize done = 0;
     while (done < len) {
+      if (done && preemption_point(StopOn::Kill)) break;  // a long read: others run, SIGKILL ends it
       u64 at = offset + done;
       usize in_page = at % PAGE_SIZE;
       usize n = PAGE_SIZE - in_page < len - done ? PAGE_SIZE - in_page : len - done;
@@ -361,6 +363,7 @@ Result<usize> Ext2Inode::read(const IoBuffer& buffer, usize len, u64 offset) {
   if (!bounce.data()) return Error::NOMEM;
   usize done = 0;
   while (done < len) {
+    if (done && preemption_point(StopOn::Kill)) break;
     usize chunk = len - done < bounce.size() ? len - done : bounce.size();
     auto n = volume().read_data(ino(), offset + done, bounce.data(), chunk);
     if (n.is_error()) return done ? Result<usize>(done) : n;
@@ -383,6 +386,7 @@ Result<usize> Ext2Inode::write(const IoBuffer& buffer, usize len, u64& offset, W
   usize done = 0;
   Error failure = Error::FAULT;
   while (done < len) {
+    if (done && preemption_point(StopOn::Kill)) break;  // a long write: others run, SIGKILL ends it
     usize chunk = len - done < bounce.size() ? len - done : bounce.size();
     auto copied = buffer.read(done, bounce.data(), chunk);
     if (copied.is_error()) {
