@@ -383,15 +383,15 @@ Result<LoadResult> load_elf(RefPtr<File> file, const elf::Header& eh, const Argu
 }
 
 // Switch the calling process to the loaded image. Cannot fail.
-void commit(Process* p, LoadResult& loaded, const char* path, const Arguments& args, Inode* executable) {
+void commit(Process* p, LoadResult& loaded, const char* path, const Arguments& args, RunningImage& executable) {
   OwnPtr<AddressSpace> old;
-  RefPtr<Inode> old_executable;  // dropped after the lock: the last reference may free the inode
+  RunningImage old_executable;  // dropped after the lock: the last reference may free the inode
   {
     SpinlockGuard guard(g_process_lock);
     old = std::move(p->m_space);
     p->m_space = std::move(loaded.space);
     old_executable = std::move(p->m_executable);
-    p->m_executable = RefPtr<Inode>(executable);
+    p->m_executable = std::move(executable);
     const char* base = strrchr(path, '/');
     base = base ? base + 1 : path;
     strncpy(p->m_name, base, PROCESS_NAME_MAX - 1);
@@ -427,6 +427,9 @@ void commit(Process* p, LoadResult& loaded, const char* path, const Arguments& a
 // The whole of execve once the arguments are in the kernel. depth counts #! indirections.
 Result<void> do_exec(Process* p, const char* path, Arguments& args, int depth) {
   RefPtr<File> file = TRY(vfs_open_for_exec(p->m_cwd.get(), path));
+  // ETXTBSY if the file (a program or a script) is open for writing. A program keeps it from being written
+  // for as long as it runs (Process::m_executable); a script only while exec reads it, as on Linux.
+  RunningImage image = TRY(RunningImage::take(*file->inode()));
   u8 head[256] = {};
   usize got = TRY(file->read_at(IoBuffer::kernel(head, sizeof(head)), sizeof(head), 0));
   if (got >= 2 && head[0] == '#' && head[1] == '!') {
@@ -468,14 +471,13 @@ Result<void> do_exec(Process* p, const char* path, Arguments& args, int depth) {
   elf::Header eh;
   memcpy(&eh, head, sizeof(eh));
   TRY(check_header(eh));
-  RefPtr<Inode> executable(file->inode());  // for /proc/PID/exe (the file itself goes to load_elf)
   LoadResult loaded = TRY(load_elf(std::move(file), eh, args, path));
   // The point of no return. The other threads exit first (Linux's de_thread); then what the old program left
   // in memory for the kernel to do at a thread's end is done (the robust futex list; the CLONE_CHILD_CLEARTID
   // word is forgotten, as no other thread shares the memory now: Linux's exec_mm_release).
   TRY(process_exec_kill_other_threads());
   futex_thread_release(current_thread(), false);
-  commit(p, loaded, path, args, executable.get());
+  commit(p, loaded, path, args, image);
   return {};
 }
 

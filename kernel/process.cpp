@@ -249,7 +249,7 @@ Result<i32> process_fork(u64 flags, u64 new_sp, u64 child_tid_address) {
   memcpy(child->m_exe_path, parent->m_exe_path, sizeof(child->m_exe_path));
   {
     SpinlockGuard guard(g_process_lock);
-    child->m_executable = parent->m_executable;
+    child->m_executable = parent->m_executable.copy();
   }
   memcpy(child->m_cmdline, parent->m_cmdline, sizeof(child->m_cmdline));
   child->m_cmdline_length = parent->m_cmdline_length;
@@ -393,7 +393,7 @@ namespace {
   // Release what the process owns. Files first: closing a pipe end wakes its peer.
   take_under_process_lock(p->m_fds).clear();
   p->m_cwd = nullptr;
-  take_under_process_lock(p->m_executable) = nullptr;
+  take_under_process_lock(p->m_executable) = RunningImage();  // the file may be written again
   // Leave the address space before destroying it: no hart may run on page tables being freed. (Every other
   // thread left it before it left the thread list.)
   if (p->m_space) p->m_space->deactivate();

@@ -15,6 +15,7 @@
 #include "arch/riscv/cpu.h"
 #include "kernel/abi/linux.h"
 #include "kernel/cpu_time.h"
+#include "kernel/fs/running_image.h"
 #include "kernel/signal/process_signals.h"
 #include "kernel/spinlock.h"
 #include "kernel/thread.h"
@@ -85,7 +86,7 @@ struct Process : RefCounted {
   RefPtr<Inode> m_cwd;
   char m_name[PROCESS_NAME_MAX] = {};        // the file name exec'd (comm)
   char m_exe_path[PROCESS_PATH_MAX] = {};    // the path exec'd, for /proc/PID/exe
-  RefPtr<Inode> m_executable;                // the file exec'd (/proc/PID/exe leads to it); g_process_lock
+  RunningImage m_executable;  // the file exec'd, kept from being written (ETXTBSY); /proc/PID/exe; g_process_lock
   char m_cmdline[PROCESS_PATH_MAX] = {};     // argv, NUL-separated, for /proc/PID/cmdline
   usize m_cmdline_length = 0;
 

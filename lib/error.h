@@ -33,6 +33,7 @@ enum class Error : i32 {
   NFILE = 23,
   MFILE = 24,
   NOTTY = 25,
+  TXTBSY = 26,
   FBIG = 27,
   NOSPC = 28,
   SPIPE = 29,

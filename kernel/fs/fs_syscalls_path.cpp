@@ -177,7 +177,7 @@ Result<void> do_truncate(u64 address, i64 length) {
   if (inode->is_directory()) return Error::ISDIR;
   if (!inode->is_regular()) return Error::INVAL;
   TRY(inode->file_system().check_writable());
-  return inode->truncate(static_cast<u64>(length));
+  return truncate_inode(*inode, static_cast<u64>(length));  // ETXTBSY for a running program
 }
 
 Result<void> do_mknodat(i32 dirfd, u64 address, u32 mode, u32 dev) {

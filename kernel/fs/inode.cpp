@@ -2,6 +2,8 @@
 // kind does not support.
 #include "kernel/fs/inode.h"
 
+#include "kernel/fs/running_image.h"
+
 #include <cstring>
 
 #include "kernel/fs/file.h"
@@ -65,6 +67,53 @@ Inode::Inode(InodeType type, u32 permissions, FileSystem& fs, u64 number, u64 rd
 }
 
 Inode::~Inode() { m_fs->inode_destroyed(); }
+
+Result<void> Inode::get_write_access() {
+  i32 count = m_write_count.load(MemoryOrder::Relaxed);
+  do {
+    if (count < 0) return Error::TXTBSY;
+  } while (!m_write_count.compare_exchange(count, count + 1, MemoryOrder::Acquire));
+  return {};
+}
+
+Result<void> Inode::deny_write_access() {
+  i32 count = m_write_count.load(MemoryOrder::Relaxed);
+  do {
+    if (count > 0) return Error::TXTBSY;
+  } while (!m_write_count.compare_exchange(count, count - 1, MemoryOrder::Acquire));
+  return {};
+}
+
+Result<RunningImage> RunningImage::take(Inode& inode) {
+  TRY(inode.deny_write_access());
+  RunningImage image;
+  image.m_inode = RefPtr<Inode>(&inode);
+  return image;
+}
+
+RunningImage RunningImage::copy() const {
+  RunningImage image;
+  if (m_inode) {
+    // Cannot fail: this image already holds the count below zero.
+    MUST(m_inode->deny_write_access());
+    image.m_inode = m_inode;
+  }
+  return image;
+}
+
+RunningImage::RunningImage(RunningImage&& other) : m_inode(std::move(other.m_inode)) {}
+
+RunningImage& RunningImage::operator=(RunningImage&& other) {
+  if (this != &other) {
+    if (m_inode) m_inode->allow_write_access();
+    m_inode = std::move(other.m_inode);
+  }
+  return *this;
+}
+
+RunningImage::~RunningImage() {
+  if (m_inode) m_inode->allow_write_access();
+}
 
 u32 Inode::permissions() const {
   SpinlockGuard guard(m_lock);

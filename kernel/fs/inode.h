@@ -191,6 +191,14 @@ class Inode : public RefCounted {
   // an ordinary link.
   virtual Result<RefPtr<Inode>> follow_link() { return RefPtr<Inode>(); }
 
+  // ---- writers and running programs (Linux's i_writecount) ----
+  // A file open for writing (or being truncated) holds write access; a program running from the file denies it
+  // (kernel/fs/running_image.h). Each fails with ETXTBSY while the other is held.
+  Result<void> get_write_access();
+  void put_write_access() { m_write_count.fetch_sub(1, MemoryOrder::Release); }
+  Result<void> deny_write_access();
+  void allow_write_access() { m_write_count.fetch_add(1, MemoryOrder::Release); }
+
   // ---- mounts (kernel/fs/mount.cpp) ----
   bool is_mount_point() const { return m_mount_flags.load(MemoryOrder::Acquire) & MOUNTED_ON; }
   bool is_mount_root() const { return m_mount_flags.load(MemoryOrder::Acquire) & MOUNT_ROOT; }
@@ -215,6 +223,7 @@ class Inode : public RefCounted {
 
   mutable Spinlock m_lock{"inode"};
   Atomic<u32> m_nlink{1};
+  Atomic<i32> m_write_count{0};  // > 0: that many writers; < 0: that many running programs
 
  private:
   const InodeType m_type;

@@ -244,6 +244,13 @@ static Result<RefPtr<Inode>> open_or_create(const PathContext& context, PathWalk
   }
 }
 
+Result<void> truncate_inode(Inode& inode, u64 size) {
+  TRY(inode.get_write_access());  // ETXTBSY while a process runs the file (Linux's vfs_truncate, handle_truncate)
+  auto result = inode.truncate(size);
+  inode.put_write_access();
+  return result;
+}
+
 Result<RefPtr<File>> path_open(const PathContext& context, const char* path, u32 flags, u32 mode) {
   u32 access = flags & linux::O_ACCMODE;
   if (access == linux::O_ACCMODE) return Error::INVAL;
@@ -272,8 +279,8 @@ Result<RefPtr<File>> path_open(const PathContext& context, const char* path, u32
   // Devices, FIFOs and sockets may be written on a read-only file system; files may not (do_dentry_open).
   if (writes && inode->is_regular()) TRY(inode->file_system().check_writable());
   RefPtr<File> file = TRY(inode->open(flags));
-  // Linux truncates on O_TRUNC even with O_RDONLY (root may write anything).
-  if ((flags & linux::O_TRUNC) && inode->is_regular()) TRY(inode->truncate(0));
+  // Linux truncates on O_TRUNC even with O_RDONLY (root may write anything), but not a running program.
+  if ((flags & linux::O_TRUNC) && inode->is_regular()) TRY(truncate_inode(*inode, 0));
   return file;
 }
 

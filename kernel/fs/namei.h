@@ -85,6 +85,9 @@ class PathWalker {
 // Operations on paths. Permissions are those of root (uid 0): only the execute bits are ever checked.
 Result<RefPtr<Inode>> path_lookup(const PathContext& context, const char* path, Follow follow_last);
 Result<RefPtr<File>> path_open(const PathContext& context, const char* path, u32 flags, u32 mode);
+// Truncate a regular file by name (truncate(2), O_TRUNC): holds its write access meanwhile, so ETXTBSY while a
+// process runs it. (ftruncate needs a descriptor open for writing, which holds write access already.)
+Result<void> truncate_inode(Inode& inode, u64 size);
 Result<RefPtr<File>> path_open_for_exec(const PathContext& context, const char* path);
 Result<void> path_mkdir(const PathContext& context, const char* path, u32 mode);
 // mknod(2): mode's type bits say what (a regular file, a device, a FIFO, a socket); rdev for devices.

@@ -318,7 +318,7 @@ Result<RefPtr<Inode>> proc_pid_exe_inode(i32 pid) {
   SpinlockGuard guard(g_process_lock);
   Process* p = proc_find_locked(pid);
   if (!p || !p->m_executable) return Error::NOENT;
-  return p->m_executable;
+  return RefPtr<Inode>(p->m_executable.inode());
 }
 
 Result<RefPtr<Inode>> proc_pid_cwd_inode(i32 pid) {

@@ -41,7 +41,11 @@ class PositionedFile : public File {
 
 class RegularFile final : public PositionedFile {
  public:
+  // A writable one holds the inode's write access (taken by regular_file_open) until it is closed.
   RegularFile(Inode& inode, u32 flags) : PositionedFile(flags), m_inode(&inode) {}
+  ~RegularFile() override {
+    if (is_writable()) m_inode->put_write_access();
+  }
 
   Result<usize> read(const IoBuffer& buffer, usize len) override {
     SleepLockGuard position(m_position_lock);
@@ -207,8 +211,13 @@ class DirectoryFile final : public PositionedFile {
 }  // namespace
 
 Result<RefPtr<File>> regular_file_open(Inode& inode, u32 flags) {
+  bool writable = (flags & linux::O_ACCMODE) != linux::O_RDONLY;
+  if (writable) TRY(inode.get_write_access());  // ETXTBSY while a process runs the file
   auto* file = new RegularFile(inode, open_flags_to_keep(flags));
-  if (!file) return Error::NOMEM;
+  if (!file) {
+    if (writable) inode.put_write_access();
+    return Error::NOMEM;
+  }
   return RefPtr<File>::adopt(file);
 }
 
