@@ -31,6 +31,16 @@ void sched_switch_locked();
 [[noreturn]] void sched_run_idle();
 // Called on every timer tick on every hart.
 void sched_tick();
+// The longest time a thread kept a hart after a tick asked it to give the hart up (at least that long: ticks
+// measure it, every 10 ms), and who: tid, program name, and a7 of its user registers (the system call it was in,
+// if it was in one; ~0 for a kernel thread). /proc/kernel-stats shows it.
+struct SchedHold {
+  u64 held_ns = 0;
+  u32 tid = 0;
+  u64 syscall = ~0ull;
+  char name[16] = {};
+};
+SchedHold sched_longest_hold();
 // Total scheduler statistics for /proc.
 u64 sched_context_switches();
 // Threads running or waiting to run (Linux's nr_running: the load average and /proc/loadavg count them).

@@ -176,6 +176,12 @@ Result<void> proc_kernel_stats(TextBuilder& out) {
   }
   line("processes", process_count());
   line("kernel_image_hash", kernel_image_hash());
+  // The longest a thread kept a hart after a tick asked for it, and who (kernel/sched.h): not a leak counter.
+  SchedHold hold = sched_longest_hold();
+  line("sched_longest_hold_us", hold.held_ns / 1000);
+  line("sched_longest_hold_tid", hold.tid);
+  line("sched_longest_hold_syscall", hold.syscall);
+  out.appendf("sched_longest_hold_comm %s\n", hold.name);
   return {};
 }
 
