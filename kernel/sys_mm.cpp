@@ -124,6 +124,36 @@ Result<void> lock_range(u64 start, u64 length, bool populate) {
   return space().check_mapped(VirtAddr(base), length);
 }
 
+// msync(MS_SYNC)'s work: write back, and wait for, the object pages under the shared mappings of [start, end).
+// The windows are gathered a few at a time under the space's lock; writing back sleeps, so it runs outside it.
+Result<void> write_back_shared(u64 start, u64 end) {
+  constexpr unsigned BATCH = 8;
+  struct Window {
+    RefPtr<VmObject> object;
+    u64 first = 0, end = 0;
+  };
+  for (u64 cursor = start; cursor < end;) {
+    Window windows[BATCH];
+    unsigned count = 0;
+    u64 resume = end;
+    space().for_each_region([&](const Region& r) {
+      if (r.m_end.get() <= cursor || r.m_start.get() >= end || resume != end) return;
+      u64 lo = r.m_start.get() > cursor ? r.m_start.get() : cursor;
+      if (count == BATCH) {
+        resume = lo;
+        return;
+      }
+      u64 hi = r.m_end.get() < end ? r.m_end.get() : end;
+      if (r.m_object && r.is_shared())
+        windows[count++] = {RefPtr<VmObject>(r.m_object), r.object_page_of(VirtAddr(lo)),
+                            r.object_page_of(VirtAddr(hi - 1)) + 1};
+    });
+    for (unsigned i = 0; i < count; i++) TRY(windows[i].object->write_back(windows[i].first, windows[i].end, true));
+    cursor = resume;
+  }
+  return {};
+}
+
 }  // namespace
 
 Result<u64> sys_mlock(const SyscallArgs& a) { return syscall_result(lock_range(a.a0, a.a1, true)); }
@@ -145,18 +175,20 @@ Result<u64> sys_mlockall(const SyscallArgs& a) {
 
 Result<u64> sys_munlockall(const SyscallArgs&) { return 0; }
 
-// msync(addr, length, flags): Linux's argument checks; no mapping writes back to a file yet (shared file
-// mappings of ramfs/ext2 live in the page cache itself), so the rest is the range check.
+// msync(2) as Linux's mm/msync.c: the arguments are checked first; MS_SYNC then writes the changed pages of the
+// range's shared file mappings back and waits (fsync of the range), and a hole in the range is ENOMEM after the
+// mapped parts were synced. MS_ASYNC has nothing to do (the flusher writes dirty pages within its delay, and
+// stores are already visible to read()); MS_INVALIDATE neither (one page cache: no other copy to invalidate).
 Result<u64> sys_msync(const SyscallArgs& a) {
-  constexpr u64 MS_ASYNC = 1, MS_INVALIDATE = 2, MS_SYNC = 4;
   u64 start = a.a0, length = a.a1, flags = a.a2;
-  if (flags & ~(MS_ASYNC | MS_INVALIDATE | MS_SYNC)) return Error::INVAL;
+  if (flags & ~static_cast<u64>(MS_ASYNC | MS_INVALIDATE | MS_SYNC)) return Error::INVAL;
   if (start % PAGE_SIZE) return Error::INVAL;
   if ((flags & MS_ASYNC) && (flags & MS_SYNC)) return Error::INVAL;
   length = align_up(length, PAGE_SIZE);
   if (start + length < start) return Error::NOMEM;
   if (length == 0) return 0;
   if (start >= user_layout::USER_END || length > user_layout::USER_END - start) return Error::NOMEM;
+  if (flags & MS_SYNC) TRY(write_back_shared(start, start + length));
   return syscall_result(space().check_mapped(VirtAddr(start), length));
 }
 

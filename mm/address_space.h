@@ -187,6 +187,7 @@ class AddressSpace {
   Result<Region*> split_locked(Region& r, VirtAddr at);  // r keeps [start, at), returns [at, end)
   Result<Region*> insert_locked(OwnPtr<Region> r);
   void erase_locked(Region* r);  // unlinks and deletes; caller already removed its pages
+  void keep_shared_stores_locked(VirtAddr start, VirtAddr end);  // before a shared mapping's PTEs go
   void try_merge_locked(Region* r);
   Result<void> check_mapped_locked(Region* first, VirtAddr start, VirtAddr end, Prot prot) const;
   Result<void> unmap_locked(VirtAddr start, VirtAddr end);

@@ -90,7 +90,8 @@ struct Frame {
 };
 static_assert(sizeof(Frame) == 64, "a power of two keeps descriptor arithmetic to shifts");
 
-// Frame::flags of Anon and File frames. Nothing sets them yet: they are the states paging will need.
+// Frame::flags of Anon and File frames: the states paging needs. Dirty is set on File frames of objects with a
+// writer (mm/vm_object.h: the page differs from the disk), under the object lock; the others are not used yet.
 namespace FrameFlag {
 constexpr u16 Busy = 1 << 0;       // I/O in progress: wait, then retry the fault
 constexpr u16 Dirty = 1 << 1;

@@ -44,6 +44,16 @@ void AddressSpace::erase_locked(Region* r) {
   delete r;
 }
 
+// A shared mapping of [start, end) is about to go while its data stays (in the object): the stores made through
+// it, in the pmap's modified bits, are handed to the object first (munmap, MADV_DONTNEED, mmap over it).
+void AddressSpace::keep_shared_stores_locked(VirtAddr start, VirtAddr end) {
+  ASSERT_LOCKED(m_lock);
+  Region* r = find_locked(start);
+  for (r = r ? r : m_regions.find_first_gt(start.get()); r && r->m_start < end; r = RegionTree::next(*r))
+    if (r->m_object && r->is_shared())
+      r->m_object->discard_mappings(*r, r->m_start > start ? r->m_start : start, r->m_end < end ? r->m_end : end);
+}
+
 Result<Region*> AddressSpace::split_locked(Region& r, VirtAddr at) {
   ASSERT_LOCKED(m_lock);
   ASSERT(at > r.m_start && at < r.m_end && at.is_page_aligned());
@@ -186,6 +196,7 @@ Result<void> AddressSpace::unmap_locked(VirtAddr start, VirtAddr end) {
   // The mappings go first, with their TLB entries on every hart: another thread of this process may be using
   // the pages on another hart right now, and no hart may reach a page through its TLB once it is freed
   // (dropping a region may drop the last reference to its object's pages).
+  keep_shared_stores_locked(start, end);
   m_pmap->remove(start, end);
   m_pmap->update();
   for (Region* r = first ? first : m_regions.find_first_gt(start.get()); r && r->m_start < end;) {
@@ -300,6 +311,7 @@ Result<void> AddressSpace::discard(VirtAddr start, u64 length) {
   VirtAddr end = start + length;
   SpinlockGuard guard(m_lock);
   TRY(check_mapped_locked(find_locked(start), start, end, Prot::None));
+  keep_shared_stores_locked(start, end);
   m_pmap->remove(start, end);
   // No hart may still reach the pages through its TLB when they are freed: another thread of this process
   // may be using them on another hart right now.

@@ -3,14 +3,23 @@
 // the object, Frame::object_page() = the page index) and knows which regions map it: the reverse map for its
 // pages.
 //
-// MemoryObject is the one kind: pages that live only in memory, zero-filled when first touched, never written
-// anywhere. The in-memory filesystem keeps each file's contents in one (so mapping a file maps the very frames
-// that read() and write() use), and MAP_SHARED|MAP_ANONYMOUS memory is one too (that is how it stays shared
-// after fork). There are no objects backed by a disk yet, so no page of an object is ever paged out or written
-// back.
+// MemoryObject is the one kind, and it is the page cache: every regular file keeps its data in one (ramfs for
+// good, ext2 while the file is cached), so read(), write() and every mapping of the file use the very same
+// frames; MAP_SHARED|MAP_ANONYMOUS memory is one too (that is how it stays shared after fork). A file on a disk
+// gives its object a writer (ObjectWriter) and then the object tracks which pages differ from the disk:
+//   - a page is dirty (FrameFlag::Dirty) when write() changed it (mark_dirty) or a shared mapping stored into it;
+//     stores are seen through the pmap's modified bits, gathered when a mapping goes away (unlink_region, and
+//     discard_mappings for MADV_DONTNEED) and before write-back (gather_modified visits every mapping);
+//   - write-back (msync, fsync, the file system's flusher) takes dirty pages a batch at a time (take_dirty), marks
+//     them clean and hands them to the writer; a page written again meanwhile is dirty again.
+// Shrinking (set_size) first removes every mapping of the pages past the new end, so that a later access there
+// faults, finds the page past the end and gets SIGBUS (BUS_ADRERR), as on Linux.
+// Pages are never dropped while the object lives: a fault cannot sleep to read a page back yet (page-out of
+// clean file pages comes with sleeping faults, mm/ of the swap work).
 //
-// Lock: m_lock protects the page index, the size and the region list. Lock order: address space lock, then
-// object lock.
+// Lock: m_lock protects the page index, the size, the dirty state and the region list. Lock order: address space
+// lock, then object lock. Code that must reach every mapping from the object (gather_modified, set_size) holds
+// the object lock and only try_locks each address space, starting over when one is busy.
 #pragma once
 
 #include "lib/list.h"
@@ -32,6 +41,9 @@ class VmObject : public RefCounted {
   virtual Frame* peek_page(u64 index) = 0;
   virtual u64 size_pages() const = 0;
   virtual u64 resident_pages() const = 0;
+  // msync(MS_SYNC, MS_ASYNC): write the pages [first, end) that mappings changed back where they belong (a
+  // disk), waiting for it with `wait`. Objects that live only in memory have nothing to do.
+  virtual Result<void> write_back(u64, u64, bool) { return {}; }
 
   // For /proc/PID/maps: the file name (or nullptr) and inode number.
   virtual const char* path() const { return nullptr; }
@@ -43,7 +55,11 @@ class VmObject : public RefCounted {
   // Reverse map: the regions mapping this object. The address space links and unlinks its regions. (Objects
   // made without one never list their regions: for_each_region finds none.)
   void link_region(Region& r);
+  // r goes (its address space lock held, its mappings still in the pmap): stores through it are remembered.
   void unlink_region(Region& r);
+  // The mappings of [start, end), inside region r, are about to be removed (MADV_DONTNEED; the address space
+  // lock held): stores through them are remembered.
+  void discard_mappings(Region& r, VirtAddr start, VirtAddr end);
   template <typename Fn>
   void for_each_region(Fn fn) {
     SpinlockGuard guard(m_lock);
@@ -58,9 +74,24 @@ class VmObject : public RefCounted {
   struct NoReverseMap {};
   explicit VmObject(NoReverseMap) : m_has_reverse_map(false) {}
 
+  // Called with m_lock and r's address space lock held, for a shared region's pages [start, end) whose
+  // mappings the pmap may have marked modified: remembers (and clears) the modified bits.
+  virtual void save_modified_locked(Region&, VirtAddr, VirtAddr) {}
+
   Spinlock m_lock{"vm-object"};
   IntrusiveList<Region, &Region::m_object_link> m_regions;  // guarded by m_lock
   const bool m_has_reverse_map = true;
+};
+
+// Where a disk file's pages go back to (an ext2 inode). Called without locks held; may sleep.
+class ObjectWriter {
+ public:
+  // Write the dirty pages of [first_page, end_page) back (MemoryObject::take_dirty); wait for the disk when
+  // `wait` (MS_SYNC, fsync), else only start (MS_ASYNC may return before the disk has it).
+  virtual Result<void> write_back(u64 first_page, u64 end_page, bool wait) = 0;
+
+ protected:
+  ~ObjectWriter() = default;
 };
 
 class MemoryObject final : public VmObject {
@@ -79,15 +110,43 @@ class MemoryObject final : public VmObject {
   u64 inode_number() const override { return m_inode; }
 
   u64 size_bytes() const;
-  // Grow or shrink. Shrinking frees the pages wholly past the new end and zeroes the tail of the last one;
-  // the caller must make sure no region maps the freed pages.
+  // Grow or shrink. Shrinking removes every mapping of the pages wholly past the new end, frees them and zeroes
+  // the tail of the last one.
   Result<void> set_size(u64 bytes);
+
+  // ---- dirty pages (objects with a writer) ----
+  // The writer of a disk file (nullptr: the pages live only in memory and are never dirty). The writer must
+  // outlive the object's mappings (ext2 keeps its inode while the object is mapped).
+  void set_writer(ObjectWriter* writer);
+  ObjectWriter* writer() const { return m_writer; }
+  // Page `index` (resident) differs from the disk.
+  void mark_dirty(u64 index);
+  // Sets Dirty on every resident page of [first, end) that a shared mapping stored into since the last look,
+  // clearing the modified bits (each mapping's address space is visited with try_lock, see above).
+  void gather_modified(u64 first, u64 end);
+  // Up to `max` dirty pages of [*first, end), in index order, each marked clean and with a reference taken for
+  // the caller (put them back with g_phys.unref); *first moves past the last one taken. Returns how many.
+  unsigned take_dirty(u64* first, u64 end, Frame** pages, unsigned max);
+  u64 dirty_pages() const;
+  // Write-back through the writer (msync): gathers the modified bits of [first, end) first. Nothing to do
+  // without a writer.
+  Result<void> write_back(u64 first, u64 end, bool wait) override;
 
  private:
   MemoryObject() = default;
+  void save_modified_locked(Region& r, VirtAddr start, VirtAddr end) override;
+  void set_dirty_locked(Frame* f);
+  // Calls fn(Region&, VirtAddr start, VirtAddr end) for every region mapping pages of [first, end) (start and
+  // end: the part of the region that maps them), with the region's address space lock held too. Called with
+  // m_lock held; drops and retakes it whenever an address space is busy and then starts over, so fn must be
+  // harmless to repeat and the caller must not rely on what m_lock guards staying unchanged across the call.
+  template <typename Fn>
+  void visit_mappings_locked(u64 first, u64 end, Fn fn);
   RadixTable<Frame*> m_pages;  // page index -> resident frame, guarded by m_lock
   u64 m_size_bytes = 0;  // guarded by m_lock
   u64 m_resident = 0;    // guarded by m_lock
+  u64 m_dirty = 0;       // pages with FrameFlag::Dirty, guarded by m_lock
+  ObjectWriter* m_writer = nullptr;  // set before the object is mapped
   char* m_name = nullptr;
   u64 m_inode = 0;
 };

@@ -54,6 +54,9 @@ class FileSystem : public RefCounted {
   virtual Result<void> statfs(linux::statfs& out);
   // Write everything cached back to the device (sync(2), fsync of any file, umount).
   virtual Result<void> sync() { return {}; }
+  // The flusher's periodic write-back: what is dirty goes to the device, without sync's disk flush when
+  // nothing is (kernel/fs/ext2's flusher thread calls it through mount_write_back_all).
+  virtual Result<void> write_back() { return {}; }
   // Remount read-only or read-write (mount -o remount,ro). EROFS if the file system cannot be written.
   virtual Result<void> set_read_only(bool read_only);
   // Whether anything but the mount still uses the file system: an open file, a working directory, a

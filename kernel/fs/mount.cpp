@@ -276,16 +276,22 @@ Result<void> mount_print_table(TextBuilder& out, Inode& root) {
   return {};
 }
 
-Result<void> mount_sync_all() {
+namespace {
+// Calls op on every mounted file system; the first error.
+Result<void> for_each_mounted(Result<void> (FileSystem::*op)()) {
   MountList mounts;
   TRY(mounts.take());
   Result<void> result;
   for (usize i = 0; i < mounts.count; i++) {
-    auto synced = mounts.items[i].fs->sync();
-    if (synced.is_error() && !result.is_error()) result = synced.error();
+    auto done = (mounts.items[i].fs.get()->*op)();
+    if (done.is_error() && !result.is_error()) result = done.error();
   }
   return result;
 }
+}  // namespace
+
+Result<void> mount_sync_all() { return for_each_mounted(&FileSystem::sync); }
+Result<void> mount_write_back_all() { return for_each_mounted(&FileSystem::write_back); }
 
 void mount_shutdown() {
   for (;;) {

@@ -55,6 +55,8 @@ u32 mount_flags_of(const FileSystem& fs);
 Result<void> mount_print_table(TextBuilder& out, Inode& root);
 // sync(2): every mounted file system.
 Result<void> mount_sync_all();
+// FileSystem::write_back of every mounted file system (the flusher).
+Result<void> mount_write_back_all();
 // Power-off: unmount every file system but the root, newest first, whatever uses them (their data is
 // written and ext2 volumes are marked clean), then sync the root.
 void mount_shutdown();

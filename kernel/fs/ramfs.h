@@ -146,10 +146,8 @@ class RamFile final : public Inode {
 
  private:
   RamFile(RamFs& fs, u32 permissions);
-  bool is_mapped();
   void set_size_locked(u64 size);
   void shrink_object_locked();
-  void zero_range_locked(u64 from, u64 to);
 
   SleepLock m_io_lock{"ramfs-file"};
   RefPtr<MemoryObject> m_object;  // set at creation, never changes

@@ -76,27 +76,10 @@ void RamFile::set_size_locked(u64 size) {
   m_size = size;
 }
 
-bool RamFile::is_mapped() {
-  bool mapped = false;
-  m_object->for_each_region([&](Region&) { mapped = true; });
-  return mapped;
-}
-
-// Give back the object's pages past the end of the file, unless a mapping may still use them.
+// Give back the object's pages past the end of the file (a mapping of them faults from now on: SIGBUS).
 void RamFile::shrink_object_locked() {
   ASSERT_LOCKED(m_io_lock);
-  if (m_object->size_bytes() > m_size && !is_mapped()) MUST(m_object->set_size(m_size));
-}
-
-// Zero the bytes [from, to) in the pages that are resident.
-void RamFile::zero_range_locked(u64 from, u64 to) {
-  ASSERT_LOCKED(m_io_lock);
-  while (from < to) {
-    u64 in_page = from % PAGE_SIZE;
-    u64 n = min_u64(PAGE_SIZE - in_page, to - from);
-    if (Frame* f = m_object->peek_page(from / PAGE_SIZE)) memset(g_phys.kernel_pointer(f) + in_page, 0, n);
-    from += n;
-  }
+  if (m_object->size_bytes() > m_size) MUST(m_object->set_size(m_size));
 }
 
 Result<usize> RamFile::read(const IoBuffer& buffer, usize len, u64 offset) {
@@ -168,14 +151,9 @@ Result<usize> RamFile::write(const IoBuffer& buffer, usize len, u64& offset, Wri
 Result<void> RamFile::truncate(u64 size) {
   if (size > MAX_SIZE) return Error::FBIG;
   SleepLockGuard io(m_io_lock);
-  if (size < m_size) {
-    if (is_mapped())
-      zero_range_locked(size, min_u64(m_size, m_object->size_bytes()));
-    else
-      TRY(m_object->set_size(size));  // frees the pages past the end, zeroes the tail of the last one
-  } else if (size > m_object->size_bytes()) {
-    TRY(m_object->set_size(size));  // a hole: nothing is allocated
-  }
+  // Shrinking frees the pages past the end (removing their mappings) and zeroes the tail of the last one;
+  // growing makes a hole: nothing is allocated.
+  if (size != m_object->size_bytes()) TRY(m_object->set_size(size));
   set_size_locked(size);
   shrink_object_locked();
   touch_modified();

@@ -100,7 +100,7 @@ Result<usize> vfs_path_of(Inode* inode, char* buffer, usize size) {
 
 void vfs_shutdown() { mount_shutdown(); }
 
-u64 vfs_reclaimable_frames() { return block_cache_reclaimable_frames(); }
+u64 vfs_reclaimable_frames() { return block_cache_reclaimable_frames() + ext2_unused_cache_frames(); }
 u64 vfs_buffer_frames() { return block_cache_frames(); }
 
 bool vfs_is_directory(Inode* inode) { return inode && inode->is_directory(); }

@@ -14,6 +14,9 @@ Scenarios:
   ioerror   blkdebug fails reads of one data block: the read gets EIO, the rest works, e2fsck clean after
   crash     QEMU is killed while a program writes; e2fsck -fy repairs the image and the data that was
             fsync'ed before is intact
+  pagecache ext2_pagecache: msync writes only the dirty pages of a shared mapping, and a store never msync'ed
+            reaches the disk through the flusher before QEMU is killed; then mm_shared_file (user/tests) on /mnt:
+            one page cache for read/write and mappings, SIGBUS past the end after ftruncate; e2fsck after each
 Exit status 0 when every check passed; 77 when a tool is missing (skipped).
 """
 import argparse
@@ -60,9 +63,14 @@ class Session:
         cmd += [self.image, size]
         subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
 
+    def binary(self, program):
+        """A user/ext2 program by name, or one of user/ as "tests/NAME"."""
+        sub = program if "/" in program else os.path.join("ext2", program)
+        return os.path.join(self.opts.build, "user", sub)
+
     def boot(self, program, *args, disks=None, timeout=120, expect_status=0, append=""):
         """Runs a user/ext2 program on the kernel with the image as /dev/vda; returns (status, stdout, log)."""
-        binary = os.path.join(self.opts.build, "user", "ext2", program)
+        binary = self.binary(program)
         cmd = [os.path.join(ROOT, "tools", "run"), "--build", self.opts.build, "--smp", str(self.opts.smp),
                "--timeout", str(timeout), "--log", self.log]
         for disk in disks or [self.image]:
@@ -85,7 +93,7 @@ class Session:
     def boot_and_kill(self, program, *args, marker, delay=2.0, timeout=120):
         """Runs a program that never exits and kills QEMU (a power cut) `delay` seconds after it printed marker.
         Returns its standard output."""
-        binary = os.path.join(self.opts.build, "user", "ext2", program)
+        binary = self.binary(program)
         cmd = [os.path.join(ROOT, "tools", "run"), "--build", self.opts.build, "--smp", str(self.opts.smp),
                "--timeout", str(timeout), "--log", self.log, "--disk", self.image, binary, *args]
         # Its own process group: killing the group kills tools/run and QEMU together.
@@ -230,10 +238,28 @@ def scenario_crash(s):
     s.check(data == pattern(300 * 1024, 5), "the fsync'ed file did not survive the crash intact")
 
 
+def scenario_pagecache(s):
+    s.mke2fs(None, "16M")
+    s.boot_and_kill("ext2_pagecache", marker="stored without msync", delay=12.0)  # the flusher's period is 5 s
+    s.fsck(repair=True, quiet=True)
+    s.require_clean("after the power cut and e2fsck -fy")
+    data = s.debugfs("cat /pc.bin")
+    page = 4096
+    s.check(len(data) == 256 * page, f"debugfs: /pc.bin has {len(data)} bytes, not {256 * page}")
+    if len(data) == 256 * page:
+        s.check(data[3 * page + 10:3 * page + 22] == b"msync page 3", "the msync'ed store in page 3")
+        s.check(data[200 * page + 20:200 * page + 34] == b"msync page 200", "the msync'ed store in page 200")
+        s.check(data[100 * page + 30:100 * page + 46] == b"flusher page 100", "the flusher's store in page 100")
+        s.check(data[:page] == b"A" * page and data[255 * page:] == bytes([ord("A") + 255 % 26]) * page,
+                "the pages written with write()")
+    s.boot("tests/mm_shared_file", "/mnt")
+    s.require_clean("after mm_shared_file")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", required=True)
-    ap.add_argument("--scenario", required=True, choices=["persist", "mount", "corrupt", "ioerror", "crash"])
+    ap.add_argument("--scenario", required=True, choices=["persist", "mount", "corrupt", "ioerror", "crash", "pagecache"])
     ap.add_argument("--block-size", type=int, default=1024)
     ap.add_argument("--smp", type=int, default=1)
     opts = ap.parse_args()

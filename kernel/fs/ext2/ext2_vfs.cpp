@@ -7,8 +7,11 @@
 #include "kernel/fs/ext2/ext2_volume.h"
 #include "kernel/fs/open_file.h"
 #include "kernel/fs/sleep_lock.h"
+#include "kernel/fs/mount.h"
 #include "kernel/log.h"
 #include "kernel/sched.h"
+#include "kernel/thread.h"
+#include "kernel/wait_queue.h"
 #include "lib/list.h"
 #include "mm/heap.h"
 #include "mm/region.h"
@@ -20,6 +23,8 @@ namespace {
 constexpr u64 NS_PER_SECOND = 1000000000ull;
 constexpr usize BOUNCE_SIZE = 64 * KiB;  // file data moves through this much kernel memory at a time
 constexpr u32 INODE_BUCKETS = 256;
+constexpr u64 FLUSH_INTERVAL_NS = 5 * NS_PER_SECOND;  // the flusher's period: the most a dirty page waits
+constexpr unsigned WRITE_BACK_BATCH = 16;             // dirty pages taken from an object at a time
 
 class Ext2FileSystem;
 
@@ -59,7 +64,7 @@ class Bounce {
   usize m_size;
 };
 
-class Ext2Inode final : public Inode {
+class Ext2Inode final : public Inode, private ObjectWriter {
  public:
   Ext2Inode(Ext2FileSystem& fs, const Ext2Attributes& a);
   ~Ext2Inode() override;
@@ -98,24 +103,63 @@ class Ext2Inode final : public Inode {
                       u32 flags) override;
   Result<usize> readlink(char* buffer, usize size) override;
 
-  // Writes pages that mappings may have changed back to the disk (m_io_lock held).
-  Result<void> write_back_object_locked();
+  // Writes the pages that write() or mappings changed back to the volume; then, if nothing but the inode uses
+  // the object any more, drops it and the pin (the flusher, sync, unmount). The caller holds a reference.
+  Result<void> write_back_object(bool release_unused);
   bool has_object() const { return m_object.get() != nullptr; }
+  // The frames of a clean object nothing maps (the flusher drops it at its next pass), else 0. A snapshot: the
+  // caller holds g_pinned_lock, which keeps the object while the inode is on g_pinned.
+  u64 unused_cache_frames() const {
+    MemoryObject* o = m_object.get();
+    return o && o->ref_count() == 1 && o->dirty_pages() == 0 ? o->resident_pages() : 0;
+  }
 
-  ListNode m_link;  // in the file system's table, guarded by its m_inodes_lock
+  ListNode m_link;         // in the file system's table, guarded by its m_inodes_lock
+  ListNode m_pinned_link;  // in g_pinned while the inode has an object (which holds a reference), g_pinned_lock
 
  private:
   Ext2FileSystem& ext2_fs() const;
   Ext2Volume& volume() const;
   Result<void> populate_object_locked();
+  Result<void> write_back_pages_locked(u64 first, u64 end);
+  // ObjectWriter (msync): MS_SYNC writes the range and syncs the volume; MS_ASYNC leaves it to the flusher.
+  Result<void> write_back(u64 first, u64 end, bool wait) override;
 
   SleepLock m_io_lock{"ext2-file"};  // serializes a file's reads, writes, truncation and its object
-  RefPtr<MemoryObject> m_object;     // the pages mmap maps (nullptr until the first mmap); m_io_lock
-  bool m_was_opened_for_writing = false;  // m_io_lock: only then can a shared mapping have changed pages
+  RefPtr<MemoryObject> m_object;     // the file's page cache (nullptr until the first mmap); m_io_lock
   u64 m_size = 0;                    // guarded by m_lock, as m_blocks and m_sequence
   u64 m_blocks = 0;
   u64 m_sequence = 0;
 };
+
+// Inodes with a page cache object, each pinned by a reference of this list: a mapping holds only the object,
+// and its stores must still reach the disk after the file is closed. The flusher drops the pin once nothing
+// maps the object and it is clean.
+Spinlock g_pinned_lock{"ext2-pinned"};
+IntrusiveList<Ext2Inode, &Ext2Inode::m_pinned_link> g_pinned;  // guarded by g_pinned_lock
+
+// Calls fn(Ext2Inode&) for each inode of the list `bucket` (under `lock`) that `wanted` accepts, one at a time
+// with a reference, outside the lock.
+template <typename List, typename Wanted, typename Fn>
+void for_each_inode_in(Spinlock& lock, List& bucket, Wanted wanted, Fn fn) {
+  for (u32 skip = 0;;) {
+    RefPtr<Ext2Inode> next;
+    {
+      SpinlockGuard guard(lock);
+      u32 index = 0;
+      for (Ext2Inode& i : bucket) {
+        if (index++ < skip) continue;
+        skip++;
+        if (wanted(i) && i.try_ref()) {
+          next = RefPtr<Ext2Inode>::adopt(&i);
+          break;
+        }
+      }
+    }
+    if (!next) return;
+    fn(*next);
+  }
+}
 
 class Ext2FileSystem final : public FileSystem, private Ext2Observer {
  public:
@@ -156,6 +200,18 @@ class Ext2FileSystem final : public FileSystem, private Ext2Observer {
     Result<void> result = write_back_mapped_files();
     auto synced = m_volume->sync();
     return result.is_error() ? result : synced;
+  }
+
+  // The flusher: metadata and data in the buffer cache, if any is dirty (file pages went first).
+  Result<void> write_back() override {
+    if (!m_volume->has_dirty_blocks()) return {};
+    return m_volume->sync();
+  }
+
+  // A file whose pages nobody maps any more is not a user: its pin goes first.
+  bool is_busy(Inode& root, u32 caller_references) override {
+    (void)write_back_mapped_files();
+    return FileSystem::is_busy(root, caller_references);
   }
 
   Result<void> set_read_only(bool read_only) override {
@@ -229,31 +285,16 @@ class Ext2FileSystem final : public FileSystem, private Ext2Observer {
 
   void remounted_read_only() override { mark_read_only(); }
 
-  // Pages of mapped files that mappings may have changed (sync, unmount).
+  // The dirty pages of this file system's cached files go to the volume; objects nobody maps any more are
+  // dropped (sync, unmount, the busy check).
   Result<void> write_back_mapped_files() {
     Result<void> result;
-    for (u32 b = 0; b < INODE_BUCKETS; b++) {
-      // One object at a time, with a reference, outside the lock.
-      u32 skip = 0;
-      for (;;) {
-        RefPtr<Ext2Inode> next;
-        {
-          SpinlockGuard guard(m_inodes_lock);
-          u32 index = 0;
-          for (Ext2Inode& i : m_buckets[b]) {
-            if (index++ < skip) continue;
-            skip++;
-            if (i.has_object() && i.try_ref()) {
-              next = RefPtr<Ext2Inode>::adopt(&i);
-              break;
-            }
-          }
-        }
-        if (!next) break;
-        auto written = next->sync();
-        if (written.is_error() && !result.is_error()) result = written.error();
-      }
-    }
+    for (u32 b = 0; b < INODE_BUCKETS; b++)
+      for_each_inode_in(m_inodes_lock, m_buckets[b], [](Ext2Inode& i) { return i.has_object(); },
+                        [&](Ext2Inode& i) {
+                          auto written = i.write_back_object(true);
+                          if (written.is_error() && !result.is_error()) result = written.error();
+                        });
     return result;
   }
 
@@ -262,6 +303,28 @@ class Ext2FileSystem final : public FileSystem, private Ext2Observer {
   IntrusiveList<Ext2Inode, &Ext2Inode::m_link> m_buckets[INODE_BUCKETS];  // live objects, by inode number
   bool m_unmount_pending = false;  // a lazy unmount: finished in the destructor
 };
+
+// The flusher: every FLUSH_INTERVAL_NS, the dirty pages of every file and then the dirty metadata of every
+// mounted file system go to the disks (Linux's writeback threads, with dirty_expire and the writeback
+// interval both this period).
+void flusher(void*) {
+  for (;;) {
+    (void)sleep_ns(FLUSH_INTERVAL_NS);
+    for_each_inode_in(g_pinned_lock, g_pinned, [](Ext2Inode&) { return true; }, [](Ext2Inode& i) {
+      (void)i.write_back_object(true);
+    });
+    (void)mount_write_back_all();
+  }
+}
+
+void start_flusher_once() {
+  static Atomic<u32> started{0};
+  if (started.exchange(1, MemoryOrder::AcqRel)) return;
+  if (!thread_create_kernel("ext2-flush", flusher, nullptr)) {
+    LOG_WARN("ext2: no flusher thread: dirty pages wait for sync");
+    started.store(0, MemoryOrder::Release);
+  }
+}
 
 // ---- Ext2Inode ----
 
@@ -272,13 +335,7 @@ Ext2Inode::Ext2Inode(Ext2FileSystem& fs, const Ext2Attributes& a)
 }
 
 Ext2Inode::~Ext2Inode() {
-  if (m_object) {
-    SleepLockGuard io(m_io_lock);
-    auto written = write_back_object_locked();
-    if (written.is_error())
-      LOG_WARN("ext2 (%s): inode %u: mapped pages not written back (%s)", volume().name(), ino(),
-               error_name(written.error()));
-  }
+  ASSERT(!m_object);  // the object pins the inode
   volume().release(ino());
   ext2_fs().forget(*this);
 }
@@ -324,12 +381,7 @@ Result<void> Ext2Inode::set_attributes(const AttributeChange& change) {
 
 Result<RefPtr<File>> Ext2Inode::open(u32 flags) {
   switch (type()) {
-    case InodeType::Regular:
-      if ((flags & linux::O_ACCMODE) != linux::O_RDONLY) {
-        SleepLockGuard io(m_io_lock);
-        m_was_opened_for_writing = true;
-      }
-      return regular_file_open(*this, flags);
+    case InodeType::Regular: return regular_file_open(*this, flags);
     case InodeType::Directory: return directory_file_open(*this, flags);
     default: return special_file_open(*this, flags);
   }
@@ -428,21 +480,8 @@ Result<usize> Ext2Inode::write(const IoBuffer& buffer, usize len, u64& offset, W
 Result<void> Ext2Inode::truncate(u64 new_size) {
   SleepLockGuard io(m_io_lock);
   TRY(volume().truncate(ino(), new_size));
-  if (m_object) {
-    bool is_mapped = false;
-    m_object->for_each_region([&](Region&) { is_mapped = true; });
-    if (new_size < m_object->size_bytes() && is_mapped) {
-      // Mappings may still use the pages past the end: zero the bytes instead of freeing them.
-      for (u64 at = new_size; at < m_object->size_bytes();) {
-        u64 in_page = at % PAGE_SIZE;
-        if (Frame* f = m_object->peek_page(at / PAGE_SIZE))
-          memset(g_phys.kernel_pointer(f) + in_page, 0, PAGE_SIZE - in_page);
-        at += PAGE_SIZE - in_page;
-      }
-    } else {
-      TRY(m_object->set_size(new_size));
-    }
-  }
+  // Pages past the new end leave every mapping (an access there gets SIGBUS) and the cache.
+  if (m_object) TRY(m_object->set_size(new_size));
   return {};
 }
 
@@ -467,36 +506,76 @@ Result<void> Ext2Inode::populate_object_locked() {
 Result<RefPtr<VmObject>> Ext2Inode::mmap_object() {
   if (!is_regular()) return Error::NODEV;
   SleepLockGuard io(m_io_lock);
-  if (!m_object) TRY(populate_object_locked());
+  if (!m_object) {
+    TRY(populate_object_locked());
+    m_object->set_writer(this);
+    ref();  // the pin (g_pinned's reference)
+    SpinlockGuard guard(g_pinned_lock);
+    g_pinned.push_back(*this);
+  }
   return RefPtr<VmObject>(m_object);
 }
 
-// Pages a shared mapping may have stored into go back to the disk: those that differ from what the disk holds
-// (only possible if the file was ever opened for writing, as a writable shared mapping needs).
-Result<void> Ext2Inode::write_back_object_locked() {
-  if (!m_object || !m_was_opened_for_writing || file_system().is_read_only()) return {};
+// The dirty pages of [first, end) go to the volume (its buffer cache; a volume sync puts them on the disk). A
+// page that cannot be written stays dirty.
+Result<void> Ext2Inode::write_back_pages_locked(u64 first, u64 end) {
+  ASSERT(m_io_lock.is_locked());
+  if (!m_object) return {};
   u64 file_size = size();
-  auto* disk_page = static_cast<u8*>(kmalloc(PAGE_SIZE));
-  if (!disk_page) return Error::NOMEM;
   Result<void> result;
-  for (u64 page = 0; page * PAGE_SIZE < file_size; page++) {
-    Frame* f = m_object->peek_page(page);
-    if (!f) continue;
-    usize n = file_size - page * PAGE_SIZE < PAGE_SIZE ? static_cast<usize>(file_size - page * PAGE_SIZE) : PAGE_SIZE;
-    const u8* memory = g_phys.kernel_pointer(f);
-    auto read = volume().read_data(ino(), page * PAGE_SIZE, disk_page, n);
-    if (!read.is_error() && read.value() == n && memcmp(disk_page, memory, n) == 0) continue;
-    auto written = volume().write_data(ino(), page * PAGE_SIZE, memory, n);
-    if (written.is_error() && !result.is_error()) result = written.error();
+  Frame* batch[WRITE_BACK_BATCH];
+  while (unsigned n = m_object->take_dirty(&first, end, batch, WRITE_BACK_BATCH)) {
+    for (unsigned i = 0; i < n; i++) {
+      u64 page = batch[i]->object_page();
+      if (page * PAGE_SIZE < file_size && !result.is_error()) {
+        usize bytes = file_size - page * PAGE_SIZE < PAGE_SIZE ? static_cast<usize>(file_size - page * PAGE_SIZE)
+                                                                 : PAGE_SIZE;
+        auto written = volume().write_data(ino(), page * PAGE_SIZE, g_phys.kernel_pointer(batch[i]), bytes);
+        if (written.is_error()) result = written.error();
+        else if (written.value() < bytes) result = Error::NOSPC;
+      }
+      if (result.is_error() && page * PAGE_SIZE < file_size) m_object->mark_dirty(page);
+      g_phys.unref(batch[i]);
+    }
   }
-  kfree(disk_page);
+  return result;
+}
+
+Result<void> Ext2Inode::write_back(u64 first, u64 end, bool wait) {
+  if (!wait) return {};
+  {
+    SleepLockGuard io(m_io_lock);
+    TRY(write_back_pages_locked(first, end));
+  }
+  return volume().sync();
+}
+
+Result<void> Ext2Inode::write_back_object(bool release_unused) {
+  SleepLockGuard io(m_io_lock);
+  if (!m_object) return {};
+  Result<void> result;
+  if (!file_system().is_read_only()) {
+    m_object->gather_modified(0, MemoryObject::MAX_PAGES);
+    result = write_back_pages_locked(0, MemoryObject::MAX_PAGES);
+  }
+  // Only the inode holds the object (no mapping, no mmap on its way) and nothing is dirty: the pin goes.
+  if (release_unused && m_object->ref_count() == 1 && m_object->dirty_pages() == 0) {
+    m_object->set_writer(nullptr);
+    RefPtr<MemoryObject> dropped;
+    {
+      SpinlockGuard guard(g_pinned_lock);
+      g_pinned.remove(*this);
+      dropped = static_cast<RefPtr<MemoryObject>&&>(m_object);
+    }
+    bool was_last = unref();  // never: the caller's reference keeps the inode alive until it returns
+    ASSERT(!was_last);
+  }
   return result;
 }
 
 Result<void> Ext2Inode::sync() {
   if (!m_object) return {};
-  SleepLockGuard io(m_io_lock);
-  return write_back_object_locked();
+  return write_back_object(false);
 }
 
 // ---- directories ----
@@ -589,6 +668,13 @@ Result<u16> parse_options(const char* options) {
 
 }  // namespace
 
+u64 ext2_unused_cache_frames() {
+  u64 frames = 0;
+  SpinlockGuard guard(g_pinned_lock);
+  for (Ext2Inode& i : g_pinned) frames += i.unused_cache_frames();
+  return frames;
+}
+
 Result<RefPtr<Inode>> ext2_mount(RefPtr<BlockDevice> disk, bool read_only, const char* options) {
   Ext2MountOptions mount_options;
   mount_options.read_only = read_only;
@@ -604,5 +690,6 @@ Result<RefPtr<Inode>> ext2_mount(RefPtr<BlockDevice> disk, bool read_only, const
   RefPtr<Ext2FileSystem> ref = RefPtr<Ext2FileSystem>::adopt(fs);
   auto root = fs->root();
   if (root.is_error()) (void)fs->unmount(FileSystem::Unmount::Now);
+  else if (!read_only) start_flusher_once();
   return root;
 }

@@ -8,15 +8,17 @@
 //                   disk inode's, refreshed whenever the volume writes that inode (Ext2Observer). While it lives
 //                   the volume holds the inode (an unlinked open file keeps its blocks).
 //
-// File data: read() and write() go to the disk through a bounce page (user memory is never touched with the
-// volume's lock held). mmap() makes the file's pages a MemoryObject, read in whole at the first mmap (holes
-// stay holes); from then on while the inode lives, reads come from those pages and writes go to both, so
-// mappings and read/write agree. Stores through a MAP_SHARED mapping reach the disk at fsync, sync, unmount
-// and when the inode goes. (The page cache of issue 11 replaces this with pages that can be dropped and
-// written back one by one.)
+// File data: read() and write() go to the volume's buffer cache through a bounce page (user memory is never
+// touched with the volume's lock held). mmap() makes the file's page cache, a MemoryObject (mm/vm_object.h) read
+// in whole at the first mmap (holes stay holes); from then on reads come from those pages and writes go to both,
+// so mappings and read/write agree. The object pins the inode (a mapping outlives close) and names the inode its
+// ObjectWriter: stores through MAP_SHARED mappings make pages dirty (the pmap's modified bits), and only dirty
+// pages are written back — by msync(MS_SYNC), fsync, sync, unmount, and the flusher thread, which every 5 s
+// writes the dirty pages of every cached file and the dirty buffers of every volume, and drops the objects (and
+// pins) nothing maps any more. Truncation shrinks the object: mappings past the new end get SIGBUS.
 //
 // Locks, in order: the volume's lock (sleeping), m_inodes_lock (spinlock), Inode::m_lock; an Ext2Inode's
-// m_object_lock (sleeping) is taken before the volume's lock.
+// m_io_lock (sleeping) is taken before the volume's lock.
 #pragma once
 
 #include "drivers/block/block_device.h"
@@ -25,3 +27,7 @@
 // Mounts the ext2 volume on `disk` and returns its root directory (which holds the file system). options:
 // mount(2)'s data for ext2 ("errors=remount-ro", ...; EINVAL for an unknown one).
 Result<RefPtr<Inode>> ext2_mount(RefPtr<BlockDevice> disk, bool read_only, const char* options);
+
+// Frames of cached file pages that nothing maps and that are clean: the flusher frees them within its period, so
+// they count as available memory (sysinfo, MemAvailable) like the buffer cache's.
+u64 ext2_unused_cache_frames();

@@ -276,6 +276,11 @@ Result<void> Ext2Volume::sync() {
   return sync_locked();
 }
 
+bool Ext2Volume::has_dirty_blocks() {
+  Ext2MutexGuard guard(m_lock);
+  return m_cache->has_dirty_blocks();
+}
+
 // The state written at unmount: clean, unless errors were found (then e2fsck must look).
 Result<void> Ext2Volume::unmount() {
   Ext2MutexGuard guard(m_lock);

@@ -106,6 +106,8 @@ class Ext2Volume {
   AS_NONCOPYABLE(Ext2Volume);
 
   Result<void> sync();
+  // Whether the buffer cache holds changes not yet written (the flusher asks before syncing).
+  bool has_dirty_blocks();
   bool is_read_only() const { return m_is_read_only; }
   // Remount: read-only flushes and marks the volume clean; read-write (EROFS if the volume had errors or has
   // features this code may not write) marks it not clean again.
