@@ -93,7 +93,8 @@ Result<void> proc_meminfo(TextBuilder& out) {
   auto used = [&](FrameUse use) { return c.used_by[static_cast<unsigned>(use)]; };
   u64 file_pages = used(FrameUse::File);
   u64 ramfs_pages = RamFile::total_resident_pages();
-  u64 shmem = file_pages > ramfs_pages ? file_pages - ramfs_pages : 0;
+  u64 page_cache = vfs_page_cache_frames();
+  u64 shmem = file_pages > ramfs_pages + page_cache ? file_pages - ramfs_pages - page_cache : 0;
   u64 reclaimable = heap.empty_slab_frames + kernel_stack_cached_frames() + vfs_reclaimable_frames();
   u64 mapped = TRY(proc_mapped_file_pages());  // a page mapped by many processes counts once
 
@@ -105,6 +106,7 @@ Result<void> proc_meminfo(TextBuilder& out) {
   meminfo_line(out, "SwapCached", 0);
   meminfo_line(out, "SwapTotal", 0);
   meminfo_line(out, "SwapFree", 0);
+  meminfo_line(out, "Dirty", vfs_dirty_frames());
   meminfo_line(out, "AnonPages", g_vm_stats.anon_pages.load(MemoryOrder::Relaxed));
   meminfo_line(out, "Mapped", mapped);
   meminfo_line(out, "Shmem", shmem);
@@ -144,6 +146,7 @@ Result<void> proc_kernel_stats(TextBuilder& out) {
   MemoryCounters c = g_phys.counters();
   HeapStats heap = heap_stats();
   KernelStackStats stacks = kernel_stack_stats();
+  u64 page_cache = vfs_page_cache_frames();
   auto line = [&](const char* name, u64 value) { out.appendf("%s %llu\n", name, static_cast<unsigned long long>(value)); };
   line("frames_total", c.total_frames);
   line("frames_free", c.free_frames);
@@ -158,9 +161,13 @@ Result<void> proc_kernel_stats(TextBuilder& out) {
     // The file systems' block caches take kernel frames and keep them while mounted (Buffers in /proc/meminfo):
     // they are shown apart, so that the leak check can tell a cache that grew from kernel memory that leaked.
     if (use == FrameUse::Kernel) frames -= vfs_buffer_frames();
+    // So is the page cache of disk files: pages a file keeps after its last user are cached, not leaked (a
+    // file page no file holds stays in frames_file).
+    if (use == FrameUse::File) frames -= page_cache < frames ? page_cache : frames;
     line(name, frames);
   }
   line("frames_buffer_cache", vfs_buffer_frames());
+  line("frames_page_cache", page_cache);
   line("ramfs_pages", RamFile::total_resident_pages());
   line("kernel_stacks", stacks.live);
   line("kernel_stacks_cached", stacks.cached);

@@ -102,6 +102,8 @@ void vfs_shutdown() { mount_shutdown(); }
 
 u64 vfs_reclaimable_frames() { return block_cache_reclaimable_frames() + ext2_unused_cache_frames(); }
 u64 vfs_buffer_frames() { return block_cache_frames(); }
+u64 vfs_page_cache_frames() { return ext2_cache_frames(); }
+u64 vfs_dirty_frames() { return ext2_dirty_frames(); }
 
 bool vfs_is_directory(Inode* inode) { return inode && inode->is_directory(); }
 

@@ -32,6 +32,10 @@ void vfs_mount_from_command_line();
 // memory of those caches (Buffers in /proc/meminfo), in frames.
 u64 vfs_reclaimable_frames();
 u64 vfs_buffer_frames();
+// The frames of disk files' pages kept in memory (the page cache of ext2 files; ramfs files are their own
+// storage, not a cache), and how many of them the disk does not have yet.
+u64 vfs_page_cache_frames();
+u64 vfs_dirty_frames();
 // Before powering off: write every file system back and unmount the disks cleanly (may sleep).
 void vfs_shutdown();
 // Whether an inode is a directory (chdir).

@@ -12,8 +12,9 @@
  * frames of every use that nothing outlives a process with (page tables, anonymous memory, VM metadata,
  * file-object pages that no file holds, general kernel frames), kernel stacks of threads, and the kernel
  * heap's live allocations. Caches (empty slabs, freed stacks kept mapped, the files of the file system, the
- * block caches of mounted disks, frames_buffer_cache) may
- * differ. The kernel's code and read-only data must be as they were (kernel_image_hash): a program that
+ * block caches of mounted disks, frames_buffer_cache; the page cache of disk files, frames_page_cache) may
+ * differ. Before counting, init calls sync(): the dirty file pages a program left go to the disk, and the cache
+ * objects of files nothing maps any more are let go (with their inodes). The kernel's code and read-only data must be as they were (kernel_image_hash): a program that
  * managed to store there through a kernel bug is caught here. A leak must persist for a second: a thread that has just exited may still be freeing its stack.
  *
  * Interactive mode (otherwise):
@@ -261,6 +262,7 @@ static int runner_mode(char* file, size_t size) {
   int status = run_once(argv, 1);
 
   clean_tmp();
+  sync();
   char report[1024];
   for (int attempt = 0;; attempt++) {
     report[0] = '\0';

@@ -113,6 +113,9 @@ class Ext2Inode final : public Inode, private ObjectWriter {
     MemoryObject* o = m_object.get();
     return o && o->ref_count() == 1 && o->dirty_pages() == 0 ? o->resident_pages() : 0;
   }
+  // All the frames of its object, and the dirty ones (same snapshot rule).
+  u64 cache_frames() const { return m_object ? m_object->resident_pages() : 0; }
+  u64 dirty_frames() const { return m_object ? m_object->dirty_pages() : 0; }
 
   ListNode m_link;         // in the file system's table, guarded by its m_inodes_lock
   ListNode m_pinned_link;  // in g_pinned while the inode has an object (which holds a reference), g_pinned_lock
@@ -667,6 +670,20 @@ Result<u16> parse_options(const char* options) {
 }
 
 }  // namespace
+
+u64 ext2_cache_frames() {
+  u64 frames = 0;
+  SpinlockGuard guard(g_pinned_lock);
+  for (Ext2Inode& i : g_pinned) frames += i.cache_frames();
+  return frames;
+}
+
+u64 ext2_dirty_frames() {
+  u64 frames = 0;
+  SpinlockGuard guard(g_pinned_lock);
+  for (Ext2Inode& i : g_pinned) frames += i.dirty_frames();
+  return frames;
+}
 
 u64 ext2_unused_cache_frames() {
   u64 frames = 0;

@@ -31,3 +31,7 @@ Result<RefPtr<Inode>> ext2_mount(RefPtr<BlockDevice> disk, bool read_only, const
 // Frames of cached file pages that nothing maps and that are clean: the flusher frees them within its period, so
 // they count as available memory (sysinfo, MemAvailable) like the buffer cache's.
 u64 ext2_unused_cache_frames();
+// Frames of every ext2 file's cached pages (the page cache of ext2 files), and those of them that differ from
+// the disk: /proc/kernel-stats (frames_page_cache) and /proc/meminfo (Dirty).
+u64 ext2_cache_frames();
+u64 ext2_dirty_frames();
