@@ -77,6 +77,8 @@ constexpr Implemented g_implemented[] = {
     {writev, raw_syscall<sys_writev>},
     {pread64, raw_syscall<sys_pread64>},
     {pwrite64, raw_syscall<sys_pwrite64>},
+    {sendfile, raw_syscall<sys_sendfile>},
+    {copy_file_range, raw_syscall<sys_copy_file_range>},
     {readlinkat, raw_syscall<sys_readlinkat>},
     {newfstatat, raw_syscall<sys_newfstatat>},
     {fstat, raw_syscall<sys_fstat>},

@@ -35,6 +35,9 @@ Result<u64> sys_readv(const SyscallArgs&);
 Result<u64> sys_writev(const SyscallArgs&);
 Result<u64> sys_pread64(const SyscallArgs&);
 Result<u64> sys_pwrite64(const SyscallArgs&);
+// kernel/fs/fs_syscalls_copy.cpp
+Result<u64> sys_sendfile(const SyscallArgs&);
+Result<u64> sys_copy_file_range(const SyscallArgs&);
 Result<u64> sys_readlinkat(const SyscallArgs&);
 Result<u64> sys_newfstatat(const SyscallArgs&);
 Result<u64> sys_fstat(const SyscallArgs&);

@@ -15,7 +15,8 @@ Scenarios:
   crash     QEMU is killed while a program writes; e2fsck -fy repairs the image and the data that was
             fsync'ed before is intact
   pagecache ext2_pagecache: msync writes only the dirty pages of a shared mapping, and a store never msync'ed
-            reaches the disk through the flusher before QEMU is killed; then mm_shared_file (user/tests) on /mnt:
+            reaches the disk through the flusher before QEMU is killed; then mm_shared_file and fs_copy_range
+            (user/tests) on /mnt:
             one page cache for read/write and mappings, SIGBUS past the end after ftruncate; e2fsck after each
 Exit status 0 when every check passed; 77 when a tool is missing (skipped).
 """
@@ -254,6 +255,8 @@ def scenario_pagecache(s):
                 "the pages written with write()")
     s.boot("tests/mm_shared_file", "/mnt")
     s.require_clean("after mm_shared_file")
+    s.boot("tests/fs_copy_range", "/mnt")
+    s.require_clean("after fs_copy_range")
 
 
 def main():
