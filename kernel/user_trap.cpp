@@ -43,7 +43,14 @@ void describe_region(Process* p, VirtAddr address, char* out, usize size) {
 // process. si_addr is the faulting address for a page fault, and the pc for the other exceptions (as on Linux,
 // whose riscv trap handlers report epc). Called with interrupts off; they stay off.
 void signal_fault(const FaultRecord& fault, unsigned sig, i32 code, const char* why, const char* code_name) {
+  // LAB signals: BEGIN SOLUTION
   u64 address = fault.kind == FaultKind::Page ? fault.address.get() : fault.pc.get();
+  // LAB signals: STUDENT
+  // // TODO(lab signals, exercise 1): si_addr. What does a handler need to know: where the page fault was
+  // // (fault.address, from stval), or where the instruction was (fault.pc, from sepc)? Which for an illegal
+  // // instruction or an ebreak? (Linux's riscv trap handlers; user/tests/sig_fault_codes.c.)
+  // u64 address = 0;
+  // LAB signals: END
   if (!signal_force_fault(sig, code, address)) return;  // a handler will run
   Process* p = current_process();
   char where[160];
@@ -65,9 +72,15 @@ void signal_page_fault(const FaultRecord& fault, FaultResult r) {
              static_cast<unsigned long long>(fault.pc.get()));
     return signal_kill_process(p, SIGKILL);
   }
+  // LAB signals: BEGIN SOLUTION
   if (r == FaultResult::AccessError)
     return signal_fault(fault, SIGSEGV, SEGV_ACCERR, fault_result_name(r), "SEGV_ACCERR");
   signal_fault(fault, SIGSEGV, SEGV_MAPERR, fault_result_name(r), "SEGV_MAPERR");
+  // LAB signals: STUDENT
+  // // TODO(lab signals, exercise 1): si_code. A page fault the VM system did not resolve is SEGV_MAPERR (no
+  // // region there) or SEGV_ACCERR (a region, but it does not allow this access): which FaultResult is which?
+  // signal_fault(fault, SIGSEGV, SI_KERNEL, fault_result_name(r), "SI_KERNEL");
+  // LAB signals: END
 }
 
 void signal_exception(const FaultRecord& fault) {

@@ -218,10 +218,15 @@ def check(root):
 
 
 def test_source(root, lab, test):
-    """The C source of a user test: user/tests/PROGRAM.c, or labs/LAB/hidden/PROGRAM.c for a hidden one."""
+    """The C source of a user test: user/tests/PROGRAM.c (or user/vmtricks/PROGRAM.c, the programs of
+    user/vmtricks/README.md, which run as tests too), or labs/LAB/hidden/PROGRAM.c for a hidden one."""
     if test.get("hidden"):
         return os.path.join(root, "labs", lab, "hidden", test["program"] + ".c")
-    return os.path.join(root, "user", "tests", test.get("program", "?") + ".c")
+    name = test.get("program", "?") + ".c"
+    vmtricks = os.path.join(root, "user", "vmtricks", name)
+    if os.path.isfile(vmtricks) and not os.path.isfile(os.path.join(root, "user", "tests", name)):
+        return vmtricks
+    return os.path.join(root, "user", "tests", name)
 
 
 def make_student_tree(root, lab_name, out):

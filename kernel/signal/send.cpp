@@ -239,6 +239,7 @@ bool signal_force(const siginfo& info) {
   Process* p = t->m_process;
   unsigned sig = static_cast<unsigned>(info.si_signo);
   ThreadSignals& ts = t->m_signals;
+  // LAB signals: BEGIN SOLUTION
   PendingSignal* slot = ts.m_fault_slot.m_link.is_linked() ? nullptr : &ts.m_fault_slot;
   SpinlockGuard guard(p->m_signals.lock());
   sigaction& action = p->m_signals.m_handlers->action(sig);
@@ -250,6 +251,19 @@ bool signal_force(const siginfo& info) {
   if (action.handler == SIG_DFL) p->m_signals.m_is_unkillable = false;  // even init dies of its faults
   bool fatal = action.handler == SIG_DFL && default_action(sig) == DefaultAction::Terminate;
   (void)send_locked(p, t, info, slot, true);
+  // LAB signals: STUDENT
+  // // TODO(lab signals, exercise 2): this sends the fault's signal as kill(2) would: to the process, where
+  // // any thread may take it, and only if the process neither blocks nor ignores it. A fault cannot wait:
+  // // the faulting instruction runs again as soon as the thread returns to user mode. Send it to this thread
+  // // (t), in its preallocated fault slot (ts.m_fault_slot, unless it is already queued), as a forced signal;
+  // // and if the thread blocks it or the process ignores it, unblock it and make its action SIG_DFL first,
+  // // so that the fault kills (init too: m_is_unkillable), as Linux's force_sig_info_to_task does.
+  // (void)ts;
+  // SpinlockGuard guard(p->m_signals.lock());
+  // sigaction& action = p->m_signals.m_handlers->action(sig);
+  // bool fatal = action.handler == SIG_DFL && default_action(sig) == DefaultAction::Terminate;
+  // (void)send_locked(p, nullptr, info, nullptr, false);
+  // LAB signals: END
   return fatal;
 }
 

@@ -3,6 +3,9 @@
  * 1980s; Appel and Li, "Virtual Memory Primitives for User Programs", ASPLOS 1991, section 3.)
  *
  *   objstore [FILE]      run the demonstration with its store in FILE (default /tmp/objstore.db)
+ *   objstore -m [FILE]   the same, and after each step the lines of /proc/self/maps that cover the store: each
+ *                        mprotect of one page splits the region, so the maps show which objects are absent
+ *                        (---p), clean (r--p) and dirty (rw-p)
  *
  * The store is a file of NOBJ objects of one page each. Opening it maps a region of NOBJ pages with no access
  * at all (PROT_NONE) and reads nothing. The program then simply follows pointers in that region:
@@ -77,6 +80,7 @@ static void on_fault(int sig, siginfo_t* si, void* uc) {
     signal(SIGSEGV, SIG_DFL);
     return;
   }
+  // LAB signals: BEGIN SOLUTION
   size_t i = (addr - start) / PAGE;
   struct object* obj = &store.base[i];
   if (store.state[i] == ABSENT) {
@@ -94,6 +98,14 @@ static void on_fault(int sig, siginfo_t* si, void* uc) {
   } else {
     signal(SIGSEGV, SIG_DFL);  /* a dirty page is writable: this fault is not ours */
   }
+  // LAB signals: STUDENT
+  // /* TODO(lab signals, exercise 3): the object store's fault handler. Which object is it (its index in the
+  //  * region)? If it is ABSENT, read it in from the file (pread) and leave its page read-only: it is CLEAN
+  //  * now (count it in store.faulted_in). If it is CLEAN, this is its first write: make the page writable
+  //  * and the object DIRTY (store.dirtied). Then return, and the access runs again. Anything else is not
+  //  * ours. Only async-signal-safe calls in here: mprotect, pread. */
+  // signal(SIGSEGV, SIG_DFL);  /* for now every fault is "not ours": the program dies of it */
+  // LAB signals: END
 }
 
 static void store_open(const char* path) {
@@ -152,7 +164,33 @@ static int check_payload(const struct object* o) {
   return 1;
 }
 
+static int show_maps;
+
+/* The lines of /proc/self/maps inside the store's region, with the objects they cover. */
+static void print_store_maps(void) {
+  if (!show_maps) return;
+  FILE* f = fopen("/proc/self/maps", "r");
+  if (!f) die("/proc/self/maps");
+  uintptr_t start = (uintptr_t)store.base, end = start + NOBJ * PAGE;
+  char line[256];
+  while (fgets(line, sizeof line, f)) {
+    unsigned long lo, hi;
+    char perms[8];
+    if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) != 3 || hi <= start || lo >= end) continue;
+    unsigned long first = (lo - start) / PAGE, last = (hi - start) / PAGE - 1;
+    printf("    %lx-%lx %s  object%s %lu%s", lo, hi, perms, first == last ? "" : "s", first, first == last ? "" : "-");
+    if (first != last) printf("%lu", last);
+    printf("\n");
+  }
+  fclose(f);
+}
+
 int main(int argc, char** argv) {
+  if (argc > 1 && strcmp(argv[1], "-m") == 0) {
+    show_maps = 1;
+    argv++;
+    argc--;
+  }
   const char* path = argc > 1 ? argv[1] : "/tmp/objstore.db";
   int ok = 1;
   store_create(path);
@@ -172,6 +210,7 @@ int main(int argc, char** argv) {
   TOUCHES_DONE();
   printf("walked 10 objects (sum of counters %lld): %d faulted in, %d dirtied\n", (long long)sum,
          store.faulted_in, store.dirtied);
+  print_store_maps();
   ok &= store.faulted_in == 10 && store.dirtied == 0;
 
   /* Update three of them; the second write to object 14 costs nothing more. */
@@ -181,9 +220,11 @@ int main(int argc, char** argv) {
   strcpy(store.base[21].name, "renamed");
   TOUCHES_DONE();
   printf("updated objects 7, 14 and 21: %d faulted in, %d dirtied\n", store.faulted_in, store.dirtied);
+  print_store_maps();
   ok &= store.faulted_in == 10 && store.dirtied == 3;
   store_commit();
   printf("commit: %d objects written\n", store.written);
+  print_store_maps();
   ok &= store.written == 3;
   store.base[7].counter += 1; /* dirty again after the commit */
   TOUCHES_DONE();
