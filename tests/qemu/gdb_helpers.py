@@ -3,7 +3,9 @@
 user/bin/cowdemo under `tools/run --gdb`, stops at its page faults with break-fault and checks what each command
 prints: fault (demand-zero, then the child's copy-on-write copy, then the parent's reuse), vm-maps (the same
 regions as the /proc/self/maps the program printed), pt and vtop (the page is mapped, and writable only after the
-fault), ptov, procs, frames, the pretty-printers, step-return.
+fault), ptov, procs, frames, the pretty-printers, step-return. A second session runs user/vmtricks/objstore and
+checks break-signal and sigframe: the frame of its first SIGSEGV, seen from the kernel right after
+riscv_signal::setup_frame wrote it and again from the first instruction of the user handler (step-return).
 
   gdb_helpers.py --build DIR [--smp N]
 """
@@ -32,33 +34,119 @@ def section(out, name):
     return m.group(1) if m else ""
 
 
+def mark(name):
+    return f"echo === {name} ===\\n"
+
+
+def gdb_session(opts, program, script_body):
+    """Runs program under `tools/run --gdb` and a batch gdb with script_body (after `target remote`).
+    Returns (gdb's output, the program's stdout, the run's exit status). tools/run is always ended: no QEMU
+    outlives the session."""
+    kernel = os.path.join(opts.build, "kernel", "kernel.elf")
+    run = subprocess.Popen([os.path.join(ROOT, "tools", "run"), "--build", opts.build, "--gdb", "--timeout", "150",
+                            "--smp", str(opts.smp), program], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           stdin=subprocess.DEVNULL)
+    try:
+        port = None
+        deadline = time.monotonic() + 30
+        while port is None and time.monotonic() < deadline:
+            line = run.stderr.readline()
+            if not line:
+                break
+            m = re.search(rb"target remote :(\d+)", line)
+            if m:
+                port = int(m.group(1))
+        if port is None:
+            return "FAILED: tools/run --gdb printed no gdb command", "", "no gdb"
+        with tempfile.NamedTemporaryFile("w", suffix=".gdb", delete=False) as f:
+            f.write(f"target remote :{port}\n" + script_body)
+            script_path = f.name
+        try:
+            gdb = subprocess.run(["gdb-multiarch", "-nx", "-batch", "-x", os.path.join(ROOT, "tools", "gdbinit"),
+                                  "-x", script_path, kernel], capture_output=True, timeout=240, cwd=ROOT)
+            out = gdb.stdout.decode(errors="replace") + gdb.stderr.decode(errors="replace")
+        except subprocess.TimeoutExpired as e:
+            out = (e.stdout or b"").decode(errors="replace") + "\n(gdb timed out)"
+        finally:
+            os.unlink(script_path)
+        try:
+            stdout, _ = run.communicate(timeout=90)
+            status = run.returncode
+        except subprocess.TimeoutExpired:
+            stdout, status = b"", "timeout"
+        return out, stdout.decode(errors="replace"), status
+    finally:
+        if run.poll() is None:
+            run.kill()
+            run.wait()
+
+
+def sigframe_session(opts, problems):
+    """break-signal and sigframe on objstore's first SIGSEGV (a load from a PROT_NONE page: SEGV_ACCERR)."""
+    program = os.path.join(opts.build, "user", "vmtricks", "objstore")
+    handler = symbol_address(program, "on_fault")
+    script = f"""add-symbol-file {program}
+break-signal objstore
+continue
+finish
+{mark("sig-kernel")}
+sigframe
+{mark("sig-step")}
+delete
+step-return
+info registers priv
+print/x $pc
+print $a0
+print/x $a1
+print/x $a2 - $a1
+{mark("sig-user")}
+sigframe
+{mark("sig-pid")}
+sigframe objstore
+{mark("end")}
+continue
+"""
+    out, stdout, status = gdb_session(opts, program, script)
+    print(out)
+
+    def need(name, rx, flags=0):
+        m = re.search(rx, section(out, name), flags)
+        if not m:
+            problems.append(f"{name}: no /{rx}/")
+        return m
+
+    frame = need("sig-kernel", r"pid \d+ \(objstore\): signal frame at (0x[0-9a-f]+), 1088 bytes")
+    need("sig-kernel", r"si_signo 11 \(SIGSEGV\), si_errno 0, si_code 2 \(SEGV_ACCERR\)")
+    addr = need("sig-kernel", r"si_addr (0x[0-9a-f]+)")
+    pc = need("sig-kernel", r"saved pc (0x[0-9a-f]+)  <main\b")
+    need("sig-kernel", r"saved mask \(uc_sigmask, back at rt_sigreturn\): 0x0000000000000000 \{\}")
+    need("sig-kernel", r"uc_stack disabled")
+    need("sig-kernel", r" ra 0x[0-9a-f]{16}\s+sp 0x[0-9a-f]{16}\s+gp 0x[0-9a-f]{16}\s+tp 0x[0-9a-f]{16}")
+    need("sig-step", r"priv\s+0x0")
+    need("sig-step", rf"\$\d+ = {handler:#x}\n")
+    need("sig-step", r"\$\d+ = 11\n")
+    need("sig-step", r"\$\d+ = 0x80\n")
+    for name in ("sig-user", "sig-pid"):
+        if frame and addr and pc:
+            need(name, rf"signal frame at {frame.group(1)}, 1088 bytes")
+            need(name, rf"si_addr {addr.group(1)}\n")
+            need(name, rf"saved pc {pc.group(1)}  <main\b")
+    if frame:
+        need("sig-step", rf"\$\d+ = {frame.group(1)}\n")  # a1 = &siginfo = the frame
+    if "Python Exception" in out or "Error occurred in Python" in out:
+        problems.append("sigframe session: a command raised a Python exception")
+    if status != 0 or "objstore: ok" not in stdout:
+        problems.append(f"objstore under gdb: status {status}, output {stdout[-300:]!r}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", required=True)
     ap.add_argument("--smp", type=int, default=1)
     opts = ap.parse_args()
-    kernel = os.path.join(opts.build, "kernel", "kernel.elf")
     program = os.path.join(opts.build, "user", "bin", "cowdemo")
     page = symbol_address(program, "page")
-    run = subprocess.Popen([os.path.join(ROOT, "tools", "run"), "--build", opts.build, "--gdb", "--timeout", "150",
-                            "--smp", str(opts.smp), program], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           stdin=subprocess.DEVNULL)
-    port = None
-    deadline = time.monotonic() + 30
-    while port is None and time.monotonic() < deadline:
-        line = run.stderr.readline()
-        if not line:
-            break
-        m = re.search(rb"target remote :(\d+)", line)
-        if m:
-            port = int(m.group(1))
-    if port is None:
-        run.kill()
-        print("FAILED: tools/run --gdb printed no gdb command")
-        return 1
-    mark = lambda name: f"echo === {name} ===\\n"
     script = f"""
-target remote :{port}
 add-symbol-file {program}
 {mark("help")}
 info address page
@@ -108,24 +196,7 @@ info registers priv
 {mark("end")}
 continue
 """
-    with tempfile.NamedTemporaryFile("w", suffix=".gdb", delete=False) as f:
-        f.write(script)
-        script_path = f.name
-    try:
-        gdb = subprocess.run(["gdb-multiarch", "-nx", "-batch", "-x", os.path.join(ROOT, "tools", "gdbinit"),
-                              "-x", script_path, kernel], capture_output=True, timeout=240, cwd=ROOT)
-        out = gdb.stdout.decode(errors="replace") + gdb.stderr.decode(errors="replace")
-    except subprocess.TimeoutExpired as e:
-        out = (e.stdout or b"").decode(errors="replace") + "\n(gdb timed out)"
-    finally:
-        os.unlink(script_path)
-    try:
-        stdout, _ = run.communicate(timeout=90)
-        status = run.returncode
-    except subprocess.TimeoutExpired:
-        run.kill()
-        stdout, status = b"", "timeout"
-    stdout = stdout.decode(errors="replace")
+    out, stdout, status = gdb_session(opts, program, script)
     print(out)
     problems = []
 
@@ -177,6 +248,7 @@ continue
         problems.append(f"the program's run ended with status {status}, expected 0")
     if "the child wrote its own copy" not in stdout:
         problems.append("cowdemo did not finish")
+    sigframe_session(opts, problems)
     if problems:
         print("FAILED:\n  " + "\n  ".join(problems))
         return 1

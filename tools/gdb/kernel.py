@@ -11,6 +11,8 @@
 #                               then run the handler to its end and say what it decided (demand-zero, COW copy...)
 #   break-fault [PID|NAME] [VA] stop at the next page fault of that process (and page)
 #   step-trap / step-return     cross ecall/sret (gdb's stepi cannot): stop at stvec / at sepc
+#   break-signal [PID|NAME]     stop where the kernel writes a signal frame for that process (riscv_signal::setup_frame)
+#   sigframe [PID|NAME|ADDR]    the rt_sigframe on the user stack: siginfo, the saved pc/sp/registers, the saved mask
 #
 # All of them work wherever the hart stopped, also in user mode: kernel memory is read with the hart switched to
 # supervisor mode for the duration of the command ($priv is QEMU's virtual register), and page tables are read as
@@ -348,7 +350,7 @@ def region_of(space, va):
 class KernelPrefix(gdb.Command):
     """Commands for the kernel's processes, address spaces, page tables and faults (tools/gdb/kernel.py):
 
-procs, vm-maps, pt, vtop, ptov, frames, fault, break-fault, step-trap, step-return.
+procs, vm-maps, pt, vtop, ptov, frames, fault, break-fault, step-trap, step-return, break-signal, sigframe.
 Each takes `help NAME`. They work at any stop, in kernel or user mode."""
 
     def __init__(self):
@@ -655,9 +657,224 @@ hardware breakpoint at sepc (valid in whichever address space runs next), then c
         super().__init__("step-return", gdb.COMMAND_RUNNING)
 
     def invoke(self, arg, from_tty):
+        # The sret goes where the thread's TrapFrame says (trap.S loads sepc from it on the way out): after a
+        # signal frame was written that is the handler, not the faulting pc still in the sepc register.
         sepc = int(gdb.parse_and_eval("$sepc"))
+        with KernelView():
+            tf = current_trap_frame()
+            if tf is not None:
+                sepc = int(tf["sepc"])
         gdb.execute(f"thbreak *{sepc:#x}", to_string=True)
         gdb.execute("continue")
+
+
+# ----------------------------------------------------------------------------------------------------- signals
+
+SIGNAL_NAMES = ["0", "SIGHUP", "SIGINT", "SIGQUIT", "SIGILL", "SIGTRAP", "SIGABRT", "SIGBUS", "SIGFPE", "SIGKILL",
+                "SIGUSR1", "SIGSEGV", "SIGUSR2", "SIGPIPE", "SIGALRM", "SIGTERM", "SIGSTKFLT", "SIGCHLD", "SIGCONT",
+                "SIGSTOP", "SIGTSTP", "SIGTTIN", "SIGTTOU", "SIGURG", "SIGXCPU", "SIGXFSZ", "SIGVTALRM", "SIGPROF",
+                "SIGWINCH", "SIGIO", "SIGPWR", "SIGSYS"]
+# si_code values (kernel/abi/linux_signal.h): the generic ones, then per signal.
+SI_CODES = {0: "SI_USER", 0x80: "SI_KERNEL", -1: "SI_QUEUE", -2: "SI_TIMER", -3: "SI_MESGQ", -4: "SI_ASYNCIO",
+            -5: "SI_SIGIO", -6: "SI_TKILL"}
+SIG_CODES = {11: {1: "SEGV_MAPERR", 2: "SEGV_ACCERR"}, 7: {1: "BUS_ADRALN", 2: "BUS_ADRERR", 3: "BUS_OBJERR"},
+             4: {1: "ILL_ILLOPC", 2: "ILL_ILLOPN", 3: "ILL_ILLADR", 4: "ILL_ILLTRP", 5: "ILL_PRVOPC"},
+             5: {1: "TRAP_BRKPT", 2: "TRAP_TRACE"},
+             17: {1: "CLD_EXITED", 2: "CLD_KILLED", 3: "CLD_DUMPED", 4: "CLD_TRAPPED", 5: "CLD_STOPPED",
+                  6: "CLD_CONTINUED"}}
+FAULT_SIGNALS = (4, 5, 7, 8, 11)  # si_addr is meaningful
+REG_NAMES = ["pc", "ra", "sp", "gp", "tp", "t0", "t1", "t2", "s0", "s1", "a0", "a1", "a2", "a3", "a4", "a5", "a6",
+             "a7", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "t3", "t4", "t5", "t6"]
+# struct rt_sigframe of the riscv64 ABI (arch/riscv/signal_frame.h draws it).
+SIGINFO_SIZE = 128
+UC = SIGINFO_SIZE                 # ucontext
+UC_STACK = UC + 16                # stack_t: ss_sp, ss_flags (int, padded), ss_size
+UC_SIGMASK = UC + 40
+GREGS = UC + 176                  # uc_mcontext.__gregs[32]
+FPREGS = GREGS + 256              # __fpregs: f0..f31, fcsr
+FRAME_SIZE = 1088
+SS_ONSTACK, SS_DISABLE = 1, 2
+
+
+def signal_name(sig):
+    if 0 <= sig < len(SIGNAL_NAMES):
+        return SIGNAL_NAMES[sig]
+    return f"SIGRTMIN+{sig - 32}" if 32 <= sig <= 64 else str(sig)
+
+
+def si_code_name(sig, code):
+    if code > 0 and code != 0x80 and code in SIG_CODES.get(sig, {}):
+        return SIG_CODES[sig][code]
+    return SI_CODES.get(code, str(code))
+
+
+def mask_names(mask):
+    names = [signal_name(i + 1) for i in range(64) if mask >> i & 1]
+    return "{" + ", ".join(names) + "}"
+
+
+def current_thread_value():
+    t = current_cpu()["current"]
+    return t.dereference() if int(t) else None
+
+
+def current_trap_frame():
+    """The current thread's TrapFrame (its user registers), or None for a kernel thread."""
+    t = current_thread_value()
+    if t is None or not int(t["m_trap_frame"]):
+        return None
+    return t["m_trap_frame"].dereference()
+
+
+def read_user(root, va, length):
+    """Bytes of user memory at va, through the process's page table and physical memory (as pt/vtop read)."""
+    out = b""
+    while length > 0:
+        pa, _ = translate(root, va)
+        if pa is None:
+            raise gdb.GdbError(f"{va:#x} is not mapped in this address space")
+        n = min(length, PAGE_SIZE - (va & (PAGE_SIZE - 1)))
+        out += read_phys(pa, n)
+        va, length = va + n, length - n
+    return out
+
+
+def looks_like_frame(raw, at):
+    """Is there an rt_sigframe at `at`? (raw: its 1088 bytes.) The kernel writes uc_flags = uc_link = 0, a signal
+number in siginfo, the three reserved FP words as 0, and puts the frame just below the interrupted sp (or at the
+top of the alternate stack it records in uc_stack)."""
+    signo, = struct.unpack_from("<i", raw, 0)
+    flags, link = struct.unpack_from("<QQ", raw, UC)
+    if not 1 <= signo <= 64 or flags or link or any(struct.unpack_from("<3I", raw, FPREGS + 516)):
+        return False
+    saved_sp, = struct.unpack_from("<Q", raw, GREGS + 2 * 8)
+    ss_sp, ss_flags, ss_size = struct.unpack_from("<Qi4xQ", raw, UC_STACK)
+    below_sp = 0 <= saved_sp - (at + FRAME_SIZE) < 16
+    on_altstack = ss_size and 0 <= ss_sp + ss_size - (at + FRAME_SIZE) < 16
+    return below_sp or bool(on_altstack)
+
+
+def find_frame(root, sp, limit=64 << 10):
+    """The innermost signal frame at or above sp: the handler's own stack frames lie below it."""
+    at = (sp + 15) & ~15
+    while at < sp + limit:
+        try:
+            raw = read_user(root, at, FRAME_SIZE)
+        except gdb.GdbError:
+            return None, None
+        if looks_like_frame(raw, at):
+            return at, raw
+        at += 16
+    return None, None
+
+
+def user_symbol(pc):
+    try:
+        text = gdb.execute(f"info symbol {pc:#x}", to_string=True).strip()
+    except gdb.error:
+        return ""
+    return "" if text.startswith("No symbol") else f"  <{text.split(' in section')[0]}>"
+
+
+def print_frame(at, raw):
+    signo, errno, code = struct.unpack_from("<iii", raw, 0)
+    addr, = struct.unpack_from("<Q", raw, 16)
+    print(f"  siginfo  at {at:#x} (a1): si_signo {signo} ({signal_name(signo)}), si_errno {errno}, "
+          f"si_code {code} ({si_code_name(signo, code)})")
+    if signo in FAULT_SIGNALS and code > 0:
+        print(f"           si_addr {addr:#x}")
+    elif code <= 0:  # sent by a process: the sender
+        pid, uid = struct.unpack_from("<iI", raw, 16)
+        print(f"           si_pid {pid}, si_uid {uid}")
+    ss_sp, ss_flags, ss_size = struct.unpack_from("<Qi4xQ", raw, UC_STACK)
+    mask, = struct.unpack_from("<Q", raw, UC_SIGMASK)
+    stack = "disabled" if ss_flags & SS_DISABLE else f"{ss_sp:#x}+{ss_size:#x}" + (
+        " (on it)" if ss_flags & SS_ONSTACK else "")
+    print(f"  ucontext at {at + UC:#x} (a2): uc_flags 0, uc_link 0, uc_stack {stack}")
+    print(f"  saved mask (uc_sigmask, back at rt_sigreturn): {mask:#018x} {mask_names(mask)}")
+    gregs = struct.unpack_from("<32Q", raw, GREGS)
+    print(f"  saved pc {gregs[0]:#x}{user_symbol(gregs[0])}  (the interrupted instruction: it runs again)")
+    print(f"  saved sp {gregs[2]:#x}  (the frame ends at {at + FRAME_SIZE:#x})")
+    for row in range(1, 32, 4):
+        print("   " + "".join(f" {REG_NAMES[i]:>3} {gregs[i]:#018x}" for i in range(row, min(row + 4, 32))))
+    fcsr, = struct.unpack_from("<I", raw, FPREGS + 256)
+    print(f"    fcsr {fcsr:#x}  (f0..f31 at {at + FPREGS:#x})")
+
+
+class Sigframe(gdb.Command):
+    """sigframe [PID|NAME|ADDR]: the signal frame (struct rt_sigframe) on the user stack, as the handler sees it:
+the siginfo (signal, si_code, si_addr or the sender), the ucontext's alternate stack, the saved mask that
+rt_sigreturn restores, and the saved pc, sp and registers (uc_mcontext.__gregs). It is read through the process's
+page table from physical memory, like pt and vtop.
+
+Where the frame is: at a stop in the user handler (or anywhere deeper in its stack) the innermost frame above sp;
+at a stop in the kernel after riscv_signal::setup_frame wrote one (break-signal, then finish) the frame at the
+thread's new sp; with PID the frame above that process's user sp (its first thread); with ADDR exactly there."""
+
+    def __init__(self):
+        super().__init__("sigframe", gdb.COMMAND_USER)
+
+    def invoke(self, arg, from_tty):
+        try:
+            in_user = int(gdb.parse_and_eval("$priv")) == 0
+        except gdb.error:
+            in_user = False
+        user_sp = int(gdb.parse_and_eval("$sp")) if in_user else None
+        with KernelView():
+            self.run(gdb.string_to_argv(arg), user_sp)
+
+    def run(self, argv, user_sp):
+        exact = None
+        if argv and argv[0].startswith("0x"):
+            exact = int(argv[0], 16)
+            argv = argv[1:]
+        p = find_process(argv[0] if argv else "")
+        root = page_table_root(address_space(p))
+        if exact is not None:
+            at, raw = exact, read_user(root, exact, FRAME_SIZE)
+        else:
+            if argv or user_sp is None:
+                threads = process_threads(p) if argv else [current_thread_value()]
+                if not threads or threads[0] is None or not int(threads[0]["m_trap_frame"]):
+                    raise gdb.GdbError("no user thread")
+                sp = int(threads[0]["m_trap_frame"]["sp"])
+            else:
+                sp = user_sp
+            at, raw = find_frame(root, sp)
+            if at is None:
+                raise gdb.GdbError(f"no signal frame at or above sp {sp:#x}: not in a handler (in the kernel, stop "
+                                   "after riscv_signal::setup_frame: break-signal, then finish)")
+        print(f"pid {int(p['m_pid'])} ({c_string(p['m_name'])}): signal frame at {at:#x}, {FRAME_SIZE} bytes")
+        print_frame(at, raw)
+
+
+class SignalBreakpoint(gdb.Breakpoint):
+    """A breakpoint in riscv_signal::setup_frame that stops only for one process (pid or name)."""
+
+    def __init__(self, who):
+        super().__init__("riscv_signal::setup_frame", internal=False, temporary=False)
+        self.who = who
+
+    def stop(self):
+        if not self.who:
+            return True
+        with KernelView():
+            p = current_process()
+            return p is not None and (str(int(p["m_pid"])) == self.who or c_string(p["m_name"]) == self.who)
+
+
+class BreakSignal(gdb.Command):
+    """break-signal [PID|NAME]: stop when the kernel is about to write a signal frame for that process (every
+process without it), in riscv_signal::setup_frame. `finish` writes the frame; then `sigframe` prints it and
+`step-return` runs to the first instruction of the handler."""
+
+    def __init__(self):
+        super().__init__("break-signal", gdb.COMMAND_BREAKPOINTS)
+
+    def invoke(self, arg, from_tty):
+        argv = gdb.string_to_argv(arg)
+        bp = SignalBreakpoint(argv[0] if argv else "")
+        print(f"Breakpoint {bp.number}: signal frames of {argv[0] if argv else 'every process'}")
 
 
 # ----------------------------------------------------------------------------------------------- pretty-printers
@@ -724,6 +941,8 @@ def register():
     BreakFault()
     StepTrap()
     StepReturn()
+    Sigframe()
+    BreakSignal()
     gdb.pretty_printers.append(lookup_printer)
 
 
