@@ -20,6 +20,7 @@ next one, as a person at the keyboard would. Checked:
 import argparse
 import os
 import re
+import signal
 import subprocess
 import sys
 import threading
@@ -77,11 +78,19 @@ STEPS = [
 ]
 
 
+def die_with_parent(sig):
+    """For Popen's preexec_fn: the child gets sig when this script dies, however it dies (PR_SET_PDEATHSIG)."""
+    import ctypes
+    ctypes.CDLL(None, use_errno=True).prctl(1, int(sig), 0, 0, 0)
+
+
 class Console:
     """tools/run with a pipe for standard input and one for the output, read by a thread."""
 
     def __init__(self, cmd):
-        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        # tools/run gets SIGTERM if this script dies (a ctest timeout), and ends its QEMU (tools/run: die_with_parent).
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                     preexec_fn=lambda: die_with_parent(signal.SIGTERM))
         self.output = ""
         self.position = 0  # what expect() has matched so far
         self.lock = threading.Lock()
@@ -123,8 +132,20 @@ class Console:
         try:
             return self.proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
-            self.proc.kill()
+            self.stop()
             return "timeout"
+
+    def stop(self):
+        """End tools/run and its QEMU: SIGTERM (tools/run kills QEMU and removes its files), then SIGKILL (QEMU
+        dies with it all the same: PR_SET_PDEATHSIG)."""
+        if self.proc.poll() is not None:
+            return
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
 
 
 def main():
@@ -135,15 +156,18 @@ def main():
     cmd = [os.path.join(ROOT, "tools", "run"), "--build", opts.build, "--smp", str(opts.smp), "--timeout", "150"]
     console = Console(cmd)
     problems = []
-    for typed, pattern in STEPS:
-        if typed == "PAUSE":
-            time.sleep(0.5)
-            continue
-        console.send(typed)
-        if pattern and not console.expect(pattern, 60):
-            problems.append(f"after typing {typed!r}: no /{pattern}/")
-            break
-    status = console.finish(30)
+    try:
+        for typed, pattern in STEPS:
+            if typed == "PAUSE":
+                time.sleep(0.5)
+                continue
+            console.send(typed)
+            if pattern and not console.expect(pattern, 60):
+                problems.append(f"after typing {typed!r}: no /{pattern}/")
+                break
+        status = console.finish(30)
+    finally:
+        console.stop()  # whatever happened above (a timeout, an exception): no QEMU outlives the test
     if status != 0:
         problems.append(f"exit status {status}, expected 0")
     if re.search(r"PANIC", console.output):
