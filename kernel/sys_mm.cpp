@@ -1,4 +1,4 @@
-// Memory system calls: brk, mmap, munmap, mprotect, madvise, mincore, mlock family, msync — argument checking as Linux does it (mmap(2),
+// Memory system calls: brk, mmap, munmap, mprotect, mremap, madvise, mincore, mlock family, msync — argument checking as Linux does it (mmap(2),
 // mprotect(2), brk(2)), then the machine-independent address space (mm/address_space.h) does the work.
 #include "kernel/sys_mm.h"
 
@@ -84,6 +84,20 @@ Result<u64> sys_mprotect(const SyscallArgs& a) {
   Prot prot = TRY(prot_from_user(a.a2));
   if (a.a2 & (PROT_GROWSDOWN | PROT_GROWSUP)) return Error::INVAL;
   return syscall_result(space().protect(VirtAddr(a.a0), a.a1, prot));
+}
+
+// mremap(old_address, old_size, new_size, flags, new_address): Linux's flag checks, in its order, then the
+// address space (mm/remap.cpp).
+Result<u64> sys_mremap(const SyscallArgs& a) {
+  constexpr u64 MREMAP_MAYMOVE = 1, MREMAP_FIXED = 2, MREMAP_DONTUNMAP = 4;
+  u64 old_length = a.a1, new_length = a.a2, flags = a.a3;
+  if (flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP)) return Error::INVAL;
+  if ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE)) return Error::INVAL;
+  // DONTUNMAP is always a move, and never a resize.
+  if ((flags & MREMAP_DONTUNMAP) && (!(flags & MREMAP_MAYMOVE) || old_length != new_length)) return Error::INVAL;
+  u32 how = (flags & MREMAP_MAYMOVE ? RemapFlag::MayMove : 0) | (flags & MREMAP_FIXED ? RemapFlag::Fixed : 0) |
+            (flags & MREMAP_DONTUNMAP ? RemapFlag::DontUnmap : 0);
+  return TRY(space().remap(VirtAddr(a.a0), old_length, new_length, how, VirtAddr(a.a4))).get();
 }
 
 Result<u64> sys_madvise(const SyscallArgs& a) {
@@ -197,6 +211,7 @@ RAW_SYSCALL(sys_brk);
 RAW_SYSCALL(sys_mmap);
 RAW_SYSCALL(sys_munmap);
 RAW_SYSCALL(sys_mprotect);
+RAW_SYSCALL(sys_mremap);
 RAW_SYSCALL(sys_madvise);
 RAW_SYSCALL(sys_mincore);
 RAW_SYSCALL(sys_mlock);

@@ -7,6 +7,7 @@ Result<u64> sys_brk(const SyscallArgs&);
 Result<u64> sys_mmap(const SyscallArgs&);
 Result<u64> sys_munmap(const SyscallArgs&);
 Result<u64> sys_mprotect(const SyscallArgs&);
+Result<u64> sys_mremap(const SyscallArgs&);
 Result<u64> sys_madvise(const SyscallArgs&);
 Result<u64> sys_mincore(const SyscallArgs&);
 Result<u64> sys_mlock(const SyscallArgs&);

@@ -168,6 +168,7 @@ constexpr Implemented g_implemented[] = {
     {mlockall, raw_syscall<sys_mlockall>},
     {munlockall, raw_syscall<sys_munlockall>},
     {mincore, raw_syscall<sys_mincore>},
+    {mremap, raw_syscall<sys_mremap>},
     {madvise, raw_syscall<sys_madvise>},
     {riscv_flush_icache, raw_syscall<sys_riscv_flush_icache>},
     {wait4, raw_syscall<sys_wait4>},

@@ -21,6 +21,7 @@
 #include "mm/pmap.h"
 #include "mm/region.h"
 #include "mm/vm_object.h"
+#include "mm/vm_stats.h"
 
 // Layout of the user half (Sv39 gives 256 GiB; the same numbers as Linux on riscv64 Sv39).
 namespace user_layout {
@@ -50,6 +51,13 @@ constexpr u32 Stack = 1 << 3;           // grows down
 constexpr u32 Heap = 1 << 4;
 constexpr u32 Populate = 1 << 5;        // fault every page in now (MAP_POPULATE)
 }  // namespace MapFlag
+
+// How remap (mremap(2)) may place the new range (Linux's MREMAP_* flags).
+namespace RemapFlag {
+constexpr u32 MayMove = 1 << 0;    // the range may move if it cannot grow where it is (MREMAP_MAYMOVE)
+constexpr u32 Fixed = 1 << 1;      // move to exactly new_address, replacing what is there (MREMAP_FIXED)
+constexpr u32 DontUnmap = 1 << 2;  // move, leaving the old range mapped but empty (MREMAP_DONTUNMAP)
+}  // namespace RemapFlag
 
 struct MapRequest {
   VirtAddr address;     // hint, or the exact place with Fixed/FixedNoReplace
@@ -99,6 +107,10 @@ class AddressSpace {
   Result<VirtAddr> map(const MapRequest& request);
   Result<void> unmap(VirtAddr start, u64 length);
   Result<void> protect(VirtAddr start, u64 length, Prot prot);
+  // mremap(2) with Linux's rules and errno (mm/remap.cpp): shrink, grow in place, or move (RemapFlag). A move
+  // carries the private pages along without copying them (a page still shared copy-on-write with another
+  // member of the fork family is copied: a frame is held at one virtual page only, see AnonFamily).
+  Result<VirtAddr> remap(VirtAddr old_address, u64 old_length, u64 new_length, u32 flags, VirtAddr new_address);
   // MADV_DONTNEED: drop the private pages of the range (they read as zeros, or as the file, again).
   Result<void> discard(VirtAddr start, u64 length);
   // mlock(2) and MAP_LOCKED: the whole range must be mapped (NOMEM otherwise); its pages are brought into memory
@@ -195,6 +207,15 @@ class AddressSpace {
   Result<VirtAddr> find_free_range_locked(u64 length, VirtAddr hint) const;
   Result<void> populate_locked(VirtAddr start, VirtAddr end, Access access);
 
+  // mremap's steps (mm/remap.cpp).
+  Result<VirtAddr> remap_to_locked(VirtAddr old_address, u64 old_length, u64 new_length, u32 flags,
+                                   VirtAddr new_address);
+  Result<void> remap_unmap_locked(VirtAddr start, u64 length);
+  Result<Region*> region_to_resize_locked(VirtAddr address, u64 old_length, u64 new_length, u32 flags);
+  Result<VirtAddr> move_range_locked(Region& r, VirtAddr old_address, u64 old_length, u64 new_length,
+                                     VirtAddr new_address, u32 flags);
+  Result<void> move_anon_pages_locked(VirtAddr from, VirtAddr to, u64 pages);
+
   mutable Spinlock m_lock{"address-space"};
   RegionTree m_regions;            // guarded by m_lock
   Region* m_last_region = nullptr; // last fault hit (a cache), guarded by m_lock
@@ -215,3 +236,13 @@ struct AnonFamily : RefCounted {
   Spinlock lock{"anon-family"};
   IntrusiveList<AddressSpace, &AddressSpace::m_family_link> members;  // guarded by lock
 };
+
+// A new anonymous frame for page vpn of this address space's family, counted (the fault path's allocation; a
+// move by mremap copies a page shared copy-on-write into one).
+__attribute__((always_inline)) inline Frame* AddressSpace::new_anon_frame_locked(u64 vpn) {
+  ASSERT_LOCKED(m_lock);
+  Frame* f = g_phys.alloc_owned(FrameUse::Anon, m_family.get(), vpn);
+  if (!f) return nullptr;
+  g_vm_stats.anon_pages.fetch_add(1, MemoryOrder::Relaxed);
+  return f;
+}

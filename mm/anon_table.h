@@ -31,6 +31,21 @@ class AnonTable {
     *slot = AnonSlot::resident(frame);
     m_resident++;
   }
+  // fn(vpn, AnonSlot&) for every non-empty slot in [start_vpn, end_vpn), in order; fn may empty a slot only by
+  // moving its content to another slot (move_slot), so that the count of resident pages stays right.
+  template <typename Fn>
+  void for_each(u64 start_vpn, u64 end_vpn, Fn&& fn) {
+    m_table.for_each(start_vpn, end_vpn, fn);
+  }
+  // Move what `from` holds into the empty slot `to` (of page to_vpn), with its reference, and empty `from`.
+  // A resident frame learns its new page (Frame::anon_vpn): the caller makes sure no other address space holds
+  // it (a frame is held at one virtual page in its whole family).
+  static void move_slot(AnonSlot& from, AnonSlot* to, u64 to_vpn) {
+    DEBUG_ASSERT(to->is_empty() && from.is_resident());
+    from.frame()->index = to_vpn;
+    *to = from;
+    from = AnonSlot();
+  }
   // Release every slot in [start_vpn, end_vpn).
   void release_range(u64 start_vpn, u64 end_vpn);
   // Release every slot and the table itself (the address space is going away).

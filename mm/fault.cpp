@@ -85,14 +85,6 @@ bool AddressSpace::try_grow_stack_locked(Region& stack, VirtAddr va) {
   return true;
 }
 
-__attribute__((always_inline)) inline Frame* AddressSpace::new_anon_frame_locked(u64 vpn) {
-  ASSERT_LOCKED(m_lock);
-  Frame* f = g_phys.alloc_owned(FrameUse::Anon, m_family.get(), vpn);
-  if (!f) return nullptr;
-  g_vm_stats.anon_pages.fetch_add(1, MemoryOrder::Relaxed);
-  return f;
-}
-
 // Step 3 for private regions: decide which frame to map and how, then (step 4) enter it.
 FaultResult AddressSpace::fault_private_locked(Region& r, VirtAddr page, Access access) {
   ASSERT_LOCKED(m_lock);

@@ -73,6 +73,22 @@ static long call_mmap(struct fz* fz, u64 a[FZ_ARGS]) {
   return fz_syscall(SYS_mmap, a[0], a[1], a[2], a[3], a[4], a[5]);
 }
 
+/* mremap: mostly the flag combinations Linux accepts (and sometimes random bits), moving into the arena's free
+ * part (a fixed target elsewhere would replace the fuzzer itself: rarely). */
+static long call_mremap(struct fz* fz, u64 a[FZ_ARGS]) {
+  struct fz_rng* r = &fz->rng;
+  static const u64 flags[] = {0, 1 /* MAYMOVE */, 1 | 2 /* FIXED */, 1 | 4 /* DONTUNMAP */, 1 | 2 | 4};
+  a[0] = fz_arg(fz, A_ADDR);
+  a[1] = fz_arg(fz, A_MMLEN);
+  a[2] = fz_chance(r, 30) ? a[1] : fz_arg(fz, A_MMLEN);
+  a[3] = fz_chance(r, 90) ? flags[fz_below(r, 5)] : fz_arg(fz, A_RAW);
+  a[4] = fz_arg(fz, A_ADDR);
+  if ((a[3] & 2) && fz_chance(r, 95) && (a[4] < FZ_FREE || a[4] >= FZ_ARENA + FZ_ARENA_SIZE))
+    a[4] = FZ_FREE + fz_below(r, (FZ_ARENA_SIZE - (FZ_FREE - FZ_ARENA)) / FZ_PAGE) * FZ_PAGE;
+  fz_trace(fz, a);
+  return fz_syscall(SYS_mremap, a[0], a[1], a[2], a[3], a[4], a[5]);
+}
+
 /* clone: a forked child (or, once the kernel has them, a thread) fuzzes a little and exits. */
 static long call_clone(struct fz* fz, u64 a[FZ_ARGS]) {
   struct fz_rng* r = &fz->rng;
@@ -418,7 +434,7 @@ const struct fz_call fz_calls[] = {
     CALL(179, "sysinfo", 2, A_BUF_OUT, A_0, A_0, A_0, A_0, A_0, 0),
     CALL(214, "brk", 4, A_ADDR, A_0, A_0, A_0, A_0, A_0, 0),
     CALL(215, "munmap", 6, A_ADDR, A_MMLEN, A_0, A_0, A_0, A_0, 0),
-    CALL(216, "mremap", 4, A_ADDR, A_MMLEN, A_MMLEN, A_RAW, A_ADDR, A_0, 0),
+    SPECIAL(216, "mremap", 4, call_mremap, 0),
     SPECIAL(220, "clone", 4, call_clone, FZ_NOT_IN_THREAD),
     SPECIAL_ARGS(221, "execve", 2, call_execve, A_PATH, A_0, 0),
     SPECIAL(222, "mmap", 12, call_mmap, 0),
