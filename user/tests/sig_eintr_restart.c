@@ -77,12 +77,18 @@ static void pipe_read(void) {
 
 static void wait_calls(void) {
   CHECK(tl_handle_signal(SIGUSR1, handler, 0) == 0);
+  /* The child waited for exits only when the second sender writes to `go`, after its signal: however slow the
+   * machine, the signal comes while the parent still waits. */
+  int go[2];
+  CHECK(pipe(go) == 0);
   fflush(stdout);
   pid_t sleeper = fork();
   if (sleeper == 0) {
-    tl_sleep_ms(400);
-    _exit(7);
+    char c;
+    close(go[1]);
+    _exit(read(go[0], &c, 1) == 1 ? 7 : 3);
   }
+  close(go[0]);
   hits = 0;
   pid_t pid = sender(100, SIGUSR1, -1);
   int status;
@@ -93,7 +99,8 @@ static void wait_calls(void) {
 
   CHECK(tl_handle_signal(SIGUSR1, handler, SA_RESTART) == 0);
   hits = 0;
-  pid = sender(100, SIGUSR1, -1);
+  pid = sender(100, SIGUSR1, go[1]);
+  close(go[1]);
   CHECK(waitpid(sleeper, &status, 0) == sleeper && WIFEXITED(status) && WEXITSTATUS(status) == 7);
   CHECK(hits == 1);
   reap(pid);
