@@ -310,11 +310,13 @@ Result<i32> process_fork(u64 flags, u64 new_sp, u64 child_tid_address) {
   // schedule_tail does, so the store sees the child's own page protections.
   if (flags & CLONE_CHILD_SETTID) t->m_set_child_tid = child_tid_address;
   if (flags & CLONE_CHILD_CLEARTID) t->m_clear_child_tid = child_tid_address;
-  // CLONE_VFORK: sleep until the child has execed or exited. A child with its own copy of memory (CLONE_VFORK
-  // without CLONE_VM) may be left behind by a fatal signal, as Linux's wait_for_vfork_done is killable: whoever
-  // takes m_vfork first owns `wait`, so a parent that takes it back returns at once and the child never touches
-  // it. A child running on this process's memory and stack (CLONE_VM) must have them until it gives them back,
-  // so that wait takes no signal (Linux can end it because its mm is reference-counted; ours is borrowed).
+  // CLONE_VFORK: sleep until the child has execed or exited. The wait ends on a fatal signal, as Linux's
+  // wait_for_vfork_done is killable. A child with its own copy of memory (CLONE_VFORK without CLONE_VM) is left
+  // behind: whoever takes m_vfork first owns `wait`, so a parent that takes it back returns at once and the child
+  // never touches it. A child running on this process's memory and stack (CLONE_VM) must have them until it gives
+  // them back (borrowed, not reference-counted as Linux's mm is), so it is killed too and the parent waits for it
+  // to give them back — unlike Linux, where it would live on. Without that, a child that stops itself (SIGSTOP)
+  // left a parent no signal could end (the fuzzer found it).
   VforkWait wait;
   RefPtr<Process> vfork_child;
   if (flags & CLONE_VFORK) {
@@ -323,12 +325,19 @@ Result<i32> process_fork(u64 flags, u64 new_sp, u64 child_tid_address) {
   }
   sched_make_runnable(t);
   if (flags & CLONE_VFORK) {
-    Interruptible mode = (flags & CLONE_VM) ? Interruptible::No : Interruptible::Killable;
+    Interruptible mode = Interruptible::Killable;
     SpinlockGuard guard(wait.lock);
     while (!wait.done) {
       if (wait.given_back.wait(wait.lock, mode).has_value()) continue;
+      mode = Interruptible::No;  // from here on the wait ends only when the child gives the memory back
+      if (flags & CLONE_VM) {
+        wait.lock.unlock();  // the guard still owns the lock: taken again before the loop goes on
+        (void)signal_send(vfork_child.get(), siginfo_from_kernel(SIGKILL));
+        wait.lock.lock();
+        continue;
+      }
       if (vfork_child->m_vfork.exchange(nullptr) == &wait) break;  // killed: the child will not wake us
-      mode = Interruptible::No;  // the child has taken `wait` and is about to set done
+      // The child has taken `wait` and is about to set done.
     }
   }
   return pid;
