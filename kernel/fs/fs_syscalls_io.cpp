@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "kernel/fs/fs_syscalls.h"
+#include "kernel/fs/open_file.h"
 #include "kernel/fs/memfd.h"
 #include "kernel/fs/pipe.h"
 #include "kernel/fs/syscall_support.h"
@@ -120,6 +121,7 @@ Result<void> do_ftruncate(i32 fd, i64 length) {
   Inode* inode = file->inode();
   if (!inode || !inode->is_regular()) return Error::INVAL;
   TRY(inode->file_system().check_writable());
+  TRY(check_file_size_limit(static_cast<u64>(length)));  // RLIMIT_FSIZE: SIGXFSZ, EFBIG
   return inode->truncate(static_cast<u64>(length));
 }
 

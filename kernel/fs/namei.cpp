@@ -246,7 +246,8 @@ static Result<RefPtr<Inode>> open_or_create(const PathContext& context, PathWalk
 
 Result<void> truncate_inode(Inode& inode, u64 size) {
   TRY(inode.get_write_access());  // ETXTBSY while a process runs the file (Linux's vfs_truncate, handle_truncate)
-  auto result = inode.truncate(size);
+  auto result = check_file_size_limit(size);  // RLIMIT_FSIZE
+  if (!result.is_error()) result = inode.truncate(size);
   inode.put_write_access();
   return result;
 }

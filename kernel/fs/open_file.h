@@ -18,6 +18,9 @@ constexpr u32 O_LARGEFILE = 0100000;
 u32 open_flags_to_keep(u32 flags);
 
 Result<RefPtr<File>> regular_file_open(Inode& inode, u32 flags);
+// RLIMIT_FSIZE for a regular file that would grow to size bytes (truncate, ftruncate): past the caller's limit,
+// SIGXFSZ to the caller and EFBIG (Linux's inode_newsize_ok). Writes are cut at the limit by the file itself.
+Result<void> check_file_size_limit(u64 size);
 Result<RefPtr<File>> directory_file_open(Inode& inode, u32 flags);
 // The file behind a device node, FIFO or socket of any file system: what its type and rdev name.
 Result<RefPtr<File>> special_file_open(Inode& inode, u32 flags);

@@ -8,10 +8,36 @@
 
 #include "kernel/fs/open_file.h"
 #include "kernel/fs/sleep_lock.h"
+#include "kernel/process.h"
+#include "kernel/signal/signal.h"
 #include "mm/heap.h"
 #include "mm/vm_object.h"
 
 namespace {
+
+// RLIMIT_FSIZE of the calling process; none for a kernel thread (the self-tests write files too).
+u64 file_size_limit() {
+  Process* p = current_process();
+  if (!p) return linux::RLIM_INFINITY;
+  SpinlockGuard guard(p->m_limits_lock);
+  return p->m_limits[linux::RLIMIT_FSIZE].rlim_cur;
+}
+
+// SIGXFSZ, as Linux's send_sig(SIGXFSZ, current, 0) (SI_USER from the caller itself); then EFBIG.
+Error file_too_big() {
+  (void)signal_send_to_self(siginfo_from_current(linux::SIGXFSZ, linux::SI_USER));
+  return Error::FBIG;
+}
+
+// RLIMIT_FSIZE for a write of len bytes at position (Linux's generic_write_check_limits): one starting at or
+// past the limit sends SIGXFSZ and fails with EFBIG; one that would cross it is cut short at it.
+Result<usize> within_file_size_limit(u64 position, usize len) {
+  if (len == 0) return len;
+  u64 limit = file_size_limit();
+  if (limit == linux::RLIM_INFINITY) return len;
+  if (position >= limit) return file_too_big();
+  return limit - position < len ? static_cast<usize>(limit - position) : len;
+}
 
 // The new offset of lseek(2) from a base, or EINVAL if it would be negative or past `limit`.
 Result<u64> offset_from(u64 base, i64 delta, u64 limit) {
@@ -59,6 +85,7 @@ class RegularFile final : public PositionedFile {
     SleepLockGuard position(m_position_lock);
     u64 at = offset();
     WriteMode mode = flags() & linux::O_APPEND ? WriteMode::Append : WriteMode::AtOffset;
+    len = TRY(within_file_size_limit(mode == WriteMode::Append ? m_inode->size() : at, len));
     usize n = TRY(m_inode->write(buffer, len, at, mode));
     set_offset(at + n);
     return n;
@@ -69,6 +96,7 @@ class RegularFile final : public PositionedFile {
   // Linux's pwrite on an O_APPEND file appends, whatever the offset (pwrite(2), BUGS).
   Result<usize> write_at(const IoBuffer& buffer, usize len, u64 at) override {
     WriteMode mode = flags() & linux::O_APPEND ? WriteMode::Append : WriteMode::AtOffset;
+    len = TRY(within_file_size_limit(mode == WriteMode::Append ? m_inode->size() : at, len));
     return m_inode->write(buffer, len, at, mode);
   }
 
@@ -209,6 +237,12 @@ class DirectoryFile final : public PositionedFile {
 };
 
 }  // namespace
+
+Result<void> check_file_size_limit(u64 size) {
+  u64 limit = file_size_limit();
+  if (limit != linux::RLIM_INFINITY && size > limit) return file_too_big();
+  return {};
+}
 
 Result<RefPtr<File>> regular_file_open(Inode& inode, u32 flags) {
   bool writable = (flags & linux::O_ACCMODE) != linux::O_RDONLY;
