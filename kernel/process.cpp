@@ -19,7 +19,9 @@
 #include "kernel/signal/signal.h"
 #include "kernel/time.h"
 #include "kernel/timers.h"
+#include "arch/riscv/memlayout.h"
 #include "mm/address_space.h"
+#include "mm/frame.h"
 #include "mm/vm_stats.h"
 
 Spinlock g_process_lock("process");
@@ -36,6 +38,9 @@ Thread* g_tid_table[PID_MAX];   // guarded by g_process_lock
 IntrusiveList<Thread, &Thread::m_run_link> g_dead_threads;
 i32 g_next_pid = 1;             // guarded by g_process_lock
 u32 g_process_count = 0;        // guarded by g_process_lock
+// Threads beyond each process's first, alive: with g_process_count (which counts zombies until they are reaped)
+// the tasks Linux's nr_threads counts. Guarded by g_process_lock.
+u32 g_extra_threads = 0;
 u64 g_processes_created = 1;    // forks since boot, and init; guarded by g_process_lock
 Process* g_init = nullptr;
 // Zombies nobody will wait for (their parent ignores SIGCHLD or set SA_NOCLDWAIT): gone from the pid table
@@ -53,12 +58,29 @@ i32 allocate_pid_locked() {
   return -1;
 }
 
+// The most tasks (processes and threads) the machine runs at once: Linux's max_threads (kernel/fork.c,
+// set_max_threads), sized so that their 16 KiB kernel stacks take at most an eighth of RAM. fork and clone fail
+// with EAGAIN past it, for root too, so that a fork bomb meets an errno before memory runs out.
+u32 max_threads() {
+  u64 threads = g_phys.total_frames() * PAGE_SIZE / (8 * memlayout::KSTACK_SIZE);
+  constexpr u64 MIN_THREADS = 20;  // Linux's
+  if (threads < MIN_THREADS) threads = MIN_THREADS;
+  return threads < PID_MAX ? static_cast<u32>(threads) : PID_MAX;
+}
+
+bool at_max_threads_locked() {
+  ASSERT_LOCKED(g_process_lock);
+  return g_process_count + g_extra_threads >= max_threads();
+}
+
 void set_default_limits(Process* p) {
   for (auto& l : p->m_limits) l = {linux::RLIM_INFINITY, linux::RLIM_INFINITY};
   p->m_limits[linux::RLIMIT_STACK] = {user_layout::STACK_LIMIT, linux::RLIM_INFINITY};
   p->m_limits[linux::RLIMIT_NOFILE] = {1024, 4096};
   p->m_limits[linux::RLIMIT_CORE] = {0, linux::RLIM_INFINITY};
-  p->m_limits[linux::RLIMIT_NPROC] = {4096, 4096};
+  // Half of max_threads, as Linux gives init (not enforced: every process here is root, whom Linux does not
+  // hold to it; max_threads is enforced).
+  p->m_limits[linux::RLIMIT_NPROC] = {max_threads() / 2, max_threads() / 2};
   p->m_limits[linux::RLIMIT_MEMLOCK] = {8 * MiB, 8 * MiB};
 }
 
@@ -230,6 +252,10 @@ Result<i32> process_fork(u64 flags, u64 new_sp, u64 child_tid_address) {
   Thread* parent_thread = current_thread();
   reap_detached();
   process_reap_dead_threads();
+  // A quick look before any copying (a fork bomb makes mostly these calls); the exact check is under the lock.
+  if (__atomic_load_n(&g_process_count, __ATOMIC_RELAXED) + __atomic_load_n(&g_extra_threads, __ATOMIC_RELAXED) >=
+      max_threads())
+    return Error::AGAIN;
   auto* child = new Process();
   if (!child) return Error::NOMEM;
   // On failure, dropping this reference frees the child with what it got so far: its address space and file
@@ -287,7 +313,7 @@ Result<i32> process_fork(u64 flags, u64 new_sp, u64 child_tid_address) {
     // A fatal signal on its way to the parent (a kill(-1) or a group kill, sent under this lock): no child, so
     // that none escapes it (Linux's copy_process checks the same under tasklist_lock).
     bool dying = parent->m_signals.m_kill_signal.load(MemoryOrder::Relaxed) != 0;
-    pid = dying ? -1 : allocate_pid_locked();
+    pid = dying || at_max_threads_locked() ? -1 : allocate_pid_locked();
     if (pid < 0) {
       guard.unlock();
       thread_destroy(t);
@@ -362,8 +388,11 @@ Result<i32> process_clone_thread(u64 flags, u64 new_sp, u64 tls, u64 parent_tid_
     SpinlockGuard signals(p->m_signals.lock());
     // A process that is dying (or exec'ing) gets no new threads; the caller is about to exit (Linux restarts
     // the call, which never happens since the caller dies first).
-    tid = p->m_group_exiting || p->m_group_exec || p->m_signals.m_kill_signal.load() ? -2 : allocate_pid_locked();
+    tid = p->m_group_exiting || p->m_group_exec || p->m_signals.m_kill_signal.load() ? -2
+          : at_max_threads_locked()                                                  ? -1
+                                                                                     : allocate_pid_locked();
     if (tid >= 0) {
+      g_extra_threads++;
       // Signals: the caller's mask; no alternate stack (it would be shared, as Linux says for CLONE_VM).
       t->m_signals.m_blocked = self->m_signals.m_blocked;
       t->m_tid = static_cast<u32>(tid);
@@ -511,6 +540,7 @@ void kill_other_threads_locked(Process* p, Thread* except) {
   }
   g_tid_table[t->m_tid] = nullptr;  // (the leader's id stays taken by the process until it is reaped)
   if (!last) {
+    g_extra_threads--;  // the last thread's task is counted with the process until it is reaped
     if (p->m_thread == t) p->m_thread = nullptr;
     if (p->m_group_exec) p->m_threads_changed.wake_all();
     g_sched_lock.lock();
