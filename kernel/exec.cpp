@@ -390,6 +390,7 @@ void commit(Process* p, LoadResult& loaded, const char* path, const Arguments& a
     SpinlockGuard guard(g_process_lock);
     old = std::move(p->m_space);
     p->m_space = std::move(loaded.space);
+    p->m_membarrier_state.store(0, MemoryOrder::Relaxed);  // (registrations belong to the old memory)
     old_executable = std::move(p->m_executable);
     p->m_executable = std::move(executable);
     const char* base = strrchr(path, '/');

@@ -183,6 +183,11 @@ RefPtr<Process> process_find_by_tid(i32 tid) {
   return g_pid_table[tid] ? RefPtr<Process>(g_pid_table[tid]) : nullptr;
 }
 
+Thread* process_find_thread_locked(i32 tid) {
+  ASSERT_LOCKED(g_process_lock);
+  return tid > 0 && tid < PID_MAX ? g_tid_table[tid] : nullptr;
+}
+
 Thread* process_thread_locked(Process* p, i32 tid) {
   for (Thread& t : p->m_threads)
     if (static_cast<i32>(t.m_tid) == tid) return &t;
@@ -294,6 +299,7 @@ Result<i32> process_fork(u64 flags, u64 new_sp, u64 child_tid_address) {
 
   Thread* t = thread_create_user(child);
   if (!t) return Error::NOMEM;
+  sched_fork(t, parent_thread);
   child->m_thread = t;
   if (auto r = signal_fork(parent, parent_thread, child, t, flags, flags & CSIGNAL); r.is_error()) {
     thread_destroy(t);
@@ -376,6 +382,7 @@ Result<i32> process_clone_thread(u64 flags, u64 new_sp, u64 tls, u64 parent_tid_
   process_reap_dead_threads();
   Thread* t = thread_create_user(p);
   if (!t) return Error::NOMEM;
+  sched_fork(t, self);
   // The new thread resumes from the same system call with the same registers, but clone returns 0 in it.
   *t->m_trap_frame = *self->m_trap_frame;
   t->m_trap_frame->a0 = 0;

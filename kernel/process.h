@@ -82,6 +82,10 @@ struct Process : RefCounted {
   bool m_space_borrowed = false;
   // Taken by exchange, by the child when it gives the space back and by a parent killed while it waits.
   Atomic<struct VforkWait*> m_vfork{nullptr};
+  // membarrier(2)'s registrations (kernel/membarrier.cpp). Linux keeps them in the mm; here they are kept with
+  // the process, which owns its memory: a fork or an exec starts without any (exec's commit clears them),
+  // threads share them. (A vfork child, which borrows its parent's memory, starts without them; Linux's shares.)
+  Atomic<u32> m_membarrier_state{0};
   OwnPtr<FdTable> m_fds;
   RefPtr<Inode> m_cwd;
   char m_name[PROCESS_NAME_MAX] = {};        // the file name exec'd (comm)
@@ -143,6 +147,8 @@ Result<i32> process_fork(u64 flags, u64 new_sp, u64 child_tid_address);
 Result<i32> process_clone_thread(u64 flags, u64 new_sp, u64 tls, u64 parent_tid_address, u64 child_tid_address);
 // The process whose thread has id tid (a process's own pid included), or nullptr.
 RefPtr<Process> process_find_by_tid(i32 tid);
+// The live thread whose id is tid, or nullptr; g_process_lock held.
+Thread* process_find_thread_locked(i32 tid);
 // tid's Thread in p, or nullptr; g_process_lock or p's signal lock held.
 Thread* process_thread_locked(Process* p, i32 tid);
 // execve from a process with several threads: tell the others to exit and wait until they have; the caller

@@ -41,13 +41,33 @@ struct TimedSleeper {
 };
 TimedSleeper* g_timed = nullptr;
 
-void kick_idle_hart() {
-  u64 idle = g_idle_harts.load(MemoryOrder::Acquire);
+// Wake an idle hart (one of `allowed`, bit = hart index) to run a thread that became runnable.
+void kick_idle_hart(u64 allowed = ~0ull) {
+  u64 idle = g_idle_harts.load(MemoryOrder::Acquire) & allowed;
   u64 self = 1ull << this_cpu()->index;
   idle &= ~self;
   if (!idle) return;
   unsigned index = lowest_set_bit(idle);
   smp_send_ipi(1ull << g_cpus[index].hart_id);
+}
+
+bool allowed_here(const Thread* t, const Cpu* c) { return t->m_cpus_allowed & (1ull << c->index); }
+
+// The first thread of the run queue that may run on this hart (usually the first), taken off the queue.
+Thread* pick_next_locked(const Cpu* c) {
+  for (Thread& t : g_run_queue) {
+    if (LIKELY(allowed_here(&t, c))) {
+      g_run_queue.remove(t);
+      return &t;
+    }
+  }
+  return nullptr;
+}
+
+bool has_work_for_locked(const Cpu* c) {
+  for (Thread& t : g_run_queue)
+    if (allowed_here(&t, c)) return true;
+  return false;
 }
 
 }  // namespace
@@ -114,7 +134,7 @@ void sched_make_runnable(Thread* t) {
     t->m_state = ThreadState::Runnable;
     g_run_queue.push_back(*t);
   }
-  kick_idle_hart();
+  kick_idle_hart(t->m_cpus_allowed);
 }
 
 void sched_switch_locked() {
@@ -122,15 +142,20 @@ void sched_switch_locked() {
   ASSERT_LOCKED(g_sched_lock);
   ASSERT_MSG(c->irq_disable_depth == 1, "switching threads while holding a spinlock besides the scheduler's");
   Thread* prev = c->current;
-  Thread* next = g_run_queue.pop_front();
+  Thread* next = pick_next_locked(c);
   if (!next) {
-    if (prev->m_state == ThreadState::Runnable) {
+    if (prev->m_state == ThreadState::Runnable && allowed_here(prev, c)) {
       prev->m_state = ThreadState::Running;  // nothing else to run: keep going
       return;
     }
     next = c->idle_thread;
   }
-  if (prev->m_state == ThreadState::Runnable && prev != c->idle_thread) g_run_queue.push_back(*prev);
+  if (prev->m_state == ThreadState::Runnable && prev != c->idle_thread) {
+    g_run_queue.push_back(*prev);
+    // Its allowed harts changed away from this one: one of them takes it (an idle one now, a busy one at its
+    // next tick).
+    if (UNLIKELY(!allowed_here(prev, c))) kick_idle_hart(prev->m_cpus_allowed);
+  }
   if (next == prev) {
     prev->m_state = ThreadState::Running;
     return;
@@ -196,7 +221,7 @@ bool preemption_point(StopOn stop_on) {
   for (;;) {
     disable_interrupts();
     g_sched_lock.lock();
-    if (!g_run_queue.is_empty()) {
+    if (has_work_for_locked(c)) {
       g_idle_harts.fetch_and(~(1ull << c->index));
       c->current->m_state = ThreadState::Sleeping;  // idle is never queued; it runs when nothing else can
       sched_switch_locked();
@@ -384,6 +409,7 @@ void WaitQueue::wake_all() {
 }
 
 void WaitQueue::wake_one() {
+  u64 allowed;
   {
     SpinlockGuard guard(g_sched_lock);
     Thread* t = m_waiters.pop_front();
@@ -391,8 +417,9 @@ void WaitQueue::wake_one() {
     t->m_waiting_on = nullptr;
     t->m_state = ThreadState::Runnable;
     g_run_queue.push_back(*t);
+    allowed = t->m_cpus_allowed;
   }
-  kick_idle_hart();
+  kick_idle_hart(allowed);
 }
 
 void interrupt_thread(Thread* t) {
@@ -423,4 +450,36 @@ Result<void> sleep_ns(u64 ns) {
   dummy.unlock();
   if (r.is_error() && r.error() == Error::TIMEDOUT) return {};
   return r;
+}
+
+void sched_fork(Thread* child, const Thread* parent) {
+  SpinlockGuard guard(g_sched_lock);
+  child->m_cpus_allowed = parent->m_cpus_allowed;
+  if (parent->m_sched_reset_on_fork) {
+    child->m_sched_policy = 0;  // SCHED_OTHER (Linux resets only real-time policies; the others have no priority)
+    child->m_sched_priority = 0;
+    child->m_sched_reset_on_fork = false;
+    if (parent->m_sched_policy != 1 && parent->m_sched_policy != 2) child->m_sched_policy = parent->m_sched_policy;
+  } else {
+    child->m_sched_policy = parent->m_sched_policy;
+    child->m_sched_priority = parent->m_sched_priority;
+  }
+}
+
+void sched_set_cpus_allowed(Thread* t, u64 allowed) {
+  Cpu* c = this_cpu();
+  bool move_self = false;
+  {
+    SpinlockGuard guard(g_sched_lock);
+    t->m_cpus_allowed = allowed;
+    if (t == c->current) {
+      move_self = !allowed_here(t, c);
+    } else if (t->m_state == ThreadState::Running && !(allowed & (1ull << t->m_last_cpu))) {
+      // Running on a hart it may no longer use: it gives it up at its next return to user mode.
+      t->add_work(WORK_RESCHEDULE);
+      smp_send_ipi(1ull << g_cpus[t->m_last_cpu].hart_id);
+    }
+  }
+  // Linux returns from sched_setaffinity on an allowed CPU: leave this hart now.
+  if (move_self) thread_yield();
 }

@@ -45,3 +45,9 @@ SchedHold sched_longest_hold();
 u64 sched_context_switches();
 // Threads running or waiting to run (Linux's nr_running: the load average and /proc/loadavg count them).
 u32 sched_active_threads();
+// A new thread's scheduling attributes from the thread that made it (clone, fork): policy, priority and
+// allowed harts, reset to SCHED_OTHER if the parent asked for SCHED_RESET_ON_FORK (Linux's sched_fork).
+void sched_fork(Thread* child, const Thread* parent);
+// Let t run only on the harts of `allowed` (bit = hart index; at least one online). A thread running elsewhere
+// leaves its hart: at once if it is the caller, at its next return to user mode otherwise.
+void sched_set_cpus_allowed(Thread* t, u64 allowed);

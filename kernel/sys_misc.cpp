@@ -1,5 +1,5 @@
 // System calls about the machine and time: uname, clock_gettime and friends, nanosleep, getrandom, sysinfo,
-// reboot, sched_getaffinity, times, getrusage. (prctl is in kernel/sys_prctl.cpp.)
+// reboot, times, getrusage. (prctl is in kernel/sys_prctl.cpp.)
 #include "kernel/sys_misc.h"
 
 #include <cstring>
@@ -29,14 +29,6 @@ using namespace linux;
 namespace {
 
 timespec to_timespec(u64 ns) { return {static_cast<i64>(ns / 1'000'000'000ull), static_cast<i64>(ns % 1'000'000'000ull)}; }
-
-// Bit i: hart i is online (the CPU numbers of sched_getaffinity and /proc/cpuinfo).
-u64 online_harts_mask() {
-  u64 mask = 0;
-  for (usize i = 0; i < g_cpu_count; i++)
-    if (g_cpus[i].is_online) mask |= 1ull << i;
-  return mask;
-}
 
 Result<u64> timespec_from_user(u64 address) {
   timespec ts = TRY(copy_value_from_user<timespec>(address));
@@ -181,26 +173,6 @@ Result<u64> sys_reboot(const SyscallArgs& a) {
   return Error::INVAL;
 }
 
-Result<u64> sys_sched_getaffinity(const SyscallArgs& a) {
-  u64 size = a.a1;
-  if (size < 8 || size % 8) return Error::INVAL;
-  if (copy_value_to_user(a.a2, online_harts_mask()).is_error()) return Error::FAULT;
-  return 8;
-}
-
-// The set is checked as Linux checks it (a mask of no online hart is EINVAL; a short mask is zero-extended and
-// a long one cut to the harts there can be), but not kept: the scheduler runs any thread on any hart, which
-// sched_getaffinity says.
-Result<u64> sys_sched_setaffinity(const SyscallArgs& a) {
-  i32 pid = static_cast<i32>(a.a0);
-  if (pid < 0) return Error::INVAL;
-  if (pid != 0 && !process_find(pid)) return Error::SRCH;
-  u64 mask = 0;
-  TRY(copy_from_user(&mask, a.a2, a.a1 < sizeof(mask) ? a.a1 : sizeof(mask)));
-  if (!(mask & online_harts_mask())) return Error::INVAL;
-  return 0;
-}
-
 // getcpu(2): the hart the caller runs on (it may have moved by the time it looks, as on Linux) and NUMA node 0;
 // the third argument has been unused since Linux 2.6.24. glibc's sched_getcpu gets here through __vdso_getcpu.
 Result<u64> sys_getcpu(const SyscallArgs& a) {
@@ -258,8 +230,6 @@ RAW_SYSCALL(sys_clock_nanosleep);
 RAW_SYSCALL(sys_getrandom);
 RAW_SYSCALL(sys_sysinfo);
 RAW_SYSCALL(sys_reboot);
-RAW_SYSCALL(sys_sched_getaffinity);
-RAW_SYSCALL(sys_sched_setaffinity);
 RAW_SYSCALL(sys_getcpu);
 RAW_SYSCALL(sys_times);
 RAW_SYSCALL(sys_getrusage);

@@ -11,6 +11,7 @@
 #include "kernel/fs/poll.h"
 #include "kernel/futex.h"
 #include "kernel/log.h"
+#include "kernel/membarrier.h"
 #include "kernel/pidfd.h"
 #include "kernel/process.h"
 #include "kernel/signal/job_control.h"
@@ -19,6 +20,7 @@
 #include "kernel/sys_misc.h"
 #include "kernel/sys_mm.h"
 #include "kernel/sys_proc.h"
+#include "kernel/sys_sched.h"
 #include "kernel/syscall_raw.h"
 #include "kernel/timers.h"
 
@@ -102,6 +104,13 @@ constexpr Implemented g_implemented[] = {
     {clock_gettime, raw_syscall<sys_clock_gettime>},
     {clock_getres, raw_syscall<sys_clock_getres>},
     {clock_nanosleep, raw_syscall<sys_clock_nanosleep>},
+    {sched_setparam, raw_syscall<sys_sched_setparam>},
+    {sched_setscheduler, raw_syscall<sys_sched_setscheduler>},
+    {sched_getscheduler, raw_syscall<sys_sched_getscheduler>},
+    {sched_getparam, raw_syscall<sys_sched_getparam>},
+    {sched_get_priority_max, raw_syscall<sys_sched_get_priority_max>},
+    {sched_get_priority_min, raw_syscall<sys_sched_get_priority_min>},
+    {sched_rr_get_interval, raw_syscall<sys_sched_rr_get_interval>},
     {sched_setaffinity, raw_syscall<sys_sched_setaffinity>},
     {sched_getaffinity, raw_syscall<sys_sched_getaffinity>},
     {sched_yield, raw_syscall<sys_sched_yield>},
@@ -169,6 +178,7 @@ constexpr Implemented g_implemented[] = {
     {munlockall, raw_syscall<sys_munlockall>},
     {mincore, raw_syscall<sys_mincore>},
     {mremap, raw_syscall<sys_mremap>},
+    {membarrier, raw_syscall<sys_membarrier>},
     {madvise, raw_syscall<sys_madvise>},
     {riscv_flush_icache, raw_syscall<sys_riscv_flush_icache>},
     {wait4, raw_syscall<sys_wait4>},

@@ -55,6 +55,12 @@ struct Thread {
   u64 m_robust_list = 0;             // set_robust_list(2): the head of its robust futex list (kernel/futex.h)
   ThreadSignals m_signals;           // kernel/signal/thread_signals.h
   ThreadCpuTime m_cpu_time;          // charged by the timer tick (kernel/cpu_time.cpp), on this thread's hart
+  // Scheduling attributes (sched_setscheduler, sched_setaffinity), guarded by g_sched_lock; inherited by
+  // clone and fork (kernel/sched.h sched_fork).
+  u64 m_cpus_allowed = ~0ull;        // bit i: may run on hart index i (the scheduler never runs it elsewhere)
+  u8 m_sched_policy = 0;             // SCHED_OTHER, FIFO, RR, BATCH or IDLE: reported (all run round robin here)
+  u8 m_sched_priority = 0;           // 1..99 for FIFO and RR, else 0
+  bool m_sched_reset_on_fork = false;  // SCHED_RESET_ON_FORK: children start as SCHED_OTHER
 
   // Release: what the setter wrote before (a kill signal, say) is seen by whoever sees the bit (Acquire).
   void add_work(u32 bits) { m_work.fetch_or(bits, MemoryOrder::Release); }

@@ -5,6 +5,7 @@
 
 #include "arch/riscv/csr.h"
 #include "kernel/machine.h"
+#include "lib/atomic.h"
 #include "lib/types.h"
 
 struct Thread;
@@ -32,6 +33,9 @@ struct Cpu {
   class Sv39Pmap* active_pmap = nullptr;  // the user pmap in satp, nullptr for the kernel table
   u64 ticks = 0;
   u64 next_timer = 0;
+  // Software interrupts (IPIs) this hart has taken, each counted between two full fences: a hart that sees the
+  // count move knows this hart executed a full memory barrier after the IPI was sent (membarrier(2)).
+  Atomic<u64> ipis_taken{0};
 };
 
 extern Cpu g_cpus[MAX_HARTS];

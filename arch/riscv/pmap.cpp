@@ -11,6 +11,9 @@
 #include "mm/frame.h"
 #include "mm/pmap.h"
 
+Atomic<u64> g_tlb_remote_flushes{0};
+Atomic<u64> g_tlb_remote_flush_harts{0};
+
 namespace {
 
 
@@ -241,6 +244,8 @@ void Sv39Pmap::update_slow() {
     }
     if (all) sbi::remote_sfence_vma_asid(mask, 0, 0, ~0ull, m_asid);
     else sbi::remote_sfence_vma_asid(mask, 0, low, high - low + PAGE_SIZE, m_asid);
+    g_tlb_remote_flushes.fetch_add(1, MemoryOrder::Relaxed);
+    g_tlb_remote_flush_harts.fetch_add(__builtin_popcountll(others), MemoryOrder::Relaxed);
   }
   m_pending_count = 0;
   m_pending_all = false;

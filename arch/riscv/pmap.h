@@ -22,6 +22,11 @@
 #include "mm/types.h"
 
 
+// Remote TLB flushes sent by update() (one SBI request each, whatever its range) and the harts they reached, for
+// /proc/kernel-stats (Linux's nr_tlb_remote_flush and nr_tlb_remote_flush_received).
+extern Atomic<u64> g_tlb_remote_flushes;
+extern Atomic<u64> g_tlb_remote_flush_harts;
+
 class Sv39Pmap {
  public:
   static Sv39Pmap* create();
@@ -55,6 +60,9 @@ class Sv39Pmap {
   void deactivate() {
     if (this_cpu()->active_pmap == this) activate_kernel();
   }
+  // The harts (bit = hart index) where this pmap is loaded now (membarrier's targets: the harts running a thread
+  // of this address space).
+  u64 active_harts() const { return m_active_harts.load(MemoryOrder::Acquire); }
   u64 table_pages() const { return m_table_pages; }
 
  private:

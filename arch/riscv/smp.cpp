@@ -108,6 +108,13 @@ u64 smp_all_harts_mask() {
   return mask;
 }
 
+u64 smp_online_index_mask() {
+  u64 mask = 0;
+  for (usize i = 0; i < g_cpu_count; i++)
+    if (g_cpus[i].is_online) mask |= 1ull << i;
+  return mask;
+}
+
 u64 smp_other_harts_mask() { return smp_all_harts_mask() & ~(1ull << this_cpu()->hart_id); }
 
 void smp_send_ipi(u64 hart_mask) {

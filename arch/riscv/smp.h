@@ -11,3 +11,5 @@ usize smp_online_count();
 u64 smp_all_harts_mask();
 u64 smp_other_harts_mask();
 void smp_send_ipi(u64 hart_mask);
+// The online harts by index (bit i: g_cpus[i]; the CPU numbers of sched_getaffinity and /proc/cpuinfo).
+u64 smp_online_index_mask();

@@ -96,8 +96,17 @@ void handle_interrupt(TrapFrame* tf) {
       handle_external();
       break;
     case Scause::IRQ_SOFTWARE:
-      // An IPI: another hart made a thread runnable (we only needed waking from wfi), or it panicked.
+      // An IPI: another hart made a thread runnable (we only needed waking from wfi), wants a memory barrier here
+      // (membarrier), or it panicked. Cleared before the count moves: an IPI sent after this point traps again.
       csr::Sip::clear(csr::Sip::SSIP);
+      {
+        // Everything this hart did before the trap (its user program's loads and stores) is ordered before the
+        // count's new value, and everything after the return after it (kernel/membarrier.cpp).
+        asm volatile("fence rw, rw" ::: "memory");
+        Cpu* c = this_cpu();
+        c->ipis_taken.fetch_add(1, MemoryOrder::SeqCst);
+        asm volatile("fence rw, rw" ::: "memory");
+      }
       if (this_cpu()->in_panic) {
         for (;;) wait_for_interrupt();
       }

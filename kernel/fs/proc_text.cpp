@@ -6,6 +6,7 @@
 #include "arch/riscv/cpu.h"
 #include "arch/riscv/kernel_map.h"
 #include "arch/riscv/memlayout.h"
+#include "arch/riscv/pmap.h"
 #include "kernel/cpu_time.h"
 #include "kernel/credentials.h"
 #include "kernel/fs/mount.h"
@@ -182,6 +183,12 @@ Result<void> proc_kernel_stats(TextBuilder& out) {
     line(name, heap.class_live[i]);
   }
   line("processes", process_count());
+  line("tlb_remote_flushes", g_tlb_remote_flushes.load(MemoryOrder::Relaxed));
+  line("tlb_remote_flush_harts", g_tlb_remote_flush_harts.load(MemoryOrder::Relaxed));
+  // Inter-processor interrupts taken, all harts together (wake-ups of idle harts, membarrier's barriers).
+  u64 ipis = 0;
+  for (usize i = 0; i < g_cpu_count; i++) ipis += g_cpus[i].ipis_taken.load(MemoryOrder::Relaxed);
+  line("ipis_taken", ipis);
   line("kernel_image_hash", kernel_image_hash());
   // The longest a thread kept a hart after a tick asked for it, and who (kernel/sched.h): not a leak counter.
   SchedHold hold = sched_longest_hold();

@@ -1,0 +1,6 @@
+// membarrier(2) (kernel/membarrier.cpp).
+#pragma once
+
+#include "kernel/syscall.h"
+
+Result<u64> sys_membarrier(const SyscallArgs&);
