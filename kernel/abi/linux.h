@@ -39,6 +39,8 @@ constexpr u32 F_SETFD = 2;
 constexpr u32 F_GETFL = 3;
 constexpr u32 F_SETFL = 4;
 constexpr u32 F_DUPFD_CLOEXEC = 1030;
+constexpr u32 F_SETPIPE_SZ = 1031;
+constexpr u32 F_GETPIPE_SZ = 1032;
 constexpr u32 FD_CLOEXEC = 1;
 
 // lseek(2)

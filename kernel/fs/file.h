@@ -29,6 +29,8 @@ class File : public RefCounted {
   virtual Result<u64> seek(i64 offset, int whence);           // ESPIPE by default
   virtual Result<void> stat(linux::stat& st);
   virtual Result<i64> ioctl(u64 request, u64 argument);        // ENOTTY by default
+  // fcntl F_GETPIPE_SZ and F_SETPIPE_SZ (kernel/fs/pipe.h): EBADF unless the file is a pipe or a FIFO.
+  virtual Result<i64> pipe_fcntl(u32, u64) { return Error::BADF; }
   virtual Result<usize> getdents64(const IoBuffer& buffer, usize len);  // ENOTDIR by default
   // fsync(2)/fdatasync(2): make what was written durable. Nothing to do by default (in-memory files, pipes).
   virtual Result<void> fsync();

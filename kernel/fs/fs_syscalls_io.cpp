@@ -149,6 +149,8 @@ Result<i64> do_fcntl(i32 fd, u32 command, u64 argument) {
     case F_ADD_SEALS:
     case F_GET_SEALS: return TRY(memfd_fcntl_seals(*file, command, argument));
     case F_SETFL: file->set_status_flags(static_cast<u32>(argument)); return 0;
+    case F_SETPIPE_SZ:
+    case F_GETPIPE_SZ: return file->pipe_fcntl(command, argument);
     default: return Error::INVAL;  // record locks and the rest are not supported
   }
 }

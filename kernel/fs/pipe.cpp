@@ -7,6 +7,11 @@
 // only grow. So no spinlock is held across a copy to or from user memory, and no bounce buffer is needed.
 // Order: m_read_lock or m_write_lock, then m_lock, then the scheduler's lock (inside the wait queues).
 //
+// The ring is a table of pages (m_pages), each allocated by the writer that first writes into it. Resizing
+// (F_SETPIPE_SZ) replaces the table under m_lock alone, so that it can also free a writer that waits for room
+// or run beside a reader that waits for bytes (both sleep holding their turn locks): a reader or writer counts
+// itself in m_copying for as long as it copies without m_lock, and the resize waits until none does.
+//
 // Named pipes (FIFOs, mknod S_IFIFO): the same Pipe, one per FIFO inode while any end of it is open, found
 // through g_fifos (its lock comes before a pipe's m_lock). Opening follows fifo(7): a reader waits for a
 // writer and a writer for a reader (each counts the other's opens, as Linux's r_counter/w_counter, so that a
@@ -30,20 +35,38 @@
 
 namespace {
 
-constexpr usize CAPACITY = 64 * KiB;
 constexpr usize PIPE_BUF = 4096;  // writes up to this size are atomic
 // st_dev of pipes (Linux's pipefs is an anonymous device too).
 constexpr u64 PIPEFS_DEVICE = make_device(0, 12);
 
 Atomic<u64> g_next_pipe_number{1};
 
+// The size F_SETPIPE_SZ makes of a request (Linux's round_pipe_size): at least a page, a power of two; 0 (EINVAL)
+// above 2 GiB.
+u64 round_pipe_size(u64 size) {
+  if (size > (1ull << 31)) return 0;
+  u64 rounded = PAGE_SIZE;
+  while (rounded < size) rounded <<= 1;
+  return rounded;
+}
+
+// A table of `count` ring pages, none allocated yet (nullptr if the heap has no room for it).
+u8** new_page_table(usize count) { return static_cast<u8**>(kzalloc(count * sizeof(u8*))); }
+
+void free_page_table(u8** pages, usize count) {
+  if (!pages) return;
+  for (usize i = 0; i < count; i++) kfree(pages[i]);
+  kfree(pages);
+}
+
 class Pipe : public RefCounted {
  public:
   static RefPtr<Pipe> create() {
     auto* pipe = new Pipe();
     if (!pipe) return nullptr;
-    pipe->m_buffer = static_cast<u8*>(kmalloc(CAPACITY));
-    if (!pipe->m_buffer) {
+    pipe->m_page_count = PIPE_DEFAULT_SIZE / PAGE_SIZE;
+    pipe->m_pages = new_page_table(pipe->m_page_count);
+    if (!pipe->m_pages) {
       delete pipe;
       return nullptr;
     }
@@ -55,7 +78,7 @@ class Pipe : public RefCounted {
     if (pipe) pipe->m_readers = pipe->m_writers = 0;
     return pipe;
   }
-  ~Pipe() { kfree(m_buffer); }
+  ~Pipe() { free_page_table(m_pages, m_page_count); }
 
   // A FIFO end opens: the other side's waiters see it. Returns how many ends of the other kind have opened so
   // far, read with the same lock (what wait_for_partner waits to see change).
@@ -94,19 +117,37 @@ class Pipe : public RefCounted {
     SpinlockGuard guard(m_lock);
     return m_count;
   }
+  u64 size() {
+    SpinlockGuard guard(m_lock);
+    return capacity_locked();
+  }
+  Result<u64> set_size(u64 bytes);
   u64 number() const { return m_number; }
   u64 created_ns() const { return m_created_ns; }
 
  private:
   Pipe() = default;
-  // Copies between the ring (from index `at`, wrapping) and the buffer at buffer_offset.
+  usize capacity_locked() const { return m_page_count * PAGE_SIZE; }
+  // Copies between the ring (from index `at`, wrapping) and the buffer at buffer_offset, with m_copying
+  // counting the caller; copy_in allocates the pages it reaches.
   Result<void> copy_out(const IoBuffer& buffer, usize buffer_offset, usize at, usize n);
   Result<void> copy_in(const IoBuffer& buffer, usize buffer_offset, usize at, usize n);
+  // Calls fn(page slot, offset in the page, length, bytes done before) for each piece of the ring's [at, at + n).
+  template <typename Fn>
+  Result<void> for_each_piece(usize at, usize n, Fn fn);
+  void end_copy_locked() {
+    if (--m_copying == 0) m_copies_done.wake_all();
+  }
 
   SleepLock m_read_lock{"pipe-reader"};
   SleepLock m_write_lock{"pipe-writer"};
   Spinlock m_lock{"pipe"};
-  u8* m_buffer = nullptr;   // CAPACITY bytes
+  // The ring: m_page_count pages (a power of two), each nullptr until written. The table and its size change
+  // only under m_lock with m_copying 0; an entry is set by the writer (see copy_in).
+  u8** m_pages = nullptr;
+  usize m_page_count = 0;
+  u32 m_copying = 0;        // readers and writers copying without m_lock; guarded by m_lock
+  WaitQueue m_copies_done;  // set_size waits here for m_copying to reach 0
   usize m_head = 0;         // the first unread byte; guarded by m_lock
   usize m_count = 0;        // unread bytes; guarded by m_lock
   u32 m_readers = 1;        // open read ends; guarded by m_lock
@@ -126,25 +167,41 @@ Result<void> take_turn(SleepLock& lock, bool nonblocking) {
   return lock.lock(Interruptible::Yes);
 }
 
-Result<void> Pipe::copy_out(const IoBuffer& buffer, usize buffer_offset, usize at, usize n) {
-  usize first = n < CAPACITY - at ? n : CAPACITY - at;
-  TRY(buffer.write(buffer_offset, m_buffer + at, first));
-  if (n > first) TRY(buffer.write(buffer_offset + first, m_buffer, n - first));
+template <typename Fn>
+Result<void> Pipe::for_each_piece(usize at, usize n, Fn fn) {
+  usize capacity = m_page_count * PAGE_SIZE;  // stable: set_size waits for the copy
+  for (usize done = 0; done < n;) {
+    usize index = (at + done) % capacity;
+    usize offset = index % PAGE_SIZE;
+    usize piece = n - done < PAGE_SIZE - offset ? n - done : PAGE_SIZE - offset;
+    TRY(fn(m_pages[index / PAGE_SIZE], offset, piece, done));
+    done += piece;
+  }
   return {};
 }
 
+Result<void> Pipe::copy_out(const IoBuffer& buffer, usize buffer_offset, usize at, usize n) {
+  // Pages with unread bytes were allocated, and their entries published, by the writer (under m_lock).
+  return for_each_piece(at, n, [&](u8* page, usize offset, usize piece, usize done) {
+    return buffer.write(buffer_offset + done, page + offset, piece);
+  });
+}
+
 Result<void> Pipe::copy_in(const IoBuffer& buffer, usize buffer_offset, usize at, usize n) {
-  usize first = n < CAPACITY - at ? n : CAPACITY - at;
-  TRY(buffer.read(buffer_offset, m_buffer + at, first));
-  if (n > first) TRY(buffer.read(buffer_offset + first, m_buffer, n - first));
-  return {};
+  // Only the writer sets entries, and only of pages the reader is not reading (free room: the page is either
+  // new, or already allocated because it also holds unread bytes).
+  return for_each_piece(at, n, [&](u8*& page, usize offset, usize piece, usize done) -> Result<void> {
+    if (!page) page = static_cast<u8*>(kmalloc(PAGE_SIZE));
+    if (!page) return Error::NOMEM;
+    return buffer.read(buffer_offset + done, page + offset, piece);
+  });
 }
 
 Result<usize> Pipe::read(const IoBuffer& buffer, usize len, bool nonblocking) {
   if (len == 0) return 0;
   TRY(take_turn(m_read_lock, nonblocking));
-  usize head, count;
   Result<usize> result = [&]() -> Result<usize> {
+    usize head, n;
     {
       SpinlockGuard guard(m_lock);
       while (m_count == 0) {
@@ -153,13 +210,15 @@ Result<usize> Pipe::read(const IoBuffer& buffer, usize len, bool nonblocking) {
         TRY(m_readable.wait(m_lock));  // RESTARTSYS: a signal came first
       }
       head = m_head;
-      count = m_count;
+      n = len < m_count ? len : m_count;
+      m_copying++;
     }
-    usize n = len < count ? len : count;
-    // A fault leaves the bytes in the pipe, as Linux does.
-    TRY(copy_out(buffer, 0, head, n));
+    Result<void> copied = copy_out(buffer, 0, head, n);
     SpinlockGuard guard(m_lock);
-    m_head = (m_head + n) % CAPACITY;
+    end_copy_locked();
+    // A fault leaves the bytes in the pipe, as Linux does.
+    TRY(copied);
+    m_head = (m_head + n) % capacity_locked();
     m_count -= n;
     m_writable.wake_all();
     poll_notify();
@@ -185,17 +244,20 @@ Result<usize> Pipe::write(const IoBuffer& buffer, usize len, bool nonblocking) {
             broken = true;
             return Error::PIPE;
           }
-          room = CAPACITY - m_count;
+          room = capacity_locked() - m_count;
           // A small write waits until all of it fits; a large one takes whatever room there is.
           if (room >= (is_atomic ? len : 1)) break;
           if (nonblocking) return Error::AGAIN;
           TRY(m_writable.wait(m_lock));
         }
-        tail = (m_head + m_count) % CAPACITY;
+        tail = (m_head + m_count) % capacity_locked();
+        m_copying++;
       }
       usize n = len - done < room ? len - done : room;
-      TRY(copy_in(buffer, done, tail, n));
+      Result<void> copied = copy_in(buffer, done, tail, n);
       SpinlockGuard guard(m_lock);
+      end_copy_locked();
+      TRY(copied);
       m_count += n;
       m_readable.wake_all();
       poll_notify();
@@ -229,7 +291,63 @@ u32 Pipe::poll_events(bool is_write_end) {
   // As Linux's pipe_poll: a read end is readable with bytes in the pipe and hung up with no writer left; a
   // write end is writable while the pipe is not full, and in error with no reader left.
   if (!is_write_end) return (m_count ? POLLIN | POLLRDNORM : 0) | (m_writers == 0 ? POLLHUP : 0);
-  return (m_count < CAPACITY ? POLLOUT | POLLWRNORM : 0) | (m_readers == 0 ? POLLERR : 0);
+  return (m_count < capacity_locked() ? POLLOUT | POLLWRNORM : 0) | (m_readers == 0 ? POLLERR : 0);
+}
+
+// F_SETPIPE_SZ to `bytes` (a power of two pages), as Linux's pipe_resize_ring: EBUSY if the unread bytes take
+// more pages; otherwise they stay, their pages moving to the new table in order (the head keeps its offset in
+// its page). Allocates before taking m_lock.
+Result<u64> Pipe::set_size(u64 bytes) {
+  usize pages = bytes / PAGE_SIZE;
+  u8** table = new_page_table(pages);
+  // Unread bytes that wrapped around into the head's own page need a page of their own in the new order.
+  u8* spare = static_cast<u8*>(kmalloc(PAGE_SIZE));
+  if (!table || !spare) {
+    kfree(table);
+    kfree(spare);
+    return Error::NOMEM;
+  }
+  u8** old_table = table;
+  usize old_count = pages;
+  Result<u64> result = [&]() -> Result<u64> {
+    SpinlockGuard guard(m_lock);
+    while (m_copying) TRY(m_copies_done.wait(m_lock));
+    usize offset = m_count ? m_head % PAGE_SIZE : 0;
+    usize first = m_head / PAGE_SIZE;
+    // The pages the unread bytes take (Linux counts the buffers they fill).
+    usize used = (offset + m_count + PAGE_SIZE - 1) / PAGE_SIZE;
+    if (used > pages) return Error::BUSY;
+    usize next = 0;
+    for (; next < used && next < m_page_count; next++) {
+      u8*& slot = m_pages[(first + next) % m_page_count];
+      table[next] = slot;
+      slot = nullptr;
+    }
+    if (used > m_page_count) {
+      // used == m_page_count + 1: the last bytes sit at the start of the head's page.
+      memcpy(spare, table[0], (offset + m_count) % PAGE_SIZE);
+      table[next++] = spare;
+      spare = nullptr;
+    }
+    // Pages written before and empty now are kept while there are slots for them.
+    for (usize i = 0; i < m_page_count && next < pages; i++) {
+      if (!m_pages[i]) continue;
+      table[next++] = m_pages[i];
+      m_pages[i] = nullptr;
+    }
+    old_table = m_pages;
+    old_count = m_page_count;
+    m_pages = table;
+    m_page_count = pages;
+    m_head = offset;
+    // More room, or less: writers and poll look again.
+    m_writable.wake_all();
+    poll_notify();
+    return capacity_locked();
+  }();
+  free_page_table(old_table, old_count);  // the new table, if the resize failed
+  kfree(spare);
+  return result;
 }
 
 // ---- the FIFOs that are open ----
@@ -322,6 +440,13 @@ class PipeFile final : public File {
     if (m_role != PipeRole::Write) events |= m_pipe->poll_events(false);
     if (m_role != PipeRole::Read) events |= m_pipe->poll_events(true);
     return events;
+  }
+
+  Result<i64> pipe_fcntl(u32 command, u64 argument) override {
+    if (command == linux::F_GETPIPE_SZ) return static_cast<i64>(m_pipe->size());
+    u64 size = round_pipe_size(argument);
+    if (size == 0) return Error::INVAL;
+    return static_cast<i64>(TRY(m_pipe->set_size(size)));
   }
 
   Result<i64> ioctl(u64 request, u64 argument) override {

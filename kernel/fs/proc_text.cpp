@@ -11,6 +11,7 @@
 #include "kernel/credentials.h"
 #include "kernel/fs/mount.h"
 #include "kernel/fs/namei.h"
+#include "kernel/fs/pipe.h"
 #include "kernel/fs/proc_internal.h"
 #include "kernel/fs/procfs.h"
 #include "kernel/fs/ramfs.h"
@@ -287,7 +288,13 @@ Result<void> proc_version(TextBuilder& out) {
 // The settings of /proc/sys, as this kernel has them (none can be changed yet).
 Result<void> proc_sys_value(TextBuilder& out, const char* name) {
   auto is = [&](const char* key) { return strcmp(name, key) == 0; };
-  if (is("kernel/cap_last_cap")) out.append("40\n");  // CAP_CHECKPOINT_RESTORE: root holds every capability
+  // Pipes (kernel/fs/pipe.h): the largest size F_SETPIPE_SZ gives a user without CAP_SYS_RESOURCE, and the
+  // per-user page limits (none hard, 16384 soft), as Linux 6.1's defaults. Every process here is root, whom
+  // Linux holds to none of them.
+  if (is("fs/pipe-max-size")) out.appendf("%llu\n", static_cast<unsigned long long>(PIPE_MAX_SIZE));
+  else if (is("fs/pipe-user-pages-hard")) out.append("0\n");
+  else if (is("fs/pipe-user-pages-soft")) out.append("16384\n");
+  else if (is("kernel/cap_last_cap")) out.append("40\n");  // CAP_CHECKPOINT_RESTORE: root holds every capability
   else if (is("kernel/hostname")) out.appendf("%s\n", UNAME_NODENAME);
   else if (is("kernel/ngroups_max")) out.appendf("%u\n", GroupList::MAX_GROUPS);
   else if (is("kernel/osrelease")) out.appendf("%s\n", UNAME_RELEASE);

@@ -91,18 +91,22 @@ struct SysNode {
   const char* key;  // the setting's name for proc_sys_value ("vm/max_map_count")
 };
 const SysNode SYS_NODES[] = {
+    {"fs", -1, true, nullptr},
     {"kernel", -1, true, nullptr},
     {"vm", -1, true, nullptr},
-    {"cap_last_cap", 0, false, "kernel/cap_last_cap"},
-    {"hostname", 0, false, "kernel/hostname"},
-    {"ngroups_max", 0, false, "kernel/ngroups_max"},
-    {"osrelease", 0, false, "kernel/osrelease"},
-    {"ostype", 0, false, "kernel/ostype"},
-    {"pid_max", 0, false, "kernel/pid_max"},
-    {"version", 0, false, "kernel/version"},
-    {"max_map_count", 1, false, "vm/max_map_count"},
-    {"mmap_min_addr", 1, false, "vm/mmap_min_addr"},
-    {"overcommit_memory", 1, false, "vm/overcommit_memory"},
+    {"pipe-max-size", 0, false, "fs/pipe-max-size"},
+    {"pipe-user-pages-hard", 0, false, "fs/pipe-user-pages-hard"},
+    {"pipe-user-pages-soft", 0, false, "fs/pipe-user-pages-soft"},
+    {"cap_last_cap", 1, false, "kernel/cap_last_cap"},
+    {"hostname", 1, false, "kernel/hostname"},
+    {"ngroups_max", 1, false, "kernel/ngroups_max"},
+    {"osrelease", 1, false, "kernel/osrelease"},
+    {"ostype", 1, false, "kernel/ostype"},
+    {"pid_max", 1, false, "kernel/pid_max"},
+    {"version", 1, false, "kernel/version"},
+    {"max_map_count", 2, false, "vm/max_map_count"},
+    {"mmap_min_addr", 2, false, "vm/mmap_min_addr"},
+    {"overcommit_memory", 2, false, "vm/overcommit_memory"},
 };
 constexpr u64 SYS_NUMBER_BASE = 0x100;
 constexpr i16 SYS_ROOT = -1;
