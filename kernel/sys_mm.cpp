@@ -50,7 +50,7 @@ Result<u64> sys_mmap(const SyscallArgs& a) {
   req.prot = prot;
   req.flags = (flags & MAP_FIXED ? MapFlag::Fixed : 0) | (flags & MAP_FIXED_NOREPLACE ? MapFlag::FixedNoReplace : 0) |
               (type != MAP_PRIVATE ? MapFlag::Shared : 0) | (flags & MAP_POPULATE ? MapFlag::Populate : 0) |
-              (flags & MAP_GROWSDOWN ? MapFlag::Stack : 0);
+              (flags & MAP_GROWSDOWN ? MapFlag::Stack : 0) | (flags & MAP_LOCKED ? MapFlag::Locked : 0);
   if (flags & MAP_ANONYMOUS) {
     if (type != MAP_PRIVATE) {
       // Shared anonymous memory is a memory object of its own, so that it stays shared across fork.
@@ -126,16 +126,17 @@ Result<u64> sys_mincore(const SyscallArgs& a) {
 
 namespace {
 
-// mlock's range: the address need not be aligned (the pages it touches count), as Linux's mlock.
-Result<void> lock_range(u64 start, u64 length, bool populate) {
+using LockMode = AddressSpace::LockMode;
+
+// mlock's range: the address need not be aligned (the pages it touches count), as Linux's mlock. Locked pages
+// stay in memory: page-out passes locked regions over (RegionFlag::Locked).
+Result<void> lock_range(u64 start, u64 length, LockMode mode) {
   u64 base = start & ~(PAGE_SIZE - 1);
   length = align_up(length + (start - base), PAGE_SIZE);
   if (length == 0) return {};
   if (base >= user_layout::USER_END || length > user_layout::USER_END - base) return Error::NOMEM;
-  // Everyone is root here (CAP_IPC_LOCK): RLIMIT_MEMLOCK does not apply, as on Linux for root. Nothing is paged
-  // out yet, so a resident page stays resident.
-  if (populate) return space().make_resident(VirtAddr(base), length);
-  return space().check_mapped(VirtAddr(base), length);
+  // Everyone is root here (CAP_IPC_LOCK): RLIMIT_MEMLOCK does not apply, as on Linux for root.
+  return space().set_locked(VirtAddr(base), length, mode);
 }
 
 // msync(MS_SYNC)'s work: write back, and wait for, the object pages under the shared mappings of [start, end).
@@ -170,24 +171,27 @@ Result<void> write_back_shared(u64 start, u64 end) {
 
 }  // namespace
 
-Result<u64> sys_mlock(const SyscallArgs& a) { return syscall_result(lock_range(a.a0, a.a1, true)); }
+Result<u64> sys_mlock(const SyscallArgs& a) { return syscall_result(lock_range(a.a0, a.a1, LockMode::Lock)); }
 
 Result<u64> sys_mlock2(const SyscallArgs& a) {
   constexpr u64 MLOCK_ONFAULT = 1;
   if (a.a2 & ~MLOCK_ONFAULT) return Error::INVAL;
-  return syscall_result(lock_range(a.a0, a.a1, !(a.a2 & MLOCK_ONFAULT)));
+  return syscall_result(lock_range(a.a0, a.a1, a.a2 & MLOCK_ONFAULT ? LockMode::LockOnFault : LockMode::Lock));
 }
 
-Result<u64> sys_munlock(const SyscallArgs& a) { return syscall_result(lock_range(a.a0, a.a1, false)); }
+Result<u64> sys_munlock(const SyscallArgs& a) { return syscall_result(lock_range(a.a0, a.a1, LockMode::Unlock)); }
 
 Result<u64> sys_mlockall(const SyscallArgs& a) {
   constexpr u64 MCL_CURRENT = 1, MCL_FUTURE = 2, MCL_ONFAULT = 4;
   u64 flags = a.a0;
   if (!flags || (flags & ~(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT)) || flags == MCL_ONFAULT) return Error::INVAL;
-  return 0;  // nothing is paged out yet: every page already stays where it is
+  LockMode mode = flags & MCL_ONFAULT ? LockMode::LockOnFault : LockMode::Lock;
+  return syscall_result(space().set_all_locked(flags & MCL_CURRENT, flags & MCL_FUTURE, mode));
 }
 
-Result<u64> sys_munlockall(const SyscallArgs&) { return 0; }
+Result<u64> sys_munlockall(const SyscallArgs&) {
+  return syscall_result(space().set_all_locked(true, false, LockMode::Unlock));
+}
 
 // msync(2) as Linux's mm/msync.c: the arguments are checked first; MS_SYNC then writes the changed pages of the
 // range's shared file mappings back and waits (fsync of the range), and a hole in the range is ENOMEM after the

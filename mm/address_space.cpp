@@ -12,28 +12,60 @@ const char* fault_result_name(FaultResult r) {
     case FaultResult::NoRegion: return "no region";
     case FaultResult::AccessError: return "access not permitted";
     case FaultResult::OutOfMemory: return "out of memory";
-    case FaultResult::BusError: return "past the end of the object";
+    case FaultResult::BusError: return "past the end of the object, or a page swap could not read";
+    case FaultResult::Interrupted: return "interrupted: the process is being killed";
+    case FaultResult::Retry: return "retry";
   }
   return "?";
 }
 
-Result<OwnPtr<AddressSpace>> AddressSpace::create() { return create_in(make_ref<AnonFamily>()); }
+Result<OwnPtr<AddressSpace>> AddressSpace::create() { return create_from(nullptr); }
 
-// A new, empty address space that joins `family`: a new one (exec), or its parent's (fork), whose frames it will
-// map.
-Result<OwnPtr<AddressSpace>> AddressSpace::create_in(RefPtr<AnonFamily> family) {
-  if (!family) return Error::NOMEM;
+Result<OwnPtr<AddressSpace>> AddressSpace::create_from(const AddressSpace* parent) {
   OwnPtr<AddressSpace> space(new AddressSpace());
   if (!space) return Error::NOMEM;
   space->m_pmap.reset(Pmap::create());
   if (!space->m_pmap) return Error::NOMEM;
-  space->m_family = std::move(family);
-  SpinlockGuard guard(space->m_family->lock);
-  space->m_family->members.push_back(*space);
+  if (parent) {
+    // (The parent's memberships do not change while it forks: only its destructor changes them.)
+    for (FamilyMembership& m : parent->m_memberships) {
+      m.family->ref();
+      TRY(space->join(m.family));
+    }
+  }
+  AnonFamily* own = AnonFamily::create();
+  if (!own) return Error::NOMEM;
+  TRY(space->join(own));
+  space->m_own_family = own;
   return space;
 }
 
+// Becomes a member of `family`, taking over the caller's reference to it (dropped on failure).
+Result<void> AddressSpace::join(AnonFamily* family) {
+  auto* m = new FamilyMembership();
+  if (!m) {
+    family->unref();
+    return Error::NOMEM;
+  }
+  m->space = this;
+  m->family = family;
+  m_memberships.push_back(*m);
+  SpinlockGuard guard(family->lock);
+  family->members.push_back(*m);
+  return {};
+}
+
 AddressSpace::~AddressSpace() {
+  // Leave the families first: from then on the reverse map (page-out) no longer visits this space, whose
+  // tables and pmap are about to go.
+  while (FamilyMembership* m = m_memberships.pop_front()) {
+    {
+      SpinlockGuard guard(m->family->lock);
+      m->family->members.remove(*m);
+    }
+    m->family->unref();
+    delete m;
+  }
   {
     SpinlockGuard guard(m_lock);
     // Every region goes: take the tree apart in one pass instead of removing (and rebalancing) one at a time.
@@ -44,15 +76,11 @@ AddressSpace::~AddressSpace() {
     });
     m_anon.release_all();
   }
-  if (m_family) {
-    SpinlockGuard guard(m_family->lock);
-    if (m_family_link.is_linked()) m_family->members.remove(*this);
-  }
   // The pmap goes with m_pmap.
 }
 
 Result<OwnPtr<AddressSpace>> AddressSpace::fork() {
-  OwnPtr<AddressSpace> child = TRY(create_in(m_family));
+  OwnPtr<AddressSpace> child = TRY(create_from(this));
   SpinlockGuard guard(m_lock);
   // Nobody else can see the child yet: its lock is taken for the *_locked functions that fill it in. (Lock
   // order: parent, then child.) If sharing fails, the half-made child goes when this returns, after the locks.
@@ -84,6 +112,7 @@ Result<void> AddressSpace::share_regions_locked(AddressSpace& child) {
     }
     Region* copy = made.value().leak();  // the child's tree owns it (erase_locked or the destructor deletes it)
     copy->m_space = &child;
+    copy->m_flags &= ~RegionFlag::Locked;  // memory locks are not inherited (mlock(2))
     if (copy->m_object) copy->m_object->link_region(*copy);
     if (r.is_private()) {
       // LAB cow: BEGIN SOLUTION
@@ -95,13 +124,16 @@ Result<void> AddressSpace::share_regions_locked(AddressSpace& child) {
       // for (u64 vpn = r.m_start.page_number(); vpn < r.m_end.page_number() && !result.is_error(); vpn++) {
       //   AnonSlot held = m_anon.at(vpn);
       //   if (held.is_empty()) continue;
+      //   if (held.is_swapped()) {  // a page on swap: the child names the same swap slot (lab swap)
+      //     result = child.m_anon.share_range_from(m_anon, vpn, vpn + 1);
+      //     continue;
+      //   }
       //   AnonSlot* slot = child.m_anon.slot_or_null(vpn);
-      //   Frame* copy = slot ? g_phys.alloc_owned(FrameUse::Anon, child.m_family.get(), vpn) : nullptr;
+      //   Frame* copy = slot ? child.new_anon_frame_locked(vpn) : nullptr;
       //   if (!copy) {
       //     result = Error::NOMEM;
       //     break;
       //   }
-      //   g_vm_stats.anon_pages.fetch_add(1, MemoryOrder::Relaxed);
       //   copy_frame(copy, held.frame());
       //   child.m_anon.fill_empty(slot, copy);
       // }
@@ -163,27 +195,39 @@ VirtAddr AddressSpace::brk(VirtAddr requested) {
   return m_brk;
 }
 
+// Each page is resolved as a user write would be — waiting without the lock when the fault must (for memory,
+// for a page on swap) — and then written under the lock.
 Result<void> AddressSpace::write(VirtAddr va, const void* data, usize length) {
-  SpinlockGuard guard(m_lock);
   const u8* src = static_cast<const u8*>(data);
   while (length > 0) {
     VirtAddr page = va.page_base();
-    Region* r = find_locked(va);
-    if (!r || !r->is_private()) return Error::FAULT;
-    if (fault_private_locked(*r, page, Access::Write) != FaultResult::Resolved) return Error::NOMEM;
-    Frame* f = m_anon.at(page.page_number()).frame();
     usize chunk = PAGE_SIZE - va.offset_in_page();
     if (chunk > length) chunk = length;
-    u8* dst = g_phys.kernel_pointer(f) + va.offset_in_page();
-    if (src)
-      memcpy(dst, src, chunk);
-    else
-      memset(dst, 0, chunk);
+    for (;;) {
+      SpinlockGuard guard(m_lock);
+      Region* r = find_locked(va);
+      if (!r || !r->is_private()) return Error::FAULT;
+      FaultRetry retry;
+      FaultResult result = fault_private_locked(*r, page, Access::Write, retry);
+      m_pmap->update();
+      if (result == FaultResult::Resolved) {
+        u8* dst = g_phys.kernel_pointer(m_anon.at(page.page_number()).frame()) + va.offset_in_page();
+        if (src)
+          memcpy(dst, src, chunk);
+        else
+          memset(dst, 0, chunk);
+        break;
+      }
+      if (result != FaultResult::Retry) return Error::NOMEM;
+      guard.unlock();
+      result = wait_before_retry(retry);
+      if (result == FaultResult::Interrupted) return Error::INTR;
+      if (result != FaultResult::Retry) return Error::NOMEM;
+    }
     if (src) src += chunk;
     va += chunk;
     length -= chunk;
   }
-  m_pmap->update();
   return {};
 }
 

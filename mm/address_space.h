@@ -20,6 +20,7 @@
 #include "mm/mm_platform.h"
 #include "mm/pmap.h"
 #include "mm/region.h"
+#include "mm/rmap.h"
 #include "mm/vm_object.h"
 #include "mm/vm_stats.h"
 
@@ -39,9 +40,20 @@ enum class FaultResult : u8 {
   NoRegion,     // no region covers the address: SIGSEGV with SEGV_MAPERR
   AccessError,  // the region forbids this access: SIGSEGV with SEGV_ACCERR
   OutOfMemory,  // no frame could be had: the process is killed
-  BusError,     // past the end of the mapped object: SIGBUS
+  BusError,     // past the end of the mapped object, or the page could not be read from swap: SIGBUS
+  Interrupted,  // not resolved: the process is being killed (it dies on its way back to user mode)
+  Retry,        // (inside mm/fault.cpp only: wait as FaultRetry says, then start over)
 };
 const char* fault_result_name(FaultResult r);
+
+// What a fault step that returned Retry needs before the fault starts over (mm/fault.cpp).
+struct FaultRetry {
+  Frame* page = nullptr;     // a page being read from swap, referenced: wait until its read has ended
+  bool need_memory = false;  // no frame (or page-table page, or anon-table node) was free: reclaim first
+};
+
+class SwapArea;
+Result<void> swapoff_bring_back(SwapArea& area);
 
 namespace MapFlag {
 constexpr u32 Fixed = 1 << 0;           // exactly at address, replacing what is there (MAP_FIXED)
@@ -50,6 +62,7 @@ constexpr u32 Shared = 1 << 2;          // MAP_SHARED
 constexpr u32 Stack = 1 << 3;           // grows down
 constexpr u32 Heap = 1 << 4;
 constexpr u32 Populate = 1 << 5;        // fault every page in now (MAP_POPULATE)
+constexpr u32 Locked = 1 << 6;          // its pages stay in memory (MAP_LOCKED; populated too)
 }  // namespace MapFlag
 
 // How remap (mremap(2)) may place the new range (Linux's MREMAP_* flags).
@@ -70,6 +83,15 @@ struct MapRequest {
 };
 
 struct AnonFamily;
+class AddressSpace;
+
+// An address space's place in one anon family (below): it may map that family's frames.
+struct FamilyMembership {
+  ListNode family_link;   // in family->members, guarded by the family's lock
+  ListNode space_link;    // in the space's m_memberships (set at creation, emptied at destruction)
+  AddressSpace* space;
+  AnonFamily* family;     // holds a reference
+};
 
 // One page as /proc/PID/smaps and /proc/PID/pagemap describe it (AddressSpace::page_state_locked).
 struct PageState {
@@ -113,14 +135,20 @@ class AddressSpace {
   Result<VirtAddr> remap(VirtAddr old_address, u64 old_length, u64 new_length, u32 flags, VirtAddr new_address);
   // MADV_DONTNEED: drop the private pages of the range (they read as zeros, or as the file, again).
   Result<void> discard(VirtAddr start, u64 length);
-  // mlock(2) and MAP_LOCKED: the whole range must be mapped (NOMEM otherwise); its pages are brought into memory
-  // now, written to if the region is writable (a private page gets its own copy), as Linux's populate does.
-  // Regions without access (PROT_NONE) are skipped. (Nothing pages out yet, so resident pages stay resident.)
-  Result<void> make_resident(VirtAddr start, u64 length);
+  // mlock(2), mlock2, munlock, MAP_LOCKED: the range's pages stay in memory (RegionFlag::Locked: page-out passes
+  // them over) or may go again. The whole range must be mapped (NOMEM otherwise). Lock brings the pages in now,
+  // as Linux's populate does (a writable private page as the process's own copy; regions without access are
+  // skipped); it may sleep (reads from swap, waits for memory). LockOnFault locks without bringing anything in.
+  enum class LockMode { Unlock, Lock, LockOnFault };
+  Result<void> set_locked(VirtAddr start, u64 length, LockMode mode);
+  // mlockall(2)/munlockall(2): every region now (current), and those mapped from now on (future: MCL_FUTURE,
+  // Linux's def_flags VM_LOCKED), with `mode`; Unlock clears both.
+  Result<void> set_all_locked(bool current, bool future, LockMode mode);
   // mincore(2): for each page of [start, start + pages * PAGE_SIZE), 1 in out[i] if it is in memory now (mapped,
-  // or a page its object holds), else 0. NOMEM if part of the range is not mapped.
+  // held by the anon table, in the swap cache, or a page its object holds), else 0. NOMEM if part of the range
+  // is not mapped.
   Result<void> residency(VirtAddr start, u64 pages, u8* out) const;
-  // Is all of [start, start + length) mapped? NOMEM if not (msync, munlock).
+  // Is all of [start, start + length) mapped? NOMEM if not (msync).
   Result<void> check_mapped(VirtAddr start, u64 length) const;
 
   // The identity of va's page for an access: FAULT if no region covers va or the region does not allow the
@@ -136,8 +164,8 @@ class AddressSpace {
   VirtAddr current_brk() const { return m_brk; }
   VirtAddr brk_start() const { return m_brk_start; }
 
-  // Resolve a fault at va. `access` is what the faulting instruction tried. Call with interrupts off (the trap
-  // handlers do).
+  // Resolve a fault at va. `access` is what the faulting instruction tried. It may sleep (reading a page from
+  // swap, waiting for memory), with no lock held; the trap handlers call it with interrupts off.
   FaultResult handle_fault(VirtAddr va, Access access);
 
   // Write into this address space from the kernel (exec building the new image and stack, before the
@@ -170,29 +198,53 @@ class AddressSpace {
 
   u64 region_count() const { return m_regions.size(); }
   u64 resident_anon_pages() const { return m_anon.resident_pages(); }
+  // Private pages on swap (/proc/PID/status VmSwap).
+  u64 swapped_pages() const { return m_anon.swapped_pages(); }
   u64 page_table_pages() const { return m_pmap->table_pages() + m_anon.metadata_pages(); }
   u64 mapped_pages() const;
   VirtAddr stack_top() const { return VirtAddr(user_layout::STACK_TOP); }
   Pmap& pmap() { return *m_pmap; }
 
-  // Reverse map: the address spaces that may share anonymous frames with this one (its fork family).
-  ListNode m_family_link;  // in m_family->members, guarded by the family's lock
-
  private:
   AddressSpace() = default;
-  static Result<OwnPtr<AddressSpace>> create_in(RefPtr<AnonFamily> family);
+  // A new, empty address space in a new family of its own, also a member of every family `parent` is in
+  // (fork), or of none (exec: parent nullptr).
+  static Result<OwnPtr<AddressSpace>> create_from(const AddressSpace* parent);
+  Result<void> join(AnonFamily* family);
+  // The family this space's new frames belong to (its own), and the oldest it is in (its exec's): the family
+  // of a frame others may share after it was read back from swap, as Linux's root anon_vma.
+  AnonFamily* own_family() const { return m_own_family; }
+  AnonFamily* root_family() const { return m_memberships.front()->family; }
   Result<void> share_regions_locked(AddressSpace& child);
 
-  // Steps of the fault handler (mm/fault.cpp).
-  FaultResult handle_fault_locked(VirtAddr va, Access access);
+  // Steps of the fault handler (mm/fault.cpp, mm/swap_in.cpp).
+  FaultResult handle_fault_locked(VirtAddr va, Access access, FaultRetry& retry);
+  FaultResult handle_fault_again(VirtAddr va, Access access, FaultRetry& first);
+  FaultResult wait_before_retry(FaultRetry& retry);
   Region* find_region_for_fault_locked(VirtAddr va);
   bool try_grow_stack_locked(Region& stack, VirtAddr va);
-  FaultResult fault_private_locked(Region& r, VirtAddr page, Access access);
-  FaultResult fault_private_read_locked(Region& r, VirtAddr page);
-  FaultResult fault_private_write_locked(Region& r, VirtAddr page);
-  FaultResult fault_shared_locked(Region& r, VirtAddr page, Access access);
+  FaultResult fault_private_locked(Region& r, VirtAddr page, Access access, FaultRetry& retry);
+  FaultResult fault_private_read_locked(Region& r, VirtAddr page, FaultRetry& retry);
+  FaultResult fault_private_write_locked(Region& r, VirtAddr page, FaultRetry& retry);
+  FaultResult fault_shared_locked(Region& r, VirtAddr page, Access access, FaultRetry& retry);
+  FaultResult swap_in_locked(Region& r, VirtAddr page, Access access, FaultRetry& retry);
+  FaultResult start_swap_read_locked(SwapArea& area, SwapEntry entry, u64 vpn, FaultRetry& retry);
   Frame* new_anon_frame_locked(u64 vpn);
   Result<Frame*> object_page_locked(Region& r, VirtAddr page);
+
+  // The reverse map's visits (mm/rmap.cpp): what this space does with frame f at vpn, if its slot holds f.
+  enum class UnmapOne : u8 { NotHeld, Converted, Kept };
+  bool clear_referenced_of_locked(u64 vpn, const Frame* f);
+  bool clear_modified_of_locked(u64 vpn, const Frame* f);
+  UnmapOne unmap_to_swap_locked(u64 vpn, Frame* f, SwapEntry entry);
+  // Swapoff (mm/swapoff.cpp): brings back up to `max` pages of area `area_index`; see there.
+  struct SwapoffStep {
+    u32 brought_back = 0;
+    Frame* wait_for = nullptr;  // a page being read (referenced)
+    bool need_memory = false;
+    bool failed = false;        // a page could not be read
+  };
+  SwapoffStep swapoff_step_locked(unsigned area_index, u32 max);
 
   // Region bookkeeping (mm/map.cpp).
   Region* find_locked(VirtAddr va) const;
@@ -200,12 +252,15 @@ class AddressSpace {
   Result<Region*> insert_locked(OwnPtr<Region> r);
   void erase_locked(Region* r);  // unlinks and deletes; caller already removed its pages
   void keep_shared_stores_locked(VirtAddr start, VirtAddr end);  // before a shared mapping's PTEs go
+  void merge_around_locked(Region& first, VirtAddr end);
   void try_merge_locked(Region* r);
   Result<void> check_mapped_locked(Region* first, VirtAddr start, VirtAddr end, Prot prot) const;
   Result<void> unmap_locked(VirtAddr start, VirtAddr end);
   bool range_is_free_locked(VirtAddr start, VirtAddr end) const;
   Result<VirtAddr> find_free_range_locked(u64 length, VirtAddr hint) const;
   Result<void> populate_locked(VirtAddr start, VirtAddr end, Access access);
+  void set_region_lock_locked(Region* first, VirtAddr end, u32 lock);
+  Result<void> bring_in(VirtAddr start, VirtAddr end);
 
   // mremap's steps (mm/remap.cpp).
   Result<VirtAddr> remap_to_locked(VirtAddr old_address, u64 old_length, u64 new_length, u32 flags,
@@ -221,28 +276,71 @@ class AddressSpace {
   Region* m_last_region = nullptr; // last fault hit (a cache), guarded by m_lock
   AnonTable m_anon;                // guarded by m_lock
   OwnPtr<Pmap, StaticDestroy<Pmap>> m_pmap;  // set once by create_in; its operations under m_lock
-  RefPtr<AnonFamily> m_family;     // set once by create_in
+  // The families this space is in, oldest (the exec's) first, its own last. Set up by create_from, emptied
+  // by the destructor.
+  IntrusiveList<FamilyMembership, &FamilyMembership::space_link> m_memberships;
+  AnonFamily* m_own_family = nullptr;  // the last of m_memberships (kept here: every new page needs it)
   VirtAddr m_brk_start;            // guarded by m_lock
   VirtAddr m_brk;                  // guarded by m_lock
+  LockMode m_future_lock = LockMode::Unlock;  // mlockall(MCL_FUTURE): how new regions are locked; guarded by m_lock
   VirtAddr m_vdso_base;            // set once by exec before the space runs, copied by fork
 
   friend struct AnonFamily;
+  friend bool rmap_test_and_clear_referenced(Frame* page);
+  friend bool rmap_test_and_clear_modified(Frame* page);
+  friend RmapUnmapResult rmap_unmap_to_swap(Frame* page, SwapEntry entry);
+  friend Result<void> swapoff_bring_back(SwapArea& area);
 };
 
-// The address spaces descended by fork from one exec: anonymous frames created by one of them can only be
-// mapped by members, at the frame's virtual page (Frame::anon_family() points here, Frame::anon_vpn() is the
-// virtual page number).
-struct AnonFamily : RefCounted {
+// An anon family: the anonymous frames one address space allocated (Frame::anon_family() points here, at the
+// frame's virtual page Frame::anon_vpn()), and the address spaces that may map them — that space and every one
+// forked from it later, since fork shares frames at the same address. Each address space has a family of its
+// own and is a member of every family its ancestors had when it was forked (Linux's anon_vma chains): the
+// reverse map of a frame visits only the processes that can really hold it, not the whole fork tree.
+//
+// Once swap is on, families are never freed, only recycled (mm/anon_family.cpp): a frame's family pointer, even a stale one,
+// always points to a family, so the reverse map can look through it safely (try_ref says whether it is alive).
+// They are reference-counted by their memberships without ever being deleted: unref() of the last reference
+// puts the family back in the pool and returns false (so a RefPtr never deletes one).
+struct AnonFamily {
+  static AnonFamily* create();  // one reference; nullptr when out of memory
+  void ref() const { m_refcount.fetch_add(1, MemoryOrder::Relaxed); }
+  bool unref() const;
+  // A reference if the family is alive (count not 0).
+  bool try_ref() const;
+  u32 ref_count() const { return m_refcount.load(MemoryOrder::Relaxed); }
+
   Spinlock lock{"anon-family"};
-  IntrusiveList<AddressSpace, &AddressSpace::m_family_link> members;  // guarded by lock
+  IntrusiveList<FamilyMembership, &FamilyMembership::family_link> members;  // guarded by lock
+  ListNode m_all_link;   // in the list of every family ever made (anon_family.cpp), guarded by its lock
+  ListNode m_free_link;  // in the pool while not alive, guarded by the same lock
+
+  // Calls fn(AnonFamily&) for each live family, holding a reference to it (and no lock) during the call.
+  template <typename Fn>
+  static void for_each_alive(Fn fn);
+  static AnonFamily* next_alive_after(AnonFamily* previous);  // with a reference; nullptr at the end
+
+ private:
+  AnonFamily() = default;
+  mutable Atomic<u32> m_refcount{0};
 };
 
-// A new anonymous frame for page vpn of this address space's family, counted (the fault path's allocation; a
-// move by mremap copies a page shared copy-on-write into one).
+// A new anonymous frame for page vpn of this address space's own family, counted (the fault path's allocation; a
+// move by mremap copies a page shared copy-on-write into one). It joins the pageable set (mm/pageable.h).
 __attribute__((always_inline)) inline Frame* AddressSpace::new_anon_frame_locked(u64 vpn) {
   ASSERT_LOCKED(m_lock);
-  Frame* f = g_phys.alloc_owned(FrameUse::Anon, m_family.get(), vpn);
+  Frame* f = g_phys.alloc_pageable(FrameUse::Anon, own_family(), vpn);
   if (!f) return nullptr;
   g_vm_stats.anon_pages.fetch_add(1, MemoryOrder::Relaxed);
   return f;
+}
+
+template <typename Fn>
+void AnonFamily::for_each_alive(Fn fn) {
+  for (AnonFamily* f = next_alive_after(nullptr); f;) {
+    fn(*f);
+    AnonFamily* next = next_alive_after(f);
+    f->unref();
+    f = next;
+  }
 }

@@ -3,26 +3,27 @@
 //   empty       0                   the page was never written privately: it reads as its object's page or zero
 //   resident    a Frame* (bit 0 clear; descriptors are 64-byte aligned)
 //               the frame holding the page; the slot owns one reference to it (Frame::refcount)
-//   swapped     (slot << 1) | 1     the page's contents are in swap slot `slot` of the swap device; the slot owns
-//               one reference to that swap slot
+//   swapped     (entry << 1) | 1    the page's contents are on swap, at SwapEntry `entry` (mm/swap_entry.h); the
+//               slot counts as one of the names of that swap slot (SwapArea's count)
 //
 // A slot is a value: copying one does not take a reference. share() takes one (fork puts the copy in the child's
-// table), release() drops the slot's own. Nothing makes a swapped slot yet: the encoding, the accessors and
-// their tests are here so that paging out is a change to this type and its callers' swapped branches, not to
-// the tables. Until then share() and release() handle resident slots only, and a swapped slot anywhere is a
-// bug that the debug builds catch (frame() checks).
+// table), release() drops the slot's own: a frame reference, or a name of the swap slot.
 #pragma once
 
 #include <type_traits>
 
 #include "lib/assert.h"
 #include "mm/frame.h"
+#include "mm/swap_entry.h"
 #include "mm/vm_stats.h"
 
 // Drop one reference to an anonymous frame, freeing it (and counting it gone) when it was the last.
 inline void anon_frame_release(Frame* frame) {
   if (g_phys.unref(frame)) g_vm_stats.anon_pages.fetch_sub(1, MemoryOrder::Relaxed);
 }
+// One more / one fewer anon-table slot names a swap entry (mm/swap.cpp).
+void swap_entry_ref(SwapEntry entry);
+void swap_entry_unref(SwapEntry entry);
 
 class AnonSlot {
  public:
@@ -31,9 +32,9 @@ class AnonSlot {
     DEBUG_ASSERT(frame != nullptr && (reinterpret_cast<u64>(frame) & SWAP_TAG) == 0);
     return AnonSlot(reinterpret_cast<u64>(frame));
   }
-  static constexpr AnonSlot swapped(u64 swap_slot) {
-    DEBUG_ASSERT(swap_slot <= MAX_SWAP_SLOT);
-    return AnonSlot((swap_slot << 1) | SWAP_TAG);
+  static constexpr AnonSlot swapped(SwapEntry entry) {
+    DEBUG_ASSERT(!entry.is_null() && entry.raw() <= MAX_SWAP_RAW);
+    return AnonSlot((entry.raw() << 1) | SWAP_TAG);
   }
 
   constexpr bool is_empty() const { return m_raw == 0; }
@@ -45,20 +46,30 @@ class AnonSlot {
     DEBUG_ASSERT(is_resident());
     return reinterpret_cast<Frame*>(m_raw);
   }
-  // The swap slot of a swapped slot.
-  constexpr u64 swap_slot() const {
+  // Where a swapped slot's page is on swap.
+  constexpr SwapEntry swap_entry() const {
     DEBUG_ASSERT(is_swapped());
-    return m_raw >> 1;
+    return SwapEntry::from_raw(m_raw >> 1);
   }
 
   // Take one more reference to what the slot holds, for a copy of the slot (fork).
-  void share() const { frame()->refcount.fetch_add(1, MemoryOrder::Relaxed); }
+  void share() const {
+    if (LIKELY(is_resident())) share_resident();
+    else swap_entry_ref(swap_entry());
+  }
   // Drop the slot's reference (the slot itself is left as it is: the caller empties or overwrites it).
-  void release() const { anon_frame_release(frame()); }
+  void release() const {
+    if (LIKELY(is_resident())) release_resident();
+    else swap_entry_unref(swap_entry());
+  }
+  // The same for a slot known to be resident (a table holding no swapped slot at all: the fast way of fork and
+  // exit).
+  void share_resident() const { frame()->refcount.fetch_add(1, MemoryOrder::Relaxed); }
+  void release_resident() const { anon_frame_release(frame()); }
 
   constexpr bool operator==(const AnonSlot&) const = default;
 
-  static constexpr u64 MAX_SWAP_SLOT = (1ull << 63) - 1;
+  static constexpr u64 MAX_SWAP_RAW = (1ull << 63) - 1;
 
  private:
   static constexpr u64 SWAP_TAG = 1;

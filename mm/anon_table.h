@@ -37,14 +37,39 @@ class AnonTable {
   void for_each(u64 start_vpn, u64 end_vpn, Fn&& fn) {
     m_table.for_each(start_vpn, end_vpn, fn);
   }
-  // Move what `from` holds into the empty slot `to` (of page to_vpn), with its reference, and empty `from`.
-  // A resident frame learns its new page (Frame::anon_vpn): the caller makes sure no other address space holds
-  // it (a frame is held at one virtual page in its whole family).
+  // Move what `from` holds into the empty slot `to` (of page to_vpn), with its reference or its swap name, and
+  // empty `from` (the counts stay: same table). A resident frame learns its new page (Frame::anon_vpn): the caller
+  // makes sure no other address space holds it (a frame is held at one virtual page in its whole family). A swap
+  // entry moves as it is: whoever takes its page from the swap cache later at another page than the frame's
+  // copies it, or re-keys it if nobody else can see it (swap_in_locked, swapoff_step_locked).
   static void move_slot(AnonSlot& from, AnonSlot* to, u64 to_vpn) {
-    DEBUG_ASSERT(to->is_empty() && from.is_resident());
-    from.frame()->index = to_vpn;
+    DEBUG_ASSERT(to->is_empty() && !from.is_empty());
+    if (from.is_resident()) from.frame()->index = to_vpn;
     *to = from;
     from = AnonSlot();
+  }
+  // A swapped slot becomes resident (swap-in: the caller moved the names over) and back (page-out).
+  void swapped_to_resident(AnonSlot* slot, Frame* frame) {
+    DEBUG_ASSERT(slot->is_swapped());
+    *slot = AnonSlot::resident(frame);
+    m_resident++;
+    m_swapped--;
+  }
+  void resident_to_swapped(AnonSlot* slot, SwapEntry entry) {
+    DEBUG_ASSERT(slot->is_resident());
+    *slot = AnonSlot::swapped(entry);
+    m_resident--;
+    m_swapped++;
+  }
+  // The slot of vpn if the table has one (never allocates).
+  AnonSlot* existing_slot(u64 vpn) { return m_table.existing_slot(vpn); }
+  // fn(vpn, AnonSlot*) for every swapped slot (swapoff); fn may change the slot (through the calls above).
+  template <typename Fn>
+  void for_each_swapped(Fn&& fn) {
+    if (m_swapped == 0) return;
+    m_table.for_each(0, RadixNodes::MAX_INDEX, [&](u64 vpn, AnonSlot& slot) {
+      if (slot.is_swapped()) fn(vpn, &slot);
+    });
   }
   // Release every slot in [start_vpn, end_vpn).
   void release_range(u64 start_vpn, u64 end_vpn);
@@ -55,9 +80,11 @@ class AnonTable {
   Result<void> share_range_from(const AnonTable& src, u64 start_vpn, u64 end_vpn);
 
   u64 resident_pages() const { return m_resident; }
+  u64 swapped_pages() const { return m_swapped; }
   u64 metadata_pages() const { return m_table.node_count(); }
 
  private:
   RadixTable<AnonSlot> m_table;
   u64 m_resident = 0;  // resident slots
+  u64 m_swapped = 0;   // swapped slots
 };

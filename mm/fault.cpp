@@ -2,26 +2,34 @@
 //
 //   1. find the region      (growing the stack when the address is just below it)
 //   2. check the access     against the region's protection
-//   3. resolve the page     private: anon layer first (existing page, copy-on-write copy or reuse), then the
-//                           object layer (a page of the mapped object, or the zero page / a fresh zero page);
-//                           shared: the object's page
+//   3. resolve the page     private: anon layer first (existing page, copy-on-write copy or reuse, or a page to
+//                           bring back from swap: mm/swap_in.cpp), then the object layer (a page of the mapped
+//                           object, or the zero page / a fresh zero page); shared: the object's page
 //   4. enter the mapping    in the pmap, read-only when the page is still shared copy-on-write
 //   5. update               flush what the pmap deferred
 //
-// Lock order: address space, then VM object, then frame allocator. Faults never sleep: every page they need is
-// in memory. (Reading a page back from swap will have to mark it busy, drop the lock around the I/O and retry
-// from step 1.)
+// Faults that sleep. The steps run under the address-space lock, a spinlock, and never sleep there. When a step
+// needs something that takes time — a page being read from swap, a frame when memory is full — it says what
+// (FaultRetry) and returns Retry: handle_fault drops the lock, waits (for the page's read to end: page_wait.h;
+// or for memory: reclaim, mm/pageout.h), and starts again from step 1, because anything may have changed
+// meanwhile (the region unmapped, the page brought in by another fault). Pages in memory never take that way:
+// a fault on them costs what it did before paging existed.
+//
+// Lock order: address space, then swap area, then VM object, then the pageable set and the frame allocator.
 #include <cstring>
 
 #include "mm/address_space.h"
+#include "mm/page_wait.h"
+#include "mm/pageout.h"
+#include "mm/swap.h"
 #include "mm/vm_stats.h"
 
 namespace {
 
-// No machine has write-only pages (on riscv, W without R is reserved: privileged spec 4.3.1), so a writable
-// region is readable too, as on Linux.
 FaultResult fault_result_of(Error e) { return e == Error::BUSERR ? FaultResult::BusError : FaultResult::OutOfMemory; }
 
+// No machine has write-only pages (on riscv, W without R is reserved: privileged spec 4.3.1), so a writable
+// region is readable too, as on Linux.
 bool region_permits(Prot prot, Access access) {
   switch (access) {
     case Access::Read: return has(effective_prot(prot), Prot::Read);
@@ -31,18 +39,71 @@ bool region_permits(Prot prot, Access access) {
   return false;
 }
 
+// A step found no frame (or no page-table page, or no anon-table node): reclaim, then retry.
+FaultResult need_memory(FaultRetry& retry) {
+  retry.need_memory = true;
+  return FaultResult::Retry;
+}
+
 }  // namespace
 
 FaultResult AddressSpace::handle_fault(VirtAddr va, Access access) {
   if (va.get() >= user_layout::USER_END) return FaultResult::NoRegion;
-  // Called from trap handlers, with interrupts off: the lock need not turn them off.
+  FaultRetry retry;
+  // Called from trap handlers, with interrupts off: the lock need not turn them off. (The user-copy routines
+  // call it with interrupts as the system call had them; no interrupt handler takes this lock.)
   m_lock.lock_irqs_off();
-  FaultResult result = handle_fault_locked(va, access);
+  FaultResult result = handle_fault_locked(va, access, retry);
   m_lock.unlock_irqs_off();
-  return result;
+  if (LIKELY(result != FaultResult::Retry)) return result;
+  return handle_fault_again(va, access, retry);
 }
 
-FaultResult AddressSpace::handle_fault_locked(VirtAddr va, Access access) {
+// The rest of a fault that must wait (kept out of handle_fault, so that faults on resident pages pay nothing
+// for it): wait, start over, as many times as it takes.
+__attribute__((noinline)) FaultResult AddressSpace::handle_fault_again(VirtAddr va, Access access, FaultRetry& first) {
+  // Memory comes back after a reclaim, or the OOM killer makes some; a fault that still finds none after this
+  // many rounds gives up (something other than frames is missing, a page-table page, say).
+  constexpr unsigned MEMORY_ROUNDS = 64;
+  FaultRetry retry = first;
+  for (unsigned memory_rounds = 0;;) {
+    if (retry.need_memory && ++memory_rounds > MEMORY_ROUNDS) {
+      if (retry.page) anon_frame_release(retry.page);
+      return FaultResult::OutOfMemory;
+    }
+    FaultResult result = wait_before_retry(retry);
+    if (result != FaultResult::Retry) return result;
+    retry = FaultRetry();
+    m_lock.lock_irqs_off();
+    result = handle_fault_locked(va, access, retry);
+    m_lock.unlock_irqs_off();
+    if (result != FaultResult::Retry) return result;
+  }
+}
+
+// What a fault waits for without the lock, before it starts over. Retry: start over; anything else: the result.
+FaultResult AddressSpace::wait_before_retry(FaultRetry& retry) {
+  if (!mm_may_sleep()) {
+    // A kernel access to user memory with a spinlock held (a bug elsewhere) cannot wait: it fails.
+    if (retry.page) anon_frame_release(retry.page);
+    return FaultResult::OutOfMemory;
+  }
+  if (Frame* page = retry.page) {
+    page_wait_until_ready(page);
+    // The read this fault waited for failed: this fault gets the error (SIGBUS), whoever else waited gets it
+    // too, and the next fault reads again.
+    bool failed = __atomic_load_n(&page->page_flags, __ATOMIC_ACQUIRE) & PageFlag::Error;
+    anon_frame_release(page);
+    if (failed) return FaultResult::BusError;
+  }
+  if (retry.need_memory) {
+    if (reclaim_for_fault() == ReclaimOutcome::NoMemory) return FaultResult::OutOfMemory;
+  }
+  if (mm_fatal_signal_pending()) return FaultResult::Interrupted;
+  return FaultResult::Retry;
+}
+
+FaultResult AddressSpace::handle_fault_locked(VirtAddr va, Access access, FaultRetry& retry) {
   ASSERT_LOCKED(m_lock);
   // 1. Find the region.
   Region* r = find_region_for_fault_locked(va);
@@ -51,7 +112,8 @@ FaultResult AddressSpace::handle_fault_locked(VirtAddr va, Access access) {
   if (!region_permits(r->m_prot, access)) return FaultResult::AccessError;
   // 3 + 4. Resolve the page and enter it.
   VirtAddr page = va.page_base();
-  FaultResult result = r->is_private() ? fault_private_locked(*r, page, access) : fault_shared_locked(*r, page, access);
+  FaultResult result =
+      r->is_private() ? fault_private_locked(*r, page, access, retry) : fault_shared_locked(*r, page, access, retry);
   // 5. Carry out any TLB work the pmap deferred (a fault usually leaves none: enter() fences its own page).
   m_pmap->update();
   return result;
@@ -86,21 +148,26 @@ bool AddressSpace::try_grow_stack_locked(Region& stack, VirtAddr va) {
 }
 
 // Step 3 for private regions: decide which frame to map and how, then (step 4) enter it.
-FaultResult AddressSpace::fault_private_locked(Region& r, VirtAddr page, Access access) {
+FaultResult AddressSpace::fault_private_locked(Region& r, VirtAddr page, Access access, FaultRetry& retry) {
   ASSERT_LOCKED(m_lock);
-  return access == Access::Write ? fault_private_write_locked(r, page) : fault_private_read_locked(r, page);
+  return access == Access::Write ? fault_private_write_locked(r, page, retry)
+                                 : fault_private_read_locked(r, page, retry);
 }
 
 // A read (or fetch) maps what is there without taking anything: our own page if we have one (read-only while it
-// is still shared copy-on-write), else the object's page, else the shared zero page.
-FaultResult AddressSpace::fault_private_read_locked(Region& r, VirtAddr page) {
+// is still shared copy-on-write, or while its swap copy is shared), else the object's page, else the shared zero
+// page. A page on swap is read back first.
+FaultResult AddressSpace::fault_private_read_locked(Region& r, VirtAddr page, FaultRetry& retry) {
   ASSERT_LOCKED(m_lock);
   u64 vpn = page.page_number();
   Prot prot = effective_prot(r.m_prot);
   AnonSlot held = m_anon.at(vpn);
   Frame* map;
   if (!held.is_empty()) {
-    map = held.frame();  // (resident: nothing is paged out yet)
+    if (UNLIKELY(held.is_swapped())) return swap_in_locked(r, page, Access::Read, retry);
+    map = held.frame();
+    // Read-only while its swap copy is shared too: a write must copy (others would read it back changed).
+    if (UNLIKELY(map->page_flags & PageFlag::SwapCache) && swap_copy_is_shared(map)) prot = prot & ~Prot::Write;
     // LAB cow: BEGIN SOLUTION
     if (map->refcount.load(MemoryOrder::Relaxed) > 1) prot = prot & ~Prot::Write;
     // LAB cow: STUDENT
@@ -109,7 +176,10 @@ FaultResult AddressSpace::fault_private_read_locked(Region& r, VirtAddr page) {
   } else {
     if (r.m_object) {
       auto object_page = object_page_locked(r, page);
-      if (object_page.is_error()) return fault_result_of(object_page.error());
+      if (object_page.is_error()) {
+        if (object_page.error() == Error::NOMEM) return need_memory(retry);
+        return fault_result_of(object_page.error());
+      }
       map = object_page.value();
       g_vm_stats.faults_object.fetch_add(1, MemoryOrder::Relaxed);
     } else {
@@ -118,36 +188,41 @@ FaultResult AddressSpace::fault_private_read_locked(Region& r, VirtAddr page) {
       g_vm_stats.zero_page_hits.fetch_add(1, MemoryOrder::Relaxed);
       // LAB lazy: STUDENT
       // // TODO(lab lazy, exercise 3): a read of untouched memory needs no page of its own: map the zero page.
-      // return fault_private_write_locked(r, page);
+      // return fault_private_write_locked(r, page, retry);
       // LAB lazy: END
     }
     prot = prot & ~Prot::Write;
   }
-  if (m_pmap->enter(page, g_phys.address_of(map), prot, PmapEnter::Normal).is_error()) return FaultResult::OutOfMemory;
+  if (m_pmap->enter(page, g_phys.address_of(map), prot, PmapEnter::Normal).is_error()) return need_memory(retry);
   return FaultResult::Resolved;
 }
 
 // A write always ends with a page of our own in the anon table: the one there (copied first while it is still
-// shared copy-on-write), or a copy of the object's page, or a fresh zeroed page.
-FaultResult AddressSpace::fault_private_write_locked(Region& r, VirtAddr page) {
+// shared copy-on-write), or a copy of the object's page, or a fresh zeroed page. A page on swap is read back
+// first.
+FaultResult AddressSpace::fault_private_write_locked(Region& r, VirtAddr page, FaultRetry& retry) {
   ASSERT_LOCKED(m_lock);
   u64 vpn = page.page_number();
   Prot prot = effective_prot(r.m_prot);
   AnonSlot* slot = m_anon.slot_or_null(vpn);
-  if (UNLIKELY(!slot)) return FaultResult::OutOfMemory;
+  if (UNLIKELY(!slot)) return need_memory(retry);
   AnonSlot held = *slot;
   Frame* mine;
   if (!held.is_empty()) {
-    mine = held.frame();  // (resident: nothing is paged out yet)
+    if (UNLIKELY(held.is_swapped())) return swap_in_locked(r, page, Access::Write, retry);
+    mine = held.frame();
+    // A page whose swap copy others still name is shared too: writing it would change what they read back. (The
+    // only holder gives its swap copy up and writes in place.)
+    bool shared_on_swap = UNLIKELY(mine->page_flags & PageFlag::SwapCache) && !swap_copy_release_for_write(mine);
     // (Relaxed: holders can only go away concurrently, never arrive — fork of this space needs our lock.)
     // LAB cow: BEGIN SOLUTION
-    if (mine->refcount.load(MemoryOrder::Relaxed) > 1) {
+    if (mine->refcount.load(MemoryOrder::Relaxed) > 1 || shared_on_swap) {
       // Copy-on-write: someone else still holds this frame. Copy it and drop our share.
       Frame* copy = new_anon_frame_locked(vpn);
-      if (UNLIKELY(!copy)) return FaultResult::OutOfMemory;
+      if (UNLIKELY(!copy)) return need_memory(retry);
       copy_frame(copy, mine);
       *slot = AnonSlot::resident(copy);
-      held.release();
+      held.release_resident();
       mine = copy;
       g_vm_stats.faults_cow_copy.fetch_add(1, MemoryOrder::Relaxed);
     } else {
@@ -155,19 +230,23 @@ FaultResult AddressSpace::fault_private_write_locked(Region& r, VirtAddr page) {
       g_vm_stats.faults_cow_reuse.fetch_add(1, MemoryOrder::Relaxed);
     }
     // LAB cow: STUDENT
-    // // TODO(lab cow, exercise 2): if another address space still holds this frame, copy it and drop our
-    // // share; if we are the last owner, write it in place.
+    // // TODO(lab cow, exercise 2): if another address space still holds this frame (or shared_on_swap says that
+    // // its copy on swap is shared), copy it and drop our share; if we are the last owner, write it in place.
+    // (void)shared_on_swap;
     // LAB cow: END
   } else {
     // The first write: a copy of the object's page, or a fresh zeroed page (demand-zero).
     Frame* source = nullptr;
     if (r.m_object) {
       auto object_page = object_page_locked(r, page);
-      if (object_page.is_error()) return fault_result_of(object_page.error());
+      if (object_page.is_error()) {
+        if (object_page.error() == Error::NOMEM) return need_memory(retry);
+        return fault_result_of(object_page.error());
+      }
       source = object_page.value();
     }
     mine = new_anon_frame_locked(vpn);
-    if (UNLIKELY(!mine)) return FaultResult::OutOfMemory;
+    if (UNLIKELY(!mine)) return need_memory(retry);
     if (source) {
       copy_frame(mine, source);
       g_vm_stats.faults_cow_copy.fetch_add(1, MemoryOrder::Relaxed);
@@ -180,7 +259,7 @@ FaultResult AddressSpace::fault_private_write_locked(Region& r, VirtAddr page) {
   // Step 4. (A kernel write into PROT_NONE memory, AddressSpace::write, maps nothing: no mapping can have no
   // rights; on Sv39 it would be a pointer to a page table.)
   if (UNLIKELY(prot == Prot::None)) return FaultResult::Resolved;
-  if (m_pmap->enter(page, g_phys.address_of(mine), prot, PmapEnter::Dirty).is_error()) return FaultResult::OutOfMemory;
+  if (m_pmap->enter(page, g_phys.address_of(mine), prot, PmapEnter::Dirty).is_error()) return need_memory(retry);
   return FaultResult::Resolved;
 }
 
@@ -191,14 +270,17 @@ __attribute__((noinline)) Result<Frame*> AddressSpace::object_page_locked(Region
 }
 
 // Step 3 for shared regions: every mapping uses the object's own page.
-FaultResult AddressSpace::fault_shared_locked(Region& r, VirtAddr page, Access access) {
+FaultResult AddressSpace::fault_shared_locked(Region& r, VirtAddr page, Access access, FaultRetry& retry) {
   ASSERT_LOCKED(m_lock);
   auto frame = r.m_object->get_page(r.object_page_of(page));
-  if (frame.is_error()) return frame.error() == Error::BUSERR ? FaultResult::BusError : FaultResult::OutOfMemory;
+  if (frame.is_error()) {
+    if (frame.error() == Error::NOMEM) return need_memory(retry);
+    return fault_result_of(frame.error());
+  }
   g_vm_stats.faults_object.fetch_add(1, MemoryOrder::Relaxed);
   if (m_pmap->enter(page, g_phys.address_of(frame.value()), effective_prot(r.m_prot),
                     access == Access::Write ? PmapEnter::Dirty : PmapEnter::Normal)
           .is_error())
-    return FaultResult::OutOfMemory;
+    return need_memory(retry);
   return FaultResult::Resolved;
 }

@@ -2,6 +2,10 @@
 
 #include <cstring>
 
+#include "mm/pageable.h"
+#include "mm/shrinker.h"
+#include "mm/swap.h"
+
 PhysicalMemory g_phys;
 
 const char* frame_use_name(FrameUse use) {
@@ -84,7 +88,8 @@ void PhysicalMemory::prepare_allocated(Frame* head, unsigned order, FrameUse use
     Frame& f = head[i];
     f.use = use;
     f.order = Frame::NOT_HEAD;
-    f.flags = 0;
+    f.page_flags = 0;
+    f.lru_flags = 0;
     f.owner = nullptr;
     f.index = 0;
   }
@@ -100,7 +105,7 @@ Frame* PhysicalMemory::alloc_cached(FrameUse use, void* owner, u64 index) {
     cache->lock();
     unsigned n = cache->count;
     if (UNLIKELY(n == 0)) {
-      refill_locked(*cache);
+      refill_locked(*cache, use);
       n = cache->count;
       if (n == 0) {
         cache->unlock();
@@ -114,20 +119,136 @@ Frame* PhysicalMemory::alloc_cached(FrameUse use, void* owner, u64 index) {
   m_free_frames.fetch_sub(1, MemoryOrder::Relaxed);
   f->use = use;
   f->order = 0;
-  f->flags = 0;
+  f->page_flags = 0;
+  f->lru_flags = 0;
   f->owner = owner;
   f->index = index;
   f->refcount.store(1, MemoryOrder::Relaxed);
   return f;
 }
 
+// alloc_cached for a pageable frame: the frame also goes on this CPU's hand-over list. Its fields are set before
+// the cache lock is released, because from then on another CPU may hand the list over (hand_over_fresh_pages)
+// and look at them.
+__attribute__((always_inline)) inline Frame* PhysicalMemory::take_pageable_locked(CpuCache& cache, FrameUse use,
+                                                                                  void* owner, u64 index,
+                                                                                  bool track) {
+  unsigned n = cache.count;
+  Frame* f = cache.frames[n - 1];
+  cache.count = n - 1;
+  f->use = use;
+  f->order = 0;
+  f->page_flags = 0;
+  f->lru_flags = track ? LruFlag::Fresh : 0;
+  f->owner = owner;
+  f->index = index;
+  f->refcount.store(1, MemoryOrder::Relaxed);
+  if (track) cache.fresh[cache.fresh_count++] = f;
+  m_free_frames.fetch_sub(1, MemoryOrder::Relaxed);
+  return f;
+}
+
+// The fast way, a leaf function (no registers to save): nullptr when the cache is empty or the hand-over list
+// is due to be handed over — alloc_pageable_slow does both (once in FRESH_BATCH allocations).
+Frame* PhysicalMemory::alloc_cached_pageable(FrameUse use, void* owner, u64 index) {
+  IrqSave irq;
+  CpuCache& cache = m_caches[mm_current_cpu()];
+  cache.lock();
+  bool track = tracks_pageable();
+  if (UNLIKELY(cache.count == 0 || (track && cache.fresh_count + 1 >= FRESH_BATCH))) {
+    cache.unlock();
+    return nullptr;
+  }
+  Frame* f = take_pageable_locked(cache, use, owner, index, track);
+  cache.unlock();
+  return f;
+}
+
+void PhysicalMemory::track_pageable_frames() {
+  if (tracks_pageable()) return;
+  // From now on new frames go on the hand-over lists, and the last unref of a pageable frame asks the set
+  // (unref_last). Both sides order their store before their load with a full fence (the store-buffering
+  // pattern): either the adoption below sees a frame's count dropped to 0 and skips it, or the freeing CPU sees
+  // the flag and goes through the set's lock, where it finds the frame adopted and takes it out.
+  m_tracks_pageable.store(true, MemoryOrder::SeqCst);
+  __atomic_thread_fence(__ATOMIC_SEQ_CST);
+  pageable_adopt_in_use(*this);
+}
+
+__attribute__((noinline)) Frame* PhysicalMemory::alloc_pageable_slow(FrameUse use, void* owner, u64 index) {
+  Frame* f = nullptr;
+  {
+    IrqSave irq;
+    CpuCache& cache = m_caches[mm_current_cpu()];
+    cache.lock();
+    if (cache.count == 0) refill_locked(cache, use);
+    if (cache.count != 0) {
+      f = take_pageable_locked(cache, use, owner, index, tracks_pageable());
+      if (cache.fresh_count >= FRESH_BATCH) hand_over_locked(cache, cache.fresh_count == FRESH_MAX);
+    }
+    cache.unlock();
+  }
+  if (f) return f;
+  // This CPU's cache is empty and the buddy lists gave nothing (or nothing above the reserve): frames other CPUs
+  // keep, then nothing (the caller reclaims).
+  f = steal_cached();
+  if (!f) return nullptr;
+  prepare_allocated(f, 0, use);
+  f->owner = owner;
+  f->index = index;
+  if (!tracks_pageable()) return f;
+  f->lru_flags = LruFlag::Fresh;
+  IrqSave irq;
+  CpuCache& cache = m_caches[mm_current_cpu()];
+  cache.lock();
+  cache.fresh[cache.fresh_count++] = f;
+  if (cache.fresh_count >= FRESH_BATCH) hand_over_locked(cache, cache.fresh_count == FRESH_MAX);
+  cache.unlock();
+  return f;
+}
+
+// Gives the cache's new pageable frames to the pageable set; the ones freed meanwhile (orphans) come back here.
+// Without `wait`, only if the set's lock is free: the fault that allocates holds its address space's lock, and
+// page-out may hold the set's lock while it asks about that very address space (mm/pageable.h).
+void PhysicalMemory::hand_over_locked(CpuCache& cache, bool wait) {
+  ASSERT_LOCKED(cache);
+  unsigned n = cache.fresh_count;
+  auto orphans_or_busy = pageable_hand_over(cache.fresh, n, wait);
+  if (!orphans_or_busy.has_value()) return;  // busy: later
+  cache.fresh_count = 0;
+  unsigned orphans = orphans_or_busy.value();
+  for (unsigned i = 0; i < orphans; i++) {
+    Frame* f = cache.fresh[i];
+    f->use = FrameUse::Free;
+    f->order = Frame::NOT_HEAD;
+    f->owner = nullptr;
+    f->lru_flags = 0;
+    m_free_frames.fetch_add(1, MemoryOrder::Relaxed);
+    put_in_cache_locked(cache, f);
+  }
+}
+
+void PhysicalMemory::hand_over_fresh_pages() {
+  for (CpuCache& cache : m_caches) {
+    IrqSave irq;
+    cache.lock();
+    if (cache.fresh_count) hand_over_locked(cache, true);
+    cache.unlock();
+  }
+}
+
 // Refill a CPU's empty cache with FRAME_CACHE_BATCH frames: one aligned block of that many frames when the
 // buddy lists have one (split off a larger block if needed), single frames otherwise.
-void PhysicalMemory::refill_locked(CpuCache& cache) {
+void PhysicalMemory::refill_locked(CpuCache& cache, FrameUse use) {
   ASSERT_LOCKED(cache);
   constexpr unsigned BATCH_ORDER = 5;
   static_assert((1u << BATCH_ORDER) == FRAME_CACHE_BATCH);
   SpinlockGuard guard(m_lock);
+  u64 free = m_free_frames.load(MemoryOrder::Relaxed);
+  // Running low: wake whoever makes room (the page-out thread). It takes its own locks after ours.
+  if (free < m_low + FRAME_CACHE_BATCH && m_low_memory_hook) m_low_memory_hook();
+  // The reserve is the kernel's (set_watermarks).
+  if (is_user_driven(use) && free < m_min + FRAME_CACHE_BATCH) return;
   if (Frame* head = take_block_locked(BATCH_ORDER, MAX_ORDER)) {
     head->order = Frame::NOT_HEAD;
     // Highest address last in the array: it is handed out first, the rest follow in descending order.
@@ -148,13 +269,21 @@ void PhysicalMemory::free_cached(Frame* frame) {
   frame->use = FrameUse::Free;
   frame->order = Frame::NOT_HEAD;
   frame->owner = nullptr;
+  frame->lru_flags = 0;
   frame->refcount.store(0, MemoryOrder::Relaxed);
   m_free_frames.fetch_add(1, MemoryOrder::Relaxed);
   IrqSave irq;
   CpuCache& cache = m_caches[mm_current_cpu()];
   cache.lock();
+  put_in_cache_locked(cache, frame);
+  cache.unlock();
+}
+
+// A free frame (counted free already) into a CPU's cache; when the cache is full its oldest batch goes back to
+// the buddy lists first.
+void PhysicalMemory::put_in_cache_locked(CpuCache& cache, Frame* frame) {
+  ASSERT_LOCKED(cache);
   if (cache.count == FRAME_CACHE_SIZE) {
-    // Full: return the oldest batch to the buddy lists.
     SpinlockGuard guard(m_lock);
     for (unsigned i = 0; i < FRAME_CACHE_BATCH; i++) {
       m_free_frames.fetch_sub(1, MemoryOrder::Relaxed);  // free_block_locked counts it again
@@ -164,7 +293,6 @@ void PhysicalMemory::free_cached(Frame* frame) {
     cache.count -= FRAME_CACHE_BATCH;
   }
   cache.frames[cache.count++] = frame;
-  cache.unlock();
 }
 
 Frame* PhysicalMemory::steal_cached() {
@@ -199,16 +327,34 @@ void PhysicalMemory::drain_cpu_cache() {
 
 __attribute__((noinline)) Frame* PhysicalMemory::alloc_slow(unsigned order, FrameUse use) {
   ASSERT(order <= MAX_ORDER);
-  if (order == 0) {
-    // The buddy lists and this CPU's cache are empty: other CPUs may still hold some.
-    Frame* f = steal_cached();
-    if (f) prepare_allocated(f, 0, use);
-    return f;
+  // Twice at most: the second time after asking the kernel's caches (mm/shrinker.h) to give back what they keep
+  // (empty slabs, idle kernel stacks, frames freed while on a hand-over list). Memory that is counted free must
+  // be memory an allocation can get.
+  for (int attempt = 0; attempt < 2; attempt++) {
+    if (attempt == 1) {
+      hand_over_fresh_pages();
+      if (shrink_kernel_caches() == 0 && free_frames() == 0) return nullptr;
+    }
+    if (order == 0) {
+      // This CPU's cache is empty and could not be refilled: other CPUs may still hold some (a user-driven
+      // allocation takes them too: the reserve is in the buddy lists, not in the caches).
+      if (Frame* f = steal_cached()) {
+        prepare_allocated(f, 0, use);
+        return f;
+      }
+      // The buddy lists, down to the reserve for a user-driven one (the cache refill wanted a whole batch).
+      if (!is_user_driven(use) || free_frames() > m_min) {
+        if (Frame* f = alloc_block(0, use)) return f;
+      }
+      continue;
+    }
+    if (is_user_driven(use) && free_frames() < m_min + (1ull << order)) continue;
+    if (Frame* f = alloc_block(order, use)) return f;
+    // Cached single frames may be what keeps blocks from merging.
+    drain_cpu_cache();
+    if (Frame* f = alloc_block(order, use)) return f;
   }
-  if (Frame* f = alloc_block(order, use)) return f;
-  // Cached single frames may be what keeps blocks from merging.
-  drain_cpu_cache();
-  return alloc_block(order, use);
+  return nullptr;
 }
 
 // A free block of the smallest order in [order, highest] that has one, split down to `order` (the upper halves
@@ -268,8 +414,17 @@ void PhysicalMemory::free(Frame* frame, unsigned order) {
   free_block_locked(pfn, order);
 }
 
+// The last reference is gone. A pageable frame first leaves the pageable set and the swap cache (nobody else
+// can bind or add it now: both need a reference). Once frames are tracked (track_pageable_frames), every
+// pageable frame asks the set, under its lock, whether it is in it (the adoption may just have put it there).
 __attribute__((noinline)) bool PhysicalMemory::unref_last(Frame* frame, u32 old) {
   ASSERT_MSG(old != 0, "frame %#llx: reference count underflow", static_cast<unsigned long long>(address_of(frame).get()));
+  if (frame->page_flags & PageFlag::SwapCache) swap_cache_release(frame);
+  __atomic_thread_fence(__ATOMIC_SEQ_CST);  // the count's drop before the flag's load: see track_pageable_frames
+  if (frame->use == FrameUse::Anon ? tracks_pageable()
+                                   : (__atomic_load_n(&frame->lru_flags, __ATOMIC_RELAXED) & (LruFlag::Fresh | LruFlag::InSet))) {
+    if (!pageable_release(frame)) return true;  // still on a hand-over list: the hand-over frees it
+  }
   free(frame, 0);
   return true;
 }

@@ -39,31 +39,49 @@ class VmObject;
 // One descriptor per frame of RAM. Three fields mean different things for different uses; the table says what
 // (read them through the accessors below where there are some: they check the use in debug builds).
 //
-//   use          owner                           index                            flags, link
-//   Free         nullptr                         -                                -, on a free list (block heads)
-//   Heap         a slab: its size class;         a slab: its first free object    a slab: its live objects,
-//                a large block: nullptr          (a kernel address; 0: full)      on its class's partial list
-//   PageTable    the Sv39Pmap (below the root)   -                                -, on the pmap's table list
-//   Anon         the AnonFamily that may map it  the virtual page number it has   FrameFlag bits
-//                (anon_family)                   in that family (anon_vpn)
-//   File         the VmObject holding it         its page index in the object     FrameFlag bits
+//   use          owner                           index                            link
+//   Free         nullptr                         -                                on a free list (block heads)
+//   Heap         a slab: its size class;         a slab: its first free object    a slab: on its class's
+//                a large block: nullptr          (a kernel address; 0: full)      partial list (and its live
+//                                                                                 objects in slab_live)
+//   PageTable    the Sv39Pmap (below the root)   -                                on the pmap's table list
+//   Anon         the AnonFamily that may map it  the virtual page number it has   -
+//                (anon_family; nullptr for a     in that family (anon_vpn)
+//                page read ahead from swap and
+//                not mapped yet)
+//   File         the VmObject holding it         its page index in the object     -
 //                (object; nullptr once dropped)  (object_page)
 //   VmMeta       -                               the node's group summary         -
 //                                                (radix_summary, mm/radix_table.h)
 //   Kernel, KernelStack, Zero, Reserved: none of the three.
+//
+// Pageable frames (Anon; later clean File pages) also use page_flags, lru_flags, lru_link and swap: see
+// mm/pageable.h and mm/swap_area.h.
 struct Frame {
   ListNode link;                   // free list while free; the owner's lists otherwise
   Atomic<u32> refcount{0};
   FrameUse use = FrameUse::Reserved;
   u8 order = 0;                    // order of the free block this frame heads (free frames only)
-  u16 flags = 0;                   // see the table
+  union {
+    u16 slab_live = 0;  // Heap: a slab's live objects (mm/heap.cpp)
+    u16 flags;          // File: FrameFlag (its low byte is page_flags)
+    struct {
+      // Pageable frames: the state of the page's contents (PageFlag): in the swap cache, being read, being
+      // written, written to since its swap copy was made. Guarded by the lock of the swap area whose cache
+      // holds the page; read without it only where the comments say why that is safe.
+      u8 page_flags;
+      // Pageable frames: the page's place in the pageable set (LruFlag, and four bits of the replacement
+      // policy's own). Guarded by the pageable-set lock (mm/pageable.h).
+      u8 lru_flags;
+    };
+  };
   void* owner = nullptr;           // documented back-link, see the table
   u64 index = 0;                   // see the table
-  // Not used by anything yet; they are kept for page replacement and paging I/O, which need a frame's place on
-  // an active/inactive list and the threads waiting while it is Busy. They also make a descriptor 64 bytes, so
-  // finding a frame's number from its descriptor is a shift, not a division, on every fault.
+  // Pageable frames: the replacement policy's lists, or a page-out batch while the page is being paged out.
+  // (Also what makes a descriptor 64 bytes, so finding a frame's number from its descriptor is a shift, not a
+  // division, on every fault.)
   ListNode lru_link;
-  void* io_waiters = nullptr;
+  u64 swap = 0;                    // a page in the swap cache: its SwapEntry (raw); guarded like page_flags
 
   static constexpr u8 NOT_HEAD = 0xff;
 
@@ -87,21 +105,63 @@ struct Frame {
     DEBUG_ASSERT(use == FrameUse::VmMeta);
     return index;
   }
+  // The replacement policy's four bits (mm/replacement.h).
+  u8 policy_bits() const { return lru_flags >> 4; }
+  void set_policy_bits(u8 bits) { lru_flags = static_cast<u8>((lru_flags & 0x0f) | (bits << 4)); }
 };
 static_assert(sizeof(Frame) == 64, "a power of two keeps descriptor arithmetic to shifts");
 
-// Frame::flags of Anon and File frames: the states paging needs. Dirty is set on File frames of objects with a
-// writer (mm/vm_object.h: the page differs from the disk), under the object lock; the others are not used yet.
+// Frame::page_flags of pageable frames.
+namespace PageFlag {
+constexpr u8 SwapCache = 1 << 0;  // bound to the swap slot in Frame::swap (mm/swap_area.h)
+constexpr u8 Busy = 1 << 1;       // being read from swap: the contents are not there yet; faults wait for it
+constexpr u8 Error = 1 << 2;      // the read failed (the faults that waited for it get SIGBUS)
+constexpr u8 Writeback = 1 << 3;  // being written to swap (the page stays mapped and usable meanwhile)
+constexpr u8 Dirty = 1 << 4;      // written to since its swap copy was made: that copy is stale
+constexpr u8 CacheOwned = 1 << 5; // the swap cache holds a reference: a page read (or read ahead) that no
+                                  // anon-table slot holds yet; the first fault that takes it takes that reference
+constexpr u8 ReadAhead = 1 << 6;  // read ahead of a fault, not yet used by one (for the read-ahead statistics)
+}  // namespace PageFlag
+
+// Frame::lru_flags (the low four bits; the high four are the replacement policy's).
+namespace LruFlag {
+constexpr u8 Fresh = 1 << 0;      // just allocated: still in its CPU's hand-over list, not yet in the set
+constexpr u8 Orphan = 1 << 1;     // freed while Fresh: the hand-over frees it instead of adding it
+constexpr u8 InSet = 1 << 2;      // held by the replacement policy
+constexpr u8 Isolated = 1 << 3;   // taken out by page-out, which holds a reference to it
+}  // namespace LruFlag
+
+// Takes one reference to a frame unless its count is already 0 (it is being freed): for code that finds a frame
+// through a structure that does not own it (the swap cache).
+inline bool frame_try_ref(Frame* f) {
+  u32 count = f->refcount.load(MemoryOrder::Relaxed);
+  while (count != 0)
+    if (f->refcount.compare_exchange(count, count + 1, MemoryOrder::Acquire)) return true;
+  return false;
+}
+
+// Frame::flags of File frames (the page cache, mm/vm_object.h): Dirty is set when the page differs from the
+// disk, under the object lock. It is PageFlag::Dirty in the low byte (page_flags), so that a page-cache page that
+// joins the pageable set later keeps one meaning of "dirty". Not ready for that yet: `flags` (object lock) and
+// lru_flags (pageable-set lock) share one u16, and a plain read-modify-write of one under its lock can undo a
+// concurrent change of the other; before File frames join page-out, Dirty needs atomic bit operations on the
+// byte, or lru_flags a word of its own.
 namespace FrameFlag {
-constexpr u16 Busy = 1 << 0;       // I/O in progress: wait, then retry the fault
-constexpr u16 Dirty = 1 << 1;
-constexpr u16 Referenced = 1 << 2;
+constexpr u16 Dirty = PageFlag::Dirty;
 }  // namespace FrameFlag
 
 constexpr unsigned MAX_ORDER = 10;  // blocks of up to 2^10 frames = 4 MiB
 constexpr unsigned MM_MAX_CPUS = 8;
 constexpr unsigned FRAME_CACHE_SIZE = 64;   // single frames each CPU keeps ready (no lock needed)
 constexpr unsigned FRAME_CACHE_BATCH = 32;  // moved between a CPU's cache and the buddy lists at a time
+constexpr unsigned FRESH_BATCH = 32;        // new pageable frames handed over to the pageable set at a time...
+constexpr unsigned FRESH_MAX = 64;          // ...when its lock is free; waiting for it only with this many
+
+// Which allocations must leave the reserve alone: memory a program can make the kernel allocate without bound
+// (its pages, their bookkeeping, their page tables). The kernel's own allocations may use the reserve.
+constexpr bool is_user_driven(FrameUse use) {
+  return use == FrameUse::Anon || use == FrameUse::File || use == FrameUse::VmMeta || use == FrameUse::PageTable;
+}
 
 struct MemoryCounters {
   u64 total_frames;      // usable RAM managed by the allocator (excludes reserved)
@@ -134,6 +194,23 @@ class PhysicalMemory {
     if (f) f->owner = owner, f->index = index;
     return f;
   }
+  // One pageable frame (an anonymous page): like alloc_owned, and the frame joins the pageable set
+  // (mm/pageable.h). It is first put on its CPU's hand-over list, under the cache lock the allocation takes
+  // anyway, and handed over to the set a batch at a time: the fault path pays a few stores, not a lock.
+  Frame* alloc_pageable(FrameUse use, void* owner, u64 index) {
+    if (Frame* f = alloc_cached_pageable(use, owner, index)) return f;
+    return alloc_pageable_slow(use, owner, index);
+  }
+  // Whether new pageable frames join the pageable set. Off at boot: with no swap area (and no page cache
+  // asking for its pages), page-out has nowhere to put an anonymous page, so the pages need not be tracked and
+  // the fault path does not pay for it (Linux's reclaim also leaves anonymous pages alone without swap).
+  // track_pageable_frames() turns it on for good (the first swapon) and adopts the pageable frames already in
+  // use into the set.
+  bool tracks_pageable() const { return m_tracks_pageable.load(MemoryOrder::Relaxed); }
+  void track_pageable_frames();
+  // Hands every CPU's list of new pageable frames over to the pageable set now (page-out wants to see every
+  // page; the leak checks want the frames freed while still on a list).
+  void hand_over_fresh_pages();
 
   // Single-frame shortcuts.
   Frame* alloc_frame(FrameUse use) { return alloc(0, use); }
@@ -151,11 +228,26 @@ class PhysicalMemory {
   PhysAddr address_of(const Frame* frame) const { return PhysAddr::from_pfn(pfn_of(frame)); }
   u8* kernel_pointer(const Frame* frame) const { return phys_to_kernel(address_of(frame)); }
 
+  u64 pfn_of(const Frame* frame) const { return m_base_pfn + static_cast<u64>(frame - m_frames); }
+  // All frames, in physical order (the tests; /proc).
+  u64 frame_count() const { return m_end_pfn - m_base_pfn; }
+  Frame* frame_at(u64 i) const { return &m_frames[i]; }
+
   u64 free_frames() const { return m_free_frames.load(MemoryOrder::Relaxed); }
   u64 total_frames() const { return m_total_frames; }
   MemoryCounters counters() const;
   // Consistency check of the free lists (tests; debug commands).
   bool check() const;
+
+  // Watermarks, in frames (mm/pageable.h says how they are chosen). User-driven allocations (is_user_driven)
+  // fail rather than take the last `min` free frames: those are the kernel's, so that neither page-out nor any
+  // other kernel work fails because programs used all memory. An allocation that leaves fewer than `low` free
+  // calls the low-memory hook (which wakes the page-out thread; it works until `high` are free).
+  void set_watermarks(u64 min, u64 low, u64 high) { m_min = min, m_low = low, m_high = high; }
+  u64 watermark_min() const { return m_min; }
+  u64 watermark_low() const { return m_low; }
+  u64 watermark_high() const { return m_high; }
+  void set_low_memory_hook(void (*hook)()) { m_low_memory_hook = hook; }
   // Give this CPU's cached single frames back to the buddy lists (so that they can merge again).
   void drain_cpu_cache();
 
@@ -169,6 +261,8 @@ class PhysicalMemory {
     Atomic<u32> busy{0};
     Frame* frames[FRAME_CACHE_SIZE];
     unsigned count = 0;  // guarded by busy
+    Frame* fresh[FRESH_MAX];  // pageable frames allocated here and not yet handed over; guarded by busy
+    unsigned fresh_count = 0;   // guarded by busy
 #ifndef NDEBUG
     unsigned holder = ~0u;  // the CPU that set busy (debug builds only: it costs a store on every fault)
 #endif
@@ -191,8 +285,13 @@ class PhysicalMemory {
     const char* name() const { return "frame-cache"; }
   };
   Frame* steal_cached();
-  void refill_locked(CpuCache& cache);
+  void refill_locked(CpuCache& cache, FrameUse use);
   Frame* alloc_cached(FrameUse use, void* owner = nullptr, u64 index = 0);
+  Frame* alloc_cached_pageable(FrameUse use, void* owner, u64 index);
+  Frame* take_pageable_locked(CpuCache& cache, FrameUse use, void* owner, u64 index, bool track);
+  Frame* alloc_pageable_slow(FrameUse use, void* owner, u64 index);
+  void hand_over_locked(CpuCache& cache, bool wait);
+  void put_in_cache_locked(CpuCache& cache, Frame* frame);
   Frame* alloc_slow(unsigned order, FrameUse use);
   bool unref_last(Frame* frame, u32 old);
   Frame* alloc_block(unsigned order, FrameUse use);
@@ -202,7 +301,6 @@ class PhysicalMemory {
 
   void free_block_locked(u64 pfn, unsigned order);
   bool is_free_head(u64 pfn, unsigned order) const;
-  u64 pfn_of(const Frame* frame) const { return m_base_pfn + static_cast<u64>(frame - m_frames); }
 
   Spinlock m_lock{"phys"};
   Frame* m_frames = nullptr;
@@ -210,6 +308,9 @@ class PhysicalMemory {
   u64 m_end_pfn = 0;
   u64 m_total_frames = 0;
   Atomic<u64> m_free_frames{0};
+  u64 m_min = 0, m_low = 0, m_high = 0;   // watermarks; set at boot
+  Atomic<bool> m_tracks_pageable{false};  // see tracks_pageable
+  void (*m_low_memory_hook)() = nullptr;
   IntrusiveList<Frame, &Frame::link> m_free_lists[MAX_ORDER + 1];  // guarded by m_lock
   CpuCache m_caches[MM_MAX_CPUS];
 };

@@ -1,5 +1,11 @@
 #include "mm/heap.h"
 
+#include "mm/shrinker.h"
+
+u64 heap_shrink();
+static u64 heap_empty_slab_frames() { return heap_stats().empty_slab_frames; }
+static const Shrinker g_heap_shrinker = {"kernel heap", heap_empty_slab_frames, heap_shrink};
+
 #include <cstring>
 #include <new>
 
@@ -83,6 +89,7 @@ void init_classes() {
     g_class_for_size[units] = static_cast<u8>(cls);
   }
   g_classes_ready = true;
+  register_shrinker(&g_heap_shrinker);
 }
 
 // A free object's debug state: FREED after the link, poison after the header.
@@ -105,7 +112,7 @@ Frame* new_slab_locked(SizeClass& c) {
   }
   f->owner = &c;
   f->index = reinterpret_cast<u64>(head);
-  f->flags = 0;
+  f->slab_live = 0;
   c.slabs++;
   return f;
 }
@@ -139,7 +146,7 @@ void* slab_alloc(SizeClass& c) {
   // Checked before it leaves the free list, so that a panic leaves the heap as it was (the host tests go on).
   if (HEAP_DEBUG) check_poison(c, reinterpret_cast<const u8*>(o));
   f->index = reinterpret_cast<u64>(o->next);
-  f->flags++;
+  f->slab_live++;
   c.live++;
   if (!f->index) c.partial.remove(*f);  // now full
   return o;
@@ -151,11 +158,11 @@ void slab_free(SizeClass& c, Frame* f, void* ptr) {
   auto* o = static_cast<FreeObject*>(ptr);
   o->next = reinterpret_cast<FreeObject*>(f->index);
   f->index = reinterpret_cast<u64>(o);
-  ASSERT_MSG(f->flags > 0, "kfree(%p): slab has no live objects (double free?)", ptr);
-  f->flags--;
+  ASSERT_MSG(f->slab_live > 0, "kfree(%p): slab has no live objects (double free?)", ptr);
+  f->slab_live--;
   c.live--;
   if (was_full) c.partial.push_front(*f);
-  if (f->flags == 0) {
+  if (f->slab_live == 0) {
     c.partial.remove(*f);
     Frame* to_free = f;
     if (!c.empty_slab) {
@@ -280,6 +287,27 @@ HeapStats heap_stats() {
   return s;
 }
 
+
+// The heap's shrinker (mm/shrinker.h): empty slabs back to the frame allocator, without waiting for a class's
+// lock (the allocation that asks may be the heap's own, holding one).
+u64 heap_shrink() {
+  if (!g_classes_ready) return 0;
+  u64 freed = 0;
+  for (usize i = 0; i < CLASS_COUNT; i++) {
+    SizeClass& c = classes()[i];
+    if (!c.lock.try_lock()) continue;
+    Frame* f = c.empty_slab;
+    c.empty_slab = nullptr;
+    if (f) c.slabs--;
+    c.lock.unlock();
+    if (f) {
+      f->owner = nullptr;
+      g_phys.free_frame(f);
+      freed++;
+    }
+  }
+  return freed;
+}
 
 void heap_trim() {
   if (!g_classes_ready) return;

@@ -24,3 +24,5 @@ struct HeapStats {
 HeapStats heap_stats();
 // Give the slabs the heap keeps empty for reuse back to the frame allocator.
 void heap_trim();
+// The same without waiting for any lock (the heap's shrinker, mm/shrinker.h); the frames freed.
+u64 heap_shrink();

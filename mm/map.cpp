@@ -2,6 +2,7 @@
 // rules: ranges are page-granular; munmap and mprotect split regions at the range ends; mprotect fails with
 // ENOMEM if the range has a hole; adjacent regions that have become alike merge again.
 #include "mm/address_space.h"
+#include "mm/swap.h"
 #include "mm/vm_stats.h"
 
 namespace {
@@ -142,6 +143,12 @@ Result<VirtAddr> AddressSpace::map(const MapRequest& req) {
   }
   u32 flags = ((req.flags & MapFlag::Shared) ? RegionFlag::Shared : 0) |
               ((req.flags & MapFlag::Stack) ? RegionFlag::Stack : 0) | ((req.flags & MapFlag::Heap) ? RegionFlag::Heap : 0);
+  // MAP_LOCKED, and every mapping after mlockall(MCL_FUTURE): locked, and brought in unless MCL_ONFAULT.
+  u32 populate = req.flags & MapFlag::Populate;
+  if ((req.flags & MapFlag::Locked) || m_future_lock != LockMode::Unlock) {
+    flags |= RegionFlag::Locked;
+    if (m_future_lock != LockMode::LockOnFault) populate = MapFlag::Populate;
+  }
   Region* r = TRY(insert_locked(TRY(Region::create({.start = start,
                                                     .end = start + length,
                                                     .prot = req.prot,
@@ -160,7 +167,7 @@ Result<VirtAddr> AddressSpace::map(const MapRequest& req) {
   //   return Error::NOMEM;
   // }
   // LAB lazy: END
-  if ((req.flags & MapFlag::Populate) && req.prot != Prot::None) {
+  if (populate && req.prot != Prot::None) {
     // Best effort, like Linux: a page that cannot be populated now faults later. PROT_NONE memory has nothing to
     // populate: a mapping with no rights cannot exist (on Sv39 it would be a pointer to a page table).
     (void)populate_locked(start, start + length, has(req.prot, Prot::Write) ? Access::Write : Access::Read);
@@ -219,6 +226,22 @@ Result<void> AddressSpace::unmap(VirtAddr start, u64 length) {
   return {};
 }
 
+// The regions from `first` (and the one before it) up to `end` merge with their neighbours where they can
+// (after a change of their protection or flags).
+void AddressSpace::merge_around_locked(Region& first, VirtAddr end) {
+  Region* r = &first;
+  if (Region* prev = RegionTree::prev(*r)) r = prev;
+  while (r && r->m_start < end) {
+    Region* next = RegionTree::next(*r);
+    if (next && mergeable(*r, *next)) {
+      r->m_end = next->m_end;
+      erase_locked(next);
+      continue;
+    }
+    r = next;
+  }
+}
+
 Result<void> AddressSpace::protect(VirtAddr start, u64 length, Prot prot) {
   if (!start.is_page_aligned()) return Error::INVAL;
   if (length == 0) return {};
@@ -239,33 +262,7 @@ Result<void> AddressSpace::protect(VirtAddr start, u64 length, Prot prot) {
   // re-check copy-on-write sharing.
   m_pmap->protect(start, end, effective_prot(prot));
   // Merge the changed regions with each other and their neighbours.
-  Region* r = first;
-  if (Region* prev = RegionTree::prev(*r)) r = prev;
-  while (r && r->m_start < end) {
-    Region* next = RegionTree::next(*r);
-    if (next && mergeable(*r, *next)) {
-      r->m_end = next->m_end;
-      erase_locked(next);
-      continue;
-    }
-    r = next;
-  }
-  m_pmap->update();
-  return {};
-}
-
-Result<void> AddressSpace::make_resident(VirtAddr start, u64 length) {
-  VirtAddr end = start + align_up(length, PAGE_SIZE);
-  SpinlockGuard guard(m_lock);
-  Region* first = find_locked(start);
-  if (!first) first = m_regions.find_first_gt(start.get());
-  TRY(check_mapped_locked(first, start, end, Prot::None));
-  for (Region* r = first; r && r->m_start < end; r = RegionTree::next(*r)) {
-    if (!has(effective_prot(r->m_prot), Prot::Read)) continue;
-    VirtAddr from = r->m_start > start ? r->m_start : start;
-    VirtAddr to = r->m_end < end ? r->m_end : end;
-    TRY(populate_locked(from, to, has(r->m_prot, Prot::Write) ? Access::Write : Access::Read));
-  }
+  merge_around_locked(*first, end);
   m_pmap->update();
   return {};
 }
@@ -286,11 +283,89 @@ Result<void> AddressSpace::residency(VirtAddr start, u64 pages, u8* out) const {
   u64 i = 0;
   for (VirtAddr page = start; page < end; page += PAGE_SIZE, i++) {
     const Region* r = find_locked(page);
-    bool in_memory = !m_pmap->extract(page).is_error() || !m_anon.at(page.page_number()).is_empty() ||
-                     (r->m_object && r->m_object->peek_page(r->object_page_of(page)) != nullptr);
+    AnonSlot held = m_anon.at(page.page_number());
+    // A page on swap counts as in memory while the swap cache still holds it (as Linux's mincore).
+    bool in_memory = held.is_resident() || (held.is_swapped() && swap_cache_holds(held.swap_entry())) ||
+                     !m_pmap->extract(page).is_error() ||
+                     (held.is_empty() && r->m_object && r->m_object->peek_page(r->object_page_of(page)) != nullptr);
     out[i] = in_memory ? 1 : 0;
   }
   return {};
+}
+
+// The regions from first up to end get `lock` (RegionFlag::Locked or 0) and merge with their neighbours
+// where they can (the caller split the regions at the ends of its range).
+void AddressSpace::set_region_lock_locked(Region* first, VirtAddr end, u32 lock) {
+  ASSERT_LOCKED(m_lock);
+  for (Region* r = first; r && r->m_start < end; r = RegionTree::next(*r))
+    r->m_flags = (r->m_flags & ~RegionFlag::Locked) | lock;
+  merge_around_locked(*first, end);
+}
+
+// mlock's population: every page of [start, end) that the process may read, faulted in as a write where the
+// region is private and writable (Linux's populate_vma_page_range), with no lock held (faults may sleep).
+// Best effort: a page that cannot come in faults later.
+Result<void> AddressSpace::bring_in(VirtAddr start, VirtAddr end) {
+  for (VirtAddr page = start; page < end; page += PAGE_SIZE) {
+    Access access;
+    {
+      SpinlockGuard guard(m_lock);
+      const Region* r = find_locked(page);
+      if (!r) return Error::NOMEM;  // unmapped meanwhile (another thread)
+      if (!has(effective_prot(r->m_prot), Prot::Read)) {
+        page = r->m_end - PAGE_SIZE;
+        continue;
+      }
+      access = has(r->m_prot, Prot::Write) && r->is_private() ? Access::Write : Access::Read;
+    }
+    FaultResult result = handle_fault(page, access);
+    if (result == FaultResult::Interrupted) return Error::INTR;
+    if (result == FaultResult::OutOfMemory) return Error::NOMEM;
+  }
+  return {};
+}
+
+Result<void> AddressSpace::set_locked(VirtAddr start, u64 length, LockMode mode) {
+  VirtAddr end = start + align_up(length, PAGE_SIZE);
+  if (end == start) return {};
+  {
+    SpinlockGuard guard(m_lock);
+    Region* first = find_locked(start);
+    TRY(check_mapped_locked(first, start, end, Prot::None));
+    if (first->m_start < start) first = TRY(split_locked(*first, start));
+    Region* last = first->m_end >= end ? first : find_locked(end - 1);
+    if (last->m_end > end) TRY(split_locked(*last, end));
+    set_region_lock_locked(first, end, mode == LockMode::Unlock ? 0 : RegionFlag::Locked);
+  }
+  if (mode != LockMode::Lock) return {};
+  return bring_in(start, end);
+}
+
+Result<void> AddressSpace::set_all_locked(bool current, bool future, LockMode mode) {
+  u32 lock = mode == LockMode::Unlock ? 0 : RegionFlag::Locked;
+  {
+    SpinlockGuard guard(m_lock);
+    // As Linux's apply_mlockall_flags: MCL_CURRENT alone also ends an earlier MCL_FUTURE.
+    m_future_lock = future ? mode : LockMode::Unlock;
+    if (!current && mode != LockMode::Unlock) return {};
+    if (Region* first = m_regions.first()) set_region_lock_locked(first, VirtAddr(user_layout::USER_END), lock);
+  }
+  if (mode != LockMode::Lock || !current) return {};
+  // Region by region (the tree may change while faults sleep): each from the first region at or after `cursor`.
+  VirtAddr cursor(0);
+  for (;;) {
+    VirtAddr from, to;
+    {
+      SpinlockGuard guard(m_lock);
+      Region* r = find_locked(cursor);
+      if (!r) r = m_regions.find_first_gt(cursor.get());
+      if (!r) return {};
+      from = r->m_start > cursor ? r->m_start : cursor;
+      to = r->m_end;
+    }
+    TRY(bring_in(from, to));
+    cursor = to;
+  }
 }
 
 Result<void> AddressSpace::populate_locked(VirtAddr start, VirtAddr end, Access access) {
@@ -298,7 +373,11 @@ Result<void> AddressSpace::populate_locked(VirtAddr start, VirtAddr end, Access 
   for (VirtAddr page = start; page < end; page += PAGE_SIZE) {
     Region* r = find_locked(page);
     if (!r) return Error::NOMEM;
-    FaultResult res = r->is_private() ? fault_private_locked(*r, page, access) : fault_shared_locked(*r, page, access);
+    // Best effort: a page that would need a wait (memory, a read from swap) is left to fault later.
+    FaultRetry retry;
+    FaultResult res =
+        r->is_private() ? fault_private_locked(*r, page, access, retry) : fault_shared_locked(*r, page, access, retry);
+    if (retry.page) anon_frame_release(retry.page);
     if (res != FaultResult::Resolved) return Error::NOMEM;
   }
   return {};

@@ -14,7 +14,18 @@
 //   class IrqSave                           RAII: interrupts off, back to how they were at the end (for very
 //                                           short sections that take no Spinlock-guarded path home);
 //   void zero_page_memory(void* page)        clear one 4 KiB page (page aligned);
-//   void copy_page_memory(void* dst, const void* src)   copy one 4 KiB page.
+//   void copy_page_memory(void* dst, const void* src)   copy one 4 KiB page;
+//
+// and, for the parts of mm/ that sleep (faults that wait for swap or for memory, page-out, swapon/swapoff):
+//   class WaitChannel                       threads sleep on it: wait(Spinlock& held) releases held, sleeps
+//                                           (uninterruptibly) until wake_all(), and takes held again;
+//                                           wait_timeout(held, ns) gives up after ns (returns false then);
+//                                           wake_all() may be called from any context, interrupt handlers too
+//                                           (the waker changes the condition under held, or before taking it);
+//   bool mm_may_sleep()                     the calling thread may sleep here (it holds no spinlock and is not
+//                                           the boot or idle context);
+//   bool mm_fatal_signal_pending()          the calling thread's process is being killed;
+//   void mm_sleep_ns(u64 ns)                sleep about that long (uninterruptibly).
 #pragma once
 
 #include "mm/types.h"

@@ -7,6 +7,8 @@
 //   protect(start, end, prot)  reduce the permissions of a range (never raises them)
 //   extract(va)           va -> pa, if mapped
 //   is_referenced / clear_referenced / is_modified / clear_modified   accessed and dirty state of one mapping
+//   remove_page(va)       unmap one page and say whether it was modified: read and removed in one step, so
+//                         that a store another hart makes meanwhile is never lost (page-out)
 //   update()              carry out deferred TLB work (remove/protect may batch their flushes)
 //   activate()            make this address space current on this hart
 //   deactivate()          if it is current on this hart, stop using it (the hart goes back to the kernel's tables)
@@ -45,6 +47,7 @@ concept PmapInterface = requires(P& p, const P& cp, VirtAddr va, PhysAddr pa, Pr
   { p.clear_referenced(va) } -> std::same_as<bool>;
   { cp.is_modified(va) } -> std::same_as<bool>;
   { p.clear_modified(va) } -> std::same_as<bool>;
+  { p.remove_page(va) } -> std::same_as<bool>;
   { p.update() } -> std::same_as<void>;
   { p.activate() } -> std::same_as<void>;
   { p.deactivate() } -> std::same_as<void>;

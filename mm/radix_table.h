@@ -131,6 +131,12 @@ class RadixTable : public RadixNodes {
     }
     return open_slot(static_cast<Value*>(leaf), index);
   }
+  // The slot of index if its leaf exists (its group opened), nullptr otherwise: never allocates.
+  Value* existing_slot(u64 index) {
+    if (index >= MAX_INDEX) return nullptr;
+    void* leaf = find_leaf(index);
+    return leaf ? open_slot(static_cast<Value*>(leaf), index) : nullptr;
+  }
   // Store value (empty clears) at index, creating nodes as needed (NOMEM if one cannot be allocated; clearing
   // never needs one).
   Result<void> set(u64 index, Value value) {

@@ -26,6 +26,7 @@ namespace RegionFlag {
 constexpr u32 Shared = 1 << 0;  // writes go to the object and are seen by every mapping (MAP_SHARED)
 constexpr u32 Stack = 1 << 1;   // grows down on faults below it, up to the stack limit
 constexpr u32 Heap = 1 << 2;    // the brk area
+constexpr u32 Locked = 1 << 3;  // mlock(2): its pages stay in memory (page-out passes them over)
 }  // namespace RegionFlag
 
 struct Region {

@@ -10,6 +10,8 @@
 // page. One exception keeps the reverse map simple: a frame still shared copy-on-write with another member of
 // the fork family must stay at its virtual page (Frame::anon_vpn is one page for the whole family, see
 // AnonFamily), so that page is copied for the mover — as a write fault would do later anyway.
+// A page on swap moves as its swap name; if its page is later found in the swap cache keyed at another page
+// (others share it), the fault that takes it copies it (mm/swap_in.cpp).
 //
 // The old mappings are removed from every hart's TLB before any page moves: another thread may be using the
 // range right now, and must fault (and find the range gone, or empty) rather than reach a page that now lives
@@ -174,9 +176,11 @@ Result<void> AddressSpace::move_anon_pages_locked(VirtAddr from, VirtAddr to, u6
       result = Error::NOMEM;
       return;
     }
-    Frame* frame = slot.frame();  // (resident: nothing is paged out yet)
-    if (frame->refcount.load(MemoryOrder::Relaxed) > 1) {
-      // Shared copy-on-write with another address space of the family, which holds it at this page.
+    // A swapped slot moves with its swap name (mm/anon_table.h, move_slot). A resident frame held by more than
+    // this slot is shared copy-on-write with another address space of the family, which holds it at this page
+    // (or page-out holds it for a moment: a copy is right then too, page-out then finds the old page empty).
+    Frame* frame = slot.is_resident() ? slot.frame() : nullptr;
+    if (frame && frame->refcount.load(MemoryOrder::Relaxed) > 1) {
       Frame* copy = new_anon_frame_locked(vpn);
       if (!copy) {
         result = Error::NOMEM;

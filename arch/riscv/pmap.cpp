@@ -189,12 +189,27 @@ bool Sv39Pmap::is_referenced(VirtAddr va) const {
   return e && e->has(Pte::A);
 }
 
+// The entry's raw word, for the atomic updates below: another hart running this address space may be setting A
+// or D in it at the same moment (QEMU updates them with an atomic compare-and-swap, as the privileged spec
+// requires of hardware A/D updating, 4.3.1), and a plain read-modify-write could lose a D it sets.
+static u64* raw_word(Pte* e) { return reinterpret_cast<u64*>(e); }
+static_assert(sizeof(Pte) == sizeof(u64));
+
 bool Sv39Pmap::clear_referenced(VirtAddr va) {
   Pte* e = leaf(va);
   if (!e || !e->has(Pte::A)) return false;
-  *e = e->without(Pte::A);
+  __atomic_fetch_and(raw_word(e), ~Pte::A, __ATOMIC_RELAXED);
   note_flush(va);
   return true;
+}
+
+bool Sv39Pmap::remove_page(VirtAddr va) {
+  Pte* e = leaf(va);
+  if (!e) return false;
+  u64 old = __atomic_exchange_n(raw_word(e), 0, __ATOMIC_ACQ_REL);
+  if (!(old & Pte::V)) return false;
+  note_flush(va);
+  return old & Pte::D;
 }
 
 bool Sv39Pmap::is_modified(VirtAddr va) const {
@@ -206,8 +221,8 @@ bool Sv39Pmap::clear_modified(VirtAddr va) {
   Pte* e = leaf(va);
   if (!e || !e->has(Pte::D)) return false;
   // Clear D and write permission together would lose writes on hardware that sets D lazily; clearing D alone
-  // is exact with a TLB flush: the next store walks the table again and sets D.
-  *e = e->without(Pte::D);
+  // is exact with a TLB flush: the next store walks the table again and sets D. (Atomic: see raw_word.)
+  __atomic_fetch_and(raw_word(e), ~Pte::D, __ATOMIC_RELAXED);
   note_flush(va);
   return true;
 }

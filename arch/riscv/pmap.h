@@ -53,6 +53,7 @@ class Sv39Pmap {
   bool clear_referenced(VirtAddr va);
   bool is_modified(VirtAddr va) const;
   bool clear_modified(VirtAddr va);
+  bool remove_page(VirtAddr va);
   void update() {
     if (m_pending_count) update_slow();
   }

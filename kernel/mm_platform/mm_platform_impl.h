@@ -6,6 +6,8 @@
 #include "arch/riscv/memlayout.h"
 #include "kernel/log.h"
 #include "kernel/spinlock.h"
+#include "kernel/thread.h"
+#include "kernel/wait_queue.h"
 #include "mm/types.h"
 
 constexpr u64 MM_USER_END = memlayout::USER_END;
@@ -33,3 +35,41 @@ class IrqSave {
  private:
   u64 m_before;
 };
+
+// Sleeping, for mm/: a wait queue whose waits are uninterruptible (a read from swap ends; memory comes back).
+class WaitChannel {
+ public:
+  WaitChannel() = default;
+  AS_NONCOPYABLE(WaitChannel);
+  void wait(Spinlock& held) {
+    Cpu* c = this_cpu();
+    if (!c->current || c->current == c->idle_thread) return wait_without_thread(held);
+    (void)m_queue.wait(held, Interruptible::No);
+  }
+  bool wait_timeout(Spinlock& held, u64 ns) { return !m_queue.wait_timeout(held, ns, Interruptible::No).is_error(); }
+  void wake_all() { m_queue.wake_all(); }
+
+ private:
+  // At boot (swap on the disks the command line names) the boot hart runs as its idle thread, which must never
+  // sleep: it waits for one interrupt instead (wfi returns for a pending interrupt even with interrupts off,
+  // privileged spec 3.3.3), which the caller's loop around wait() then re-checks — a wait may end early.
+  void wait_without_thread(Spinlock& held) {
+    held.unlock();
+    disable_interrupts();
+    asm volatile("wfi" ::: "memory");
+    enable_interrupts();  // the pending interrupt is taken here
+    held.lock();
+  }
+
+  WaitQueue m_queue;
+};
+
+inline bool mm_may_sleep() {
+  Cpu* c = this_cpu();
+  return c->irq_disable_depth == 0 && c->current && c->current != c->idle_thread;
+}
+inline bool mm_fatal_signal_pending() {
+  Thread* t = current_thread();
+  return t && t->has_work(WORK_KILL);
+}
+void mm_sleep_ns(u64 ns);

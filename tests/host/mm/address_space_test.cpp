@@ -118,8 +118,10 @@ TEST_CASE("address space: write and fill_zero") {
   CHECK(load(*s, A + 14 * P) == 0x77);
 }
 
-// Every anonymous frame records its fork family: frames made in a parent or a child point to the same family,
-// those of an unrelated address space to another. Frame::index is the virtual page number.
+// Every anonymous frame records the family of the address space that made it, which holds every address space
+// that can map it: the maker and whatever it forks afterwards. The child's own frames are in the child's
+// family, which the parent is not in; an unrelated address space has a family of its own. Frame::index is the
+// virtual page number.
 TEST_CASE("address space: anonymous frames record their family") {
   VmEnv env;
   Space parent, stranger;
@@ -127,15 +129,28 @@ TEST_CASE("address space: anonymous frames record their family") {
   must_map(*stranger, A, 2 * P, Prot::ReadWrite);
   store(*parent, A, 1);
   Space child = parent.fork();
+  Frame* p = mapped_frame(*parent, A);
+  CHECK(p->anon_family() != nullptr);
+  CHECK(load(*child, A) == 1);
   store(*child, A, 2);
   store(*child, A + P, 3);
   store(*stranger, A + P, 4);
-  Frame* p = mapped_frame(*parent, A);
-  CHECK(p->anon_family() != nullptr);
-  CHECK(mapped_frame(*child, A)->anon_family() == p->anon_family());
-  CHECK(mapped_frame(*child, A + P)->anon_family() == p->anon_family());
+  AnonFamily* child_family = mapped_frame(*child, A)->anon_family();
+  CHECK(child_family != p->anon_family());
+  CHECK(mapped_frame(*child, A + P)->anon_family() == child_family);
   CHECK(mapped_frame(*stranger, A + P)->anon_family() != p->anon_family());
+  CHECK(mapped_frame(*stranger, A + P)->anon_family() != child_family);
   CHECK(mapped_frame(*child, A + P)->anon_vpn() == (A + P) >> PAGE_SHIFT);
+  // Who is in which family: the parent's has the parent and the child, the child's only the child.
+  auto members = [](AnonFamily* f) {
+    SpinlockGuard guard(f->lock);
+    return f->members.size_slow();
+  };
+  CHECK(members(p->anon_family()) == 2);
+  CHECK(members(child_family) == 1);
+  Space grandchild = child.fork();
+  CHECK(members(p->anon_family()) == 3);
+  CHECK(members(child_family) == 2);
 }
 
 // A family with every kind of memory, destroyed in any order, leaves nothing behind (VmEnv checks).

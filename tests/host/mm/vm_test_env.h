@@ -24,6 +24,8 @@
 #include <vector>
 
 #include "mm/address_space.h"
+#include "mm/pageable.h"
+#include "mm/pageout.h"
 #include "mm/vm_stats.h"
 #include "support/host_panic.h"
 
@@ -82,6 +84,10 @@ class VmEnv {
     g_phys.add_free_range(HostArena::base(), HostArena::end());
     std::destroy_at(&g_vm_stats);
     std::construct_at(&g_vm_stats);
+    g_pageable.reset(nullptr);
+    static bool pageout_ready = false;  // (its batches live as long as the test program)
+    if (!pageout_ready) pageout_init();
+    pageout_ready = true;
     FakePmap::fail_next_creates(0);
     vm_init();
     m_free_at_start = g_phys.free_frames();
@@ -103,7 +109,9 @@ class VmEnv {
 
   void check_nothing_leaked() {
     INFO("frame-leak check at the end of the test");
+    g_phys.hand_over_fresh_pages();  // (frames freed while on a hand-over list are freed now)
     g_phys.drain_cpu_cache();
+    CHECK(g_pageable.page_count() == 0);
     CHECK(g_phys.free_frames() == m_free_at_start);
     CHECK(g_phys.check());
     CHECK(frames_in_use(FrameUse::Anon) == 0);

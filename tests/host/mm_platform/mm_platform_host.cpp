@@ -89,3 +89,10 @@ void mm_log(const char* fmt, ...) {
 const std::vector<std::string>& host_mm_log_lines() { return log_lines(); }
 
 void host_mm_log_clear() { log_lines().clear(); }
+
+namespace {
+thread_local bool t_fatal_signal_pending = false;
+}
+
+bool mm_fatal_signal_pending() { return t_fatal_signal_pending; }
+void host_set_fatal_signal_pending(bool pending) { t_fatal_signal_pending = pending; }

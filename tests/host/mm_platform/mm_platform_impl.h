@@ -22,7 +22,10 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "arch/riscv/pte.h"
@@ -153,3 +156,25 @@ class IrqSave {
   IrqSave(const IrqSave&) = delete;
   IrqSave& operator=(const IrqSave&) = delete;
 };
+
+// Sleeping: a condition variable over the Spinlock (which is BasicLockable).
+class WaitChannel {
+ public:
+  WaitChannel() = default;
+  WaitChannel(const WaitChannel&) = delete;
+  WaitChannel& operator=(const WaitChannel&) = delete;
+  void wait(Spinlock& held) { m_cv.wait(held); }
+  bool wait_timeout(Spinlock& held, u64 ns) {
+    return m_cv.wait_for(held, std::chrono::nanoseconds(ns)) == std::cv_status::no_timeout;
+  }
+  void wake_all() { m_cv.notify_all(); }
+
+ private:
+  std::condition_variable_any m_cv;
+};
+
+// Every test thread may sleep; a test can mark the calling thread's "process" as being killed.
+inline bool mm_may_sleep() { return true; }
+bool mm_fatal_signal_pending();
+void host_set_fatal_signal_pending(bool pending);
+inline void mm_sleep_ns(u64 ns) { std::this_thread::sleep_for(std::chrono::nanoseconds(ns)); }

@@ -122,6 +122,16 @@ class FakePmap {
     return true;
   }
 
+  bool remove_page(VirtAddr va) {
+    log("remove_page %#llx", hex(va.get()));
+    auto it = m_mappings.find(va.page_base().get());
+    if (it == m_mappings.end()) return false;
+    bool modified = it->second.modified;
+    m_mappings.erase(it);
+    m_pending_flushes++;
+    return modified;
+  }
+
   void update() {
     m_updates++;
     m_pending_flushes = 0;
