@@ -12,6 +12,7 @@
 #include "kernel/process.h"
 #include "kernel/random.h"
 #include "kernel/sched.h"
+#include "kernel/swap.h"
 #include "mm/frame.h"
 #include "mm/vm_stats.h"
 
@@ -37,6 +38,8 @@ void kernel_init_subsystems() {
   drivers_init(g_machine, this_cpu()->info ? this_cpu()->info->plic_context : ~0u);
   vfs_add_disk_nodes();
   vfs_mount_from_command_line();
+  // Page replacement, the page-out thread, and swap on the disks the command line names.
+  swap_init();
 }
 
 [[noreturn]] void kernel_hart_main() {

@@ -11,6 +11,8 @@
 #include "arch/riscv/smp.h"
 #include "arch/riscv/usercopy.h"
 #include "mm/heap.h"
+#include "mm/shrinker.h"
+#include "mm/swap.h"
 #include "kernel/fs/vfs.h"
 #include "kernel/clocks.h"
 #include "kernel/cpu_time.h"
@@ -39,7 +41,11 @@ Result<u64> timespec_from_user(u64 address) {
 }  // namespace
 
 u64 memory_reclaimable_frames() {
-  return heap_stats().empty_slab_frames + kernel_stack_cached_frames() + vfs_reclaimable_frames();
+  // New pages freed before their CPU handed them to the pageable set are freed now (mm/pageable.h), and the
+  // kernel's caches (empty heap slabs, idle kernel stacks: their shrinkers, mm/shrinker.h, give them back to an
+  // allocation that finds no free frame) and the file systems' clean buffers count as free.
+  g_phys.hand_over_fresh_pages();
+  return kernel_caches_reclaimable() + vfs_reclaimable_frames();
 }
 
 Result<u64> sys_uname(const SyscallArgs& a) {
@@ -154,6 +160,9 @@ Result<u64> sys_sysinfo(const SyscallArgs& a) {
   // Free memory counts the caches the kernel can give back at once (empty heap slabs, idle kernel stacks),
   // so that "free after == free before" holds once a program's memory is all returned.
   si.freeram = (g_phys.free_frames() + memory_reclaimable_frames()) * PAGE_SIZE;
+  SwapTotals swap = g_swap.totals();
+  si.totalswap = swap.total_pages * PAGE_SIZE;
+  si.freeswap = swap.free_pages * PAGE_SIZE;
   si.procs = static_cast<u16>(process_count());
   u64 loads[3];
   cpu_time_load_averages(loads);

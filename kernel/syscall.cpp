@@ -19,6 +19,7 @@
 #include "kernel/sys_cred.h"
 #include "kernel/sys_misc.h"
 #include "kernel/sys_mm.h"
+#include "kernel/swap.h"
 #include "kernel/sys_proc.h"
 #include "kernel/sys_sched.h"
 #include "kernel/syscall_raw.h"
@@ -179,6 +180,8 @@ constexpr Implemented g_implemented[] = {
     {mincore, raw_syscall<sys_mincore>},
     {mremap, raw_syscall<sys_mremap>},
     {membarrier, raw_syscall<sys_membarrier>},
+    {swapon, raw_syscall<sys_swapon>},
+    {swapoff, raw_syscall<sys_swapoff>},
     {madvise, raw_syscall<sys_madvise>},
     {riscv_flush_icache, raw_syscall<sys_riscv_flush_icache>},
     {wait4, raw_syscall<sys_wait4>},

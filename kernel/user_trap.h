@@ -21,7 +21,8 @@ void signal_exception(const FaultRecord& fault);
 inline void user_fault(const FaultRecord& fault) {
   if (UNLIKELY(fault.kind != FaultKind::Page)) return signal_exception(fault);
   FaultResult result = current_thread()->m_process->m_space->handle_fault(fault.address, fault.access);
-  if (UNLIKELY(result != FaultResult::Resolved)) signal_page_fault(fault, result);
+  // (Interrupted: the process is being killed while the fault waited; it dies on the way back to user mode.)
+  if (UNLIKELY(result != FaultResult::Resolved) && result != FaultResult::Interrupted) signal_page_fault(fault, result);
 }
 
 // A page fault in the kernel's user-copy routines at a user address (arch/ decoded it): resolved by the VM system?

@@ -165,14 +165,17 @@ VirtAddr AddressSpace::brk(VirtAddr requested) {
       if (next->m_start.get() < new_end.get() + gap) return m_brk;
     }
     Region* heap = old_end > m_brk_start ? find_locked(old_end - PAGE_SIZE) : nullptr;
+    // After mlockall(MCL_FUTURE) the heap's new pages are locked too (its pages fault in as they are touched).
+    u32 lock = m_future_lock != LockMode::Unlock ? RegionFlag::Locked : 0;
     if (heap && (heap->m_flags & RegionFlag::Heap) && heap->m_end == old_end) {
       heap->m_end = new_end;
+      heap->m_flags |= lock;
     } else {
       auto made = Region::create({.start = old_end,
                                   .end = new_end,
                                   .prot = Prot::ReadWrite,
                                   .max_prot = Prot::All,
-                                  .flags = RegionFlag::Heap,
+                                  .flags = RegionFlag::Heap | lock,
                                   .object = nullptr,
                                   .object_page = 0});
       if (made.is_error() || insert_locked(made.release_value()).is_error()) return m_brk;

@@ -102,7 +102,8 @@ struct PageState {
   bool is_referenced = false; // the page-table entry's accessed bit
   bool is_dirty = false;      // the page-table entry's dirty bit
   PhysAddr address;           // present: the frame's address
-  u64 swap_slot = 0;          // swapped: where
+  u64 swap_slot = 0;          // swapped: where (the page's offset in its swap area)
+  u32 swap_type = 0;          // swapped: which swap area (its index, Linux's swap type)
   u32 sharers = 0;            // mappings of the page: the anon slots holding the frame (a fork family's members),
                               // or the regions whose window covers the object's page
 };
@@ -236,6 +237,7 @@ class AddressSpace {
   enum class UnmapOne : u8 { NotHeld, Converted, Kept };
   bool clear_referenced_of_locked(u64 vpn, const Frame* f);
   bool clear_modified_of_locked(u64 vpn, const Frame* f);
+  bool maps_locked_locked(u64 vpn, const Frame* f) const;
   UnmapOne unmap_to_swap_locked(u64 vpn, Frame* f, SwapEntry entry);
   // Swapoff (mm/swapoff.cpp): brings back up to `max` pages of area `area_index`; see there.
   struct SwapoffStep {
@@ -288,6 +290,7 @@ class AddressSpace {
   friend struct AnonFamily;
   friend bool rmap_test_and_clear_referenced(Frame* page);
   friend bool rmap_test_and_clear_modified(Frame* page);
+  friend bool rmap_is_locked(Frame* page);
   friend RmapUnmapResult rmap_unmap_to_swap(Frame* page, SwapEntry entry);
   friend Result<void> swapoff_bring_back(SwapArea& area);
 };

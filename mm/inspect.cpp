@@ -35,7 +35,8 @@ PageState AddressSpace::page_state_locked(const Region& r, VirtAddr va) const {
   AnonSlot slot = r.is_private() ? m_anon.at(page.get() >> PAGE_SHIFT) : AnonSlot();
   if (slot.is_swapped()) {
     state.is_anonymous = state.is_swapped = true;
-    state.swap_slot = slot.swap_slot();
+    state.swap_type = slot.swap_entry().area();
+    state.swap_slot = slot.swap_entry().offset();
     state.sharers = 1;
     return state;
   }

@@ -228,6 +228,10 @@ u64 reclaim_round(PageoutBatch& b, u32 max, ReclaimFor who) {
       }
       continue;
     }
+    if (!(f->page_flags & PageFlag::CacheOwned) && rmap_is_locked(f)) {  // mlocked: not to be written at all
+      b.keep[nkeep++] = f;
+      continue;
+    }
     if (!(__atomic_load_n(&f->page_flags, __ATOMIC_ACQUIRE) & PageFlag::SwapCache)) {
       b.unbound[nunbound++] = f;
       continue;

@@ -88,6 +88,20 @@ AddressSpace::UnmapOne AddressSpace::unmap_to_swap_locked(u64 vpn, Frame* f, Swa
   return UnmapOne::Converted;
 }
 
+bool AddressSpace::maps_locked_locked(u64 vpn, const Frame* f) const {
+  ASSERT_LOCKED(m_lock);
+  if (m_anon.at(vpn) != AnonSlot::resident(const_cast<Frame*>(f))) return false;
+  const Region* r = find_locked(VirtAddr(vpn << PAGE_SHIFT));
+  return r && (r->m_flags & RegionFlag::Locked);
+}
+
+bool rmap_is_locked(Frame* page) {
+  bool locked = false;
+  u64 vpn = page->index;
+  for_each_mapper(page, false, [&](AddressSpace& space) { locked |= space.maps_locked_locked(vpn, page); });
+  return locked;
+}
+
 bool rmap_test_and_clear_referenced(Frame* page) {
   bool referenced = false;
   bool all = for_each_mapper(page, true, [&](AddressSpace& space) {

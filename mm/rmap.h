@@ -22,6 +22,10 @@ bool rmap_test_and_clear_referenced(Frame* page);
 // from the TLBs, so that a write after this call sets them again.
 bool rmap_test_and_clear_modified(Frame* page);
 
+// Whether a mapping of the page is in a locked region (mlock): page-out leaves such a page alone, without
+// writing it (Linux keeps mlocked pages off its LRU lists altogether).
+bool rmap_is_locked(Frame* page);
+
 struct RmapUnmapResult {
   u32 converted = 0;  // slots that now name the swap entry instead of the frame
   bool kept = false;  // a slot kept the frame: written to again meanwhile, or mlocked (Frame Dirty is set for

@@ -74,6 +74,15 @@ u64 SwapSpace::cache_owned_pages() const {
   return n;
 }
 
+u64 SwapSpace::named_slots() {
+  u64 n = 0;
+  for_each_area([&](SwapArea& area) {
+    SpinlockGuard guard(area.lock());
+    n += area.named_slots_locked();
+  });
+  return n;
+}
+
 u64 SwapSpace::drop_cache_owned_pages() {
   if (!m_lock.try_lock()) return 0;
   u64 dropped = 0;

@@ -56,6 +56,8 @@ class SwapSpace {
   u32 allocate_and_bind(Frame* const* frames, u32 count);
 
   SwapTotals totals() const;
+  // Slots that some anon-table slot names: what the processes alive have on swap (the leak check's figure).
+  u64 named_slots();
   // Pages only the swap caches hold (clean, unmapped: as good as free), and dropping them (the shrinker's).
   u64 cache_owned_pages() const;
   u64 drop_cache_owned_pages();

@@ -179,6 +179,16 @@ void SwapArea::maybe_free_locked(u64 offset) {
   }
 }
 
+u64 SwapArea::named_slots_locked() const {
+  ASSERT_LOCKED(m_lock);
+  u64 n = 0;
+  for (u64 offset = 0; offset < m_pages; offset++) {
+    u32 count = slot(offset).count;
+    if (count != 0 && count != BAD) n++;
+  }
+  return n;
+}
+
 Frame* SwapArea::cached_frame_locked(u64 offset) const {
   ASSERT_LOCKED(m_lock);
   u32 n = slot(offset).frame_plus_one;

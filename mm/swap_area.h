@@ -85,6 +85,8 @@ class SwapArea {
   u64 bad_pages() const { return m_bad_pages; }              // header, bad-page list, failed writes
   u64 cached_pages() const { return m_cached_pages; }        // bound frames (SwapCached)
   u64 cache_owned_pages() const { return m_cache_owned_pages; }  // of those, the ones only the cache holds
+  // Slots some anon-table slot names (a scan of the map: init's leak check, /proc/kernel-stats).
+  u64 named_slots_locked() const;
   u64 device_pages() const { return m_pages; }
 
  private:

@@ -250,6 +250,29 @@ KernelStackStats kernel_stack_stats() {
   return s;
 }
 
+// The kernel-stack shrinker (mm/shrinker.h): the cached stacks are unmapped and freed as kernel_stack_free does
+// past the cache. Called from inside allocations: it only tries the lock (an allocation made while holding it,
+// a page table for a new slot, finds nothing here).
+u64 kernel_stack_cache_shrink() {
+  if (!g_kstack_lock.try_lock()) return 0;
+  u64 freed = 0;
+  auto walker = kernel_walker();
+  while (g_kstack_cache_count > 0) {
+    u64 top = g_kstack_cache[--g_kstack_cache_count];
+    u64 bottom = top - memlayout::KSTACK_SIZE;
+    for (u64 off = 0; off < memlayout::KSTACK_SIZE; off += PAGE_SIZE) {
+      Pte* e = walker.slot(bottom + off, 0, false);
+      g_phys.free_frame(g_phys.frame_of(e->address()));
+      *e = Pte();
+      freed++;
+    }
+    flush_kernel_range_everywhere(bottom, memlayout::KSTACK_SIZE);
+    release_slot_locked((bottom - memlayout::KSTACK_GUARD - memlayout::KSTACK_BASE) / memlayout::KSTACK_SLOT);
+  }
+  g_kstack_lock.unlock();
+  return freed;
+}
+
 u64 kernel_stack_cached_frames() {
   SpinlockGuard guard(g_kstack_lock);
   return g_kstack_cache_count * (memlayout::KSTACK_SIZE / PAGE_SIZE);

@@ -28,3 +28,5 @@ struct KernelStackStats {
   u64 slots_reserved;  // address slots taken (live, cached, and freed slots not yet reusable)
 };
 KernelStackStats kernel_stack_stats();
+// Frees every cached stack without waiting for the lock (mm/shrinker.h); the frames freed.
+u64 kernel_stack_cache_shrink();

@@ -25,6 +25,7 @@
 #include "lib/format.h"
 #include "mm/address_space.h"
 #include "mm/frame.h"
+#include "mm/swap.h"
 #include "mm/vm_stats.h"
 
 extern Machine g_machine;
@@ -91,13 +92,14 @@ ProcMemoryUse proc_memory_use_locked(const Process& p) {
 
 Result<void> proc_meminfo(TextBuilder& out) {
   MemoryCounters c = g_phys.counters();
+  u64 swap_cache_frames = g_swap.cache_owned_pages();
   HeapStats heap = heap_stats();
   auto used = [&](FrameUse use) { return c.used_by[static_cast<unsigned>(use)]; };
   u64 file_pages = used(FrameUse::File);
   u64 ramfs_pages = RamFile::total_resident_pages();
   u64 page_cache = vfs_page_cache_frames();
   u64 shmem = file_pages > ramfs_pages + page_cache ? file_pages - ramfs_pages - page_cache : 0;
-  u64 reclaimable = heap.empty_slab_frames + kernel_stack_cached_frames() + vfs_reclaimable_frames();
+  u64 reclaimable = memory_reclaimable_frames();  // (the kernel's caches, and pages only the swap cache holds)
   u64 mapped = TRY(proc_mapped_file_pages());  // a page mapped by many processes counts once
 
   meminfo_line(out, "MemTotal", c.total_frames);
@@ -105,9 +107,10 @@ Result<void> proc_meminfo(TextBuilder& out) {
   meminfo_line(out, "MemAvailable", c.free_frames + reclaimable);
   meminfo_line(out, "Buffers", vfs_buffer_frames());
   meminfo_line(out, "Cached", file_pages);
-  meminfo_line(out, "SwapCached", 0);
-  meminfo_line(out, "SwapTotal", 0);
-  meminfo_line(out, "SwapFree", 0);
+  SwapTotals swap = g_swap.totals();
+  meminfo_line(out, "SwapCached", swap.cached_pages);
+  meminfo_line(out, "SwapTotal", swap.total_pages);
+  meminfo_line(out, "SwapFree", swap.free_pages);
   meminfo_line(out, "Dirty", vfs_dirty_frames());
   meminfo_line(out, "AnonPages", g_vm_stats.anon_pages.load(MemoryOrder::Relaxed));
   meminfo_line(out, "Mapped", mapped);
@@ -166,10 +169,17 @@ Result<void> proc_kernel_stats(TextBuilder& out) {
     // So is the page cache of disk files: pages a file keeps after its last user are cached, not leaked (a
     // file page no file holds stays in frames_file).
     if (use == FrameUse::File) frames -= page_cache < frames ? page_cache : frames;
+    // Likewise the swap cache's own pages (read ahead, or left from a read: only the cache holds them), which
+    // are anonymous frames that outlive their processes until reclaim takes them.
+    if (use == FrameUse::Anon) frames -= frames < swap_cache_frames ? frames : swap_cache_frames;
     line(name, frames);
   }
   line("frames_buffer_cache", vfs_buffer_frames());
   line("frames_page_cache", page_cache);
+  line("frames_swap_cache", swap_cache_frames);
+  // Swap slots some process names (its pages on swap): they go with their processes, as frames do. (Slots
+  // only the swap cache holds are the cache's, with its frames above.)
+  line("swap_slots_named", g_swap.named_slots());
   line("ramfs_pages", RamFile::total_resident_pages());
   line("kernel_stacks", stacks.live);
   line("kernel_stacks_cached", stacks.cached);

@@ -128,7 +128,7 @@ constexpr u64 PM_PFRAME_MASK = (1ull << 55) - 1;
 constexpr u32 PM_SWAP_TYPE_BITS = 5;
 
 u64 pagemap_entry(const PageState& page) {
-  if (page.is_swapped) return PM_SWAP | ((page.swap_slot << PM_SWAP_TYPE_BITS) & PM_PFRAME_MASK);  // swap type 0
+  if (page.is_swapped) return PM_SWAP | (((page.swap_slot << PM_SWAP_TYPE_BITS) | page.swap_type) & PM_PFRAME_MASK);
   if (!page.is_present) return 0;
   // Everyone is root here: the frame numbers are shown (Linux shows them to CAP_SYS_ADMIN only).
   u64 entry = PM_PRESENT | (page.address.pfn() & PM_PFRAME_MASK);

@@ -26,8 +26,8 @@ constexpr u64 CODE_FD = 0x1000, CODE_FDINFO = 0x2000, CODE_MAP_FILE = 0x4000;
 
 enum class ProcKind : u8 {
   // /proc
-  Cpuinfo, Diskstats, KernelStats, Loadavg, Meminfo, Mounts, Partitions, Self, Stat, Sys, ThreadSelf, Uptime,
-  Version,
+  Cpuinfo, Diskstats, KernelStats, Loadavg, Meminfo, Mounts, Partitions, Self, Stat, Swaps, Sys, ThreadSelf, Uptime,
+  Version, Vmstat,
   // /proc/PID and /proc/PID/task/TID
   PidCmdline, PidComm, PidCwd, PidExe, PidFdDir, PidFdinfoDir, PidLimits, PidMapFilesDir, PidMaps, PidMounts, PidPagemap,
   PidRoot, PidSmaps, PidSmapsRollup, PidStat, PidStatm, PidStatus, PidSyscall, PidTaskDir,
@@ -54,10 +54,12 @@ const EntrySpec ROOT_ENTRIES[] = {
     {"partitions", ProcKind::Partitions, EntryType::File, 0444},
     {"self", ProcKind::Self, EntryType::Link, 0777},
     {"stat", ProcKind::Stat, EntryType::File, 0444},
+    {"swaps", ProcKind::Swaps, EntryType::File, 0444},
     {"sys", ProcKind::Sys, EntryType::Directory, 0555},
     {"thread-self", ProcKind::ThreadSelf, EntryType::Link, 0777},
     {"uptime", ProcKind::Uptime, EntryType::File, 0444},
     {"version", ProcKind::Version, EntryType::File, 0444},
+    {"vmstat", ProcKind::Vmstat, EntryType::File, 0444},
 };
 // Modes as Linux 6.1 gives them.
 const EntrySpec PID_ENTRIES[] = {
@@ -267,6 +269,8 @@ class ProcEntry final : public ProcTextSource {
       case ProcKind::Partitions: return proc_partitions(out);
       case ProcKind::Stat: return proc_stat(out);
       case ProcKind::Uptime: return proc_uptime(out);
+      case ProcKind::Swaps: return proc_swaps(out);
+      case ProcKind::Vmstat: return proc_vmstat(out);
       case ProcKind::Version: return proc_version(out);
       case ProcKind::KernelStats: return proc_kernel_stats(out);
       case ProcKind::PidCmdline: return proc_pid_cmdline(out, m_pid);

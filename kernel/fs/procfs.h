@@ -43,6 +43,9 @@ Result<RefPtr<File>> proc_pagemap_open(Inode& inode, i32 pid, u32 flags);
 Result<void> proc_meminfo(TextBuilder& out);
 Result<void> proc_kernel_stats(TextBuilder& out);
 Result<void> proc_uptime(TextBuilder& out);
+// Swap and page-out (kernel/fs/proc_swap.cpp): /proc/swaps, /proc/vmstat.
+Result<void> proc_swaps(TextBuilder& out);
+Result<void> proc_vmstat(TextBuilder& out);
 Result<void> proc_cpuinfo(TextBuilder& out);
 Result<void> proc_mounts(TextBuilder& out);
 Result<void> proc_partitions(TextBuilder& out);

@@ -27,6 +27,8 @@ Markers, in comment lines of the test source (" TEST: key=value" or " TEST: flag
                              readonly                      a read-only disk (kernel runs only)
                            After the runs, each kernel disk image must equal the reference's, byte for byte,
                            unless the test is kernel-only.
+  swap=SIZE                a swap area of SIZE for the kernel run (tools/run --swap: mkswap'd, swapped on at
+                           boot); the reference runs without (under qemu-user the memory is the host's)
   disk-check=FUNCTION      a check of the kernel's disk images after the run: FUNCTION in disk_checks.py is
                            called with the list of image paths and returns a list of problems
 Exit status 77 means "skipped" (ctest SKIP_RETURN_CODE).
@@ -231,6 +233,8 @@ def main():
     if opts.kernel_image:
         image_args = ["--kernel", opts.kernel_image]
         timeout *= 3
+    if m.get("swap"):
+        disk_args += ["--swap", m["swap"]]
     cmd = [os.path.join(ROOT, "tools", "run"), "--build", opts.build, "--smp", str(opts.smp), "--mem", m["mem"],
            "--timeout", str(timeout), "--log", log_path] + image_args + disk_args + [binary] + args
     status, out, err = run(cmd, timeout + 30, None, stdin)

@@ -1,12 +1,13 @@
 /* free: show how much memory is in use.
- * Prints MemTotal, MemFree, AnonPages and PageTables from /proc/meminfo when the kernel has it; otherwise the
- * total and free memory from the sysinfo system call.
+ * Prints MemTotal, MemFree, MemAvailable, AnonPages, PageTables, SwapTotal, SwapFree and SwapCached from
+ * /proc/meminfo when the kernel has it; otherwise the total and free memory and swap from the sysinfo system call.
  */
 #include <stdio.h>
 #include <string.h>
 #include <sys/sysinfo.h>
 
-static const char* const fields[] = {"MemTotal", "MemFree", "AnonPages", "PageTables"};
+static const char* const fields[] = {"MemTotal",  "MemFree",   "MemAvailable", "AnonPages",
+                                     "PageTables", "SwapTotal", "SwapFree",     "SwapCached"};
 
 /* Print the interesting lines of /proc/meminfo; returns how many were found. */
 static int from_meminfo(void) {
@@ -36,6 +37,8 @@ int main(void) {
   }
   printf("MemTotal: %8llu kB\n", (unsigned long long)si.totalram * si.mem_unit / 1024);
   printf("MemFree:  %8llu kB\n", (unsigned long long)si.freeram * si.mem_unit / 1024);
+  printf("SwapTotal: %7llu kB\n", (unsigned long long)si.totalswap * si.mem_unit / 1024);
+  printf("SwapFree: %8llu kB\n", (unsigned long long)si.freeswap * si.mem_unit / 1024);
   printf("(from sysinfo: no /proc/meminfo)\n");
   return 0;
 }

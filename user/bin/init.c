@@ -12,9 +12,12 @@
  * frames of every use that nothing outlives a process with (page tables, anonymous memory, VM metadata,
  * file-object pages that no file holds, general kernel frames), kernel stacks of threads, and the kernel
  * heap's live allocations. Caches (empty slabs, freed stacks kept mapped, the files of the file system, the
- * block caches of mounted disks, frames_buffer_cache; the page cache of disk files, frames_page_cache) may
- * differ. Before counting, init calls sync(): the dirty file pages a program left go to the disk, and the cache
- * objects of files nothing maps any more are let go (with their inodes). The kernel's code and read-only data must be as they were (kernel_image_hash): a program that
+ * block caches of mounted disks, frames_buffer_cache; the page cache of disk files, frames_page_cache; the swap
+ * cache's own pages, frames_swap_cache) may differ. Before counting, init calls sync(): the dirty file pages a
+ * program left go to the disk, and the cache objects of files nothing maps any more are let go (with their
+ * inodes). Swap slots that processes name (swap_slots_named) must come back too: init locks its own memory
+ * (mlockall), so that none of its pages is on swap and every named slot after the run is a leak. The kernel's
+ * code and read-only data must be as they were (kernel_image_hash): a program that
  * managed to store there through a kernel bug is caught here. A leak must persist for a second: a thread that has just exited may still be freeing its stack.
  *
  * Interactive mode (otherwise):
@@ -32,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -99,7 +103,7 @@ static unsigned long long counter(const struct counters* c, const char* name) {
 static int find_leaks(const struct counters* before, const struct counters* after, char* report, size_t size) {
   static const char* const must_return[] = {"frames_kernel", "frames_page_table", "frames_anonymous",
                                             "frames_vm_metadata", "kernel_stacks", "heap_allocations",
-                                            "heap_bytes", "processes"};
+                                            "heap_bytes", "processes", "swap_slots_named"};
   int leaks = 0;
   size_t used = strlen(report);
   /* The heap's objects by size class, to tell what a heap leak is made of. */
@@ -251,8 +255,10 @@ static int runner_mode(char* file, size_t size) {
   }
 
   /* Warm-up: fork once, touch the stack and read the counters, so that init's own page tables, stack and
-   * buffers do not grow later. */
+   * buffers do not grow later. init's memory stays in memory (its pages on swap would be slots the leak check
+   * cannot tell from leaked ones); children do not inherit the lock. */
   touch_stack();
+  mlockall(MCL_CURRENT | MCL_FUTURE);
   static struct counters before, after;
   read_counters(&before);
   clean_tmp();

@@ -443,6 +443,9 @@ const struct fz_call fz_calls[] = {
     CALL(214, "brk", 4, A_ADDR, A_0, A_0, A_0, A_0, A_0, 0),
     CALL(215, "munmap", 6, A_ADDR, A_MMLEN, A_0, A_0, A_0, A_0, 0),
     SPECIAL(216, "mremap", 4, call_mremap, 0),
+    /* swapon/swapoff: paths of the fuzzer's own files (not block devices: EINVAL), or nothing on swap. */
+    CALL(224, "swapon", 1, A_SAFE_PATH, A_RAW, A_0, A_0, A_0, A_0, 0),
+    CALL(225, "swapoff", 1, A_SAFE_PATH, A_0, A_0, A_0, A_0, A_0, 0),
     SPECIAL(220, "clone", 4, call_clone, FZ_NOT_IN_THREAD),
     SPECIAL_ARGS(221, "execve", 2, call_execve, A_PATH, A_0, 0),
     SPECIAL(222, "mmap", 12, call_mmap, 0),
