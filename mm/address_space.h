@@ -229,16 +229,17 @@ class AddressSpace {
   FaultResult fault_private_write_locked(Region& r, VirtAddr page, FaultRetry& retry);
   FaultResult fault_shared_locked(Region& r, VirtAddr page, Access access, FaultRetry& retry);
   FaultResult swap_in_locked(Region& r, VirtAddr page, Access access, FaultRetry& retry);
-  FaultResult start_swap_read_locked(SwapArea& area, SwapEntry entry, u64 vpn, FaultRetry& retry);
+  FaultResult start_swap_read_locked(SwapArea& area, SwapEntry entry, u64 vpn, FaultRetry& retry,
+                                     bool read_ahead = true);
   Frame* new_anon_frame_locked(u64 vpn);
   Result<Frame*> object_page_locked(Region& r, VirtAddr page);
 
   // The reverse map's visits (mm/rmap.cpp): what this space does with frame f at vpn, if its slot holds f.
   enum class UnmapOne : u8 { NotHeld, Converted, Kept };
   bool clear_referenced_of_locked(u64 vpn, const Frame* f);
-  bool clear_modified_of_locked(u64 vpn, const Frame* f);
+  bool clear_modified_of_locked(u64 vpn, const Frame* f, Pmap::FlushBatch& tlb);
   bool maps_locked_locked(u64 vpn, const Frame* f) const;
-  UnmapOne unmap_to_swap_locked(u64 vpn, Frame* f, SwapEntry entry);
+  UnmapOne unmap_to_swap_locked(u64 vpn, Frame* f, SwapEntry entry, Pmap::FlushBatch& tlb);
   // Swapoff (mm/swapoff.cpp): brings back up to `max` pages of area `area_index`; see there.
   struct SwapoffStep {
     u32 brought_back = 0;
@@ -289,9 +290,9 @@ class AddressSpace {
 
   friend struct AnonFamily;
   friend bool rmap_test_and_clear_referenced(Frame* page);
-  friend bool rmap_test_and_clear_modified(Frame* page);
+  friend bool rmap_test_and_clear_modified(Frame* page, Pmap::FlushBatch& tlb);
   friend bool rmap_is_locked(Frame* page);
-  friend RmapUnmapResult rmap_unmap_to_swap(Frame* page, SwapEntry entry);
+  friend RmapUnmapResult rmap_unmap_to_swap(Frame* page, SwapEntry entry, Pmap::FlushBatch& tlb);
   friend Result<void> swapoff_bring_back(SwapArea& area);
 };
 
@@ -322,6 +323,8 @@ struct AnonFamily {
   template <typename Fn>
   static void for_each_alive(Fn fn);
   static AnonFamily* next_alive_after(AnonFamily* previous);  // with a reference; nullptr at the end
+  // Families waiting in the pool for reuse (heap objects kept as a cache: /proc/kernel-stats).
+  static u64 pooled_count();
 
  private:
   AnonFamily() = default;

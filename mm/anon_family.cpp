@@ -19,14 +19,21 @@ IntrusiveList<AnonFamily, &AnonFamily::m_free_link>& free_families() {
   static IntrusiveList<AnonFamily, &AnonFamily::m_free_link> list;
   return list;
 }
+u64 g_pooled = 0;  // families in free_families(); guarded by g_families_lock
 
 }  // namespace
+
+u64 AnonFamily::pooled_count() {
+  SpinlockGuard guard(g_families_lock);
+  return g_pooled;
+}
 
 AnonFamily* AnonFamily::create() {
   AnonFamily* f;
   {
     SpinlockGuard guard(g_families_lock);
     f = free_families().pop_front();
+    if (f) g_pooled--;
   }
   if (!f) {
     f = new AnonFamily();
@@ -49,6 +56,7 @@ bool AnonFamily::unref() const {
       SpinlockGuard guard(g_families_lock);
       if (g_phys.tracks_pageable()) {
         free_families().push_back(*self);
+        g_pooled++;
         return false;
       }
       all_families().remove(*self);

@@ -91,10 +91,11 @@ FaultResult AddressSpace::wait_before_retry(FaultRetry& retry) {
   if (Frame* page = retry.page) {
     page_wait_until_ready(page);
     // The read this fault waited for failed: this fault gets the error (SIGBUS), whoever else waited gets it
-    // too, and the next fault reads again.
-    bool failed = __atomic_load_n(&page->page_flags, __ATOMIC_ACQUIRE) & PageFlag::Error;
+    // too, and the next fault reads again. If it read several pages, the bad one may be a neighbour: start over,
+    // and the page is read again alone (swap_in_locked).
+    u8 flags = __atomic_load_n(&page->page_flags, __ATOMIC_ACQUIRE);
     anon_frame_release(page);
-    if (failed) return FaultResult::BusError;
+    if ((flags & PageFlag::Error) && !(flags & PageFlag::ErrorNearby)) return FaultResult::BusError;
   }
   if (retry.need_memory) {
     if (reclaim_for_fault() == ReclaimOutcome::NoMemory) return FaultResult::OutOfMemory;

@@ -121,6 +121,8 @@ constexpr u8 Dirty = 1 << 4;      // written to since its swap copy was made: th
 constexpr u8 CacheOwned = 1 << 5; // the swap cache holds a reference: a page read (or read ahead) that no
                                   // anon-table slot holds yet; the first fault that takes it takes that reference
 constexpr u8 ReadAhead = 1 << 6;  // read ahead of a fault, not yet used by one (for the read-ahead statistics)
+constexpr u8 ErrorNearby = 1 << 7;  // with Error: the failed read was of several pages (read-ahead), so the error
+                                    // may be another page's: the faults that waited read their page again alone
 }  // namespace PageFlag
 
 // Frame::lru_flags (the low four bits; the high four are the replacement policy's).

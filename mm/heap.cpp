@@ -217,6 +217,13 @@ unsigned order_for_bytes(usize size) {
 
 }  // namespace
 
+u32 heap_class_size_of(usize size) {
+  if (UNLIKELY(!g_classes_ready)) init_classes();
+  usize need = HEAP_DEBUG ? size + DEBUG_HEADER + DEBUG_MIN_REDZONE : size;
+  if (need > LARGEST_SLAB_OBJECT) return 0;
+  return classes()[g_class_for_size[(need + 15) / 16]].size;
+}
+
 void* kmalloc(usize size) {
   if (UNLIKELY(!g_classes_ready)) init_classes();
   if (size == 0) size = 1;

@@ -22,6 +22,8 @@ struct HeapStats {
   u64 class_live[HEAP_SIZE_CLASSES];  // and their live objects (to tell what a leak is made of)
 };
 HeapStats heap_stats();
+// The size class (HeapStats::class_size) an allocation of `size` bytes takes; 0 for a large one.
+u32 heap_class_size_of(usize size);
 // Give the slabs the heap keeps empty for reuse back to the frame allocator.
 void heap_trim();
 // The same without waiting for any lock (the heap's shrinker, mm/shrinker.h); the frames freed.

@@ -25,6 +25,8 @@ struct PageoutBatch {
   Frame* clean[BATCH_MAX];    // victims whose swap copy is good: to unmap and drop
   Frame* failed[BATCH_MAX];   // victims whose write failed
   Frame* keep[BATCH_MAX];     // victims that stay
+  bool kept_mapped[BATCH_MAX];  // clean[i]: a mapper kept it (rmap_unmap_to_swap)
+  Pmap::FlushBatch tlb;       // the round's TLB work: one fence per phase, not one per page and mapper
   SwapIo ios[IOS_PER_WAVE];
   i32 io_error[IOS_PER_WAVE];  // each request's result (an Error, 0 for none), written by its callback
   IoWaitGroup group;
@@ -92,7 +94,7 @@ bool drop_cache_owned(Frame* f) {
         (f->page_flags & PageFlag::Busy) || f->refcount.load(MemoryOrder::Relaxed) != 2)
       return false;
     area.unbind_locked(SwapEntry::from_raw(f->swap).offset(), f);
-    set_flags_locked(f, 0, PageFlag::CacheOwned | PageFlag::ReadAhead | PageFlag::Error);
+    set_flags_locked(f, 0, PageFlag::CacheOwned | PageFlag::ReadAhead | PageFlag::Error | PageFlag::ErrorNearby);
   }
   anon_frame_release(f);  // the cache's reference; page-out's goes last (freeing it)
   return true;
@@ -180,14 +182,14 @@ void write_failed(Frame* f) {
   g_vm_stats.swap_write_errors.fetch_add(1, MemoryOrder::Relaxed);
 }
 
-// The page's swap copy is good: every mapper switches to it, and the page goes if nobody kept it.
-bool evict(Frame* f) {
+// The page's swap copy is good and every mapper switched to it (rmap_unmap_to_swap; `kept`: one kept it), and
+// their TLBs were flushed: the page goes if nobody kept it.
+bool evict(Frame* f, bool kept) {
   SwapEntry e = SwapEntry::from_raw(f->swap);
-  RmapUnmapResult r = rmap_unmap_to_swap(f, e);
   SwapArea& area = g_swap.area_of(e);
   {
     SpinlockGuard guard(area.lock());
-    if (r.kept) {
+    if (kept) {
       set_flags_locked(f, PageFlag::Dirty, 0);
       return false;
     }
@@ -247,7 +249,7 @@ u64 reclaim_round(PageoutBatch& b, u32 max, ReclaimFor who) {
     }
     // In the swap cache and held by slots. Written since its copy was made? Then written again (to the same
     // slot); otherwise the copy is good and it can go without I/O.
-    bool dirty = rmap_test_and_clear_modified(f);
+    bool dirty = rmap_test_and_clear_modified(f, b.tlb);
     SwapArea& area = area_of(f);
     SpinlockGuard guard(area.lock());
     u8 flags = f->page_flags;
@@ -268,7 +270,7 @@ u64 reclaim_round(PageoutBatch& b, u32 max, ReclaimFor who) {
   u32 got = nunbound ? g_swap.allocate_and_bind(b.unbound, nunbound) : 0;
   for (u32 i = 0; i < got; i++) {
     Frame* f = b.unbound[i];
-    (void)rmap_test_and_clear_modified(f);  // from here on, a write sets the dirty bit again
+    (void)rmap_test_and_clear_modified(f, b.tlb);  // from the flush on, a write sets the dirty bit again
     SwapArea& area = area_of(f);
     SpinlockGuard guard(area.lock());
     set_flags_locked(f, PageFlag::Writeback, PageFlag::Dirty);
@@ -276,6 +278,9 @@ u64 reclaim_round(PageoutBatch& b, u32 max, ReclaimFor who) {
   }
   for (u32 i = got; i < nunbound; i++) b.keep[nkeep++] = b.unbound[i];  // swap is full
   if (got < nunbound) g_vm_stats.swap_full_rounds.fetch_add(1, MemoryOrder::Relaxed);
+
+  // The dirty bits cleared above are flushed from every TLB before the pages are read for writing.
+  b.tlb.flush();
 
   // The writes.
   u32 written = nwrites ? write_pages(b, b.writes, nwrites, b.failed, &nfailed) : 0;
@@ -291,10 +296,13 @@ u64 reclaim_round(PageoutBatch& b, u32 max, ReclaimFor who) {
     b.clean[nclean++] = f;
   }
 
-  // Every mapper switches to the swap copy; the pages nobody kept go.
+  // Every mapper switches to the swap copy; once no TLB holds the old mappings, the pages nobody kept go.
+  for (u32 i = 0; i < nclean; i++)
+    b.kept_mapped[i] = rmap_unmap_to_swap(b.clean[i], SwapEntry::from_raw(b.clean[i]->swap), b.tlb).kept;
+  b.tlb.flush();
   for (u32 i = 0; i < nclean; i++) {
     Frame* f = b.clean[i];
-    if (evict(f)) {
+    if (evict(f, b.kept_mapped[i])) {
       anon_frame_release(f);  // page-out's reference, the last
       freed++;
     } else {

@@ -10,6 +10,10 @@
 //   remove_page(va)       unmap one page and say whether it was modified: read and removed in one step, so
 //                         that a store another hart makes meanwhile is never lost (page-out)
 //   update()              carry out deferred TLB work (remove/protect may batch their flushes)
+//   update_into(batch)    the same work, gathered into a Pmap::FlushBatch instead of done now; batch.flush()
+//                         then does the work of every pmap gathered, at once (page-out: one remote fence per
+//                         round, not one per page). Until flush() returns, the removed mappings may still be
+//                         used by some hart's TLB: nothing they reached may be freed or trusted clean before.
 //   activate()            make this address space current on this hart
 //   deactivate()          if it is current on this hart, stop using it (the hart goes back to the kernel's tables)
 //
@@ -36,7 +40,8 @@
 
 
 template <typename P>
-concept PmapInterface = requires(P& p, const P& cp, VirtAddr va, PhysAddr pa, Prot prot, PmapEnter how) {
+concept PmapInterface = requires(P& p, const P& cp, VirtAddr va, PhysAddr pa, Prot prot, PmapEnter how,
+                                 typename P::FlushBatch& batch) {
   { P::create() } -> std::same_as<P*>;  // nullptr when out of memory
   { P::destroy(&p) } -> std::same_as<void>;
   { p.enter(va, pa, prot, how) } -> std::same_as<Result<void>>;
@@ -49,6 +54,8 @@ concept PmapInterface = requires(P& p, const P& cp, VirtAddr va, PhysAddr pa, Pr
   { p.clear_modified(va) } -> std::same_as<bool>;
   { p.remove_page(va) } -> std::same_as<bool>;
   { p.update() } -> std::same_as<void>;
+  { p.update_into(batch) } -> std::same_as<void>;
+  { batch.flush() } -> std::same_as<void>;
   { p.activate() } -> std::same_as<void>;
   { p.deactivate() } -> std::same_as<void>;
   { cp.table_pages() } -> std::same_as<u64>;

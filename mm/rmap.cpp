@@ -57,24 +57,27 @@ bool AddressSpace::clear_referenced_of_locked(u64 vpn, const Frame* f) {
   return m_pmap->clear_referenced(VirtAddr(vpn << PAGE_SHIFT));
 }
 
-bool AddressSpace::clear_modified_of_locked(u64 vpn, const Frame* f) {
+bool AddressSpace::clear_modified_of_locked(u64 vpn, const Frame* f, Pmap::FlushBatch& tlb) {
   ASSERT_LOCKED(m_lock);
   if (m_anon.at(vpn) != AnonSlot::resident(const_cast<Frame*>(f))) return false;
   bool modified = m_pmap->clear_modified(VirtAddr(vpn << PAGE_SHIFT));
-  // The flush is what makes the next write set the bit again (a TLB entry that had it would not).
-  m_pmap->update();
+  // The flush is what makes the next write set the bit again (a TLB entry that had it would not): page-out does
+  // it for the whole round at once, before it writes (no fence on other harts under this lock, per page).
+  m_pmap->update_into(tlb);
   return modified;
 }
 
-AddressSpace::UnmapOne AddressSpace::unmap_to_swap_locked(u64 vpn, Frame* f, SwapEntry entry) {
+AddressSpace::UnmapOne AddressSpace::unmap_to_swap_locked(u64 vpn, Frame* f, SwapEntry entry,
+                                                           Pmap::FlushBatch& tlb) {
   ASSERT_LOCKED(m_lock);
   AnonSlot* slot = m_anon.existing_slot(vpn);
   if (!slot || *slot != AnonSlot::resident(f)) return UnmapOne::NotHeld;
   VirtAddr va(vpn << PAGE_SHIFT);
   if (const Region* r = find_locked(va); r && (r->m_flags & RegionFlag::Locked)) return UnmapOne::Kept;
   // Removed and its dirty bit read in one step: a store between a look and the removal would be lost.
+  // (The flush is gathered: page-out frees no frame before the round's flush.)
   bool modified = m_pmap->remove_page(va);
-  m_pmap->update();
+  m_pmap->update_into(tlb);
   if (modified) return UnmapOne::Kept;  // written during its write-out: the mapping is gone, the page stays
   SwapArea& area = g_swap.area_of(entry);
   {
@@ -97,8 +100,7 @@ bool AddressSpace::maps_locked_locked(u64 vpn, const Frame* f) const {
 
 bool rmap_is_locked(Frame* page) {
   bool locked = false;
-  u64 vpn = page->index;
-  for_each_mapper(page, false, [&](AddressSpace& space) { locked |= space.maps_locked_locked(vpn, page); });
+  for_each_mapper(page, false, [&](AddressSpace& space) { locked |= space.maps_locked_locked(page_vpn(page), page); });
   return locked;
 }
 
@@ -110,16 +112,18 @@ bool rmap_test_and_clear_referenced(Frame* page) {
   return referenced || !all;
 }
 
-bool rmap_test_and_clear_modified(Frame* page) {
+bool rmap_test_and_clear_modified(Frame* page, Pmap::FlushBatch& tlb) {
   bool modified = false;
-  for_each_mapper(page, false, [&](AddressSpace& space) { modified |= space.clear_modified_of_locked(page_vpn(page), page); });
+  for_each_mapper(page, false, [&](AddressSpace& space) {
+    modified |= space.clear_modified_of_locked(page_vpn(page), page, tlb);
+  });
   return modified;
 }
 
-RmapUnmapResult rmap_unmap_to_swap(Frame* page, SwapEntry entry) {
+RmapUnmapResult rmap_unmap_to_swap(Frame* page, SwapEntry entry, Pmap::FlushBatch& tlb) {
   RmapUnmapResult result;
   for_each_mapper(page, false, [&](AddressSpace& space) {
-    switch (space.unmap_to_swap_locked(page_vpn(page), page, entry)) {
+    switch (space.unmap_to_swap_locked(page_vpn(page), page, entry, tlb)) {
       case AddressSpace::UnmapOne::NotHeld: break;
       case AddressSpace::UnmapOne::Converted: result.converted++; break;
       case AddressSpace::UnmapOne::Kept: result.kept = true; break;

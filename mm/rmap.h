@@ -12,15 +12,17 @@
 #pragma once
 
 #include "mm/frame.h"
+#include "mm/pmap.h"
 #include "mm/swap_entry.h"
 
 // Whether any mapping of the page was accessed since the last ask; clears the accessed bits. A family or address
 // space whose lock is busy counts as "accessed" (its owner is busy with it right now): only try_lock is used,
 // because this runs under the pageable-set lock, which a fault may want while it holds its address-space lock.
 bool rmap_test_and_clear_referenced(Frame* page);
-// Whether any mapping of the page was written since it was last asked; clears the dirty bits and flushes them
-// from the TLBs, so that a write after this call sets them again.
-bool rmap_test_and_clear_modified(Frame* page);
+// Whether any mapping of the page was written since it was last asked; clears the dirty bits. Their flush from
+// the TLBs is gathered into `tlb`: after tlb.flush(), a write sets them again (the page's contents may be
+// snapshot for writing only then).
+bool rmap_test_and_clear_modified(Frame* page, Pmap::FlushBatch& tlb);
 
 // Whether a mapping of the page is in a locked region (mlock): page-out leaves such a page alone, without
 // writing it (Linux keeps mlocked pages off its LRU lists altogether).
@@ -33,5 +35,6 @@ struct RmapUnmapResult {
 };
 // Page-out: every slot holding the page names `entry` from now on (one more name of the swap slot each) and its
 // mapping is removed — unless the mapping was written to since rmap_test_and_clear_modified, or the region is
-// locked (mlock): that slot keeps the frame.
-RmapUnmapResult rmap_unmap_to_swap(Frame* page, SwapEntry entry);
+// locked (mlock): that slot keeps the frame. The TLB flush of the removed mappings is gathered into `tlb`: the
+// frame may be freed only after tlb.flush().
+RmapUnmapResult rmap_unmap_to_swap(Frame* page, SwapEntry entry, Pmap::FlushBatch& tlb);

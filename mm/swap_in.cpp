@@ -27,7 +27,7 @@ void swap_read_done(SwapIo& io, Result<void> result) {
     for (u32 i = 0; i < n; i++) {
       Frame* f = io.frames[i];
       u8 flags = static_cast<u8>(f->page_flags & ~PageFlag::Busy);
-      if (result.is_error()) flags |= PageFlag::Error;
+      if (result.is_error()) flags |= n > 1 ? PageFlag::Error | PageFlag::ErrorNearby : PageFlag::Error;
       // (Release: the page's contents, and Error, are seen by whoever sees Busy clear.)
       __atomic_store_n(&f->page_flags, flags, __ATOMIC_RELEASE);
     }
@@ -58,13 +58,14 @@ FaultResult AddressSpace::swap_in_locked(Region& r, VirtAddr page, Access access
     if (!f) return start_swap_read_locked(area, entry, vpn, retry);
     u8 flags = f->page_flags;
     if (flags & PageFlag::Error) {
-      // An earlier read of it failed (those faults got SIGBUS); this fault reads again.
+      // An earlier read of it failed (those faults got SIGBUS, or, if it read several pages, came back here):
+      // this fault reads again, this page alone (the bad sector may be a neighbour's).
       area.unbind_locked(offset, f);
       if (flags & PageFlag::CacheOwned) {
         f->page_flags = 0;
         anon_frame_release(f);
       }
-      return start_swap_read_locked(area, entry, vpn, retry);
+      return start_swap_read_locked(area, entry, vpn, retry, /*read_ahead=*/false);
     }
     if (!frame_try_ref(f)) {
       // Being freed right now: it will be out of the cache in a moment. Start over.
@@ -133,7 +134,8 @@ FaultResult AddressSpace::swap_in_locked(Region& r, VirtAddr page, Access access
 }
 
 // The page is in no memory: read it, with its neighbours on swap. Called with the area's lock held.
-FaultResult AddressSpace::start_swap_read_locked(SwapArea& area, SwapEntry entry, u64 vpn, FaultRetry& retry) {
+FaultResult AddressSpace::start_swap_read_locked(SwapArea& area, SwapEntry entry, u64 vpn, FaultRetry& retry,
+                                                 bool read_ahead) {
   ASSERT_LOCKED(m_lock);
   ASSERT_LOCKED(area.lock());
   auto* io = new SwapIo();
@@ -151,7 +153,7 @@ FaultResult AddressSpace::start_swap_read_locked(SwapArea& area, SwapEntry entry
   area.bind_locked(offset, f);
 
   // Read-ahead: the run of slots in use and not in memory around `offset`, within its aligned window.
-  u32 window = 1u << g_swap.page_cluster();
+  u32 window = read_ahead ? 1u << g_swap.page_cluster() : 1;
   u32 most = area.device().max_pages_per_io();
   if (window > most) window = static_cast<u32>(most);
   u64 window_start = offset & ~static_cast<u64>(window - 1);

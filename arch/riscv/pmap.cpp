@@ -227,6 +227,37 @@ bool Sv39Pmap::clear_modified(VirtAddr va) {
   return true;
 }
 
+namespace {
+
+// The SBI hart mask of a set of CPUs (bit i: g_cpus[i]).
+u64 hart_mask_of(u64 cpus) {
+  u64 mask = 0;
+  for (unsigned i = 0; i < 64; i++)
+    if (cpus & (1ull << i)) mask |= 1ull << g_cpus[i].hart_id;
+  return mask;
+}
+
+}  // namespace
+
+void Sv39Pmap::update_into_slow(FlushBatch& batch) {
+  // As update_slow: the changed entries are stored before the harts running this pmap are read. Those harts
+  // flush at batch.flush(); a hart that starts running it meanwhile flushes its ASID when it activates it.
+  asm volatile("fence w, r" ::: "memory");
+  batch.cpus |= m_active_harts.load(MemoryOrder::Acquire);
+  m_pending_count = 0;
+  m_pending_all = false;
+}
+
+void Sv39Pmap::FlushBatch::flush() {
+  if (!cpus) return;
+  push_interrupts_off();  // (this hart stays this hart)
+  u64 self_bit = 1ull << this_cpu()->index;
+  if (cpus & self_bit) sfence_vma_all();
+  if (u64 others = cpus & ~self_bit) sbi::remote_sfence_vma(hart_mask_of(others), 0, 0, ~0ull);
+  pop_interrupts_off();
+  cpus = 0;
+}
+
 void Sv39Pmap::update_slow() {
   Cpu* self = this_cpu();
   // The entries changed before are stored before the harts running this pmap are read (activate() sets its
@@ -247,9 +278,7 @@ void Sv39Pmap::update_slow() {
   u64 others = active & ~self_bit;
   if (others) {
     // Harts that are running this address space right now. (Others flush it when they activate it.)
-    u64 mask = 0;
-    for (unsigned i = 0; i < 64; i++)
-      if (others & (1ull << i)) mask |= 1ull << g_cpus[i].hart_id;
+    u64 mask = hart_mask_of(others);
     // One request for the whole batch (each is an SBI call and an IPI to every hart in the mask): the range
     // from the lowest to the highest page noted, or the whole ASID.
     u64 low = ~0ull, high = 0;

@@ -57,6 +57,15 @@ class Sv39Pmap {
   void update() {
     if (m_pending_count) update_slow();
   }
+  // TLB work of several pmaps done at once (mm/pmap.h): the harts that ran one of them when its work was
+  // gathered; flush() fences each of them once, whole TLBs (QEMU drops its whole soft TLB on any sfence.vma).
+  struct FlushBatch {
+    u64 cpus = 0;  // bit i: g_cpus[i]
+    void flush();
+  };
+  void update_into(FlushBatch& batch) {
+    if (m_pending_count) update_into_slow(batch);
+  }
   void activate();
   void deactivate() {
     if (this_cpu()->active_pmap == this) activate_kernel();
@@ -73,6 +82,7 @@ class Sv39Pmap {
   Pte* leaf(VirtAddr va) const;
   void note_flush(VirtAddr va);
   void update_slow();
+  void update_into_slow(FlushBatch& batch);
   Result<void> enter_slow(VirtAddr va, PhysAddr pa, Prot prot, PmapEnter how);
   static Pte leaf_for(PhysAddr pa, Prot prot, PmapEnter how);
   // The leaf entry for va when both intermediate tables exist (every fault but the first in a 2 MiB range).

@@ -14,7 +14,7 @@
  * TEST: mem=64M
  * TEST: swap=160M
  * TEST: timeout=300
- * TEST: smp=1
+ *
  */
 #define _GNU_SOURCE
 #include <stdint.h>

@@ -12,7 +12,7 @@
  * TEST: mem=64M
  * TEST: swap=160M
  * TEST: timeout=300
- * TEST: smp=1
+ *
  * TEST: kernel-only
  */
 #define _GNU_SOURCE

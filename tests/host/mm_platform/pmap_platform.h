@@ -136,6 +136,19 @@ class FakePmap {
     m_updates++;
     m_pending_flushes = 0;
   }
+  // Gathered TLB work (mm/pmap.h): counts the flushes that had work (flushes_done()).
+  struct FlushBatch {
+    u64 pending = 0;
+    void flush() {
+      if (pending) s_batch_flushes++;
+      pending = 0;
+    }
+  };
+  void update_into(FlushBatch& batch) {
+    batch.pending += m_pending_flushes;
+    m_pending_flushes = 0;
+  }
+  static u64 batch_flushes() { return s_batch_flushes; }
   void activate() {
     log("activate");
     m_activations++;
@@ -209,6 +222,7 @@ class FakePmap {
   unsigned m_failing_enters = 0;
   static inline unsigned s_failing_creates = 0;
   static inline std::atomic<long> s_live{0};
+  static inline std::atomic<u64> s_batch_flushes{0};
 };
 
 using Pmap = FakePmap;

@@ -167,6 +167,25 @@ TEST_CASE("a read error gives the faulting access SIGBUS; the next fault reads a
   CHECK(swap_used() == 0);
 }
 
+TEST_CASE("a read error on one slot gives SIGBUS to that page only, not to its read-ahead neighbours") {
+  SwapEnv env;
+  Space s;
+  must_map(*s, A, 8 * P, Prot::ReadWrite);
+  fill(*s, A, 8, 90);
+  page_out_all(*s);
+  // Page 5 is in slot 6 (slot 0 is the header): its eight sectors fail. Faults in its read-ahead window read the
+  // window as one request, which fails; each page is then read again alone.
+  env.disk().fail(BlockOp::Read, 6 * 8, 8);
+  CHECK(load(*s, A + 4 * P) == 94);
+  CHECK(s->handle_fault(VirtAddr(A + 5 * P), Access::Read) == FaultResult::BusError);
+  CHECK(load(*s, A + 6 * P) == 96);
+  CHECK(s->swapped_pages() >= 1);  // page 5 is still on swap, to be read again
+  env.disk().clear_failures();
+  check_filled(*s, A, 8, 90);
+  s.reset();
+  CHECK(swap_used() == 0);
+}
+
 TEST_CASE("a write error keeps the page in memory and marks the slot bad: nothing is lost") {
   SwapEnv env;
   Space s;
@@ -201,6 +220,24 @@ TEST_CASE("a page written during its write-out stays in memory, with its new con
   page_out_all(*s);
   CHECK(s->resident_anon_pages() == 0);
   CHECK(load(*s, A) == 2);
+  s.reset();
+  CHECK(swap_used() == 0);
+}
+
+TEST_CASE("a page-out round fences the TLBs once per phase, not once per page") {
+  SwapEnv env;
+  Space s;
+  must_map(*s, A, 32 * P, Prot::ReadWrite);
+  fill(*s, A, 32, 7);
+  u64 updates = s->pmap().updates();
+  u64 flushes = FakePmap::batch_flushes();
+  // One round of 32 pages: their dirty bits (one flush before the writes) and their mappings (one before the
+  // frames go).
+  CHECK(reclaim_pages(32, ReclaimFor::Direct) == 32);
+  CHECK(s->resident_anon_pages() == 0);
+  CHECK(FakePmap::batch_flushes() - flushes == 2);
+  CHECK(s->pmap().updates() == updates);  // no flush of its own per page
+  check_filled(*s, A, 32, 7);
   s.reset();
   CHECK(swap_used() == 0);
 }
@@ -252,11 +289,15 @@ TEST_CASE("mlockall: current regions, future mappings, munlockall; a fork child 
   must_map(*s, A + 16 * P, 2 * P, Prot::ReadWrite);  // MCL_FUTURE: locked and populated
   CHECK(s->resident_anon_pages() == 4);
   Space child = s.fork();
+  // A page the parent maps locked stays while shared; the child's own copies may go.
+  fill(*child, A, 2, 5);
+  fill(*child, A + 16 * P, 2, 9);
   page_out_all(*s);
   CHECK(s->resident_anon_pages() == 4);
   page_out_all(*child);
   CHECK(child->resident_anon_pages() == 0);
   check_filled(*child, A, 2, 5);
+  check_filled(*child, A + 16 * P, 2, 9);
   child.reset();
   REQUIRE(s->set_all_locked(true, false, AddressSpace::LockMode::Unlock).has_value());
   must_map(*s, A + 32 * P, P, Prot::ReadWrite);
