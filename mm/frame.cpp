@@ -11,6 +11,7 @@ PhysicalMemory g_phys;
 const char* frame_use_name(FrameUse use) {
   switch (use) {
     case FrameUse::Free: return "free";
+    case FrameUse::Cached: return "free (cached)";
     case FrameUse::Reserved: return "reserved";
     case FrameUse::Kernel: return "kernel";
     case FrameUse::Heap: return "heap";
@@ -56,6 +57,9 @@ void PhysicalMemory::add_free_range(PhysAddr start, PhysAddr end) {
   }
 }
 
+// Called under m_lock. Only what m_lock guards decides: a frame that another CPU is moving into or out of its cache
+// without m_lock is never Free (see the invariants), whatever mix of its old and new fields this CPU sees. (Its use
+// byte may be written meanwhile: a byte load yields the old or the new value, and neither is Free.)
 bool PhysicalMemory::is_free_head(u64 pfn, unsigned order) const {
   if (pfn < m_base_pfn || pfn + (1ull << order) > m_end_pfn) return false;
   const Frame& f = *frame_of_pfn(pfn);
@@ -219,7 +223,7 @@ void PhysicalMemory::hand_over_locked(CpuCache& cache, bool wait) {
   unsigned orphans = orphans_or_busy.value();
   for (unsigned i = 0; i < orphans; i++) {
     Frame* f = cache.fresh[i];
-    f->use = FrameUse::Free;
+    f->use = FrameUse::Cached;  // not Free: that is for the free lists, under m_lock (see the invariants)
     f->order = Frame::NOT_HEAD;
     f->owner = nullptr;
     f->lru_flags = 0;
@@ -237,6 +241,23 @@ void PhysicalMemory::hand_over_fresh_pages() {
   }
 }
 
+// A frame leaves the free lists for a CPU's cache (taken off its list already).
+__attribute__((always_inline)) inline Frame* PhysicalMemory::to_cache_locked(Frame* frame) {
+  ASSERT_LOCKED(m_lock);
+  frame->use = FrameUse::Cached;
+  frame->order = Frame::NOT_HEAD;
+  return frame;
+}
+
+// A cached frame goes back to the free lists (counted free already, and counted again by free_block_locked).
+__attribute__((always_inline)) inline void PhysicalMemory::from_cache_locked(Frame* frame) {
+  ASSERT_LOCKED(m_lock);
+  DEBUG_ASSERT(frame->use == FrameUse::Cached);
+  frame->use = FrameUse::Free;
+  m_free_frames.fetch_sub(1, MemoryOrder::Relaxed);
+  free_block_locked(pfn_of(frame), 0);
+}
+
 // Refill a CPU's empty cache with FRAME_CACHE_BATCH frames: one aligned block of that many frames when the
 // buddy lists have one (split off a larger block if needed), single frames otherwise.
 void PhysicalMemory::refill_locked(CpuCache& cache, FrameUse use) {
@@ -250,9 +271,9 @@ void PhysicalMemory::refill_locked(CpuCache& cache, FrameUse use) {
   // The reserve is the kernel's (set_watermarks).
   if (is_user_driven(use) && free < m_min + FRAME_CACHE_BATCH) return;
   if (Frame* head = take_block_locked(BATCH_ORDER, MAX_ORDER)) {
-    head->order = Frame::NOT_HEAD;
     // Highest address last in the array: it is handed out first, the rest follow in descending order.
-    for (unsigned i = 0; i < FRAME_CACHE_BATCH; i++) cache.frames[i] = head + (FRAME_CACHE_BATCH - 1 - i);
+    for (unsigned i = 0; i < FRAME_CACHE_BATCH; i++)
+      cache.frames[i] = to_cache_locked(head + (FRAME_CACHE_BATCH - 1 - i));
     cache.count = FRAME_CACHE_BATCH;
     return;
   }
@@ -260,13 +281,12 @@ void PhysicalMemory::refill_locked(CpuCache& cache, FrameUse use) {
   while (cache.count < FRAME_CACHE_BATCH) {
     Frame* head = take_block_locked(0, BATCH_ORDER - 1);
     if (!head) break;
-    head->order = Frame::NOT_HEAD;
-    cache.frames[cache.count++] = head;
+    cache.frames[cache.count++] = to_cache_locked(head);
   }
 }
 
 void PhysicalMemory::free_cached(Frame* frame) {
-  frame->use = FrameUse::Free;
+  frame->use = FrameUse::Cached;  // not Free: that is for the free lists, under m_lock (see the invariants)
   frame->order = Frame::NOT_HEAD;
   frame->owner = nullptr;
   frame->lru_flags = 0;
@@ -285,10 +305,7 @@ void PhysicalMemory::put_in_cache_locked(CpuCache& cache, Frame* frame) {
   ASSERT_LOCKED(cache);
   if (cache.count == FRAME_CACHE_SIZE) {
     SpinlockGuard guard(m_lock);
-    for (unsigned i = 0; i < FRAME_CACHE_BATCH; i++) {
-      m_free_frames.fetch_sub(1, MemoryOrder::Relaxed);  // free_block_locked counts it again
-      free_block_locked(pfn_of(cache.frames[i]), 0);
-    }
+    for (unsigned i = 0; i < FRAME_CACHE_BATCH; i++) from_cache_locked(cache.frames[i]);
     for (unsigned i = FRAME_CACHE_BATCH; i < FRAME_CACHE_SIZE; i++) cache.frames[i - FRAME_CACHE_BATCH] = cache.frames[i];
     cache.count -= FRAME_CACHE_BATCH;
   }
@@ -316,10 +333,7 @@ void PhysicalMemory::drain_cpu_cache() {
   cache.lock();
   {
     SpinlockGuard guard(m_lock);
-    for (unsigned i = 0; i < cache.count; i++) {
-      m_free_frames.fetch_sub(1, MemoryOrder::Relaxed);
-      free_block_locked(pfn_of(cache.frames[i]), 0);
-    }
+    for (unsigned i = 0; i < cache.count; i++) from_cache_locked(cache.frames[i]);
     cache.count = 0;
   }
   cache.unlock();
@@ -395,7 +409,7 @@ Frame* PhysicalMemory::alloc_zeroed(unsigned order, FrameUse use) {
 
 void PhysicalMemory::free(Frame* frame, unsigned order) {
   ASSERT(frame >= m_frames && frame < m_frames + (m_end_pfn - m_base_pfn));
-  ASSERT_MSG(frame->use != FrameUse::Free && frame->use != FrameUse::Reserved,
+  ASSERT_MSG(!frame->is_free() && frame->use != FrameUse::Reserved,
              "freeing frame %#llx which is %s", static_cast<unsigned long long>(address_of(frame).get()),
              frame_use_name(frame->use));
   u64 pfn = pfn_of(frame);
@@ -437,7 +451,7 @@ MemoryCounters PhysicalMemory::counters() const {
     auto use = static_cast<unsigned>(m_frames[i].use);
     if (m_frames[i].use == FrameUse::Reserved)
       c.reserved_frames++;
-    else if (m_frames[i].use != FrameUse::Free)
+    else if (!m_frames[i].is_free())
       c.used_by[use]++;
   }
   return c;
@@ -455,7 +469,11 @@ bool PhysicalMemory::check() const {
       counted += 1ull << k;
     }
   }
-  for (const CpuCache& cache : m_caches) counted += cache.count;
+  for (const CpuCache& cache : m_caches) {
+    for (unsigned i = 0; i < cache.count; i++)
+      if (cache.frames[i]->use != FrameUse::Cached) return false;
+    counted += cache.count;
+  }
   return counted == free_frames();
 }
 

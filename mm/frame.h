@@ -4,11 +4,16 @@
 // Invariants:
 //  - A free block of order k starts at a pfn that is a multiple of 2^k; its first frame has use == Free and
 //    order == k and is linked on free list k; its other frames have use == Free and order == NOT_HEAD.
+//  - use == Free means "on the free lists" and is written only under m_lock. A free frame in a CPU's cache is
+//    Cached instead: the caches move frames in and out without m_lock, so another CPU merging a block under
+//    m_lock may see such a frame's fields half-way through a move (use already Free, order still 0 from its
+//    allocation, say). Whatever mix it sees, use is never Free, so it is never taken for a free buddy.
 //  - An allocated frame has refcount >= 1 while it is in use; whoever drops the last reference frees it.
 //  - Frames that are not RAM we may use (firmware, the kernel image, the device tree, the initrd) stay
 //    Reserved forever and are never handed out.
-// Lock: m_lock protects the free lists and counters. Frame fields other than the free-list link belong to
-// the frame's current owner (the table above struct Frame says what they mean for each use).
+// Lock: m_lock protects the free lists and counters, and the fields of Free frames. The fields of a Cached frame
+// belong to its CPU's cache lock; those of an allocated frame to its current owner (the table above struct
+// Frame says what they mean for each use).
 #pragma once
 
 #include "lib/assert.h"
@@ -19,7 +24,8 @@
 #include "mm/types.h"
 
 enum class FrameUse : u8 {
-  Free,
+  Free,         // on the buddy allocator's free lists (only ever set or cleared under its lock)
+  Cached,       // free, in a CPU's frame cache (PhysicalMemory::CpuCache)
   Reserved,     // never allocatable
   Kernel,       // general kernel use (allocated with alloc)
   Heap,         // a page of the kernel heap: a slab, or part of a large block
@@ -30,6 +36,7 @@ enum class FrameUse : u8 {
   Zero,         // the shared read-only zero page
   VmMeta,       // VM bookkeeping: a node of a radix table (anon tables, object page indexes)
 };
+constexpr unsigned FRAME_USES = static_cast<unsigned>(FrameUse::VmMeta) + 1;
 
 const char* frame_use_name(FrameUse use);
 
@@ -41,6 +48,7 @@ class VmObject;
 //
 //   use          owner                           index                            link
 //   Free         nullptr                         -                                on a free list (block heads)
+//   Cached       nullptr                         -                                -
 //   Heap         a slab: its size class;         a slab: its first free object    a slab: on its class's
 //                a large block: nullptr          (a kernel address; 0: full)      partial list (and its live
 //                                                                                 objects in slab_live)
@@ -85,6 +93,8 @@ struct Frame {
 
   static constexpr u8 NOT_HEAD = 0xff;
 
+  // Free for the allocator: on its free lists or in a CPU's cache (both count as free memory).
+  bool is_free() const { return use == FrameUse::Free || use == FrameUse::Cached; }
   AnonFamily* anon_family() const {
     DEBUG_ASSERT(use == FrameUse::Anon);
     return static_cast<AnonFamily*>(owner);
@@ -169,7 +179,7 @@ struct MemoryCounters {
   u64 total_frames;      // usable RAM managed by the allocator (excludes reserved)
   u64 free_frames;
   u64 reserved_frames;   // firmware, kernel image, device tree, initrd
-  u64 used_by[10];        // frames in use, per FrameUse
+  u64 used_by[FRAME_USES];  // frames in use, per FrameUse (Free and Cached stay 0)
 };
 
 class PhysicalMemory {
@@ -238,7 +248,8 @@ class PhysicalMemory {
   u64 free_frames() const { return m_free_frames.load(MemoryOrder::Relaxed); }
   u64 total_frames() const { return m_total_frames; }
   MemoryCounters counters() const;
-  // Consistency check of the free lists (tests; debug commands).
+  // Consistency check of the free lists and the CPU caches (tests; debug commands; nothing may allocate or free
+  // meanwhile: the caches are read without their locks).
   bool check() const;
 
   // Watermarks, in frames (mm/pageable.h says how they are chosen). User-driven allocations (is_user_driven)
@@ -288,6 +299,8 @@ class PhysicalMemory {
   };
   Frame* steal_cached();
   void refill_locked(CpuCache& cache, FrameUse use);
+  Frame* to_cache_locked(Frame* frame);
+  void from_cache_locked(Frame* frame);
   Frame* alloc_cached(FrameUse use, void* owner = nullptr, u64 index = 0);
   Frame* alloc_cached_pageable(FrameUse use, void* owner, u64 index);
   Frame* take_pageable_locked(CpuCache& cache, FrameUse use, void* owner, u64 index, bool track);

@@ -86,7 +86,7 @@ TEST_CASE("anon slot: share and release") {
   CHECK(f->use == FrameUse::Anon);
   CHECK(counter(g_vm_stats.anon_pages) == 1);
   copy.release();
-  CHECK(f->use == FrameUse::Free);
+  CHECK(f->is_free());
   CHECK(counter(g_vm_stats.anon_pages) == 0);
 }
 

@@ -65,7 +65,7 @@ TEST_CASE("anon table: fill_empty, at and a copy-on-write replacement") {
   held.release();
   CHECK(frame_at(t, 5) == b);
   CHECK(t.resident_pages() == 1);
-  CHECK(a->use == FrameUse::Free);
+  CHECK(a->is_free());
   CHECK(counter(g_vm_stats.anon_pages) == 1);
   CHECK(t.at(6).is_empty());
   CHECK(t.at(RadixNodes::MAX_INDEX).is_empty());
@@ -86,7 +86,7 @@ TEST_CASE("anon table: release_range") {
   CHECK(t.resident_pages() == 7);
   CHECK(t.at(1002).is_empty());
   CHECK(frame_at(t, 1005) == frames[5]);
-  CHECK(frames[2]->use == FrameUse::Free);
+  CHECK(frames[2]->is_free());
   CHECK(frames[3]->use == FrameUse::Anon);
   CHECK(frames[3]->refcount.load() == 1);
   CHECK(counter(g_vm_stats.anon_pages) == 8);

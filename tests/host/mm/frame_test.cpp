@@ -196,7 +196,7 @@ TEST_CASE("frame: alloc of every order") {
   CHECK(phys.check());
   for (auto [f, order] : blocks) {
     phys.free(f, order);
-    CHECK(f->use == FrameUse::Free);
+    CHECK(f->is_free());
   }
   CHECK(phys.free_frames() == ram.frame_count());
   CHECK(phys.check());
@@ -415,7 +415,7 @@ TEST_CASE("frame: unref") {
   CHECK(f->use == FrameUse::Anon);
   CHECK(phys.free_frames() == free_before - 1);
   CHECK(phys.unref(f));
-  CHECK(f->use == FrameUse::Free);
+  CHECK(f->is_free());
   CHECK(phys.free_frames() == free_before);
   CHECK_THROWS_WITH_AS(phys.unref(f), doctest::Contains("underflow"), KernelPanic);
 }
@@ -456,6 +456,105 @@ TEST_CASE("frame: frames cached by one CPU are reachable from another") {
   for (Frame* f : all) phys.free_frame(f);
   CHECK(count_blocks(phys, MAX_ORDER) == ram.frame_count() / MAX_BLOCK_FRAMES);
   CHECK(phys.check());
+}
+
+// A CPU moves single frames in and out of its cache without the buddy lists' lock (free_cached, alloc_cached),
+// while another CPU, under that lock, merges a freed block with its buddy and reads the buddy's descriptor to see
+// whether it is a free block. The two CPUs' loads and stores interleave: the merging CPU may see any mix of the
+// fields as they were before the move and as they are after it. No mix may look like a free block. (It did: the
+// cache wrote use = Free, then order = NOT_HEAD; an order-0 frame in use has order 0, so in between it looked like
+// a free order-0 block, and a merge on another hart unlinked it from a list it was not on: the panic "assertion
+// failed: n->is_linked()" in free_block_locked, once in six runs of user.kstack_reuse.debug.) The states are
+// taken from the real moves, each on its own arena, so the test holds whatever the cache writes.
+TEST_CASE("frame: a frame half-way into or out of another CPU's cache is never taken for a free buddy") {
+  // The descriptor fields a move may change, one at a time.
+  struct Fields {
+    u32 refcount;
+    FrameUse use;
+    u8 order;
+    u16 flags;
+    void* owner;
+    u64 index;
+  };
+  auto read = [](const Frame* f) {
+    return Fields{f->refcount.load(), f->use, f->order, f->flags, f->owner, f->index};
+  };
+  auto write = [](Frame* f, const Fields& v) {
+    f->refcount.store(v.refcount);
+    f->use = v.use;
+    f->order = v.order;
+    f->flags = v.flags;
+    f->owner = v.owner;
+    f->index = v.index;
+  };
+  // bit i of `mix` set: field i as after the move, else as before.
+  auto mixed = [](const Fields& before, const Fields& after, unsigned mix) {
+    Fields m = before;
+    if (mix & 1) m.refcount = after.refcount;
+    if (mix & 2) m.use = after.use;
+    if (mix & 4) m.order = after.order;
+    if (mix & 8) m.flags = after.flags;
+    if (mix & 16) m.owner = after.owner;
+    if (mix & 32) m.index = after.index;
+    return m;
+  };
+  const unsigned here = mm_current_cpu();
+  const unsigned there = (here + 1) % HOST_MAX_CPUS;
+  int families = 0;
+  for (bool into_cache : {true, false}) {
+    for (unsigned mix = 0; mix < 64; mix++) {
+      CAPTURE(into_cache);
+      CAPTURE(mix);
+      TestRam ram(4 * MiB);
+      PhysicalMemory& phys = ram.phys();
+      ram.free_all();
+      // Two buddies, in use as anonymous memory: `mine` is freed here, `theirs` moves on the other CPU.
+      std::vector<Frame*> frames;
+      for (int i = 0; i < 8; i++) frames.push_back(phys.alloc_frame(FrameUse::Anon));
+      Frame* mine = nullptr;
+      Frame* theirs = nullptr;
+      for (Frame* a : frames)
+        for (Frame* b : frames)
+          if (pfn_of(phys, b) == (pfn_of(phys, a) ^ 1)) mine = a, theirs = b;
+      REQUIRE(mine);
+      REQUIRE(theirs);
+      host_set_current_cpu(there);
+      Fields before, after;
+      if (into_cache) {
+        before = read(theirs);
+        phys.unref(theirs);  // its last reference: into the other CPU's cache
+        after = read(theirs);
+      } else {
+        phys.unref(theirs);
+        before = read(theirs);
+        Frame* again = phys.alloc_frame(FrameUse::Anon);  // the cache hands out the frame it took last
+        REQUIRE(again == theirs);
+        after = read(theirs);
+      }
+      // This CPU frees `mine` into the buddy lists while `theirs` is seen half-way.
+      host_set_current_cpu(here);
+      write(theirs, mixed(before, after, mix));
+      phys.free_frame(mine);
+      REQUIRE_NOTHROW(phys.drain_cpu_cache());
+      // `mine` is a free block of its own: the merge left `theirs` alone.
+      CHECK(mine->use == FrameUse::Free);  // on a free list
+      CHECK(mine->order == 0);
+      write(theirs, after);
+      CHECK(phys.check());
+      families++;
+      // Give everything back (on the CPU that holds `theirs`, if it is cached).
+      host_set_current_cpu(there);
+      if (!into_cache) phys.free_frame(theirs);
+      phys.drain_cpu_cache();
+      host_set_current_cpu(here);
+      for (Frame* f : frames)
+        if (f != mine && f != theirs) phys.free_frame(f);
+      phys.drain_cpu_cache();
+      CHECK(phys.free_frames() == ram.frame_count());
+      CHECK(phys.check());
+    }
+  }
+  CHECK(families == 128);
 }
 
 // The lock makes the allocator safe to share: threads allocating and freeing at once never receive the same

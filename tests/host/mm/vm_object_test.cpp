@@ -82,7 +82,7 @@ TEST_CASE("memory object: set_size") {
   CHECK(obj->size_pages() == 2);
   CHECK(obj->resident_pages() == 2);
   CHECK(frames_in_use(FrameUse::File) == 2);
-  CHECK(pages[2]->use == FrameUse::Free);
+  CHECK(pages[2]->is_free());
   CHECK(obj->peek_page(2) == nullptr);
   CHECK(obj->peek_page(3) == nullptr);
   CHECK(all_bytes(bytes(pages[0]), P, 0xee));
