@@ -50,11 +50,15 @@ def number(text, label):
 
 
 def blkdebug_config(work, event, slots):
+    # An inject-error rule, once its event has armed it, fails requests of every I/O type that touch its sector
+    # unless `iotype` narrows it (QEMU's default is all types): a read rule without it failed the page-out
+    # WRITE of the slot first, which marked the slot bad, and the read it was meant for never came.
+    iotype = "read" if event == "read_aio" else "write"
     path = os.path.join(work, f"{event}.blkdebug")
     with open(path, "w") as f:
         for slot in slots:
-            f.write(f'[inject-error]\nevent = "{event}"\nerrno = "5"\nsector = "{slot * SECTORS_PER_PAGE}"\n'
-                    'once = "off"\n\n')
+            f.write(f'[inject-error]\nevent = "{event}"\niotype = "{iotype}"\nerrno = "5"\n'
+                    f'sector = "{slot * SECTORS_PER_PAGE}"\nonce = "off"\n\n')
     return path
 
 
