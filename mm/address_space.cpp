@@ -4,6 +4,7 @@
 
 #include <cstring>
 
+#include "mm/pageout.h"
 #include "mm/vm_stats.h"
 
 const char* fault_result_name(FaultResult r) {
@@ -80,6 +81,16 @@ AddressSpace::~AddressSpace() {
 }
 
 Result<OwnPtr<AddressSpace>> AddressSpace::fork() {
+  // Each try starts over: a half-made child is freed whole when its try fails, which gives its memory back
+  // before the reclaim.
+  for (u32 attempt = 0;; attempt++) {
+    Result<OwnPtr<AddressSpace>> child = fork_once();
+    if (!child.is_error() || child.error() != Error::NOMEM || attempt == FORK_RECLAIM_TRIES) return child;
+    if (mm_fatal_signal_pending() || reclaim_for_fault() == ReclaimOutcome::NoMemory) return child;
+  }
+}
+
+Result<OwnPtr<AddressSpace>> AddressSpace::fork_once() {
   OwnPtr<AddressSpace> child = TRY(create_from(this));
   SpinlockGuard guard(m_lock);
   // Nobody else can see the child yet: its lock is taken for the *_locked functions that fill it in. (Lock

@@ -124,7 +124,9 @@ class AddressSpace {
   ~AddressSpace();
   AS_NONCOPYABLE(AddressSpace);
 
-  // A copy-on-write copy of this address space, in its family (fork).
+  // A copy-on-write copy of this address space, in its family (fork). When memory runs out on the way (the
+  // child's tables and regions), it reclaims as a fault does and tries again: fork fails with ENOMEM only when
+  // RAM and swap are both full (Linux's allocations in fork reclaim too). Sleeps then: no lock may be held.
   Result<OwnPtr<AddressSpace>> fork();
 
   Result<VirtAddr> map(const MapRequest& request);
@@ -211,6 +213,11 @@ class AddressSpace {
   // A new, empty address space in a new family of its own, also a member of every family `parent` is in
   // (fork), or of none (exec: parent nullptr).
   static Result<OwnPtr<AddressSpace>> create_from(const AddressSpace* parent);
+  // fork() without the reclaim: one try.
+  Result<OwnPtr<AddressSpace>> fork_once();
+  // How many times fork reclaims and tries again before it gives up (each reclaim already waits for a page-out
+  // round, or kills a process when nothing can go out).
+  static constexpr u32 FORK_RECLAIM_TRIES = 8;
   Result<void> join(AnonFamily* family);
   // The family this space's new frames belong to (its own), and the oldest it is in (its exec's): the family
   // of a frame others may share after it was read back from swap, as Linux's root anon_vma.

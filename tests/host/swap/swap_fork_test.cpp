@@ -44,6 +44,29 @@ TEST_CASE("fork after page-out: one slot, read once, copied on write in both") {
   CHECK(swap_used() == 0);
 }
 
+TEST_CASE("fork with memory full reclaims for the child's tables, as a fault does, instead of failing") {
+  SwapEnv env(512 * KiB);  // 128 frames
+  Space parent;
+  must_map(*parent, A, 64 * P, Prot::ReadWrite);
+  fill(*parent, A, 64, 30);
+  // Every frame left is taken by something page-out cannot touch: the child's tables can only come from pages
+  // that go to swap first.
+  std::vector<Frame*> pinned;
+  while (Frame* f = g_phys.alloc(0, FrameUse::Kernel)) pinned.push_back(f);
+  REQUIRE(g_phys.free_frames() == 0);
+  u64 outs = stat(g_vm_stats.pswpout);
+  auto child = parent->fork();
+  for (Frame* f : pinned) g_phys.free_frame(f);
+  CHECK(child.has_value());
+  CHECK(stat(g_vm_stats.pswpout) > outs);  // it got its memory from page-out
+  if (!child.has_value()) return;
+  Space kid(child.release_value());
+  check_filled(*kid, A, 64, 30);
+  check_filled(*parent, A, 64, 30);
+  kid.reset();
+  parent.reset();
+}
+
 TEST_CASE("mremap of pages shared on swap: the mover gets copies, the other keeps the frames at their page") {
   SwapEnv env;
   Space parent;

@@ -1,4 +1,4 @@
-/* swap_fork (pending: to become user/tests/swap_fork.c once fork reclaims under pressure; see notes/swap.md): fork after swap-out, then writes in parent and child: each sees its own writes and the other's
+/* swap_fork: fork after swap-out, then writes in parent and child: each sees its own writes and the other's
  * never.
  *
  * On a 32 MiB machine with 128 MiB of swap, the parent fills 48 MiB (one and a half times RAM: most of it goes to
