@@ -120,7 +120,10 @@ class Disks:
                     with open(config, "w") as f:
                         for rule in o[len("errors="):].split("+"):
                             event, _, sector = rule.partition("@")
-                            f.write(f'[inject-error]\nevent = "{self.EVENTS[event]}"\nerrno = "5"\n')
+                            # iotype: an armed rule fails requests of every type touching its sector unless
+                            # told which (QEMU's default): a read rule would fail writes of the sector too.
+                            f.write(f'[inject-error]\nevent = "{self.EVENTS[event]}"\niotype = "{event}"\n'
+                                    'errno = "5"\n')
                             if sector:
                                 f.write(f'sector = "{int(sector)}"\n')
                             f.write('once = "off"\n\n')
@@ -230,12 +233,16 @@ def main():
         if opts.virtio == "legacy":
             disk_args.append("--legacy-virtio")
     image_args = []
+    mem = m["mem"]
     if opts.kernel_image:
         image_args = ["--kernel", opts.kernel_image]
         timeout *= 3
+        # The debug kernel's image is about 5 MiB larger (UBSan's checks and tables) and its heap objects carry
+        # redzones: 8 MiB more RAM keeps a small machine (mem=32M, the swap tests) able to unpack the initramfs.
+        mem = f"{parse_size(mem) // (1 << 20) + 8}M"
     if m.get("swap"):
         disk_args += ["--swap", m["swap"]]
-    cmd = [os.path.join(ROOT, "tools", "run"), "--build", opts.build, "--smp", str(opts.smp), "--mem", m["mem"],
+    cmd = [os.path.join(ROOT, "tools", "run"), "--build", opts.build, "--smp", str(opts.smp), "--mem", mem,
            "--timeout", str(timeout), "--log", log_path] + image_args + disk_args + [binary] + args
     status, out, err = run(cmd, timeout + 30, None, stdin)
     with open(log_path, "rb") as f:
