@@ -104,6 +104,14 @@ void swap_init() {
            static_cast<unsigned long long>(g_phys.watermark_min()), static_cast<unsigned long long>(g_phys.watermark_low()),
            static_cast<unsigned long long>(g_phys.watermark_high()));
   ASSERT_MSG(thread_create_kernel("pageout", pageout_thread, nullptr), "cannot start the page-out thread");
+  // sysctl.vm.page-cluster=N: swap read-ahead (Linux sets any sysctl at boot this way).
+  if (const char* value = cmdline_get("sysctl.vm.page-cluster")) {
+    u32 n = 0;
+    const char* p = value;
+    while (*p >= '0' && *p <= '9' && n < 100) n = n * 10 + static_cast<u32>(*p++ - '0');
+    if (p == value || *p || g_swap.set_page_cluster(n).is_error())
+      LOG_WARN("sysctl.vm.page-cluster=%s: not a number from 0 to 5; keeping %u", value, g_swap.page_cluster());
+  }
   // swap=vdb[,vdc...]: swap on at boot, in the order given (the priorities count down from -2).
   if (const char* list = cmdline_get("swap")) {
     char name[16];

@@ -332,6 +332,7 @@ Result<void> proc_sys_value(TextBuilder& out, const char* name) {
   // Mode 1, "always overcommit": mmap never refuses memory for want of frames (pages are allocated when
   // touched), and running out kills a process then.
   else if (is("vm/overcommit_memory")) out.append("1\n");
+  else if (is("vm/page-cluster")) out.appendf("%u\n", g_swap.page_cluster());  // sysctl.vm.page-cluster= at boot
   else return Error::NOENT;
   return {};
 }

@@ -109,6 +109,7 @@ const SysNode SYS_NODES[] = {
     {"max_map_count", 2, false, "vm/max_map_count"},
     {"mmap_min_addr", 2, false, "vm/mmap_min_addr"},
     {"overcommit_memory", 2, false, "vm/overcommit_memory"},
+    {"page-cluster", 2, false, "vm/page-cluster"},
 };
 constexpr u64 SYS_NUMBER_BASE = 0x100;
 constexpr i16 SYS_ROOT = -1;

@@ -7,6 +7,7 @@
  * back into memory, SwapTotal is 0, /proc/swaps lists nothing, and the remaining 40 MiB still hold the pattern.
  * swapon("/dev/vda", 0) adds the area again (listed again, SwapFree == SwapTotal > 0); a second swapon of it is
  * EBUSY, swapoff of a file that is no swap area is EINVAL, swapoff of a missing path is ENOENT (all as Linux).
+ * /proc/sys/vm/page-cluster says 3 (read-ahead of 8 slots, Linux's default; sysctl.vm.page-cluster=N at boot).
  * Needs a real swap device: kernel-only (under qemu-user swapon is the host's).
  *
  * TEST: mem=64M
@@ -41,11 +42,20 @@ static long swaps_lines(void) {
   return n == 1 + with_vda ? with_vda : -1; /* the header, then one line per area */
 }
 
+static long page_cluster(void) {
+  FILE* f = fopen("/proc/sys/vm/page-cluster", "r");
+  long n = -1;
+  if (f && fscanf(f, "%ld", &n) != 1) n = -1;
+  if (f) fclose(f);
+  return n;
+}
+
 static uint64_t word(size_t i) { return i * 0x9e3779b97f4a7c15ull + 7; }
 
 int main(int argc, char** argv) {
   tl_init(argc, argv);
   CHECK(swaps_lines() == 1);
+  CHECK(page_cluster() == 3);
   long total = mt_meminfo_pages("SwapTotal");
   CHECK(total > 0);
 
