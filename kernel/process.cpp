@@ -212,6 +212,11 @@ u32 process_count() {
   return g_process_count;
 }
 
+u32 process_task_count() {
+  SpinlockGuard guard(g_process_lock);
+  return g_process_count + g_extra_threads;
+}
+
 void process_activate_address_space(Process* p) {
   if (p->m_space) p->m_space->activate();
 }

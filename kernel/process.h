@@ -126,6 +126,9 @@ RefPtr<Process> process_find(i32 pid);
 template <typename Fn>
 void process_for_each(Fn fn);
 u32 process_count();
+// Tasks, as Linux's nr_threads (sysinfo procs, /proc/loadavg): every thread, and each process from fork until
+// it is reaped.
+u32 process_task_count();
 u64 process_created_count();  // processes created since boot (/proc/stat "processes")
 i32 process_last_pid();       // the pid given out last (/proc/loadavg)
 

@@ -153,17 +153,20 @@ Result<u64> sys_getrandom(const SyscallArgs& a) {
   return done;
 }
 
+// As Linux's do_sysinfo: the figures /proc/meminfo shows.
 Result<u64> sys_sysinfo(const SyscallArgs& a) {
   linux::sysinfo si{};
-  si.uptime = static_cast<i64>(time_monotonic_ns() / 1'000'000'000ull);
+  si.uptime = static_cast<i64>((time_monotonic_ns() + 999'999'999ull) / 1'000'000'000ull);  // a second begun counts
   si.totalram = g_phys.total_frames() * PAGE_SIZE;
+  si.sharedram = memory_shared_frames() * PAGE_SIZE;
+  si.bufferram = vfs_buffer_frames() * PAGE_SIZE;
   // Free memory counts the caches the kernel can give back at once (empty heap slabs, idle kernel stacks),
   // so that "free after == free before" holds once a program's memory is all returned.
   si.freeram = (g_phys.free_frames() + memory_reclaimable_frames()) * PAGE_SIZE;
   SwapTotals swap = g_swap.totals();
   si.totalswap = swap.total_pages * PAGE_SIZE;
   si.freeswap = swap.free_pages * PAGE_SIZE;
-  si.procs = static_cast<u16>(process_count());
+  si.procs = static_cast<u16>(process_task_count());  // Linux's nr_threads, also cut to 16 bits
   u64 loads[3];
   cpu_time_load_averages(loads);
   for (int i = 0; i < 3; i++) si.loads[i] = loads[i] << (16 - LOAD_FSHIFT);  // SI_LOAD_SHIFT

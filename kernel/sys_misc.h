@@ -29,3 +29,6 @@ Result<u64> nanosleep_restart(u32 clock, u64 deadline_ns, u64 remaining_address)
 
 // Frames the kernel holds only as caches and can free at once (counted as free by sysinfo and /proc/meminfo).
 u64 memory_reclaimable_frames();
+// Shared memory, as /proc/meminfo's Shmem (sysinfo's sharedram): file pages that are neither a ramfs file's nor a
+// disk file's cache (MAP_SHARED|MAP_ANONYMOUS memory, memfd). Defined with /proc/meminfo (kernel/fs/proc_text.cpp).
+u64 memory_shared_frames();

@@ -90,6 +90,13 @@ ProcMemoryUse proc_memory_use_locked(const Process& p) {
   return use;
 }
 
+u64 memory_shared_frames() {
+  MemoryCounters c = g_phys.counters();
+  u64 file_pages = c.used_by[static_cast<unsigned>(FrameUse::File)];
+  u64 cached = RamFile::total_resident_pages() + vfs_page_cache_frames();
+  return file_pages > cached ? file_pages - cached : 0;
+}
+
 Result<void> proc_meminfo(TextBuilder& out) {
   MemoryCounters c = g_phys.counters();
   HeapStats heap = heap_stats();
@@ -269,7 +276,7 @@ Result<void> proc_loadavg(TextBuilder& out) {
     load_value(out, loads[i]);
     out.append(' ');
   }
-  u32 threads = process_count();  // one thread each
+  u32 threads = process_task_count();
   out.appendf("%u/%u %d\n", sched_active_threads(), threads, process_last_pid());
   return {};
 }
