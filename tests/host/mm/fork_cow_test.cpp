@@ -265,7 +265,8 @@ TEST_CASE("fork: the vDSO base is copied") {
 }
 
 // A fork that cannot get a pmap, or memory for the child's anon table, fails with ENOMEM and leaves the parent
-// with its data and its frames with one owner.
+// with its data and its frames with one owner. (Fork reclaims and tries again a few times when memory runs out:
+// every pmap it asks for fails here, and nothing can be reclaimed below.)
 TEST_CASE("fork: failure leaves the parent intact") {
   VmEnv env;
   Space parent;
@@ -273,8 +274,9 @@ TEST_CASE("fork: failure leaves the parent intact") {
   store(*parent, A, 1);
   store(*parent, A + P, 2);
 
-  FakePmap::fail_next_creates(1);
+  FakePmap::fail_next_creates(1000);
   auto r = parent->fork();
+  FakePmap::fail_next_creates(0);
   REQUIRE(r.is_error());
   CHECK(r.error() == Error::NOMEM);
   CHECK(mapped_frame(*parent, A)->refcount.load() == 1);
