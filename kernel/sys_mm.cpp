@@ -100,11 +100,40 @@ Result<u64> sys_mremap(const SyscallArgs& a) {
   return TRY(space().remap(VirtAddr(a.a0), old_length, new_length, how, VirtAddr(a.a4))).get();
 }
 
+// madvise(addr, length, advice): the advice Linux 6.1 knows on riscv (without KSM, transparent huge pages or
+// memory-failure injection: those are EINVAL there too), walked over the regions by the address space
+// (mm/advise.cpp).
 Result<u64> sys_madvise(const SyscallArgs& a) {
-  constexpr u32 MADV_DONTNEED = 4;
-  if (a.a0 % PAGE_SIZE) return Error::INVAL;
-  if (a.a2 == MADV_DONTNEED) TRY(space().discard(VirtAddr(a.a0), a.a1));
-  return 0;  // other advice is only advice
+  enum : u64 {
+    MADV_NORMAL = 0, MADV_RANDOM = 1, MADV_SEQUENTIAL = 2, MADV_WILLNEED = 3, MADV_DONTNEED = 4, MADV_FREE = 8,
+    MADV_REMOVE = 9, MADV_DONTFORK = 10, MADV_DOFORK = 11, MADV_DONTDUMP = 16, MADV_DODUMP = 17,
+    MADV_WIPEONFORK = 18, MADV_KEEPONFORK = 19, MADV_COLD = 20, MADV_PAGEOUT = 21, MADV_POPULATE_READ = 22,
+    MADV_POPULATE_WRITE = 23, MADV_DONTNEED_LOCKED = 24,
+  };
+  Advice advice;
+  switch (a.a2) {
+    case MADV_DONTNEED:
+    case MADV_DONTNEED_LOCKED: advice = Advice::DontNeed; break;
+    case MADV_FREE: advice = Advice::Free; break;
+    case MADV_WILLNEED: advice = Advice::WillNeed; break;
+    case MADV_COLD:
+    case MADV_PAGEOUT: advice = Advice::Cold; break;
+    case MADV_POPULATE_READ: advice = Advice::PopulateRead; break;
+    case MADV_POPULATE_WRITE: advice = Advice::PopulateWrite; break;
+    case MADV_REMOVE: advice = Advice::Remove; break;
+    case MADV_DONTFORK: advice = Advice::DontFork; break;
+    case MADV_DOFORK: advice = Advice::DoFork; break;
+    case MADV_WIPEONFORK: advice = Advice::WipeOnFork; break;
+    case MADV_KEEPONFORK: advice = Advice::KeepOnFork; break;
+    // Only advice here.
+    case MADV_NORMAL:
+    case MADV_RANDOM:
+    case MADV_SEQUENTIAL:
+    case MADV_DONTDUMP:
+    case MADV_DODUMP: advice = Advice::Hint; break;
+    default: return Error::INVAL;
+  }
+  return syscall_result(space().advise(VirtAddr(a.a0), a.a1, advice));
 }
 
 // mincore(addr, length, vec): one byte per page, 1 if it is in memory.

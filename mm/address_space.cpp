@@ -114,6 +114,7 @@ Result<void> AddressSpace::share_regions_locked(AddressSpace& child) {
   // The child's region tree is made in the shape of this one: no comparisons, no rotations (and no more regions
   // than this space has, so vm.max_map_count holds).
   Result<void> result;
+  bool any_dont_fork = false;
   child.m_regions.clone_from(m_regions, [&](Region& r) -> Region* {
     if (result.is_error()) return nullptr;
     auto made = r.clone_range(r.m_start, r.m_end);
@@ -125,7 +126,9 @@ Result<void> AddressSpace::share_regions_locked(AddressSpace& child) {
     copy->m_space = &child;
     copy->m_flags &= ~RegionFlag::Locked;  // memory locks are not inherited (mlock(2))
     if (copy->m_object) copy->m_object->link_region(*copy);
-    if (r.is_private()) {
+    any_dont_fork |= (r.m_flags & RegionFlag::DontFork) != 0;
+    // MADV_DONTFORK: the copy goes again below; MADV_WIPEONFORK: the child's copy starts empty (zero-fill).
+    if (r.is_private() && !(r.m_flags & (RegionFlag::DontFork | RegionFlag::WipeOnFork))) {
       // LAB cow: BEGIN SOLUTION
       result = child.m_anon.share_range_from(m_anon, r.m_start.page_number(), r.m_end.page_number());
       if (has(r.m_prot, Prot::Write)) m_pmap->protect(r.m_start, r.m_end, effective_prot(r.m_prot) & ~Prot::Write);
@@ -152,6 +155,13 @@ Result<void> AddressSpace::share_regions_locked(AddressSpace& child) {
     }
     return copy;
   });
+  // The regions MADV_DONTFORK keeps out of the child (Linux's dup_mmap skips VM_DONTCOPY): made in the tree's
+  // shape above, taken out now (they share nothing with the parent).
+  for (Region* r = any_dont_fork ? child.m_regions.first() : nullptr; r && !result.is_error();) {
+    Region* next = RegionTree::next(*r);
+    if (r->m_flags & RegionFlag::DontFork) child.erase_locked(r);
+    r = next;
+  }
   return result;
 }
 

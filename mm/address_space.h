@@ -72,6 +72,22 @@ constexpr u32 Fixed = 1 << 1;      // move to exactly new_address, replacing wha
 constexpr u32 DontUnmap = 1 << 2;  // move, leaving the old range mapped but empty (MREMAP_DONTUNMAP)
 }  // namespace RemapFlag
 
+// madvise(2) advice that does something (the rest is accepted and ignored by the system call).
+enum class Advice : u8 {
+  DontNeed,       // drop the private pages: they read as zeros, or as the object, again
+  Free,           // MADV_FREE: the pages may go (here: at once, as DontNeed); private anonymous memory only
+  WillNeed,       // read the object's pages in now (anonymous memory: nothing to read)
+  Cold,           // MADV_COLD / MADV_PAGEOUT: candidates for page-out (nothing pages out yet: accepted)
+  PopulateRead,   // fault every page in readable (MADV_POPULATE_READ), as a read would
+  PopulateWrite,  // ... writable (MADV_POPULATE_WRITE), as a write would
+  Remove,         // MADV_REMOVE: free a shared writable mapping's object pages (a hole punched in the file)
+  DontFork,       // MADV_DONTFORK: a forked child gets no copy of the range (RegionFlag::DontFork)
+  DoFork,         // MADV_DOFORK: undoes DontFork
+  WipeOnFork,     // MADV_WIPEONFORK: a forked child's copy reads zeros (private anonymous memory only)
+  KeepOnFork,     // MADV_KEEPONFORK: undoes WipeOnFork
+  Hint,           // advice that changes nothing here (NORMAL, RANDOM, SEQUENTIAL, DONTDUMP...): checked only
+};
+
 struct MapRequest {
   VirtAddr address;     // hint, or the exact place with Fixed/FixedNoReplace
   u64 length = 0;       // bytes, rounded up to pages
@@ -136,8 +152,11 @@ class AddressSpace {
   // carries the private pages along without copying them (a page still shared copy-on-write with another
   // member of the fork family is copied: a frame is held at one virtual page only, see AnonFamily).
   Result<VirtAddr> remap(VirtAddr old_address, u64 old_length, u64 new_length, u32 flags, VirtAddr new_address);
+  // madvise(2) (mm/advise.cpp), walked region by region as Linux does: an error in one region stops the walk
+  // (earlier regions keep the advice), a hole is NOMEM after the mapped parts took the advice.
+  Result<void> advise(VirtAddr start, u64 length, Advice advice);
   // MADV_DONTNEED: drop the private pages of the range (they read as zeros, or as the file, again).
-  Result<void> discard(VirtAddr start, u64 length);
+  Result<void> discard(VirtAddr start, u64 length) { return advise(start, length, Advice::DontNeed); }
   // mlock(2), mlock2, munlock, MAP_LOCKED: the range's pages stay in memory (RegionFlag::Locked: page-out passes
   // them over) or may go again. The whole range must be mapped (NOMEM otherwise). Lock brings the pages in now,
   // as Linux's populate does (a writable private page as the process's own copy; regions without access are
@@ -271,6 +290,9 @@ class AddressSpace {
   Result<void> populate_locked(VirtAddr start, VirtAddr end, Access access);
   void set_region_lock_locked(Region* first, VirtAddr end, u32 lock);
   Result<void> bring_in(VirtAddr start, VirtAddr end);
+  Result<void> advise_region_locked(Region& r, VirtAddr start, VirtAddr end, Advice advice);
+  Result<void> populate_advice(VirtAddr start, VirtAddr end, Access access);
+  Result<void> set_region_flags_locked(Region& r, VirtAddr start, VirtAddr end, u32 set, u32 clear);
 
   // mremap's steps (mm/remap.cpp).
   Result<VirtAddr> remap_to_locked(VirtAddr old_address, u64 old_length, u64 new_length, u32 flags,

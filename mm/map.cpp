@@ -382,19 +382,3 @@ Result<void> AddressSpace::populate_locked(VirtAddr start, VirtAddr end, Access 
   }
   return {};
 }
-
-Result<void> AddressSpace::discard(VirtAddr start, u64 length) {
-  if (length && align_up(length, PAGE_SIZE) == 0) return Error::INVAL;  // rounded up past 2^64, as Linux
-  length = align_up(length, PAGE_SIZE);
-  if (start.get() >= user_layout::USER_END || length > user_layout::USER_END - start.get()) return Error::INVAL;
-  VirtAddr end = start + length;
-  SpinlockGuard guard(m_lock);
-  TRY(check_mapped_locked(find_locked(start), start, end, Prot::None));
-  keep_shared_stores_locked(start, end);
-  m_pmap->remove(start, end);
-  // No hart may still reach the pages through its TLB when they are freed: another thread of this process
-  // may be using them on another hart right now.
-  m_pmap->update();
-  m_anon.release_range(start.page_number(), end.page_number());
-  return {};
-}

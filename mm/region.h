@@ -27,6 +27,8 @@ constexpr u32 Shared = 1 << 0;  // writes go to the object and are seen by every
 constexpr u32 Stack = 1 << 1;   // grows down on faults below it, up to the stack limit
 constexpr u32 Heap = 1 << 2;    // the brk area
 constexpr u32 Locked = 1 << 3;  // mlock(2): its pages stay in memory (page-out passes them over)
+constexpr u32 DontFork = 1 << 4;    // MADV_DONTFORK: not in a forked child at all (Linux's VM_DONTCOPY)
+constexpr u32 WipeOnFork = 1 << 5;  // MADV_WIPEONFORK: a forked child's copy starts empty (reads zeros)
 }  // namespace RegionFlag
 
 struct Region {

@@ -106,8 +106,10 @@ void print_vm_flags(TextBuilder& out, const Region& r) {
   if (has(r.m_max_prot, Prot::Exec)) out.append("me ");
   if (r.is_shared()) out.append("ms ");
   if (r.m_flags & RegionFlag::Stack) out.append("gd ");
+  if (r.m_flags & RegionFlag::DontFork) out.append("dc ");
   // VM_ACCOUNT: private writable memory is charged to the commit limit.
   if (r.is_private() && has(r.m_prot, Prot::Write)) out.append("ac ");
+  if (r.m_flags & RegionFlag::WipeOnFork) out.append("wf ");
   out.append('\n');
 }
 

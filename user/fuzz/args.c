@@ -474,7 +474,8 @@ u64 fz_arg(struct fz* fz, enum fz_arg kind) {
     case A_MAP_FLAGS: return FLAGS(fz, map_bits);
     case A_MADV: {
       static const u64 advice[] = {MADV_NORMAL, MADV_RANDOM, MADV_SEQUENTIAL, MADV_WILLNEED, MADV_DONTNEED,
-                                   MADV_FREE, MADV_REMOVE, MADV_DONTFORK, MADV_DOFORK, MADV_HUGEPAGE,
+                                   MADV_FREE, MADV_REMOVE, MADV_DONTFORK, MADV_DOFORK, MADV_WIPEONFORK,
+                                   MADV_KEEPONFORK, 24 /* DONTNEED_LOCKED */, MADV_HUGEPAGE,
                                    MADV_COLD, MADV_PAGEOUT, 100, (u64)-1};
       return PICK(fz, advice);
     }

@@ -89,6 +89,30 @@ static long call_mremap(struct fz* fz, u64 a[FZ_ARGS]) {
   return fz_syscall(SYS_mremap, a[0], a[1], a[2], a[3], a[4], a[5]);
 }
 
+/* madvise: any advice anywhere, except that advice which discards or hides data (DONTNEED, DONTNEED_LOCKED,
+ * FREE, REMOVE, DONTFORK, WIPEONFORK) stays in the arena: as on Linux, the mapped parts of a range take the advice
+ * even when the range has holes, so a length of "most of the user half" would zero the fuzzer's sentinels (or,
+ * for DONTFORK, take them from every later worker) and look like corruption by the kernel. */
+static long call_madvise(struct fz* fz, u64 a[FZ_ARGS]) {
+  a[0] = fz_arg(fz, A_ADDR);
+  a[1] = fz_arg(fz, A_MMLEN);
+  a[2] = fz_arg(fz, A_MADV);
+  switch (a[2]) {
+    case MADV_DONTNEED:
+    case 24: /* MADV_DONTNEED_LOCKED */
+    case MADV_FREE:
+    case MADV_REMOVE:
+    case MADV_DONTFORK:
+    case MADV_WIPEONFORK:
+      if (a[0] < FZ_ARENA || a[0] >= FZ_ARENA + FZ_ARENA_SIZE)
+        a[0] = FZ_FREE + fz_below(&fz->rng, (FZ_ARENA_SIZE - (FZ_FREE - FZ_ARENA)) / FZ_PAGE) * FZ_PAGE;
+      if (a[1] > FZ_ARENA + FZ_ARENA_SIZE - a[0]) a[1] = FZ_ARENA + FZ_ARENA_SIZE - a[0];
+      break;
+  }
+  fz_trace(fz, a);
+  return fz_syscall(SYS_madvise, a[0], a[1], a[2], 0, 0, 0);
+}
+
 /* clone: a forked child (or, once the kernel has them, a thread) fuzzes a little and exits. */
 static long call_clone(struct fz* fz, u64 a[FZ_ARGS]) {
   struct fz_rng* r = &fz->rng;
@@ -466,7 +490,7 @@ const struct fz_call fz_calls[] = {
     CALL(231, "munlockall", 1, A_0, A_0, A_0, A_0, A_0, A_0, 0),
     CALL(232, "mincore", 2, A_ADDR, A_MMLEN, A_BUF_OUT, A_0, A_0, A_0, 0),
     CALL(284, "mlock2", 1, A_ADDR, A_MMLEN, A_RAW, A_0, A_0, A_0, 0),
-    CALL(233, "madvise", 4, A_ADDR, A_MMLEN, A_MADV, A_0, A_0, A_0, 0),
+    SPECIAL(233, "madvise", 4, call_madvise, 0),
     CALL(240, "rt_tgsigqueueinfo", 1, A_PID, A_PID, A_SIG, A_BUF_IN, A_0, A_0, 0),
     CALL(259, "riscv_flush_icache", 2, A_ADDR, A_ADDR, A_RAW, A_0, A_0, A_0, 0),
     CALL(260, "wait4", 4, A_PID, A_BUF_OUT, A_WAIT_OPTS, A_BUF_OUT, A_0, A_0, 0),

@@ -346,4 +346,48 @@ TEST_CASE("fork: randomized family against a model") {
   }
 }
 
+// MADV_DONTFORK: the range is cut out of its region and left out of the child; MADV_WIPEONFORK: the child's
+// copy is empty (zeros) and shares no frame. Neither write-protects the parent. DOFORK/KEEPONFORK undo them and
+// the regions merge again.
+TEST_CASE("fork: MADV_DONTFORK and MADV_WIPEONFORK") {
+  VmEnv env;
+  Space parent;
+  must_map(*parent, A, 3 * P, Prot::ReadWrite);
+  must_map(*parent, A + 4 * P, 2 * P, Prot::ReadWrite);
+  for (u64 i = 0; i < 3; i++) store(*parent, A + i * P, u8(i + 1));
+  store(*parent, A + 4 * P, 7);
+  store(*parent, A + 5 * P, 8);
+  REQUIRE(parent->advise(VirtAddr(A + P), P, Advice::DontFork).has_value());
+  REQUIRE(parent->advise(VirtAddr(A + 4 * P), 2 * P, Advice::WipeOnFork).has_value());
+  std::string before = layout(*parent);
+  CHECK(before == lines({region_line(A, A + P, "rw-p"), region_line(A + P, A + 2 * P, "rw-p"),
+                         region_line(A + 2 * P, A + 3 * P, "rw-p"), region_line(A + 4 * P, A + 6 * P, "rw-p")}));
+  Frame* kept = mapped_frame(*parent, A + P);
+  Frame* wiped = mapped_frame(*parent, A + 4 * P);
+  {
+    Space child = parent.fork();
+    CHECK(layout(*child) == lines({region_line(A, A + P, "rw-p"), region_line(A + 2 * P, A + 3 * P, "rw-p"),
+                                   region_line(A + 4 * P, A + 6 * P, "rw-p")}));
+    CHECK(load(*child, A) == 1);
+    CHECK(load(*child, A + 2 * P) == 3);
+    CHECK(child->handle_fault(VirtAddr(A + P), Access::Read) == FaultResult::NoRegion);
+    CHECK(load(*child, A + 4 * P) == 0);
+    CHECK(load(*child, A + 5 * P) == 0);
+    CHECK(kept->refcount.load() == 1);
+    CHECK(wiped->refcount.load() == 1);
+    CHECK(mapped_prot(*parent, A + P) == Prot::ReadWrite);
+    CHECK(mapped_prot(*parent, A + 4 * P) == Prot::ReadWrite);
+    CHECK(mapped_prot(*parent, A) == Prot::Read);  // shared copy-on-write, as any other page
+  }
+  CHECK(layout(*parent) == before);
+  CHECK(load(*parent, A + P) == 2);
+  CHECK(load(*parent, A + 5 * P) == 8);
+  REQUIRE(parent->advise(VirtAddr(A), 3 * P, Advice::DoFork).has_value());
+  REQUIRE(parent->advise(VirtAddr(A + 4 * P), 2 * P, Advice::KeepOnFork).has_value());
+  CHECK(layout(*parent) == lines({region_line(A, A + 3 * P, "rw-p"), region_line(A + 4 * P, A + 6 * P, "rw-p")}));
+  Space child = parent.fork();
+  CHECK(load(*child, A + P) == 2);
+  CHECK(load(*child, A + 5 * P) == 8);
+}
+
 }  // TEST_SUITE

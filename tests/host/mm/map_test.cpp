@@ -570,10 +570,53 @@ TEST_CASE("madvise: discard") {
   CHECK(mapped_frame(*s, A + 4 * P) == obj->peek_page(0));
   CHECK(load(*s, A + 7 * P) == 0x22);
 
+  // A hole is NOMEM, after the mapped parts took the advice (Linux's madvise_walk_vmas).
   CHECK(s->discard(VirtAddr(A), 16 * P).error() == Error::NOMEM);
+  CHECK(load(*s, A) == 0);
+  store(*s, A, 1);
   CHECK(s->discard(VirtAddr(A - P), 2 * P).error() == Error::NOMEM);
-  CHECK(load(*s, A) == 1);
-  CHECK(s->discard(VirtAddr(USER_END - P), 2 * P).error() == Error::INVAL);
+  CHECK(load(*s, A) == 0);
+  CHECK(s->discard(VirtAddr(USER_END - P), 2 * P).error() == Error::NOMEM);
+  CHECK(s->discard(VirtAddr(A + 1), P).error() == Error::INVAL);
+  CHECK(s->discard(VirtAddr(A), ~0ull).error() == Error::INVAL);
+  CHECK(s->discard(VirtAddr(A + 16 * P), 0).has_value());
+}
+
+// MADV_FREE: private anonymous memory only (EINVAL for an object's region, which stops the walk there);
+// MADV_WILLNEED reads an object's pages in without mapping them; MADV_POPULATE_* fault the pages in with the
+// region's rights (EINVAL without them, EFAULT past the object's end); MADV_REMOVE's errors.
+TEST_CASE("madvise: free, willneed, populate, remove") {
+  VmEnv env;
+  auto obj = MemoryObject::create(2 * P);
+  Space s;
+  map_written(*s, A, 2);
+  REQUIRE(map_object(*s, A + 2 * P, 4 * P, Prot::ReadWrite, obj, 0, MapFlag::Fixed | MapFlag::Shared).has_value());
+  must_map(*s, A + 6 * P, 2 * P, Prot::Write);
+  CHECK(s->advise(VirtAddr(A), 3 * P, Advice::Free).error() == Error::INVAL);
+  CHECK(counter(g_vm_stats.anon_pages) == 0);  // the first region took the advice before the error
+  CHECK(load(*s, A) == 0);
+
+  CHECK(obj->resident_pages() == 0);
+  REQUIRE(s->advise(VirtAddr(A + 2 * P), 4 * P, Advice::WillNeed).has_value());
+  CHECK(obj->resident_pages() == 2);  // the pages past its end are not there to read
+  CHECK(mapped_count(*s, A + 2 * P, A + 6 * P) == 0);
+
+  CHECK(s->advise(VirtAddr(A + 2 * P), 4 * P, Advice::PopulateRead).error() == Error::FAULT);
+  CHECK(mapped_count(*s, A + 2 * P, A + 6 * P) == 2);
+  CHECK(s->advise(VirtAddr(A + 6 * P), 2 * P, Advice::PopulateRead).error() == Error::INVAL);  // write-only
+  REQUIRE(s->advise(VirtAddr(A + 6 * P), 2 * P, Advice::PopulateWrite).has_value());
+  CHECK(counter(g_vm_stats.anon_pages) == 2);
+  CHECK(mapped_prot(*s, A + 7 * P) == Prot::ReadWrite);
+  REQUIRE(s->advise(VirtAddr(A), 2 * P, Advice::PopulateRead).has_value());
+  CHECK(mapped_frame(*s, A) == zero_page());
+  CHECK(s.pmap().pending_flushes() == 0);
+
+  CHECK(s->advise(VirtAddr(A), P, Advice::Remove).error() == Error::INVAL);
+  CHECK(s->advise(VirtAddr(A + 2 * P), P, Advice::Remove).error() == Error::NOTSUP);
+  REQUIRE(s->protect(VirtAddr(A + 2 * P), P, Prot::Read).has_value());
+  CHECK(s->advise(VirtAddr(A + 2 * P), P, Advice::Remove).error() == Error::ACCESS);
+  CHECK(s->advise(VirtAddr(A + 8 * P), P, Advice::Hint).error() == Error::NOMEM);
+  CHECK(s->advise(VirtAddr(A), 8 * P, Advice::Hint).has_value());
 }
 
 }  // TEST_SUITE
