@@ -33,6 +33,7 @@ void kernel_init_subsystems() {
     // The files now live in the in-memory file system: give the archive's frames back.
     g_phys.add_free_range(PhysAddr(align_up(initrd.base, PAGE_SIZE)), PhysAddr(align_down(initrd.end(), PAGE_SIZE)));
     LOG_INFO("initramfs: %llu KiB unpacked, archive freed", static_cast<unsigned long long>(initrd.size / KiB));
+    vfs_root_fit_to_memory();  // half of RAM, counting the archive's frames
   }
   // Disks, and their /dev nodes. Their interrupts go to this (the boot) hart.
   drivers_init(g_machine, this_cpu()->info ? this_cpu()->info->plic_context : ~0u);

@@ -26,7 +26,10 @@
 
 namespace {
 
-FaultResult fault_result_of(Error e) { return e == Error::BUSERR ? FaultResult::BusError : FaultResult::OutOfMemory; }
+// Past the end of the object, or no room left in its file system (a full tmpfs: SIGBUS, as Linux's shmem fault).
+FaultResult fault_result_of(Error e) {
+  return e == Error::BUSERR || e == Error::NOSPC ? FaultResult::BusError : FaultResult::OutOfMemory;
+}
 
 // No machine has write-only pages (on riscv, W without R is reserved: privileged spec 4.3.1), so a writable
 // region is readable too, as on Linux.

@@ -37,11 +37,30 @@ void drop_page(Frame* f) {
 
 }  // namespace
 
-RefPtr<MemoryObject> MemoryObject::create(u64 size_bytes, const char* name, u64 inode) {
+RefPtr<PageBudget> PageBudget::create(u64 limit_pages) {
+  auto* b = new PageBudget(limit_pages);
+  return b ? RefPtr<PageBudget>::adopt(b) : nullptr;
+}
+
+bool PageBudget::try_charge() {
+  u64 used = m_used.load(MemoryOrder::Relaxed);
+  do {
+    if (used >= limit()) return false;
+  } while (!m_used.compare_exchange(used, used + 1, MemoryOrder::Relaxed));
+  return true;
+}
+
+void PageBudget::uncharge(u64 pages) {
+  u64 old = m_used.fetch_sub(pages, MemoryOrder::Relaxed);
+  ASSERT_MSG(old >= pages, "page budget: more pages given back than charged");
+}
+
+RefPtr<MemoryObject> MemoryObject::create(u64 size_bytes, const char* name, u64 inode, RefPtr<PageBudget> budget) {
   auto* o = new MemoryObject();
   if (!o) return nullptr;
   o->m_size_bytes = size_bytes;
   o->m_inode = inode;
+  o->m_budget = static_cast<RefPtr<PageBudget>&&>(budget);
   if (name) {
     usize len = strlen(name);
     o->m_name = new char[len + 1];
@@ -56,6 +75,7 @@ RefPtr<MemoryObject> MemoryObject::create(u64 size_bytes, const char* name, u64 
 
 MemoryObject::~MemoryObject() {
   m_pages.drain([](Frame* f) { drop_page(f); });
+  if (m_budget) m_budget->uncharge(m_resident);
   delete[] m_name;
 }
 
@@ -83,13 +103,18 @@ Result<Frame*> MemoryObject::get_page(u64 index) {
   SpinlockGuard guard(m_lock);
   if (index >= ((m_size_bytes + PAGE_SIZE - 1) >> PAGE_SHIFT)) return Error::BUSERR;
   if (Frame* existing = m_pages.get(index)) return existing;
+  if (m_budget && !m_budget->try_charge()) return Error::NOSPC;
   Frame* f = g_phys.alloc(0, FrameUse::File);
-  if (!f) return Error::NOMEM;
+  if (!f) {
+    if (m_budget) m_budget->uncharge(1);
+    return Error::NOMEM;
+  }
   zero_frame(f);
   f->owner = this;
   f->index = index;
   if (auto r = m_pages.set(index, f); r.is_error()) {
     g_phys.free_frame(f);
+    if (m_budget) m_budget->uncharge(1);
     return r.error();
   }
   m_resident++;
@@ -108,6 +133,7 @@ Result<void> MemoryObject::set_size(u64 bytes) {
       visit_mappings_locked(first_gone, old_end, [](Region& r, VirtAddr start, VirtAddr end) {
         r.m_space->pmap().remove(start, end);
       });
+    u64 dropped = 0;
     m_pages.for_each(first_gone, MAX_PAGES, [&](u64, Frame*& f) {
       if (f->flags & FrameFlag::Dirty) {
         f->flags &= static_cast<u16>(~FrameFlag::Dirty);
@@ -115,8 +141,10 @@ Result<void> MemoryObject::set_size(u64 bytes) {
       }
       drop_page(f);
       f = nullptr;
-      m_resident--;
+      dropped++;
     });
+    m_resident -= dropped;
+    if (m_budget) m_budget->uncharge(dropped);
     // Bytes past the end inside the last page must read as zero if the file grows again.
     if (bytes % PAGE_SIZE) {
       if (Frame* last = m_pages.get(bytes >> PAGE_SHIFT)) {

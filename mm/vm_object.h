@@ -22,6 +22,7 @@
 // the object lock and only try_locks each address space, starting over when one is busy.
 #pragma once
 
+#include "lib/atomic.h"
 #include "lib/list.h"
 #include "lib/refptr.h"
 #include "lib/result.h"
@@ -94,12 +95,33 @@ class ObjectWriter {
   ~ObjectWriter() = default;
 };
 
+// A cap on the frames a group of memory objects may hold together: the size of a tmpfs (kernel/fs/ramfs.h), as
+// Linux's shmem_sb_info.max_blocks. A page that would pass it is not allocated: get_page fails with NOSPC (write
+// returns ENOSPC, a fault on a shared mapping is SIGBUS). Pages an object gives back go back to the budget.
+class PageBudget final : public RefCounted {
+ public:
+  static RefPtr<PageBudget> create(u64 limit_pages);
+  bool try_charge();            // one page; false if the budget is spent
+  void uncharge(u64 pages);
+  u64 used() const { return m_used.load(MemoryOrder::Relaxed); }
+  u64 limit() const { return m_limit.load(MemoryOrder::Relaxed); }
+  // A new cap (a remount's size=); pages already held above it stay, new ones are refused until enough go.
+  void set_limit(u64 limit_pages) { m_limit.store(limit_pages, MemoryOrder::Relaxed); }
+
+ private:
+  explicit PageBudget(u64 limit) : m_limit(limit) {}
+  Atomic<u64> m_used{0};
+  Atomic<u64> m_limit;
+};
+
 class MemoryObject final : public VmObject {
  public:
   static constexpr u64 MAX_PAGES = RadixNodes::MAX_INDEX;  // the most pages an object can index
 
   // An object of size_bytes (mapped in whole pages). name (copied) is what /proc/PID/maps shows.
-  static RefPtr<MemoryObject> create(u64 size_bytes, const char* name = nullptr, u64 inode = 0);
+  // budget: the file system whose pages these are (nullptr: no limit but memory).
+  static RefPtr<MemoryObject> create(u64 size_bytes, const char* name = nullptr, u64 inode = 0,
+                                     RefPtr<PageBudget> budget = nullptr);
   ~MemoryObject() override;
 
   Result<Frame*> get_page(u64 index) override;
@@ -149,4 +171,5 @@ class MemoryObject final : public VmObject {
   ObjectWriter* m_writer = nullptr;  // set before the object is mapped
   char* m_name = nullptr;
   u64 m_inode = 0;
+  RefPtr<PageBudget> m_budget;  // charged one page per resident page
 };

@@ -50,8 +50,16 @@ class RamDirectory;
 class RamFs final : public FileSystem {
  public:
   // type_name: "rootfs", "tmpfs" or "ramfs"; device: its st_dev. The root directory is made with the file
-  // system: the caller holds it (until it is mounted, the only reference).
-  static Result<RefPtr<RamDirectory>> create(const char* type_name, u64 device, u32 root_permissions);
+  // system: the caller holds it (until it is mounted, the only reference). size_pages: the most pages its files
+  // may hold (tmpfs's size=; past it writes fail with ENOSPC), or NO_LIMIT (ramfs: only memory limits it).
+  static constexpr u64 NO_LIMIT = ~0ull;
+  static Result<RefPtr<RamDirectory>> create(const char* type_name, u64 device, u32 root_permissions,
+                                             u64 size_pages = NO_LIMIT);
+  // Linux's default size for a tmpfs (and the rootfs it makes when no root= is given): half of RAM.
+  static u64 default_size_pages();
+  // Boot, once the initramfs archive's frames are free: the root file system takes the default size of the RAM
+  // the kernel now has (at vfs_init the archive still held part of it).
+  void set_size_pages(u64 size_pages);
 
   const char* type_name() const override { return m_type_name; }
   Result<RefPtr<Inode>> root() override;
@@ -62,8 +70,10 @@ class RamFs final : public FileSystem {
 
  private:
   friend class RamDirectory;
+  friend class RamFile;
   RamFs(const char* type_name, u64 device) : FileSystem(device), m_type_name(type_name) {}
   const char* m_type_name;
+  RefPtr<PageBudget> m_budget;  // shared by every file's MemoryObject; nullptr: no limit
   RamDirectory* m_root = nullptr;  // back-link, cleared when the root goes (the mount holds the root)
 };
 

@@ -46,10 +46,17 @@ void DirEntry::destroy(DirEntry* entry) {
 
 // ---- RamFs ----
 
-Result<RefPtr<RamDirectory>> RamFs::create(const char* type_name, u64 device, u32 root_permissions) {
+u64 RamFs::default_size_pages() { return g_phys.total_frames() / 2; }
+
+Result<RefPtr<RamDirectory>> RamFs::create(const char* type_name, u64 device, u32 root_permissions,
+                                           u64 size_pages) {
   auto* fs = new RamFs(type_name, device);
   if (!fs) return Error::NOMEM;
   RefPtr<RamFs> fs_ref = RefPtr<RamFs>::adopt(fs);  // the root's reference keeps it from here on
+  if (size_pages != NO_LIMIT) {
+    fs->m_budget = PageBudget::create(size_pages);
+    if (!fs->m_budget) return Error::NOMEM;
+  }
   auto* root = new RamDirectory(*fs, root_permissions, nullptr);
   if (!root) return Error::NOMEM;
   fs->m_root = root;
@@ -62,10 +69,20 @@ Result<RefPtr<Inode>> RamFs::root() {
   return RefPtr<Inode>(m_root);
 }
 
+void RamFs::set_size_pages(u64 size_pages) {
+  if (m_budget) m_budget->set_limit(size_pages);
+}
+
 Result<void> RamFs::statfs(linux::statfs& out) {
   TRY(FileSystem::statfs(out));
-  // ramfs has no size limit and reports no blocks at all (as Linux's ramfs and rootfs do).
   out.f_type = strcmp(m_type_name, "tmpfs") == 0 ? linux::TMPFS_MAGIC : linux::RAMFS_MAGIC;
+  // ramfs has no size limit and reports no blocks at all (as Linux's ramfs does); a tmpfs reports its size and
+  // what its files hold (df).
+  if (m_budget) {
+    u64 limit = m_budget->limit(), used = m_budget->used();
+    out.f_blocks = limit;
+    out.f_bfree = out.f_bavail = used < limit ? limit - used : 0;
+  }
   return {};
 }
 

@@ -37,7 +37,7 @@ Result<RefPtr<RamFile>> RamFile::create(RamFs& fs, u32 permissions, const char* 
   auto* file = new RamFile(fs, permissions);
   if (!file) return Error::NOMEM;
   RefPtr<RamFile> ref = RefPtr<RamFile>::adopt(file);
-  file->m_object = MemoryObject::create(0, object_name, file->number());
+  file->m_object = MemoryObject::create(0, object_name, file->number(), fs.m_budget);  // tmpfs size=
   if (!file->m_object) return Error::NOMEM;
   SpinlockGuard guard(g_all_files_lock);
   g_all_files.push_back(*file);
@@ -125,7 +125,7 @@ Result<usize> RamFile::write(const IoBuffer& buffer, usize len, u64& offset, Wri
     usize n = min_u64(PAGE_SIZE - in_page, len - done);
     auto frame = m_object->get_page(at / PAGE_SIZE);
     if (frame.is_error()) {
-      failure = Error::NOMEM;
+      failure = frame.error();  // NOSPC: the file system is full (tmpfs size=); NOMEM
       break;
     }
     u8* page = g_phys.kernel_pointer(frame.value());

@@ -46,7 +46,11 @@ PathContext context_for(Inode* base, RefPtr<Inode>& root) {
 }  // namespace
 
 void vfs_init(const void* initramfs, usize size) {
-  RefPtr<RamDirectory> root = MUST(RamFs::create("rootfs", RAMFS_DEVICE, 0755));
+  // As Linux's rootfs when it is a tmpfs: half of RAM at most, so that filling /tmp gives ENOSPC, not an
+  // out-of-memory kill. While the archive is unpacked its own frames are still taken (and on a 32 MiB machine
+  // half of what is left is less than the archive holds): all of RAM until vfs_root_fit_to_memory sets the half.
+  RefPtr<RamDirectory> root =
+      MUST(RamFs::create("rootfs", RAMFS_DEVICE, 0755, 2 * RamFs::default_size_pages() + 1));
   MUST(mount_attach(root->file_system(), nullptr, "rootfs", 0));
   g_root = root;
   memfd_init();
@@ -76,6 +80,10 @@ void vfs_init(const void* initramfs, usize size) {
 }
 
 // What "/" names: the root ramfs, or what is mounted over it.
+void vfs_root_fit_to_memory() {
+  static_cast<RamFs&>(g_root->file_system()).set_size_pages(RamFs::default_size_pages());
+}
+
 RefPtr<Inode> vfs_root() { return cross_mounts_down(g_root); }
 
 Result<RefPtr<Inode>> vfs_lookup(Inode* base, const char* path, bool follow_final_symlink) {

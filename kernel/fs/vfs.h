@@ -18,6 +18,8 @@ void vfs_init(const void* initramfs, usize size);
 void vfs_add_disk_nodes();
 
 RefPtr<Inode> vfs_root();
+// Boot, after the initramfs archive is freed: the root file system's size becomes half of the RAM now free to use.
+void vfs_root_fit_to_memory();
 // Resolve a path (absolute, or relative to `base`, a directory) to an inode.
 Result<RefPtr<Inode>> vfs_lookup(Inode* base, const char* path, bool follow_final_symlink = true);
 // open(2) semantics (flags are linux::O_*; mode for O_CREAT).

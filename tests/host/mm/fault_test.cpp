@@ -243,6 +243,22 @@ TEST_CASE("fault: shared mappings read and write the object's pages") {
   CHECK(counter(g_vm_stats.faults_object) == 3);
 }
 
+// A shared mapping of a file whose file system is full (a tmpfs at its size=) gets SIGBUS for a page that would
+// need a new frame, as Linux's shmem_fault; pages it has are used as ever.
+TEST_CASE("fault: a shared page of a full file system is BusError") {
+  VmEnv env;
+  RefPtr<PageBudget> budget = PageBudget::create(1);
+  auto obj = MemoryObject::create(4 * P, nullptr, 0, budget);
+  Space s;
+  REQUIRE(map_object(*s, A, 4 * P, Prot::ReadWrite, obj, 0, MapFlag::Fixed | MapFlag::Shared).has_value());
+  CHECK(access(*s, VirtAddr(A), Access::Write) == FaultResult::Resolved);
+  CHECK(s->handle_fault(VirtAddr(A + P), Access::Write) == FaultResult::BusError);
+  CHECK(s->handle_fault(VirtAddr(A + 2 * P), Access::Read) == FaultResult::BusError);
+  CHECK_FALSE(is_mapped(*s, A + P));
+  CHECK(obj->resident_pages() == 1);
+  CHECK(budget->used() == 1);
+}
+
 // Pages of a region that lie past the end of its object raise SIGBUS (BusError), private or shared, read or
 // write; the partial last page of the object is still accessible. Nothing is allocated for them.
 TEST_CASE("fault: past the end of the object is BusError") {

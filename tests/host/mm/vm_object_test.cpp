@@ -217,4 +217,34 @@ TEST_CASE("object without a reverse map") {
   CHECK(obj->ref_count() == 1);
 }
 
+// A budget (a tmpfs's size=) caps the pages a group of objects holds together: the page past it is not allocated
+// (NOSPC), and pages given back by a shrink or by the object's end go back to it.
+TEST_CASE("memory object: a page budget caps resident pages across objects") {
+  VmEnv env;
+  RefPtr<PageBudget> budget = PageBudget::create(3);
+  REQUIRE(budget);
+  auto a = MemoryObject::create(4 * P, nullptr, 0, budget);
+  auto b = MemoryObject::create(4 * P, nullptr, 0, budget);
+  REQUIRE((a && b));
+  CHECK(a->get_page(0).has_value());
+  CHECK(a->get_page(1).has_value());
+  CHECK(a->get_page(1).has_value());  // already resident: not charged again
+  CHECK(b->get_page(3).has_value());
+  CHECK(budget->used() == 3);
+  CHECK(b->get_page(0).error() == Error::NOSPC);
+  CHECK(a->get_page(2).error() == Error::NOSPC);
+  CHECK(frames_in_use(FrameUse::File) == 3);
+  CHECK(a->peek_page(2) == nullptr);
+
+  REQUIRE(a->set_size(P).has_value());  // page 1 goes back
+  CHECK(budget->used() == 2);
+  CHECK(b->get_page(0).has_value());
+  CHECK(budget->used() == 3);
+  b = nullptr;  // its two pages go back
+  CHECK(budget->used() == 1);
+  a = nullptr;
+  CHECK(budget->used() == 0);
+  CHECK(frames_in_use(FrameUse::File) == 0);
+}
+
 }  // TEST_SUITE
