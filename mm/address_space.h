@@ -277,8 +277,13 @@ class AddressSpace {
 
   // Region bookkeeping (mm/map.cpp).
   Region* find_locked(VirtAddr va) const;
-  Result<Region*> split_locked(Region& r, VirtAddr at);  // r keeps [start, at), returns [at, end)
-  Result<Region*> insert_locked(OwnPtr<Region> r);
+  // vm.max_map_count as Linux 6.1 counts it: a new mapping (mmap, brk) may be made while the space has at most
+  // MAX_MAP_COUNT regions, so it may end with one more; a split for mprotect (split_vma) needs fewer than
+  // MAX_MAP_COUNT; munmap's splits are checked once, by unmap_locked, only when they add a region.
+  enum class CountCheck : u8 { Split, Unchecked };
+  bool too_many_regions_for_mapping_locked() const;
+  Result<Region*> split_locked(Region& r, VirtAddr at, CountCheck check = CountCheck::Split);  // r keeps [start, at), returns [at, end)
+  Result<Region*> insert_locked(OwnPtr<Region> r, CountCheck check = CountCheck::Split);
   void erase_locked(Region* r);  // unlinks and deletes; caller already removed its pages
   void keep_shared_stores_locked(VirtAddr start, VirtAddr end);  // before a shared mapping's PTEs go
   void merge_around_locked(Region& first, VirtAddr end);

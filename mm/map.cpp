@@ -25,11 +25,12 @@ Region* AddressSpace::find_locked(VirtAddr va) const {
 
 const Region* AddressSpace::find_region_locked(VirtAddr va) const { return find_locked(va); }
 
-// The tree takes the region over (erase_locked deletes it). NOMEM when the address space has its limit of regions
-// already (vm.max_map_count). The region must not overlap another.
-Result<Region*> AddressSpace::insert_locked(OwnPtr<Region> region) {
+// The tree takes the region over (erase_locked deletes it). With CountCheck::Split, NOMEM when the address space
+// has its limit of regions already (vm.max_map_count); a new mapping's caller checked
+// too_many_regions_for_mapping_locked before it changed anything. The region must not overlap another.
+Result<Region*> AddressSpace::insert_locked(OwnPtr<Region> region, CountCheck check) {
   ASSERT_LOCKED(m_lock);
-  if (m_regions.size() >= user_layout::MAX_MAP_COUNT) return Error::NOMEM;
+  if (check == CountCheck::Split && m_regions.size() >= user_layout::MAX_MAP_COUNT) return Error::NOMEM;
   Region* r = region.leak();
   r->m_space = this;
   m_regions.insert(*r);
@@ -55,10 +56,16 @@ void AddressSpace::keep_shared_stores_locked(VirtAddr start, VirtAddr end) {
       r->m_object->discard_mappings(*r, r->m_start > start ? r->m_start : start, r->m_end < end ? r->m_end : end);
 }
 
-Result<Region*> AddressSpace::split_locked(Region& r, VirtAddr at) {
+// Linux's do_mmap and do_brk_flags: no new mapping once the space has more than MAX_MAP_COUNT regions.
+bool AddressSpace::too_many_regions_for_mapping_locked() const {
+  ASSERT_LOCKED(m_lock);
+  return m_regions.size() > user_layout::MAX_MAP_COUNT;
+}
+
+Result<Region*> AddressSpace::split_locked(Region& r, VirtAddr at, CountCheck check) {
   ASSERT_LOCKED(m_lock);
   ASSERT(at > r.m_start && at < r.m_end && at.is_page_aligned());
-  Region* upper = TRY(insert_locked(TRY(r.clone_range(at, r.m_end))));
+  Region* upper = TRY(insert_locked(TRY(r.clone_range(at, r.m_end)), check));
   r.m_end = at;
   return upper;
 }
@@ -128,6 +135,7 @@ Result<VirtAddr> AddressSpace::map(const MapRequest& req) {
   if (length == 0 || length < req.length) return Error::INVAL;
   if (length > user_layout::USER_END) return Error::NOMEM;
   SpinlockGuard guard(m_lock);
+  if (too_many_regions_for_mapping_locked()) return Error::NOMEM;
   VirtAddr start;
   if (req.flags & (MapFlag::Fixed | MapFlag::FixedNoReplace)) {
     start = req.address;
@@ -155,7 +163,8 @@ Result<VirtAddr> AddressSpace::map(const MapRequest& req) {
                                                     .max_prot = req.max_prot,
                                                     .flags = flags,
                                                     .object = req.object.get(),
-                                                    .object_page = req.object_page}))));
+                                                    .object_page = req.object_page})),
+                                CountCheck::Unchecked));
   // LAB lazy: BEGIN SOLUTION
   // LAB lazy: STUDENT
   // // Eager: private anonymous memory (but the stack, which grows) is allocated at once; ENOMEM when it cannot be.
@@ -196,10 +205,13 @@ Result<void> AddressSpace::unmap_locked(VirtAddr start, VirtAddr end) {
   ASSERT_LOCKED(m_lock);
   // Split the regions that straddle either end, so that every region left in [start, end) lies inside it (one
   // tree lookup more only when the range is not inside one region).
+  // Only a hole inside one region adds one; that is refused at the limit (Linux's do_mas_align_munmap).
   Region* first = find_locked(start);
-  if (first && first->m_start < start) first = TRY(split_locked(*first, start));
+  if (first && first->m_start < start && first->m_end > end && m_regions.size() >= user_layout::MAX_MAP_COUNT)
+    return Error::NOMEM;
+  if (first && first->m_start < start) first = TRY(split_locked(*first, start, CountCheck::Unchecked));
   Region* last = first && first->m_end >= end ? first : find_locked(end - 1);
-  if (last && last->m_end > end) TRY(split_locked(*last, end));
+  if (last && last->m_end > end) TRY(split_locked(*last, end, CountCheck::Unchecked));
   // The mappings go first, with their TLB entries on every hart: another thread of this process may be using
   // the pages on another hart right now, and no hart may reach a page through its TLB once it is freed
   // (dropping a region may drop the last reference to its object's pages).
