@@ -2,6 +2,10 @@
 #define _GNU_SOURCE
 #include "mmtest.h"
 
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <sys/mman.h>
@@ -229,6 +233,24 @@ long mt_free_pages(void) {
 long mt_meminfo_pages(const char* field) {
   long kb = tl_meminfo_kb(field);
   return kb < 0 ? -1 : kb / 4;
+}
+
+unsigned long long mt_vmstat(const char* name) {
+  static char buf[16384];
+  int fd = open("/proc/vmstat", O_RDONLY);
+  if (fd < 0) return 0;
+  ssize_t n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  if (n <= 0) return 0;
+  buf[n] = '\0';
+  size_t len = strlen(name);
+  for (char* line = buf; *line;) {
+    if (strncmp(line, name, len) == 0 && line[len] == ' ') return strtoull(line + len + 1, NULL, 10);
+    char* next = strchr(line, '\n');
+    if (!next) break;
+    line = next + 1;
+  }
+  return 0;
 }
 
 int mt_memory_observable(const char* what) {

@@ -93,6 +93,7 @@ void* mt_map_isolated(size_t pages, size_t margin, int prot, int flags);
  * freeram counts as used although they are free (up to ~450 pages on a 128 MiB machine). */
 long mt_free_pages(void);
 long mt_meminfo_pages(const char* field);  /* /proc/meminfo field (kB) / 4, or -1 */
+unsigned long long mt_vmstat(const char* name);  /* a /proc/vmstat counter (pgmajfault, pswpin...), or 0 */
 /* True where the kernel's memory accounting describes this program (not under qemu-user, where it is the
  * host's memory); false after recording the known difference on stderr. */
 int mt_memory_observable(const char* what);

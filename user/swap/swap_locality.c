@@ -17,19 +17,11 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "mmtest.h"
+
 #define PAGE 4096UL
 
-static unsigned long long major_faults(void) {
-  static char buf[16384];
-  int fd = open("/proc/vmstat", O_RDONLY);
-  if (fd < 0) return 0;
-  ssize_t n = read(fd, buf, sizeof buf - 1);
-  close(fd);
-  if (n <= 0) return 0;
-  buf[n] = '\0';
-  char* p = strstr(buf, "\npgmajfault ");
-  return p ? strtoull(p + 12, NULL, 10) : 0;
-}
+static unsigned long long major_faults(void) { return mt_vmstat("pgmajfault"); }
 
 static uint64_t rng = 88172645463325252ull;
 static uint64_t next_random(void) {  /* xorshift64 */

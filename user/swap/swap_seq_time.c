@@ -18,21 +18,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "mmtest.h"
+
 #define PAGE 4096UL
 
-static unsigned long long vmstat(const char* name) {
-  static char buf[16384];
-  int fd = open("/proc/vmstat", O_RDONLY);
-  if (fd < 0) return 0;
-  ssize_t n = read(fd, buf, sizeof buf - 1);
-  close(fd);
-  if (n <= 0) return 0;
-  buf[n] = '\0';
-  char key[64];
-  snprintf(key, sizeof key, "\n%s ", name);
-  char* p = strstr(buf, key);
-  return p ? strtoull(p + strlen(key), NULL, 10) : 0;
-}
+static unsigned long long vmstat(const char* name) { return mt_vmstat(name); }
 
 static uint64_t instret(void) {
   uint64_t n;

@@ -10,19 +10,11 @@
 #include <string>
 #include <vector>
 
+#include "swap_test_env.h"
+
 namespace {
 
-std::vector<u8> read_image(const char* name) {
-  std::string path = std::string(HOST_TEST_SWAP_DIR) + "/" + name;
-  FILE* f = fopen(path.c_str(), "rb");
-  REQUIRE_MESSAGE(f, "cannot open " << path);
-  std::vector<u8> bytes;
-  u8 buf[65536];
-  usize n;
-  while ((n = fread(buf, 1, sizeof buf, f)) > 0) bytes.insert(bytes.end(), buf, buf + n);
-  fclose(f);
-  return bytes;
-}
+std::vector<u8> read_image(const char* name) { return swaptest::read_swap_image(name); }
 
 void put_u32(std::vector<u8>& page, usize offset, u32 v) { memcpy(page.data() + offset, &v, 4); }
 
