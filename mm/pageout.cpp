@@ -185,7 +185,8 @@ void write_failed(Frame* f) {
 // The page's swap copy is good and every mapper switched to it (rmap_unmap_to_swap; `kept`: one kept it), and
 // their TLBs were flushed: the page goes if nobody kept it.
 bool evict(Frame* f, bool kept) {
-  SwapEntry e = SwapEntry::from_raw(f->swap);
+  SwapEntry e = SwapEntry::from_raw(__atomic_load_n(&f->swap, __ATOMIC_ACQUIRE));
+  if (e.is_null()) return false;  // out of the swap cache already (a writer took the copy): it stays
   SwapArea& area = g_swap.area_of(e);
   {
     SpinlockGuard guard(area.lock());
@@ -297,8 +298,11 @@ u64 reclaim_round(PageoutBatch& b, u32 max, ReclaimFor who) {
   }
 
   // Every mapper switches to the swap copy; once no TLB holds the old mappings, the pages nobody kept go.
-  for (u32 i = 0; i < nclean; i++)
-    b.kept_mapped[i] = rmap_unmap_to_swap(b.clean[i], SwapEntry::from_raw(b.clean[i]->swap), b.tlb).kept;
+  // (A page whose swap copy a write fault took away meanwhile has no entry any more: it stays.)
+  for (u32 i = 0; i < nclean; i++) {
+    SwapEntry entry = SwapEntry::from_raw(__atomic_load_n(&b.clean[i]->swap, __ATOMIC_ACQUIRE));
+    b.kept_mapped[i] = entry.is_null() || rmap_unmap_to_swap(b.clean[i], entry, b.tlb).kept;
+  }
   b.tlb.flush();
   for (u32 i = 0; i < nclean; i++) {
     Frame* f = b.clean[i];

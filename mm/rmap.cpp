@@ -82,6 +82,9 @@ AddressSpace::UnmapOne AddressSpace::unmap_to_swap_locked(u64 vpn, Frame* f, Swa
   SwapArea& area = g_swap.area_of(entry);
   {
     SpinlockGuard guard(area.lock());
+    // A write fault in another mapper may have taken the page's swap copy away since page-out chose it (the copy
+    // was named by nobody else: swap_copy_release_for_write). Then the page stays, like one written to.
+    if (!(f->page_flags & PageFlag::SwapCache) || f->swap != entry.raw()) return UnmapOne::Kept;
     area.ref_locked(entry.offset());
   }
   m_anon.resident_to_swapped(slot, entry);
