@@ -8,7 +8,8 @@
 #                  in the main tree name the lab: make grade LAB=cow
 #   make test-labs every lab's student tree (tools/mklab) built, graded (0 points) and a sample of the tests not the
 #                  lab's passing (the labs.student.* tests, about 3 minutes; CI runs it after make test)
-#   make labcheck  the same with every test not the lab's: the slow, complete form of make test-labs
+#   make test-long the few tests too long for make test (swap's largest workloads on 4 harts; CI runs it)
+#   make labcheck  the same as test-labs with every test not the lab's: the slow, complete form of make test-labs
 #   make conformance  build the Linux 6.1 kernel selftests and run them on the kernel, on 1 and 4 harts, against
 #                  tests/conformance/expected.txt (about 10 minutes; tools/conformance --help)
 #   make test-debug  every user test on the debug kernel (make test runs the VM, signal and process ones there)
@@ -24,7 +25,7 @@ RUN := tools/run --smp $(SMP) --mem $(MEM)
 SOAK_CALLS ?= 10000000
 SOAK_JOBS ?= 1
 
-.PHONY: all setup setup-conformance qemu qemu-gdb host test test-labs test-debug grade labcheck conformance soak clean
+.PHONY: all setup setup-conformance qemu qemu-gdb host test test-labs test-long test-debug grade labcheck conformance soak clean
 
 all: setup
 	@cmake --preset riscv >/dev/null
@@ -48,10 +49,13 @@ host: setup
 
 test: all host setup-conformance
 	ctest --test-dir build/host --output-on-failure -j $(JOBS)
-	ctest --test-dir build/riscv --output-on-failure -j $(JOBS) --timeout 300 -LE 'debug-extended|labs-student'
+	ctest --test-dir build/riscv --output-on-failure -j $(JOBS) --timeout 300 -LE 'debug-extended|labs-student|long'
 
 test-labs: all host
 	ctest --test-dir build/riscv --output-on-failure -j $(JOBS) --timeout 1200 -L labs-student
+
+test-long: all
+	ctest --test-dir build/riscv --output-on-failure -j $(JOBS) --timeout 600 -L long
 
 test-debug: all
 	ctest --test-dir build/riscv --output-on-failure -j $(JOBS) --timeout 900 -L debug
