@@ -40,7 +40,7 @@ namespace {
 constexpr usize ARG_MAX = 256 * KiB;       // total bytes of argument and environment strings
 constexpr usize MAX_PHDR_BYTES = 64 * KiB;  // like Linux's ELF_MIN_ALIGN-independent limit
 constexpr int MAX_INTERPRETER_DEPTH = 4;    // #! scripts naming #! scripts
-constexpr u64 INITIAL_STACK = 128 * KiB;    // mapped at exec; the region grows on demand to STACK_LIMIT
+constexpr u64 INITIAL_STACK = 128 * KiB;    // mapped at exec; the region grows on demand to RLIMIT_STACK
 constexpr u64 PIE_BASE = 0x2aaaaaa000ull;   // ET_DYN programs are placed at this base plus a random offset
 constexpr u64 PIE_RANDOM_PAGES = 1ull << 16;
 constexpr u64 INTERP_RANDOM_PAGES = 1ull << 16;  // the interpreter goes up to 256 MiB below where mmap would put it
@@ -110,6 +110,8 @@ struct Image {
   u64 phdr_address = 0;
   u16 phnum = 0;
   u64 end = 0;            // highest byte of any segment (the break starts after it)
+  u64 start_data = 0;     // Linux's start_data and end_data: the highest segment start, the highest file end
+  u64 end_data = 0;       // (brk counts end_data - start_data with the heap for RLIMIT_DATA)
   bool exec_stack = false;
   u64 vdso_base = 0;      // where the vDSO is mapped (AT_SYSINFO_EHDR)
   u64 interp_base = 0;    // the interpreter's load bias (AT_BASE), 0 without one
@@ -187,6 +189,8 @@ Result<void> map_segments(AddressSpace& space, RefPtr<VmObject> object, const el
       TRY(space.map(req));
     }
     if (mem_end > image.end) image.end = mem_end;
+    if (start > image.start_data) image.start_data = start;
+    if (file_end > image.end_data) image.end_data = file_end;
   }
   return {};
 }
@@ -366,7 +370,8 @@ Result<LoadResult> load_elf(RefPtr<File> file, const elf::Header& eh, const Argu
     if (p.type == elf::PT_LOAD && eh.phoff >= p.offset && eh.phoff + program.phdr_bytes() <= p.offset + p.filesz)
       image.phdr_address = bias + p.vaddr + (eh.phoff - p.offset);
   }
-  space->set_brk_base(VirtAddr(align_up(image.end, PAGE_SIZE)));
+  space->set_brk_base(VirtAddr(align_up(image.end, PAGE_SIZE)),
+                      image.end_data > image.start_data ? image.end_data - image.start_data : 0);
 
   MapRequest stack;
   stack.address = VirtAddr(user_layout::STACK_TOP - INITIAL_STACK);

@@ -99,6 +99,7 @@ Result<OwnPtr<AddressSpace>> AddressSpace::fork_once() {
   Result<void> shared = share_regions_locked(*child);
   child->m_brk_start = m_brk_start;
   child->m_brk = m_brk;
+  child->m_data_segment_bytes = m_data_segment_bytes;
   child->m_vdso_base = m_vdso_base;
   m_pmap->update();
   TRY(shared);
@@ -165,18 +166,24 @@ Result<void> AddressSpace::share_regions_locked(AddressSpace& child) {
   return result;
 }
 
-void AddressSpace::set_brk_base(VirtAddr base) {
+void AddressSpace::set_brk_base(VirtAddr base, u64 data_segment_bytes) {
   SpinlockGuard guard(m_lock);
   m_brk_start = base.page_round_up();
   m_brk = m_brk_start;
+  m_data_segment_bytes = data_segment_bytes;
 }
 
 VirtAddr AddressSpace::brk(VirtAddr requested) {
+  SpaceLimits limits = mm_space_limits();
   SpinlockGuard guard(m_lock);
   if (requested < m_brk_start || requested.get() >= user_layout::USER_END) return m_brk;
+  // RLIMIT_DATA, checked for a shrinking heap too (Linux's check_data_rlimit comes before "always allow
+  // shrinking brk").
+  if (!brk_within_data_limit_locked(limits, requested)) return m_brk;
   VirtAddr old_end = m_brk.page_round_up();
   VirtAddr new_end = requested.page_round_up();
   if (new_end > old_end) {
+    if (!may_expand_locked(limits, (new_end - old_end) / PAGE_SIZE, true)) return m_brk;  // RLIMIT_AS, RLIMIT_DATA
     if (too_many_regions_for_mapping_locked()) return m_brk;  // vm.max_map_count, even to grow the heap
     // The heap may not run into the next mapping: keep one free page before it (a stack keeps its guard gap),
     // as Linux does. A mapping the program placed over the old break counts too.

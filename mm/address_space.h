@@ -28,7 +28,7 @@
 namespace user_layout {
 constexpr u64 USER_END = MM_USER_END;          // first address past the user half (the platform's)
 constexpr u64 STACK_TOP = USER_END;            // the initial stack ends here
-constexpr u64 STACK_LIMIT = 8 * MiB;           // RLIMIT_STACK: how far the stack may grow
+constexpr u64 STACK_LIMIT = SpaceLimits::DEFAULT_STACK;  // RLIMIT_STACK's default: how far the stack may grow
 constexpr u64 STACK_GUARD_GAP = 256 * PAGE_SIZE;  // kept free below the stack (Linux stack_guard_gap)
 constexpr u64 MMAP_BASE = USER_END - 128 * MiB;   // mmap allocates top-down from here (Linux MIN_GAP)
 constexpr u64 MMAP_MIN = 0x10000;              // nothing is mapped below this (vm.mmap_min_addr)
@@ -100,6 +100,12 @@ struct MapRequest {
 
 struct AnonFamily;
 class AddressSpace;
+
+// What RLIMIT_AS and RLIMIT_DATA count (mm/limits.cpp).
+struct VmTotals {
+  u64 total = 0;  // pages of every region (Linux's total_vm)
+  u64 data = 0;   // pages of private writable regions that are not stacks (data_vm)
+};
 
 // An address space's place in one anon family (below): it may map that family's frames.
 struct FamilyMembership {
@@ -179,8 +185,9 @@ class AddressSpace {
   // pages and the zero page there have none: FAULT).
   Result<PageIdentity> page_identity(VirtAddr va, Access access) const;
 
-  // The program break (brk(2)). set_brk_base is called by exec with the end of the loaded image.
-  void set_brk_base(VirtAddr base);
+  // The program break (brk(2)). set_brk_base is called by exec with the end of the loaded image, and the size
+  // of the program's data segment (Linux's end_data - start_data), which RLIMIT_DATA counts with the heap.
+  void set_brk_base(VirtAddr base, u64 data_segment_bytes = 0);
   // Linux brk semantics: returns the new break, or the unchanged one if the request cannot be met.
   VirtAddr brk(VirtAddr requested);
   VirtAddr current_brk() const { return m_brk; }
@@ -293,6 +300,25 @@ class AddressSpace {
   bool range_is_free_locked(VirtAddr start, VirtAddr end) const;
   Result<VirtAddr> find_free_range_locked(u64 length, VirtAddr hint) const;
   Result<void> populate_locked(VirtAddr start, VirtAddr end, Access access);
+
+  // RLIMIT_AS, RLIMIT_DATA and RLIMIT_STACK (mm/limits.cpp), as Linux 6.1 applies them. The regions are counted
+  // only when a limit that applies is set (no cost otherwise); Linux keeps the counts (total_vm, data_vm).
+  VmTotals vm_totals_locked() const;
+  // Linux's is_data_mapping: private, writable, not a stack.
+  static bool is_data_mapping(Prot prot, u32 region_flags) {
+    return has(prot, Prot::Write) && !(region_flags & (RegionFlag::Shared | RegionFlag::Stack));
+  }
+  // Linux's may_expand_vm: may `pages` more pages (data or not) be mapped?
+  bool may_expand_locked(const SpaceLimits& limits, u64 pages, bool is_data) const;
+  // Pages of [start, end) that are mapped now (what MAP_FIXED replaces: Linux's count_vma_pages_range).
+  u64 mapped_pages_in_locked(VirtAddr start, VirtAddr end) const;
+  // mprotect's check (mprotect_fixup): NOMEM when making part of [start, end) writable would pass RLIMIT_DATA.
+  Result<void> protect_within_limits_locked(Region* first, VirtAddr start, VirtAddr end, Prot prot) const;
+  // brk's check_data_rlimit: the heap up to `requested` plus the data segment within RLIMIT_DATA.
+  bool brk_within_data_limit_locked(const SpaceLimits& limits, VirtAddr requested) const;
+  // acct_stack_growth: may the stack grow to [new_start, its end)?
+  bool stack_may_grow_locked(const Region& stack, VirtAddr new_start) const;
+
   void set_region_lock_locked(Region* first, VirtAddr end, u32 lock);
   Result<void> bring_in(VirtAddr start, VirtAddr end);
   Result<void> advise_region_locked(Region& r, VirtAddr start, VirtAddr end, Advice advice);
@@ -319,6 +345,7 @@ class AddressSpace {
   AnonFamily* m_own_family = nullptr;  // the last of m_memberships (kept here: every new page needs it)
   VirtAddr m_brk_start;            // guarded by m_lock
   VirtAddr m_brk;                  // guarded by m_lock
+  u64 m_data_segment_bytes = 0;    // the program's data segment (set by exec, copied by fork), guarded by m_lock
   LockMode m_future_lock = LockMode::Unlock;  // mlockall(MCL_FUTURE): how new regions are locked; guarded by m_lock
   VirtAddr m_vdso_base;            // set once by exec before the space runs, copied by fork
 

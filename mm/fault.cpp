@@ -141,7 +141,7 @@ bool AddressSpace::try_grow_stack_locked(Region& stack, VirtAddr va) {
   ASSERT_LOCKED(m_lock);
   VirtAddr new_start = va.page_base();
   if (new_start.get() < user_layout::MMAP_MIN) return false;
-  if (stack.m_end - new_start > user_layout::STACK_LIMIT) return false;
+  if (!stack_may_grow_locked(stack, new_start)) return false;  // RLIMIT_STACK, RLIMIT_AS: SIGSEGV
   // Keep the guard gap between the stack and whatever is mapped below it.
   if (Region* below = RegionTree::prev(stack); below && below->m_end + user_layout::STACK_GUARD_GAP > new_start)
     return false;

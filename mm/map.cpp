@@ -134,9 +134,13 @@ Result<VirtAddr> AddressSpace::map(const MapRequest& req) {
   u64 length = align_up(req.length, PAGE_SIZE);
   if (length == 0 || length < req.length) return Error::INVAL;
   if (length > user_layout::USER_END) return Error::NOMEM;
+  u32 flags = ((req.flags & MapFlag::Shared) ? RegionFlag::Shared : 0) |
+              ((req.flags & MapFlag::Stack) ? RegionFlag::Stack : 0) | ((req.flags & MapFlag::Heap) ? RegionFlag::Heap : 0);
+  SpaceLimits limits = mm_space_limits();
   SpinlockGuard guard(m_lock);
   if (too_many_regions_for_mapping_locked()) return Error::NOMEM;
   VirtAddr start;
+  bool replaces = false;
   if (req.flags & (MapFlag::Fixed | MapFlag::FixedNoReplace)) {
     start = req.address;
     if (!start.is_page_aligned()) return Error::INVAL;
@@ -144,13 +148,19 @@ Result<VirtAddr> AddressSpace::map(const MapRequest& req) {
     if (req.flags & MapFlag::FixedNoReplace) {
       if (!range_is_free_locked(start, start + length)) return Error::EXIST;
     } else {
-      TRY(unmap_locked(start, start + length));
+      replaces = true;
     }
   } else {
     start = TRY(find_free_range_locked(length, req.address.page_base()));
   }
-  u32 flags = ((req.flags & MapFlag::Shared) ? RegionFlag::Shared : 0) |
-              ((req.flags & MapFlag::Stack) ? RegionFlag::Stack : 0) | ((req.flags & MapFlag::Heap) ? RegionFlag::Heap : 0);
+  // RLIMIT_AS and RLIMIT_DATA, before anything changes (Linux's mmap_region): MAP_FIXED counts only the pages it
+  // adds to what is mapped.
+  bool is_data = is_data_mapping(req.prot, flags);
+  if (!may_expand_locked(limits, length / PAGE_SIZE, is_data) &&
+      !may_expand_locked(limits, length / PAGE_SIZE - (replaces ? mapped_pages_in_locked(start, start + length) : 0),
+                         is_data))
+    return Error::NOMEM;
+  if (replaces) TRY(unmap_locked(start, start + length));
   // MAP_LOCKED, and every mapping after mlockall(MCL_FUTURE): locked, and brought in unless MCL_ONFAULT.
   u32 populate = req.flags & MapFlag::Populate;
   if ((req.flags & MapFlag::Locked) || m_future_lock != LockMode::Unlock) {
@@ -265,6 +275,7 @@ Result<void> AddressSpace::protect(VirtAddr start, u64 length, Prot prot) {
   // Checked before anything changes.
   Region* first = find_locked(start);
   TRY(check_mapped_locked(first, start, end, prot));
+  TRY(protect_within_limits_locked(first, start, end, prot));  // RLIMIT_DATA
   // Cut the range out of the regions at its ends (one tree lookup more only when it spans several regions).
   if (first->m_start < start) first = TRY(split_locked(*first, start));
   Region* last = first->m_end >= end ? first : find_locked(end - 1);

@@ -26,7 +26,25 @@
 //                                           the boot or idle context);
 //   bool mm_fatal_signal_pending()          the calling thread's process is being killed;
 //   void mm_sleep_ns(u64 ns)                sleep about that long (uninterruptibly).
+//
+// and, for the resource limits an address space enforces (Linux reads them from the calling task, rlimit()):
+//   SpaceLimits mm_space_limits()           the calling thread's process's RLIMIT_AS, RLIMIT_DATA and
+//                                           RLIMIT_STACK (declared below); a kernel thread has none.
 #pragma once
 
 #include "mm/types.h"
 #include "mm_platform_impl.h"
+
+// The soft limits, in bytes, that bound an address space's growth (Linux's rlimit(RLIMIT_AS/DATA/STACK) of the
+// task that maps; NONE is RLIM_INFINITY): mm/limits.cpp applies them as Linux's may_expand_vm,
+// check_data_rlimit and acct_stack_growth do. data_max is RLIMIT_DATA's hard limit (Linux lets a program with a
+// soft limit of 0 map data up to it: the Valgrind workaround).
+struct SpaceLimits {
+  static constexpr u64 NONE = ~0ull;
+  static constexpr u64 DEFAULT_STACK = 8 * 1024 * 1024;  // Linux's _STK_LIM
+  u64 address_space = NONE;
+  u64 data = NONE;
+  u64 data_max = NONE;
+  u64 stack = DEFAULT_STACK;
+};
+SpaceLimits mm_space_limits();

@@ -96,6 +96,10 @@ Result<VirtAddr> AddressSpace::remap_to_locked(VirtAddr old_address, u64 old_len
     old_length = new_length;
   }
   Region* r = TRY(region_to_resize_locked(old_address, old_length, new_length, flags));
+  // MREMAP_DONTUNMAP keeps the old range mapped: it adds old_length.
+  if ((flags & RemapFlag::DontUnmap) &&
+      !may_expand_locked(mm_space_limits(), old_length / PAGE_SIZE, is_data_mapping(r->m_prot, r->m_flags)))
+    return Error::NOMEM;
   if (!(flags & RemapFlag::Fixed)) new_address = TRY(find_free_range_locked(new_length, new_address));
   return move_range_locked(*r, old_address, old_length, new_length, new_address, flags);
 }
@@ -116,6 +120,9 @@ Result<Region*> AddressSpace::region_to_resize_locked(VirtAddr address, u64 old_
   if (r->m_object && r->object_page_of(address) + (new_length >> PAGE_SHIFT) < r->object_page_of(address))
     return Error::INVAL;
   if (is_special) return Error::FAULT;
+  // RLIMIT_AS and RLIMIT_DATA for the pages it grows by (old_length <= new_length here).
+  if (!may_expand_locked(mm_space_limits(), (new_length - old_length) / PAGE_SIZE, is_data_mapping(r->m_prot, r->m_flags)))
+    return Error::NOMEM;
   return r;
 }
 

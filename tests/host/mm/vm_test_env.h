@@ -89,6 +89,7 @@ class VmEnv {
     if (!pageout_ready) pageout_init();
     pageout_ready = true;
     FakePmap::fail_next_creates(0);
+    host_reset_space_limits();  // (a test that sets limits leaves them to no other)
     vm_init();
     m_free_at_start = g_phys.free_frames();
     m_pmaps_at_start = FakePmap::live_count();
@@ -96,6 +97,7 @@ class VmEnv {
   ~VmEnv() {
     // After a panic the test has failed already; the state may be anything.
     if (std::uncaught_exceptions() == 0) check_nothing_leaked();
+    host_reset_space_limits();
     // Nothing may point into the arena once it is released.
     std::destroy_at(&g_phys);
     std::construct_at(&g_phys);

@@ -96,3 +96,11 @@ thread_local bool t_fatal_signal_pending = false;
 
 bool mm_fatal_signal_pending() { return t_fatal_signal_pending; }
 void host_set_fatal_signal_pending(bool pending) { t_fatal_signal_pending = pending; }
+
+namespace {
+thread_local SpaceLimits t_space_limits;
+}
+
+SpaceLimits mm_space_limits() { return t_space_limits; }
+void host_set_space_limits(const SpaceLimits& limits) { t_space_limits = limits; }
+void host_reset_space_limits() { t_space_limits = SpaceLimits(); }

@@ -177,4 +177,9 @@ class WaitChannel {
 inline bool mm_may_sleep() { return true; }
 bool mm_fatal_signal_pending();
 void host_set_fatal_signal_pending(bool pending);
+// The calling test thread's "process" limits (mm_space_limits; declared in mm/mm_platform.h): none but an 8 MiB
+// stack until a test sets them. The struct is defined after this header, so these take it by reference.
+struct SpaceLimits;
+void host_set_space_limits(const SpaceLimits& limits);
+void host_reset_space_limits();
 inline void mm_sleep_ns(u64 ns) { std::this_thread::sleep_for(std::chrono::nanoseconds(ns)); }
