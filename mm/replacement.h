@@ -19,7 +19,8 @@
 //
 // The policies: "fifo" (mm/policy_fifo.cpp: the oldest page, used or not), "clock" (mm/policy_clock.cpp: second
 // chance over the accessed bits, the default), "lru2" (mm/policy_lru2.cpp: an LRU approximation with an active
-// and an inactive list, as Linux). The kernel argument replacement=NAME or /proc/sys/vm/page_replacement picks
+// and an inactive list, as Linux), "aging" (mm/policy_aging.cpp: clock with an age per page; lab 6 asks students to
+// write it). The kernel argument replacement=NAME or /proc/sys/vm/page_replacement picks
 // one.
 #pragma once
 
@@ -67,3 +68,4 @@ constexpr const char* DEFAULT_REPLACEMENT_POLICY = "clock";
 ReplacementPolicy* create_fifo_policy();
 ReplacementPolicy* create_clock_policy();
 ReplacementPolicy* create_lru2_policy();
+ReplacementPolicy* create_aging_policy();

@@ -28,7 +28,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MARKER_RE = re.compile(r"^(?P<indent>[ \t]*)(?P<leader>//|#) LAB (?P<lab>[a-z0-9_-]+): (?P<what>BEGIN SOLUTION|STUDENT|END)\s*$")
 LOOSE_RE = re.compile(r"\bLAB [a-z0-9_-]+: (BEGIN|STUDENT|END)")
 SKIP_SUFFIXES = (".md", ".png", ".jpg", ".img", ".cpio", ".bin", ".dtb")
-TEST_KINDS = ("host", "user")
+TEST_KINDS = ("host", "user", "policy")
 
 
 class LabError(Exception):
@@ -210,6 +210,14 @@ def check(root):
                 src = test_source(root, name, t)
                 if not os.path.isfile(src):
                     problems.append(f"{where}: test {label!r}: no {os.path.relpath(src, root)}")
+            if t.get("kind") == "policy":
+                ths = t.get("thresholds") or []
+                if not (t.get("policy") and t.get("workload") and ths):
+                    problems.append(f"{where}: test {label!r}: a policy test names its policy, workload and thresholds")
+                elif sum(th.get("points", 0) for th in ths) != t.get("points"):
+                    problems.append(f"{where}: test {label!r}: the thresholds' points do not add up to its points")
+                elif any(th.get("vs") not in ("fifo", "clock", "lru2") or not 0 < th.get("at_most", 0) for th in ths):
+                    problems.append(f"{where}: test {label!r}: each threshold names a yardstick policy and at_most")
             if t.get("hidden") and t.get("kind") == "host":
                 src = os.path.join(root, "labs", name, "hidden", t.get("file", ""))
                 if not t.get("file") or not os.path.isfile(src):

@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
 """Swap scenarios that need more than one boot, or a failing swap disk (the programs are in user/swap/).
 
-  swap_test.py --build DIR --scenario NAME [--seed N] --smp N
+  swap_test.py --build DIR --scenario NAME [--seed N] --smp N [--policy P] [--workload W]
 
 Scenarios:
   policy    swap_locality (80% of the touches on 20% of the pages, 80 MiB on a 64 MiB machine) once under
             replacement=fifo and once under replacement=clock: both read every page right, and clock takes at
             most 92% of FIFO's major faults (the hot pages keep their second chance; FIFO throws them out in
             turn; measured: fifo 10631, clock 8895, 84%). The counts are printed.
+  measure   swap_locality WORKLOAD (--workload: hot, moving, scan) once under replacement=POLICY (--policy):
+            every page read right, the kernel used that policy, no leak; prints "major faults: N" (lab 6's
+            grader, tools/grade swap, compares the student's policy with fifo and clock this way).
   read      swap_errors read with blkdebug failing reads of three swap slots chosen by the seed: the pages in
             those slots get SIGBUS (BUS_ADRERR, at the page), every other page reads back right, the kernel
             says which pages failed, and the machine goes on (init's leak check passes).
@@ -65,9 +68,11 @@ def blkdebug_config(work, event, slots):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", required=True)
-    ap.add_argument("--scenario", required=True, choices=["policy", "read", "write"])
+    ap.add_argument("--scenario", required=True, choices=["policy", "measure", "read", "write"])
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--smp", type=int, default=1)
+    ap.add_argument("--policy", default="clock")
+    ap.add_argument("--workload", default="hot")
     opts = ap.parse_args()
     if not (shutil.which("mkswap") or os.path.exists("/usr/sbin/mkswap") or os.path.exists("/sbin/mkswap")):
         print("skipped: no mkswap")
@@ -80,7 +85,16 @@ def main():
             print(f"FAIL: {message}", flush=True)
 
     with tempfile.TemporaryDirectory(prefix="swap-test-") as work:
-        if opts.scenario == "policy":
+        if opts.scenario == "measure":
+            status, out, log = boot(opts, work, "swap_locality", [opts.workload], "64M", "128M",
+                                    f"replacement={opts.policy}")
+            check(status == 0, f"{opts.policy}: exit status {status}")
+            check(f"page-out: {opts.policy} replacement" in log,
+                  f"{opts.policy}: the kernel did not say it uses {opts.policy}")
+            check(number(out, "wrong pages:") == 0, f"{opts.policy}: pages read back wrong")
+            check(number(out, "major faults:") is not None, f"{opts.policy}: no count of major faults")
+            check("PANIC" not in log, "the kernel panicked")
+        elif opts.scenario == "policy":
             faults = {}
             for policy in ("fifo", "clock"):
                 status, out, log = boot(opts, work, "swap_locality", [], "64M", "128M", f"replacement={policy}")

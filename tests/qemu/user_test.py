@@ -29,6 +29,8 @@ Markers, in comment lines of the test source (" TEST: key=value" or " TEST: flag
                            unless the test is kernel-only.
   swap=SIZE                a swap area of SIZE for the kernel run (tools/run --swap: mkswap'd, swapped on at
                            boot); the reference runs without (under qemu-user the memory is the host's)
+  kernel-args=WORDS        extra kernel command-line words for the kernel run (tools/run --append), for example
+                           replacement=aging
   disk-check=FUNCTION      a check of the kernel's disk images after the run: FUNCTION in disk_checks.py is
                            called with the list of image paths and returns a list of problems
 Exit status 77 means "skipped" (ctest SKIP_RETURN_CODE).
@@ -242,6 +244,8 @@ def main():
         mem = f"{parse_size(mem) // (1 << 20) + 8}M"
     if m.get("swap"):
         disk_args += ["--swap", m["swap"]]
+    if m.get("kernel-args"):
+        disk_args += ["--append", m["kernel-args"]]
     cmd = [os.path.join(ROOT, "tools", "run"), "--build", opts.build, "--smp", str(opts.smp), "--mem", mem,
            "--timeout", str(timeout), "--log", log_path] + image_args + disk_args + [binary] + args
     status, out, err = run(cmd, timeout + 30, None, stdin)
