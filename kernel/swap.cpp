@@ -62,26 +62,30 @@ Result<RefPtr<BlockDevice>> disk_at(u64 user_path, char (&path)[64]) {
   return disk;
 }
 
-// The OOM killer: the process with the most pages in memory and on swap (Linux's oom_badness counts those),
-// never init. One line says which and why.
+// The OOM killer: the process with the most pages in memory, on swap and in its page tables (Linux's
+// oom_badness counts those: a process that maps the zero page every 2 MiB holds no page of its own but one
+// page-table page for each), never init. One line says which and why.
 bool oom_kill() {
   RefPtr<Process> victim;
-  u64 best = 0, resident = 0, swapped = 0;
+  u64 best = 0, resident = 0, swapped = 0, tables = 0;
   process_for_each([&](Process& p) {
     if (p.m_pid == 1 || p.m_state == ProcessState::Zombie || !p.m_space || p.m_signals.m_kill_signal.load(MemoryOrder::Relaxed)) return;
-    u64 r = p.m_space->resident_anon_pages(), s = p.m_space->swapped_pages();
-    if (r + s > best) {
-      best = r + s;
+    // (Read without the address-space lock: each count is one word, and a choice needs no exact figure.)
+    u64 r = p.m_space->resident_anon_pages(), s = p.m_space->swapped_pages(), t = p.m_space->page_table_pages();
+    if (r + s + t > best) {
+      best = r + s + t;
       resident = r;
       swapped = s;
+      tables = t;
       victim = RefPtr<Process>(&p);
     }
   });
   if (!victim) return false;
-  LOG_WARN("Out of memory: killed process %d (%s), %llu KiB in memory and %llu KiB on swap, the most of any: "
-           "RAM and swap are full",
+  LOG_WARN("Out of memory: killed process %d (%s), %llu KiB in memory and %llu KiB on swap, %llu KiB of page "
+           "tables, the most of any: RAM and swap are full",
            victim->m_pid, victim->m_name, static_cast<unsigned long long>(resident * PAGE_SIZE / KiB),
-           static_cast<unsigned long long>(swapped * PAGE_SIZE / KiB));
+           static_cast<unsigned long long>(swapped * PAGE_SIZE / KiB),
+           static_cast<unsigned long long>(tables * PAGE_SIZE / KiB));
   signal_kill_process(victim.get(), linux::SIGKILL);
   return true;
 }

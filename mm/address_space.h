@@ -308,8 +308,12 @@ class AddressSpace {
   static bool is_data_mapping(Prot prot, u32 region_flags) {
     return has(prot, Prot::Write) && !(region_flags & (RegionFlag::Shared | RegionFlag::Stack));
   }
-  // Linux's may_expand_vm: may `pages` more pages (data or not) be mapped?
-  bool may_expand_locked(const SpaceLimits& limits, u64 pages, bool is_data) const;
+  // Linux's may_expand_vm: may `pages` more pages (data or not) be mapped? Without a limit that applies, at once.
+  bool may_expand_locked(const SpaceLimits& limits, u64 pages, bool is_data) const {
+    if (limits.address_space == SpaceLimits::NONE && (!is_data || limits.data == SpaceLimits::NONE)) return true;
+    return within_limits_locked(limits, pages, is_data);
+  }
+  bool within_limits_locked(const SpaceLimits& limits, u64 pages, bool is_data) const;
   // Pages of [start, end) that are mapped now (what MAP_FIXED replaces: Linux's count_vma_pages_range).
   u64 mapped_pages_in_locked(VirtAddr start, VirtAddr end) const;
   // mprotect's check (mprotect_fixup): NOMEM when making part of [start, end) writable would pass RLIMIT_DATA.

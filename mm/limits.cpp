@@ -40,9 +40,8 @@ bool applies(const SpaceLimits& limits, bool is_data) {
 
 }  // namespace
 
-bool AddressSpace::may_expand_locked(const SpaceLimits& limits, u64 pages, bool is_data) const {
+bool AddressSpace::within_limits_locked(const SpaceLimits& limits, u64 pages, bool is_data) const {
   ASSERT_LOCKED(m_lock);
-  if (!applies(limits, is_data)) return true;
   return within(limits, vm_totals_locked(), pages, is_data);
 }
 
@@ -62,8 +61,9 @@ u64 AddressSpace::mapped_pages_in_locked(VirtAddr start, VirtAddr end) const {
 // here nothing changes: the caller checks before it splits.)
 Result<void> AddressSpace::protect_within_limits_locked(Region* first, VirtAddr start, VirtAddr end, Prot prot) const {
   ASSERT_LOCKED(m_lock);
+  if (!has(prot, Prot::Write)) return {};
   SpaceLimits limits = mm_space_limits();
-  if (!has(prot, Prot::Write) || !applies(limits, true)) return {};
+  if (!applies(limits, true)) return {};
   VmTotals now = vm_totals_locked();
   for (Region* r = first; r && r->m_start < end; r = RegionTree::next(*r)) {
     VirtAddr low = r->m_start > start ? r->m_start : start, high = r->m_end < end ? r->m_end : end;

@@ -107,7 +107,10 @@ Result<void> proc_pid_status(TextBuilder& out, i32 pid) {
   if (p->m_state != ProcessState::Zombie) {
     out.appendf("VmSize:\t%8llu kB\nVmRSS:\t%8llu kB\n", static_cast<unsigned long long>(use.size_pages * KB_PER_PAGE),
                 static_cast<unsigned long long>(use.resident_pages * KB_PER_PAGE));
-    out.appendf("VmSwap:\t%8llu kB\n", static_cast<unsigned long long>(p->m_space->swapped_pages() * KB_PER_PAGE));
+    // VmPTE: its page tables, as Linux's (meminfo's PageTables adds them up).
+    out.appendf("VmPTE:\t%8llu kB\nVmSwap:\t%8llu kB\n",
+                static_cast<unsigned long long>(p->m_space->pmap().table_pages() * KB_PER_PAGE),
+                static_cast<unsigned long long>(p->m_space->swapped_pages() * KB_PER_PAGE));
   }
   SignalSummary sig = signal_summary(p);
   out.appendf("Threads:\t1\nSigPnd:\t%016llx\nShdPnd:\t%016llx\nSigBlk:\t%016llx\nSigIgn:\t%016llx\n"
