@@ -70,13 +70,15 @@ struct Frame {
   Atomic<u32> refcount{0};
   FrameUse use = FrameUse::Reserved;
   u8 order = 0;                    // order of the free block this frame heads (free frames only)
+  // Two bytes, two locks: each byte is its own memory location, written only with byte stores under its own
+  // lock, so a change of one never undoes a concurrent change of the other (no read-modify-write spans both).
   union {
     u16 slab_live = 0;  // Heap: a slab's live objects (mm/heap.cpp)
-    u16 flags;          // File: FrameFlag (its low byte is page_flags)
     struct {
-      // Pageable frames: the state of the page's contents (PageFlag): in the swap cache, being read, being
-      // written, written to since its swap copy was made. Guarded by the lock of the swap area whose cache
-      // holds the page; read without it only where the comments say why that is safe.
+      // The state of the page's contents (PageFlag). Anonymous pages: in the swap cache, being read, being
+      // written, written to since its swap copy was made; guarded by the lock of the swap area whose cache
+      // holds the page. File pages (the page cache, mm/vm_object.h): Dirty, Busy, Error; guarded by the lock
+      // of the object holding the page. Read without the lock only where the comments say why that is safe.
       u8 page_flags;
       // Pageable frames: the page's place in the pageable set (LruFlag, and four bits of the replacement
       // policy's own). Guarded by the pageable-set lock (mm/pageable.h).
@@ -152,14 +154,13 @@ inline bool frame_try_ref(Frame* f) {
   return false;
 }
 
-// Frame::flags of File frames (the page cache, mm/vm_object.h): Dirty is set when the page differs from the
-// disk, under the object lock. It is PageFlag::Dirty in the low byte (page_flags), so that a page-cache page that
-// joins the pageable set later keeps one meaning of "dirty". Not ready for that yet: `flags` (object lock) and
-// lru_flags (pageable-set lock) share one u16, and a plain read-modify-write of one under its lock can undo a
-// concurrent change of the other; before File frames join page-out, Dirty needs atomic bit operations on the
-// byte, or lru_flags a word of its own.
+// Frame::page_flags of File frames (the page cache, mm/vm_object.h), under the object lock: Dirty when the page
+// differs from the disk. The same bit as PageFlag::Dirty, so that "dirty" means one thing on every pageable page.
+// (It was once a u16 `flags` overlapping lru_flags: a read-modify-write of it under the object lock could undo
+// a concurrent change of lru_flags under the pageable-set lock; host test mm/page_cache "the Dirty bit and
+// the replacement bits change independently".)
 namespace FrameFlag {
-constexpr u16 Dirty = PageFlag::Dirty;
+constexpr u8 Dirty = PageFlag::Dirty;
 }  // namespace FrameFlag
 
 constexpr unsigned MAX_ORDER = 10;  // blocks of up to 2^10 frames = 4 MiB

@@ -31,7 +31,7 @@ namespace {
 // The object lets go of one of its pages (a mapping may still hold the frame).
 void drop_page(Frame* f) {
   f->owner = nullptr;
-  f->flags = 0;
+  f->page_flags = 0;
   g_phys.unref(f);
 }
 
@@ -135,8 +135,8 @@ Result<void> MemoryObject::set_size(u64 bytes) {
       });
     u64 dropped = 0;
     m_pages.for_each(first_gone, MAX_PAGES, [&](u64, Frame*& f) {
-      if (f->flags & FrameFlag::Dirty) {
-        f->flags &= static_cast<u16>(~FrameFlag::Dirty);
+      if (f->page_flags & FrameFlag::Dirty) {
+        f->page_flags &= static_cast<u8>(~FrameFlag::Dirty);
         m_dirty--;
       }
       drop_page(f);
@@ -187,8 +187,8 @@ void MemoryObject::visit_mappings_locked(u64 first, u64 end, Fn fn) {
 
 void MemoryObject::set_dirty_locked(Frame* f) {
   ASSERT_LOCKED(m_lock);
-  if (f->flags & FrameFlag::Dirty) return;
-  f->flags |= FrameFlag::Dirty;
+  if (f->page_flags & FrameFlag::Dirty) return;
+  f->page_flags |= FrameFlag::Dirty;
   m_dirty++;
 }
 
@@ -230,12 +230,12 @@ unsigned MemoryObject::take_dirty(u64* first, u64 end, Frame** pages, unsigned m
   }
   u64 next = end;
   m_pages.for_each(*first, end, [&](u64 index, Frame*& f) {
-    if (!(f->flags & FrameFlag::Dirty) || next != end) return;
+    if (!(f->page_flags & FrameFlag::Dirty) || next != end) return;
     if (taken == max) {
       next = index;
       return;
     }
-    f->flags &= static_cast<u16>(~FrameFlag::Dirty);
+    f->page_flags &= static_cast<u8>(~FrameFlag::Dirty);
     m_dirty--;
     f->refcount.fetch_add(1, MemoryOrder::Relaxed);
     pages[taken++] = f;

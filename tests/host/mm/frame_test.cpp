@@ -472,18 +472,18 @@ TEST_CASE("frame: a frame half-way into or out of another CPU's cache is never t
     u32 refcount;
     FrameUse use;
     u8 order;
-    u16 flags;
+    u16 flags;  // page_flags and lru_flags together (the u16 they share with slab_live)
     void* owner;
     u64 index;
   };
   auto read = [](const Frame* f) {
-    return Fields{f->refcount.load(), f->use, f->order, f->flags, f->owner, f->index};
+    return Fields{f->refcount.load(), f->use, f->order, f->slab_live, f->owner, f->index};
   };
   auto write = [](Frame* f, const Fields& v) {
     f->refcount.store(v.refcount);
     f->use = v.use;
     f->order = v.order;
-    f->flags = v.flags;
+    f->slab_live = v.flags;
     f->owner = v.owner;
     f->index = v.index;
   };

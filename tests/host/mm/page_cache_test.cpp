@@ -5,6 +5,9 @@
 // so the next access there is a bus error.
 #include <doctest/doctest.h>
 
+#include <atomic>
+#include <chrono>
+#include <thread>
 #include <vector>
 
 #include "mm/vm_object.h"
@@ -206,6 +209,46 @@ TEST_CASE("page cache: residency (mincore)") {
   CHECK(std::vector<u8>(out, out + 4) == std::vector<u8>{0, 1, 0, 1});
   CHECK(s->residency(VirtAddr(B + 2 * P), 3, out).error() == Error::NOMEM);
   CHECK(s->residency(VirtAddr(B - P), 1, out).error() == Error::NOMEM);
+}
+
+// A page-cache page that is also in the pageable set has its Dirty bit changed under the object lock and its
+// replacement bits (lru_flags) under the pageable-set lock, at the same time on two CPUs. Neither may undo the
+// other: here one thread marks the page dirty and takes it clean again through the object, as write() and
+// write-back do, while another rewrites the policy bits and checks that they still hold what it last wrote.
+// (With Dirty in a u16 overlapping lru_flags, the object's read-modify-write put back stale policy bits.)
+TEST_CASE("page cache: the Dirty bit and the replacement bits change independently") {
+  FileEnv f;
+  Frame* page = f.obj->peek_page(3);
+  REQUIRE(page);
+  std::atomic<bool> stop{false};
+  std::atomic<u64> lost_dirty{0}, object_rounds{0};
+  std::thread object_side([&] {
+    while (!stop.load(std::memory_order_relaxed)) {
+      f.obj->mark_dirty(3);
+      u64 first = 0;
+      Frame* taken[1];
+      if (f.obj->take_dirty(&first, 8, taken, 1) != 1) lost_dirty++;
+      else g_phys.unref(taken[0]);
+      object_rounds++;
+    }
+  });
+  // (This thread alone changes lru_flags here: the pageable set's lock would change nothing.)
+  u64 lost_policy = 0, policy_rounds = 0;
+  auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(1000);
+  u8 bits = 0;
+  while (std::chrono::steady_clock::now() < until || object_rounds.load() < 1000) {
+    for (int i = 0; i < 1000; i++, policy_rounds++) {
+      if (__atomic_load_n(&page->lru_flags, __ATOMIC_RELAXED) >> 4 != bits) lost_policy++;
+      bits = static_cast<u8>((bits + 1) & 0xf);
+      __atomic_store_n(&page->lru_flags, static_cast<u8>(bits << 4), __ATOMIC_RELAXED);
+    }
+  }
+  stop = true;
+  object_side.join();
+  INFO(policy_rounds << " policy changes, " << object_rounds.load() << " dirty/clean rounds");
+  CHECK(lost_policy == 0);
+  CHECK(lost_dirty.load() == 0);
+  page->lru_flags = 0;
 }
 
 }  // TEST_SUITE
