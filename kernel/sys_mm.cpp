@@ -62,15 +62,25 @@ Result<u64> sys_mmap(const SyscallArgs& a) {
     auto file = current_process()->m_fds->get(fd);
     if (file.is_error()) return Error::BADF;
     File& f = *file.value();
+    // LAB mmap: BEGIN SOLUTION
     if (!f.is_readable()) return Error::ACCESS;
     if (type != MAP_PRIVATE && has(prot, Prot::Write) && !f.is_writable()) return Error::ACCESS;
+    // LAB mmap: STUDENT
+    // // TODO(lab mmap, exercise 1): every file mapping reads the file, so its descriptor must be open for
+    // // reading; a shared writable one writes the file too (mmap(2), EACCES).
+    // LAB mmap: END
     req.object = TRY(f.mmap_object());
     // A sealed memfd may refuse a writable shared mapping (EPERM) or keep one from becoming writable.
     if (type != MAP_PRIVATE && f.inode() && !TRY(f.inode()->allows_shared_write(has(prot, Prot::Write))))
       req.max_prot = req.max_prot & Prot::ReadExec;
     req.object_page = offset / PAGE_SIZE;
+    // LAB mmap: BEGIN SOLUTION
     // A shared mapping of a read-only file can never become writable (mprotect gives EACCES).
     if (type != MAP_PRIVATE && !f.is_writable()) req.max_prot = Prot::ReadExec;
+    // LAB mmap: STUDENT
+    // // TODO(lab mmap, exercise 1): nor may a shared mapping of a file not open for writing become writable
+    // // later (mprotect(2), EACCES): limit the region's req.max_prot.
+    // LAB mmap: END
   }
   return TRY(space().map(req)).get();
 }
@@ -176,6 +186,7 @@ Result<void> write_back_shared(u64 start, u64 end) {
     RefPtr<VmObject> object;
     u64 first = 0, end = 0;
   };
+  // LAB mmap: BEGIN SOLUTION
   for (u64 cursor = start; cursor < end;) {
     Window windows[BATCH];
     unsigned count = 0;
@@ -195,6 +206,12 @@ Result<void> write_back_shared(u64 start, u64 end) {
     for (unsigned i = 0; i < count; i++) TRY(windows[i].object->write_back(windows[i].first, windows[i].end, true));
     cursor = resume;
   }
+  // LAB mmap: STUDENT
+  // // TODO(lab mmap, exercise 3): for each shared file mapping (r.m_object && r.is_shared()) that overlaps
+  // // [start, end), write back and wait for the object's pages under the overlap (VmObject::write_back: it
+  // // sleeps, so not inside for_each_region, which holds the address space's lock).
+  // (void)start, (void)end, (void)BATCH;
+  // LAB mmap: END
   return {};
 }
 

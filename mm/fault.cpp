@@ -179,6 +179,7 @@ FaultResult AddressSpace::fault_private_read_locked(Region& r, VirtAddr page, Fa
     // LAB cow: END
   } else {
     if (r.m_object) {
+      // LAB mmap: BEGIN SOLUTION
       auto object_page = object_page_locked(r, page);
       if (object_page.is_error()) {
         if (object_page.error() == Error::NOMEM) return need_memory(retry);
@@ -186,6 +187,12 @@ FaultResult AddressSpace::fault_private_read_locked(Region& r, VirtAddr page, Fa
       }
       map = object_page.value();
       g_vm_stats.faults_object.fetch_add(1, MemoryOrder::Relaxed);
+      // LAB mmap: STUDENT
+      // // TODO(lab mmap, exercise 2): a read needs no page of its own: map the object's page (the page cache's),
+      // // read-only, so that the first write copies it. This takes a private copy at once, as a kernel without a
+      // // page cache would.
+      // return fault_private_write_locked(r, page, retry);
+      // LAB mmap: END
     } else {
       // LAB lazy: BEGIN SOLUTION
       map = zero_page();

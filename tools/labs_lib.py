@@ -28,7 +28,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MARKER_RE = re.compile(r"^(?P<indent>[ \t]*)(?P<leader>//|#) LAB (?P<lab>[a-z0-9_-]+): (?P<what>BEGIN SOLUTION|STUDENT|END)\s*$")
 LOOSE_RE = re.compile(r"\bLAB [a-z0-9_-]+: (BEGIN|STUDENT|END)")
 SKIP_SUFFIXES = (".md", ".png", ".jpg", ".img", ".cpio", ".bin", ".dtb")
-TEST_KINDS = ("host", "user", "policy")
+TEST_KINDS = ("host", "user", "policy", "ctest")
 
 
 class LabError(Exception):
@@ -210,6 +210,8 @@ def check(root):
                 src = test_source(root, name, t)
                 if not os.path.isfile(src):
                     problems.append(f"{where}: test {label!r}: no {os.path.relpath(src, root)}")
+            if t.get("kind") == "ctest" and not t.get("ctest"):
+                problems.append(f"{where}: test {label!r}: a ctest test names it (\"ctest\": NAME)")
             if t.get("kind") == "policy":
                 ths = t.get("thresholds") or []
                 if not (t.get("policy") and t.get("workload") and ths):

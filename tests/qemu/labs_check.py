@@ -156,7 +156,7 @@ def main():
 
     # 2. It builds (only what the lab changed is recompiled).
     host_bins = sorted({t["binary"] for t in lab["tests"] if t["kind"] == "host" and not t.get("hidden")})
-    has_user = any(t["kind"] in ("user", "policy") for t in lab["tests"])
+    has_user = any(t["kind"] in ("user", "policy", "ctest") for t in lab["tests"])
     for rel, main_build in (("build/host", opts.host_build), ("build/riscv", opts.build)):
         if os.path.abspath(main_build) != os.path.join(ROOT, rel):
             problems.append(f"{main_build} is not {rel} of this tree: cannot clone it")
