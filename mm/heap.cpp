@@ -250,6 +250,14 @@ void* kzalloc(usize size) {
   return p;
 }
 
+HeapBuffer kmalloc_up_to(usize want, usize floor) {
+  if (floor > want) floor = want;
+  for (usize size = want;; size = size / 2 > floor ? size / 2 : floor) {
+    if (void* p = kmalloc(size)) return {p, size};
+    if (size == floor) return {nullptr, 0};
+  }
+}
+
 void kfree(void* ptr) {
   if (!ptr) return;
   PhysAddr pa = kernel_to_phys(ptr);

@@ -10,6 +10,17 @@ void* kmalloc(usize size);
 void* kzalloc(usize size);
 void kfree(void* ptr);
 
+// A buffer for work done a piece at a time (a copy, a directory listing): `want` bytes if a block that size is
+// free, else half, and so on down to `floor` bytes. Under memory pressure free memory is single frames scattered
+// by page-out, and a system call must not fail with ENOMEM for want of a contiguous 32 KiB when one page would
+// do (Linux's getdents and sendfile never need more than a page). data is nullptr when even `floor` failed;
+// size is what was allocated. Free with kfree(data).
+struct HeapBuffer {
+  void* data;
+  usize size;
+};
+HeapBuffer kmalloc_up_to(usize want, usize floor);
+
 constexpr usize HEAP_SIZE_CLASSES = 14;
 
 struct HeapStats {

@@ -144,11 +144,10 @@ Result<usize> BlockDeviceFile::transfer(Direction direction, const IoBuffer& buf
   // The bounce buffer: whole sectors covering the first chunk, at most BOUNCE_MAX; smaller if memory is tight.
   u64 want = align_up((at % SECTOR_SIZE) + len, SECTOR_SIZE);
   u64 capacity = want < BOUNCE_MAX ? want : BOUNCE_MAX;
-  u8* bounce = nullptr;
-  while (!(bounce = static_cast<u8*>(kmalloc(capacity)))) {
-    if (capacity <= PAGE_SIZE) return Error::NOMEM;
-    capacity = align_up(capacity / 2, SECTOR_SIZE);
-  }
+  HeapBuffer heap = kmalloc_up_to(capacity, PAGE_SIZE < capacity ? PAGE_SIZE : capacity);
+  if (!heap.data) return Error::NOMEM;
+  auto* bounce = static_cast<u8*>(heap.data);
+  capacity = align_down(heap.size, SECTOR_SIZE);  // (a halved size need not be whole sectors)
 
   usize done = 0;
   Result<void> failed;

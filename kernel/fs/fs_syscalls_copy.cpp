@@ -25,14 +25,15 @@ constexpr u64 LOFF_MAX = ~0ull >> 1;
 // A kernel bounce buffer for one call.
 class Chunk {
  public:
-  Chunk() : m_data(static_cast<u8*>(kmalloc(CHUNK))) {}
-  ~Chunk() { kfree(m_data); }
+  Chunk() : m_heap(kmalloc_up_to(CHUNK, PAGE_SIZE)) {}
+  ~Chunk() { kfree(m_heap.data); }
   Chunk(const Chunk&) = delete;
   Chunk& operator=(const Chunk&) = delete;
-  u8* data() const { return m_data; }
+  u8* data() const { return static_cast<u8*>(m_heap.data); }
+  usize size() const { return m_heap.size; }
 
  private:
-  u8* m_data;
+  HeapBuffer m_heap;
 };
 
 // One side of a copy: the file and where in it (the caller's offset, or the file's own).
@@ -49,8 +50,8 @@ Result<usize> copy_chunks(Side& in, Side* out_at, File& out, u64 count) {
   usize done = 0;
   while (done < count) {
     if (done && preemption_point(StopOn::Kill)) break;  // a long copy: others run, SIGKILL ends it
-    usize want = count - done < CHUNK ? static_cast<usize>(count - done) : CHUNK;
-    IoBuffer buffer = IoBuffer::kernel(chunk.data(), CHUNK);
+    usize want = count - done < chunk.size() ? static_cast<usize>(count - done) : chunk.size();
+    IoBuffer buffer = IoBuffer::kernel(chunk.data(), chunk.size());
     auto got = in.file->read_at(buffer, want, in.pos + done);
     if (got.is_error()) return done ? Result<usize>(done) : got;
     if (got.value() == 0) break;

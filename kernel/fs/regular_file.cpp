@@ -207,12 +207,15 @@ class DirectoryFile final : public PositionedFile {
   }
 
   Result<usize> getdents64(const IoBuffer& buffer, usize len) override {
-    // Entries are gathered under the directory's lock into a kernel buffer, then copied out without it.
+    // Entries are gathered under the directory's lock into a kernel buffer, then copied out without it. A page
+    // holds a dozen of the longest entries: when memory is short, the call returns fewer.
     constexpr usize MAX_BOUNCE = 32 * KiB;
-    usize capacity = len < MAX_BOUNCE ? len : MAX_BOUNCE;
-    if (capacity == 0) return Error::INVAL;
-    auto* bounce = static_cast<u8*>(kmalloc(capacity));
-    if (!bounce) return Error::NOMEM;
+    usize want = len < MAX_BOUNCE ? len : MAX_BOUNCE;
+    if (want == 0) return Error::INVAL;
+    HeapBuffer heap = kmalloc_up_to(want, PAGE_SIZE);
+    if (!heap.data) return Error::NOMEM;
+    auto* bounce = static_cast<u8*>(heap.data);
+    usize capacity = heap.size;
     SleepLockGuard position(m_position_lock);
     DirentWriter writer(bounce, capacity);
     Result<usize> result = [&]() -> Result<usize> {

@@ -99,6 +99,35 @@ TEST_CASE("heap: running out of memory gives nullptr, and everything comes back"
   CHECK(g_phys.free_frames() == free_at_start);
 }
 
+TEST_CASE("heap: kmalloc_up_to gives what fragmented memory has, down to its floor") {
+  VmEnv env(1 * MiB);
+  u64 free_at_start = g_phys.free_frames();
+  // Every frame taken, then every other one given back: plenty of free memory, no two frames together.
+  std::vector<void*> pages;
+  while (void* p = kmalloc(PAGE_SIZE)) pages.push_back(p);
+  for (usize i = 0; i < pages.size(); i += 2) kfree(pages[i]), pages[i] = nullptr;
+  g_phys.drain_cpu_cache();
+  CHECK(kmalloc(8 * PAGE_SIZE) == nullptr);
+
+  HeapBuffer b = kmalloc_up_to(8 * PAGE_SIZE, PAGE_SIZE);
+  REQUIRE(b.data != nullptr);
+  CHECK(b.size == PAGE_SIZE);
+  memset(b.data, 0xab, b.size);
+  // The floor is kept: a floor above what is free gives nothing.
+  CHECK(kmalloc_up_to(8 * PAGE_SIZE, 2 * PAGE_SIZE).data == nullptr);
+  kfree(b.data);
+
+  // With memory to spare, the whole size.
+  for (void*& p : pages) kfree(p), p = nullptr;
+  g_phys.drain_cpu_cache();
+  HeapBuffer whole = kmalloc_up_to(8 * PAGE_SIZE, PAGE_SIZE);
+  CHECK(whole.size == 8 * PAGE_SIZE);
+  kfree(whole.data);
+  heap_trim();
+  g_phys.drain_cpu_cache();
+  CHECK(g_phys.free_frames() == free_at_start);
+}
+
 TEST_CASE("heap: misuse is caught") {
   VmEnv env;
   SUBCASE("a pointer that is not from the heap") {
