@@ -14,7 +14,8 @@
 #                  tests/conformance/expected.txt (about 10 minutes; tools/conformance --help)
 #   make test-debug  every user test on the debug kernel (make test runs the VM, signal and process ones there)
 #   make soak      the system-call fuzzer for a long while: SOAK_CALLS calls (default 10 million) with random
-#                  seeds on 1 and 4 harts; prints calls, panics, hangs and leaks (tests/fuzz/fuzz.py)
+#                  seeds on 1 and 4 harts; prints calls, panics, hangs and leaks (tests/fuzz/fuzz.py); SOAK_SWAP=1:
+#                  under memory pressure, the workers' memory going to swap and back
 #   make clean
 # Options: SMP=N (harts, default 2), MEM=SIZE (default 128M), for example `make qemu SMP=4 MEM=64M`.
 SMP ?= 2
@@ -24,6 +25,7 @@ RUN := tools/run --smp $(SMP) --mem $(MEM)
 
 SOAK_CALLS ?= 10000000
 SOAK_JOBS ?= 1
+SOAK_SWAP ?=
 
 .PHONY: all setup setup-conformance qemu qemu-gdb host test test-labs test-long test-debug grade labcheck conformance soak clean
 
@@ -73,7 +75,8 @@ conformance: all setup-conformance
 	tools/conformance
 
 soak: all
-	python3 tests/fuzz/fuzz.py soak --build build/riscv --calls $(SOAK_CALLS) --jobs $(SOAK_JOBS)
+	python3 tests/fuzz/fuzz.py soak --build build/riscv --calls $(SOAK_CALLS) --jobs $(SOAK_JOBS) \
+	  $(if $(filter 1,$(SOAK_SWAP)),--mem 48M --swap 64M -- --pressure 40)
 
 clean:
 	rm -rf build

@@ -8,6 +8,9 @@
   fuzz.py soak --build DIR [--calls 10000000] [--per-boot 500000] [--smp 1,4] [--jobs J]
       many boots with random seeds until --calls calls were made; prints calls, panics, hangs, leaks and
       corruptions, and a replay command for each failure.
+  fuzz.py run|soak ... --mem 48M --swap 64M -- --pressure 40
+      the same under memory pressure: a process beside the workers rewrites 40 MiB, so that their memory goes to
+      swap and back while they fuzz (and checks every page it gets back).
   fuzz.py check-table --source ROOT
       every system call of the kernel's table (kernel/syscall.cpp) has a line in the fuzzer's (user/fuzz/calls.c).
 
@@ -30,10 +33,10 @@ OUTCOMES = {0: "ok", 99: "panic", 124: "hang", 125: "leak", 3: "hang", 4: "corru
 
 
 class Run:
-    def __init__(self, build, smp, mem, seed, calls, timeout, extra, kernel=None):
+    def __init__(self, build, smp, mem, seed, calls, timeout, extra, kernel=None, swap=None):
         self.build, self.smp, self.mem, self.seed, self.calls = build, smp, mem, seed, calls
         self.timeout = timeout if timeout else 90 + calls / 1500
-        self.extra, self.kernel = extra, kernel
+        self.extra, self.kernel, self.swap = extra, kernel, swap
 
     def program(self):
         return [os.path.join(self.build, "user", "fuzz", "fuzz"), "--seed", str(self.seed), "--calls",
@@ -44,6 +47,8 @@ class Run:
                "--timeout", str(int(self.timeout))]
         if self.kernel:
             cmd += ["--kernel", self.kernel]
+        if self.swap:
+            cmd += ["--swap", self.swap]
         if log:
             cmd += ["--log", log]
         return cmd + self.program()
@@ -76,6 +81,9 @@ class Run:
             outcome = "failure"  # the fuzzer did not finish
         if outcome == "ok" and "KERNEL PANIC" in kernel_log:
             outcome = "panic"
+        if outcome == "ok" and self.swap and "--pressure" in self.extra and int(fields.get("pswpout", 0)) == 0:
+            outcome = "failure"  # the run was to page the workers' memory out and in, and nothing went to swap
+            out += "\nfuzz: the pressure process never pushed a page to swap (make --pressure larger or --mem smaller)"
         details = describe(outcome, status, out, err, kernel_log)
         return outcome, calls, fields, details, seconds
 
@@ -84,7 +92,7 @@ def describe(outcome, status, out, err, kernel_log):
     """The lines worth showing for a failed boot."""
     lines = [f"exit status {status}"]
     for line in out.splitlines():
-        if re.match(r"fuzz: (HANG|MEMORY CORRUPTION|cannot)", line):
+        if re.match(r"fuzz: (HANG|MEMORY CORRUPTION|cannot|the pressure|pressure:)", line):
             lines.append(line)
     started = re.findall(r"^fuzz: worker (\d+) \(pid (\d+)\)$", out, re.M)
     if started and outcome != "ok":
@@ -102,10 +110,13 @@ def describe(outcome, status, out, err, kernel_log):
 
 
 def cmd_run(opts):
-    run = Run(opts.build, opts.smp, opts.mem, opts.seed, opts.calls, opts.timeout, opts.fuzz_args, opts.kernel)
+    run = Run(opts.build, opts.smp, opts.mem, opts.seed, opts.calls, opts.timeout, opts.fuzz_args, opts.kernel,
+              opts.swap)
     outcome, calls, fields, details, seconds = run.execute()
     summary = (f"{calls} calls, {fields.get('workers', '?')} workers ({fields.get('signaled', '?')} killed by a "
                f"signal, {fields.get('stalled', '?')} stopped by the watchdog), {seconds:.1f} s")
+    if opts.swap:
+        summary += f", {fields.get('pswpout', '?')} pages swapped out and {fields.get('pswpin', '?')} in"
     if outcome == "ok":
         print(f"ok: fuzz smp={opts.smp} seed={opts.seed}: {summary}")
         return 0
@@ -125,7 +136,7 @@ def cmd_soak(opts):
 
     def one(index):
         run = Run(opts.build, smps[index % len(smps)], opts.mem, rng.getrandbits(48), opts.per_boot, None,
-                  opts.fuzz_args, opts.kernel)
+                  opts.fuzz_args, opts.kernel, opts.swap)
         return run, run.execute()
 
     index = 0
@@ -185,6 +196,8 @@ def main():
         p.add_argument("--build", required=True)
         p.add_argument("--kernel", help="another kernel image (default: BUILD/kernel/kernel.elf)")
         p.add_argument("--mem", default="128M")
+        p.add_argument("--swap", help="a swap area of this size (tools/run --swap); with the fuzzer's --pressure MIB "
+                       "(after --), the workers' memory is paged out and in while they fuzz")
         p.add_argument("fuzz_args", nargs="*", help="extra arguments for the fuzzer (after --)")
     run = sub.choices["run"]
     run.add_argument("--smp", type=int, default=1)

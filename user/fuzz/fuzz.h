@@ -219,6 +219,8 @@ void fz_sentinel_fill(u64 base, u64 size);
 u64 fz_sentinel_check(struct fz* fz, u64 base, u64 size);
 
 /* ---- the worker (worker.c) ---- */
+int fz_pressure_start(unsigned mib);           /* pressure.c: the pressure process's pid */
+void fz_swap_counts(u64* out, u64* in);        /* pressure.c: pswpout, pswpin */
 void fz_worker_main(struct fz* fz);            /* runs fz->budget calls, then exits */
 void fz_child_main(void* fz_copy);             /* a forked child or thread: fuzz a little, then exit */
 void fz_run_calls(struct fz* fz);

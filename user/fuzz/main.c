@@ -1,7 +1,7 @@
 /* fuzz: random system calls against the kernel, from inside the guest.
  *
  *   fuzz --seed S --calls N [--per-worker K] [--parallel P] [--worker I] [--trace] [--only a,b]
- *        [--meminfo] [--profile] [--stall-ms MS] [--kill-wait-ms MS]
+ *        [--meminfo] [--profile] [--stall-ms MS] [--kill-wait-ms MS] [--pressure MIB]
  *
  * The master (this process) sets up memory fixtures, then forks workers, P at a time, until N calls have been
  * made. Worker i fuzzes with the seed mix(S, i), so `--seed S --worker i` replays worker i alone (add --trace
@@ -14,6 +14,10 @@
  * Output: "fuzz: ..." lines as it goes, and one "fuzz-result: calls=N workers=W signaled=S stalled=T hangs=H"
  * line at the end. Exit status 0, 3 after a hang, 4 if a sentinel changed (the kernel wrote into memory it was
  * never given: see FZ_SENTINEL in fuzz.h).
+ *
+ * --pressure MIB runs a process beside the workers that keeps rewriting MIB of memory (pressure.c): with more
+ * than the free memory and a swap device (tools/run --swap), the workers' memory is paged out and in while they
+ * fuzz, and the pressure process checks that every page swap gives back holds what it wrote.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -49,6 +53,7 @@ struct options {
   int has_filter;
   int meminfo;
   int profile;
+  unsigned pressure_mib; /* 0: no pressure process */
 };
 
 struct running {
@@ -62,6 +67,7 @@ struct running {
 
 struct totals {
   u64 workers, exited, signaled, stalled, hangs;
+  u64 pressure_restarts; /* the pressure process died (a fuzzed kill, the OOM killer) and was started again */
   u64 by_signal[65];
 };
 
@@ -78,7 +84,7 @@ static void sleep_ms(unsigned ms) {
 
 static void usage(void) {
   fprintf(stderr, "usage: fuzz --seed S --calls N [--per-worker K] [--parallel P] [--worker I] [--trace]\n"
-                  "            [--only call,call] [--stall-ms MS] [--kill-wait-ms MS]\n");
+                  "            [--only call,call] [--stall-ms MS] [--kill-wait-ms MS] [--pressure MIB]\n");
   exit(2);
 }
 
@@ -117,6 +123,7 @@ static void parse(struct options* o, int argc, char** argv) {
     else if (!strcmp(a, "--worker")) o->only_worker = strtol(v, NULL, 0);
     else if (!strcmp(a, "--stall-ms")) o->stall_ms = (unsigned)strtoul(v, NULL, 0);
     else if (!strcmp(a, "--kill-wait-ms")) o->kill_wait_ms = (unsigned)strtoul(v, NULL, 0);
+    else if (!strcmp(a, "--pressure")) o->pressure_mib = (unsigned)strtoul(v, NULL, 0);
     else if (!strcmp(a, "--only")) parse_only(o, argv[i]);
     else usage();
   }
@@ -219,16 +226,19 @@ static pid_t g_master_pid;
 static int kill_strays(int verbose) {
   int sent = 0;
   DIR* proc = opendir("/proc");
+  if (!proc) printf("fuzz: cannot list /proc to find the strays: %m\n");
   struct dirent* e;
-  while (proc && (e = readdir(proc))) {
+  while (proc) {
+    errno = 0;
+    if (!(e = readdir(proc))) break;
     int pid = atoi(e->d_name);
     if (pid <= 1 || pid == g_master_pid) continue;
     char path[64], stat[256] = "";
     snprintf(path, sizeof path, "/proc/%d/stat", pid);
     int fd = open(path, O_RDONLY);
-    if (fd < 0) continue;
-    ssize_t n = read(fd, stat, sizeof stat - 1);
-    close(fd);
+    ssize_t n = fd < 0 ? -1 : read(fd, stat, sizeof stat - 1);
+    if (n <= 0 && errno != ENOENT && errno != ESRCH) printf("fuzz: cannot read %s: %m\n", path);
+    if (fd >= 0) close(fd);
     if (n <= 0) continue;
     stat[n] = 0;
     const char* state = strrchr(stat, ')');
@@ -236,8 +246,10 @@ static int kill_strays(int verbose) {
     if (verbose && sent < 10) printf("fuzz: after SIGKILL: %s", stat);
     if (kill(pid, SIGKILL) == 0) sent++;
   }
+  int listed = proc && !errno;
+  if (proc && !listed) printf("fuzz: cannot list /proc to the end (%d killed): %m\n", sent);
   if (proc) closedir(proc);
-  return sent;
+  return listed ? sent : sent + 1; /* a listing cut short: the caller looks again */
 }
 
 static void clean_up(void) {
@@ -429,8 +441,17 @@ int main(int argc, char** argv) {
   memset(&t, 0, sizeof t);
   unsigned next_worker = o.only_worker >= 0 ? (unsigned)o.only_worker : 0;
   int hung = 0;
+  int pressure_pid = o.pressure_mib ? fz_pressure_start(o.pressure_mib) : 0;
   for (;;) {
     int busy = 0;
+    int status;
+    if (pressure_pid > 0 && waitpid(pressure_pid, &status, WNOHANG) == pressure_pid) {
+      if (fz_shared->corrupt_address) break;
+      printf("fuzz: pressure: the process died (%s %d): starting it again\n",
+             WIFSIGNALED(status) ? "signal" : "status", WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+      t.pressure_restarts++;
+      pressure_pid = fz_pressure_start(o.pressure_mib);
+    }
     for (unsigned s = 0; s < o.parallel; s++) {
       struct running* w = &running[s];
       if (w->pid) {
@@ -458,10 +479,14 @@ int main(int argc, char** argv) {
   fz_sentinel_check(NULL, FZ_SENTINEL, FZ_SENTINEL_SIZE); /* our own copy too */
   int corrupt = fz_shared->corrupt_address != 0;
   if (corrupt) {
-    printf("fuzz: MEMORY CORRUPTION: a sentinel word at 0x%llx held 0x%016llx instead of 0x%016llx (seen by worker "
-           "%lld after %llu calls)\n", (unsigned long long)fz_shared->corrupt_address,
-           (unsigned long long)fz_shared->corrupt_found, (unsigned long long)fz_shared->corrupt_expected,
-           (long long)fz_shared->corrupt_worker, (unsigned long long)fz_shared->corrupt_calls);
+    if ((long long)fz_shared->corrupt_worker == -2) {
+      printf("fuzz: MEMORY CORRUPTION: a page of the pressure process came back from swap wrong (above)\n");
+    } else {
+      printf("fuzz: MEMORY CORRUPTION: a sentinel word at 0x%llx held 0x%016llx instead of 0x%016llx (seen by worker "
+             "%lld after %llu calls)\n", (unsigned long long)fz_shared->corrupt_address,
+             (unsigned long long)fz_shared->corrupt_found, (unsigned long long)fz_shared->corrupt_expected,
+             (long long)fz_shared->corrupt_worker, (unsigned long long)fz_shared->corrupt_calls);
+    }
   }
   if (o.meminfo) {
     sleep_ms(500); /* init reaps the strays */
@@ -479,10 +504,13 @@ int main(int argc, char** argv) {
       else printf(" signal-%d %llu", s, (unsigned long long)t.by_signal[s]);
     }
   printf("\n");
+  u64 swapped_out, swapped_in;
+  fz_swap_counts(&swapped_out, &swapped_in);
   printf("fuzz-result: seed=%llu calls=%llu workers=%llu exited=%llu signaled=%llu stalled=%llu hangs=%llu "
-         "corruptions=%d\n",
+         "corruptions=%d pressure_restarts=%llu pswpout=%llu pswpin=%llu\n",
          (unsigned long long)o.seed, (unsigned long long)calls, (unsigned long long)t.workers,
          (unsigned long long)t.exited, (unsigned long long)t.signaled, (unsigned long long)t.stalled,
-         (unsigned long long)t.hangs, corrupt);
+         (unsigned long long)t.hangs, corrupt, (unsigned long long)t.pressure_restarts,
+         (unsigned long long)swapped_out, (unsigned long long)swapped_in);
   return hung ? 3 : corrupt ? 4 : 0;
 }
