@@ -172,6 +172,8 @@ vtop {page:#x}
 pt
 {mark("procs")}
 procs
+{mark("kbt")}
+kbt init
 {mark("frames")}
 frames
 continue
@@ -220,6 +222,9 @@ continue
     need("ptable", r"0x10000 +0x[0-9a-f]+ +0x[0-9a-f]+ +\d+ R-XU")
     need("procs", r"^\s+1\s+0\s+Alive\s+\w+\s+1\s+\S+\s+0x[0-9a-f]+\s+init$", re.M)
     need("procs", r"^\s+\d+\s+1\s+Alive\s+Running\s+\d+\s+\d+\s+0x[0-9a-f]+\s+cowdemo$", re.M)
+    # init sleeps in wait4 while cowdemo runs: kbt unwinds it from the registers sched saved.
+    need("kbt", r"pid 1 tid 1 \(init\) Sleeping, waiting on 0x[0-9a-f]+")
+    need("kbt", r"#\d+ .*sys_wait4")
     need("frames", r"frames: \d+ managed, \d+ free, \d+ used")
     need("print", rf"\$\d+ = {page_hex}\n")
     need("print", r"\$\d+ = Access::Write")

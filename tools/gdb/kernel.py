@@ -350,7 +350,8 @@ def region_of(space, va):
 class KernelPrefix(gdb.Command):
     """Commands for the kernel's processes, address spaces, page tables and faults (tools/gdb/kernel.py):
 
-procs, vm-maps, pt, vtop, ptov, frames, fault, break-fault, step-trap, step-return, break-signal, sigframe.
+procs, vm-maps, pt, vtop, ptov, frames, fault, break-fault, step-trap, step-return, break-signal, sigframe,
+kbt.
 Each takes `help NAME`. They work at any stop, in kernel or user mode."""
 
     def __init__(self):
@@ -929,6 +930,53 @@ def lookup_printer(val):
     return None
 
 
+class KernelBacktrace(Command):
+    """kbt [PID|NAME]: where the threads of a process are in the kernel. A thread running on a hart: select that
+hart (`thread N`) and use `bt`. A thread switched out (sleeping, runnable, stopped): its backtrace from the
+registers sched saved when it switched away (SwitchContext: ra, sp, s0-s11), and the wait queue it sleeps on.
+Without an argument: every switched-out thread of every process (what a hung machine is waiting for)."""
+
+    SAVED = ["pc", "sp"] + [f"s{i}" for i in range(12)]
+
+    def __init__(self):
+        super().__init__("kbt")
+
+    def run(self, argv):
+        wanted = [find_process(argv[0])] if argv else [p for _, p in processes()]
+        saved = {r: int(gdb.parse_and_eval(f"${r}")) for r in self.SAVED}
+        try:
+            for p in wanted:
+                for t in process_threads(p):
+                    self.show(p, t)
+        finally:
+            for r, v in saved.items():
+                gdb.execute(f"set ${r} = {v:#x}", to_string=True)
+
+    def show(self, p, t):
+        state = str(t["m_state"]).split("::")[-1]
+        head = f"pid {int(p['m_pid'])} tid {int(t['m_tid'])} " \
+               f"({c_string(p['m_name'])}) {state}"
+        hart = hart_of_thread(int(t.address))
+        if hart is not None:
+            print(f"{head}: running on hart {hart} (thread {hart + 1}; bt there)")
+            return
+        if state in ("Zombie", "Dead"):
+            return
+        waiting = int(t["m_waiting_on"])
+        where = gdb.execute(f"info symbol {waiting:#x}", to_string=True).strip() if waiting else ""
+        where = "" if where.startswith("No symbol") else f" ({where})"  # a queue in a global, or in some object
+        work = int(unwrap(t["m_work"]))
+        work = f", work bits {work:#x}" if work else ""
+        print(f"{head}" + (f", waiting on {waiting:#x}{where}" if waiting else "") + work)
+        ctx = t["m_context"]
+        gdb.execute(f"set $pc = {int(ctx['ra']):#x}", to_string=True)
+        gdb.execute(f"set $sp = {int(ctx['sp']):#x}", to_string=True)
+        for i in range(12):
+            gdb.execute(f"set $s{i} = {int(ctx['s'][i]):#x}", to_string=True)
+        for line in gdb.execute("bt 16", to_string=True).splitlines():
+            print("    " + line)
+
+
 def register():
     KernelPrefix()
     Procs()
@@ -943,6 +991,7 @@ def register():
     StepReturn()
     Sigframe()
     BreakSignal()
+    KernelBacktrace()
     gdb.pretty_printers.append(lookup_printer)
 
 
