@@ -296,7 +296,8 @@ class AddressSpace {
   void merge_around_locked(Region& first, VirtAddr end);
   void try_merge_locked(Region* r);
   Result<void> check_mapped_locked(Region* first, VirtAddr start, VirtAddr end, Prot prot) const;
-  Result<void> unmap_locked(VirtAddr start, VirtAddr end);
+  // keep_tables: the range is mapped again at once (MAP_FIXED over a mapping): its page tables stay.
+  Result<void> unmap_locked(VirtAddr start, VirtAddr end, bool keep_tables = false);
   bool range_is_free_locked(VirtAddr start, VirtAddr end) const;
   Result<VirtAddr> find_free_range_locked(u64 length, VirtAddr hint) const;
   Result<void> populate_locked(VirtAddr start, VirtAddr end, Access access);

@@ -73,6 +73,11 @@ class AnonTable {
   }
   // Release every slot in [start_vpn, end_vpn).
   void release_range(u64 start_vpn, u64 end_vpn);
+  // Free the table's nodes that serve only [floor_vpn, ceiling_vpn) (no region there: munmap's hole) and reach
+  // into [start_vpn, end_vpn).
+  void release_nodes(u64 start_vpn, u64 end_vpn, u64 floor_vpn, u64 ceiling_vpn) {
+    m_table.free_nodes_within(start_vpn, end_vpn, floor_vpn, ceiling_vpn);
+  }
   // Release every slot and the table itself (the address space is going away).
   void release_all();
   // Share src's slots in [start_vpn, end_vpn) into this table, which holds nothing there (a reference each):

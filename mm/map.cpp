@@ -160,7 +160,7 @@ Result<VirtAddr> AddressSpace::map(const MapRequest& req) {
       !may_expand_locked(limits, length / PAGE_SIZE - (replaces ? mapped_pages_in_locked(start, start + length) : 0),
                          is_data))
     return Error::NOMEM;
-  if (replaces) TRY(unmap_locked(start, start + length));
+  if (replaces) TRY(unmap_locked(start, start + length, true));
   // MAP_LOCKED, and every mapping after mlockall(MCL_FUTURE): locked, and brought in unless MCL_ONFAULT.
   u32 populate = req.flags & MapFlag::Populate;
   if ((req.flags & MapFlag::Locked) || m_future_lock != LockMode::Unlock) {
@@ -211,7 +211,7 @@ __attribute__((always_inline)) inline Result<void> AddressSpace::check_mapped_lo
   return {};
 }
 
-Result<void> AddressSpace::unmap_locked(VirtAddr start, VirtAddr end) {
+Result<void> AddressSpace::unmap_locked(VirtAddr start, VirtAddr end, bool keep_tables) {
   ASSERT_LOCKED(m_lock);
   // Split the regions that straddle either end, so that every region left in [start, end) lies inside it (one
   // tree lookup more only when the range is not inside one region).
@@ -234,6 +234,16 @@ Result<void> AddressSpace::unmap_locked(VirtAddr start, VirtAddr end) {
     r = next;
   }
   m_anon.release_range(start.page_number(), end.page_number());
+  if (keep_tables) return {};
+  // The page-table pages and anon-table nodes that served only the hole now around [start, end) go too
+  // (Linux's free_pgtables): a program that maps and unmaps all over its address space does not keep a table
+  // for every place it went.
+  Region* next = m_regions.find_first_gt(start.get());
+  Region* prev = next ? RegionTree::prev(*next) : m_regions.last();
+  VirtAddr floor = prev ? prev->m_end : VirtAddr(0);
+  VirtAddr ceiling = next ? next->m_start : VirtAddr(user_layout::USER_END);
+  m_pmap->free_tables(start, end, floor, ceiling);
+  m_anon.release_nodes(start.page_number(), end.page_number(), floor.page_number(), ceiling.page_number());
   return {};
 }
 

@@ -4,6 +4,9 @@
 //   create / destroy      the tables of a new address space (the kernel half is shared) / free them
 //   enter(va, pa, prot)   map one page (replacing any mapping at va)
 //   remove(start, end)    unmap a range
+//   free_tables(start, end, floor, ceiling)   after remove: free the page-table pages that serve only [floor,
+//                         ceiling) — the hole around an unmapped range, where no region is left — and reach into
+//                         [start, end); update() frees them, once no hart can still walk them
 //   protect(start, end, prot)  reduce the permissions of a range (never raises them)
 //   extract(va)           va -> pa, if mapped
 //   is_referenced / clear_referenced / is_modified / clear_modified   accessed and dirty state of one mapping
@@ -46,6 +49,7 @@ concept PmapInterface = requires(P& p, const P& cp, VirtAddr va, PhysAddr pa, Pr
   { P::destroy(&p) } -> std::same_as<void>;
   { p.enter(va, pa, prot, how) } -> std::same_as<Result<void>>;
   { p.remove(va, va) } -> std::same_as<void>;
+  { p.free_tables(va, va, va, va) } -> std::same_as<void>;
   { p.protect(va, va, prot) } -> std::same_as<void>;
   { cp.extract(va) } -> std::same_as<Result<PhysAddr>>;
   { cp.is_referenced(va) } -> std::same_as<bool>;

@@ -42,3 +42,40 @@ __attribute__((noinline)) void RadixNodes::free_all_nodes() {
   free_subtree(m_root, LEVELS - 1);
   m_root = nullptr;
 }
+
+void RadixNodes::clear_interior_slot(Interior* node, unsigned i) {
+  node[i] = nullptr;
+  Interior* group = node + (i & ~(GROUP - 1));
+  for (unsigned k = 0; k < GROUP; k++)
+    if (group[k]) return;
+  summary(node) &= ~(1ull << (i / GROUP));
+}
+
+void RadixNodes::free_nodes_within(u64 start, u64 end, u64 floor, u64 ceiling) {
+  constexpr u64 LEAF_SPAN = FANOUT, MID_SPAN = u64(FANOUT) * FANOUT;
+  if (!m_root) return;
+  if (end > MAX_INDEX) end = MAX_INDEX;
+  for (u64 base = align_down(start, MID_SPAN); base < end; base += MID_SPAN) {
+    unsigned m = slot_of(base, 2);
+    auto* mid = static_cast<Interior*>(m_root[m]);
+    if (!mid) continue;
+    if (base >= floor && base + MID_SPAN <= ceiling) {
+      free_subtree(mid, 1);
+      clear_interior_slot(m_root, m);
+      continue;
+    }
+    u64 lo = start > base ? start : base;
+    u64 hi = end < base + MID_SPAN ? end : base + MID_SPAN;
+    for (u64 b = align_down(lo, LEAF_SPAN); b < hi; b += LEAF_SPAN) {
+      unsigned l = slot_of(b, 1);
+      if (mid[l] && b >= floor && b + LEAF_SPAN <= ceiling) {
+        release_node(mid[l]);
+        clear_interior_slot(mid, l);
+      }
+    }
+  }
+  if (summary(m_root) == 0) {
+    release_node(m_root);
+    m_root = nullptr;
+  }
+}

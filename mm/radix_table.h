@@ -41,6 +41,10 @@ class RadixNodes {
     if (m_root) free_all_nodes();
   }
   u64 node_count() const { return m_nodes; }
+  // Free the nodes that serve only indices in [floor, ceiling) and reach into [start, end): a leaf (512
+  // indices) or a middle node (512 leaves) whose whole span lies in [floor, ceiling), and the root when nothing
+  // is left below it. Every value there must be empty already (munmap: the hole around an unmapped range).
+  void free_nodes_within(u64 start, u64 end, u64 floor, u64 ceiling);
   bool is_empty() const { return m_root == nullptr; }
 
  protected:
@@ -107,6 +111,8 @@ class RadixNodes {
   static void* alloc_node(unsigned level);
   void free_all_nodes();
   void free_subtree(Interior* node, unsigned level);
+  // Empty slot i of an interior node, closing its group in the summary when the group holds nothing else.
+  static void clear_interior_slot(Interior* node, unsigned i);
 };
 
 template <RadixValue Value>

@@ -86,6 +86,7 @@ Sv39Pmap* Sv39Pmap::create() {
 void Sv39Pmap::destroy(Sv39Pmap* p) {
   ASSERT_MSG(p->m_active_harts.load() == 0, "destroying a pmap that is still active on some hart");
   while (Frame* f = p->m_tables.pop_front()) g_phys.free_frame(f);
+  while (Frame* f = p->m_dead_tables.pop_front()) g_phys.free_frame(f);
   g_phys.free_frame(g_phys.frame_of(p->m_root));
   delete p;
 }
@@ -149,6 +150,23 @@ void Sv39Pmap::remove(VirtAddr start, VirtAddr end) {
         e = Pte();
         note_flush(VirtAddr(va));
       });
+}
+
+void Sv39Pmap::free_tables(VirtAddr start, VirtAddr end, VirtAddr floor, VirtAddr ceiling) {
+  UserTableMemory mem{this};
+  Sv39Walker<UserTableMemory> walker(mem, m_root);
+  bool unlinked = false;
+  walker.unlink_tables(start.get(), end.get(), floor.get(), ceiling.get(), [&](PhysAddr pa) {
+    Frame* f = g_phys.frame_of(pa);
+    m_tables.remove(*f);
+    m_table_pages--;
+    m_dead_tables.push_back(*f);
+    unlinked = true;
+  });
+  if (unlinked) {  // non-leaf entries changed: update() fences the whole address space, then frees them
+    m_pending_all = true;
+    m_pending_count = MAX_PENDING;
+  }
 }
 
 void Sv39Pmap::protect(VirtAddr start, VirtAddr end, Prot prot) {
@@ -240,6 +258,10 @@ u64 hart_mask_of(u64 cpus) {
 }  // namespace
 
 void Sv39Pmap::update_into_slow(FlushBatch& batch) {
+  if (UNLIKELY(!m_dead_tables.is_empty())) {  // (munmap updates at once: page-out never finds any)
+    update_slow();
+    return;
+  }
   // As update_slow: the changed entries are stored before the harts running this pmap are read. Those harts
   // flush at batch.flush(); a hart that starts running it meanwhile flushes its ASID when it activates it.
   asm volatile("fence w, r" ::: "memory");
@@ -293,6 +315,9 @@ void Sv39Pmap::update_slow() {
   }
   m_pending_count = 0;
   m_pending_all = false;
+  // No hart can walk the unlinked tables any more (the remote fences above have completed when the SBI call
+  // returns).
+  while (Frame* f = m_dead_tables.pop_front()) g_phys.free_frame(f);
 }
 
 void Sv39Pmap::activate() {

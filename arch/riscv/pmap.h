@@ -47,6 +47,7 @@ class Sv39Pmap {
     return {};
   }
   void remove(VirtAddr start, VirtAddr end);
+  void free_tables(VirtAddr start, VirtAddr end, VirtAddr floor, VirtAddr ceiling);
   void protect(VirtAddr start, VirtAddr end, Prot prot);
   Result<PhysAddr> extract(VirtAddr va) const;
   bool is_referenced(VirtAddr va) const;
@@ -116,6 +117,8 @@ class Sv39Pmap {
   u64 m_table_pages = 0;          // page-table pages below the root, plus the root
   // Every table page below the root (linked through Frame::link), so destroy() frees them without a walk.
   IntrusiveList<Frame, &Frame::link> m_tables;
+  // Tables free_tables() unlinked: freed by the next update(), after the fence (a hart may still be walking them).
+  IntrusiveList<Frame, &Frame::link> m_dead_tables;
   friend struct UserTableMemory;
   u16 m_asid = 0;                 // 0 = none yet
   u64 m_asid_generation = 0;

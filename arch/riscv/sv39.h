@@ -118,6 +118,37 @@ class Sv39Walker {
     }
   }
 
+  // Unlink the tables that serve only addresses in [floor, ceiling) and reach into [start, end): a level-1 table
+  // (1 GiB of addresses) or a level-0 table (2 MiB) whose whole span lies in [floor, ceiling) (munmap: the hole
+  // left around the range; Linux's free_pgtables). release(PhysAddr) gets each one, the tables below a level-1
+  // table first. The caller frees them only once no hart can still walk them: a hart may cache non-leaf entries
+  // too, so that takes a fence of the whole address space (spec 4.2.1, SFENCE.VMA with rs1 = x0). Leaves must
+  // be gone from [floor, ceiling) already: they are not looked at.
+  template <typename Release>
+  void unlink_tables(u64 start, u64 end, u64 floor, u64 ceiling, Release&& release) {
+    constexpr u64 TOP_SPAN = sv39::LEVEL_SIZE[2], MID_SPAN = sv39::LEVEL_SIZE[1];
+    Pte* root = m_mem.table_ptr(m_root);
+    for (u64 va = align_down(start, TOP_SPAN); va < end; va += TOP_SPAN) {
+      Pte& top = root[sv39::vpn(va, 2)];
+      if (!top.is_table()) continue;
+      if (va >= floor && va + TOP_SPAN <= ceiling) {
+        release_subtree(top.address(), 1, release);
+        top = Pte();
+        continue;
+      }
+      Pte* mid = m_mem.table_ptr(top.address());
+      u64 lo = start > va ? start : va;
+      u64 hi = end < va + TOP_SPAN ? end : va + TOP_SPAN;
+      for (u64 v = align_down(lo, MID_SPAN); v < hi; v += MID_SPAN) {
+        Pte& e = mid[sv39::vpn(v, 1)];
+        if (e.is_table() && v >= floor && v + MID_SPAN <= ceiling) {
+          release(e.address());
+          e = Pte();
+        }
+      }
+    }
+  }
+
  private:
   template <typename Fn>
   void visit(Pte* table, unsigned level, u64 base, u64 start, u64 end, Fn& fn) {
@@ -170,12 +201,19 @@ class Sv39Walker {
   }
 
   void free_table_recursive(PhysAddr table_pa, unsigned level) {
+    auto free_now = [&](PhysAddr pa) { m_mem.free_table(pa); };
+    release_subtree(table_pa, level, free_now);
+  }
+
+  // release(pa) for every table below table_pa (a table at `level`), then for table_pa itself.
+  template <typename Release>
+  void release_subtree(PhysAddr table_pa, unsigned level, Release& release) {
     if (level > 0) {
       Pte* t = m_mem.table_ptr(table_pa);
       for (unsigned i = 0; i < sv39::ENTRIES; i++)
-        if (t[i].is_table()) free_table_recursive(t[i].address(), level - 1);
+        if (t[i].is_table()) release_subtree(t[i].address(), level - 1, release);
     }
-    m_mem.free_table(table_pa);
+    release(table_pa);
   }
 
   TableMemory& m_mem;

@@ -98,6 +98,60 @@ TEST_CASE("munmap: across holes") {
   CHECK(s->region_count() == 2);
 }
 
+// munmap frees the page-table pages that served only the hole it leaves (Linux's free_pgtables): a table (one
+// per 2 MiB, one per 1 GiB) goes when no region is left anywhere in its span; a table a neighbour still uses
+// stays, whoever else it served. The anon table's nodes (a leaf per 2 MiB, a middle node per 1 GiB, a root) go
+// by the same rule.
+TEST_CASE("munmap: page tables of the hole go, a neighbour's stay") {
+  constexpr u64 MB2 = 2 * MiB, GB = 1 * GiB;
+  static_assert(A % GB == 0 || A % MB2 == 0, "the test counts tables from A on: A starts a 2 MiB span");
+  VmEnv env;
+  Space s;
+  auto anon_nodes = [&] { return s->page_table_pages() - s.pmap().table_pages(); };
+  u64 empty = s.pmap().table_pages();  // the root
+  map_written(*s, A, 2);                       // span 1 of the first GiB
+  must_map(*s, A + 8 * P, P, Prot::Read);      // span 1 too, another region
+  map_written(*s, A + 2 * MB2, 1);             // span 3
+  map_written(*s, A + GB, 1);                  // the next GiB
+  CHECK(load(*s, A + 8 * P) == 0);
+  CHECK(s.pmap().table_pages() == empty + 3 + 2);  // three 2 MiB tables, two 1 GiB tables
+  CHECK(anon_nodes() == 1 + 2 + 3);
+
+  // A region whose span holds another region: the table stays.
+  REQUIRE(s->unmap(VirtAddr(A), 2 * P).has_value());
+  CHECK(s.pmap().table_pages() == empty + 5);
+  CHECK(anon_nodes() == 6);
+  // The last region in span 1: its table goes; the GiB's table stays (span 3 is in use).
+  REQUIRE(s->unmap(VirtAddr(A + 8 * P), P).has_value());
+  CHECK(s.pmap().table_pages() == empty + 4);
+  CHECK(anon_nodes() == 5);
+  // The only region of the second GiB: both its tables go.
+  REQUIRE(s->unmap(VirtAddr(A + GB), P).has_value());
+  CHECK(s.pmap().table_pages() == empty + 2);
+  CHECK(anon_nodes() == 3);
+  // Mapped again: tables come back; the last munmap leaves only the root.
+  map_written(*s, A, 1);
+  CHECK(s.pmap().table_pages() == empty + 3);
+  CHECK(anon_nodes() == 4);
+  REQUIRE(s->unmap(VirtAddr(A), 3 * MB2).has_value());
+  CHECK(s.pmap().table_pages() == empty);
+  CHECK(anon_nodes() == 0);
+  CHECK(s.pmap().pending_flushes() == 0);  // unmap's update() did the fences (and, on Sv39, the frees)
+  CHECK(env.frames_used() == 0);
+}
+
+// MAP_FIXED over a mapping keeps its tables: the range is mapped again at once.
+TEST_CASE("mmap: MAP_FIXED over a mapping keeps the page tables") {
+  VmEnv env;
+  Space s;
+  map_written(*s, A, 4);
+  u64 tables = s.pmap().table_pages();
+  s.pmap().clear_calls();
+  must_map(*s, A, 4 * P, Prot::ReadWrite);
+  for (const std::string& call : s.pmap().calls()) CHECK(call.rfind("free_tables", 0) != 0);
+  CHECK(s.pmap().table_pages() == tables);
+}
+
 // munmap's argument checks: the start must be page aligned, the length non-zero and inside the user half; a
 // length that is not a multiple of the page size is rounded up.
 TEST_CASE("munmap: arguments") {

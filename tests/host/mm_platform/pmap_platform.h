@@ -19,6 +19,7 @@
 #include <cstdarg>
 #include <cstdio>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -63,6 +64,8 @@ class FakePmap {
     }
     bool dirty = static_cast<u8>(how) != 0 && has(prot, Prot::Write);  // PmapEnter::Dirty
     m_mappings[va.get()] = Mapping{pa, prot, true, dirty};
+    m_l0_tables.insert(va.get() >> 21);
+    m_l1_tables.insert(va.get() >> 30);
     m_pending_flushes++;
     return {};
   }
@@ -73,6 +76,28 @@ class FakePmap {
       it = m_mappings.erase(it);
       m_pending_flushes++;
     }
+  }
+
+  // As Sv39: a table (one per 2 MiB, one per 1 GiB) goes when its whole span lies in [floor, ceiling) and it
+  // reaches into [start, end). It must hold no mapping by then.
+  void free_tables(VirtAddr start, VirtAddr end, VirtAddr floor, VirtAddr ceiling) {
+    log("free_tables %#llx-%#llx in %#llx-%#llx", hex(start.get()), hex(end.get()), hex(floor.get()),
+        hex(ceiling.get()));
+    auto drop = [&](std::set<u64>& tables, unsigned shift) {
+      u64 span = 1ull << shift;
+      for (u64 key = start.get() >> shift; key << shift < end.get(); key++) {
+        if ((key << shift) < floor.get() || (key << shift) + span > ceiling.get() || !tables.count(key)) continue;
+        auto it = m_mappings.lower_bound(key << shift);
+        ASSERT_MSG(it == m_mappings.end() || it->first >= (key << shift) + span,
+                   "FakePmap::free_tables: a mapping is left at %#llx", hex(it->first));
+        tables.erase(key);
+        if (shift == 30)  // the 2 MiB tables below it go with it
+          m_l0_tables.erase(m_l0_tables.lower_bound(key << 9), m_l0_tables.lower_bound((key + 1) << 9));
+        m_pending_flushes++;
+      }
+    };
+    drop(m_l0_tables, 21);
+    drop(m_l1_tables, 30);
   }
 
   void protect(VirtAddr start, VirtAddr end, Prot prot) {
@@ -154,15 +179,9 @@ class FakePmap {
     m_activations++;
   }
   void deactivate() { log("deactivate"); }
-  // Sv39-like count: the root, one table per 2 MiB and one per 1 GiB that holds a mapping.
-  u64 table_pages() const {
-    std::map<u64, bool> l0, l1;
-    for (auto& [va, m] : m_mappings) {
-      l0[va >> 21] = true;
-      l1[va >> 30] = true;
-    }
-    return 1 + l0.size() + l1.size();
-  }
+  // Sv39-like count: the root, and one table per 2 MiB and one per 1 GiB that held a mapping since the last
+  // free_tables of its span (as on Sv39, removing the mappings leaves the tables).
+  u64 table_pages() const { return 1 + m_l0_tables.size() + m_l1_tables.size(); }
 
   // For tests.
   static constexpr u64 USER_END = 1ull << 38;
@@ -215,6 +234,7 @@ class FakePmap {
   static unsigned long long hex(u64 v) { return v; }
 
   std::map<u64, Mapping> m_mappings;
+  std::set<u64> m_l0_tables, m_l1_tables;  // va >> 21, va >> 30 of the tables that exist
   std::vector<std::string> m_calls;
   u64 m_pending_flushes = 0;
   u64 m_updates = 0;
