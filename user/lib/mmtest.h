@@ -108,7 +108,7 @@ void mt_mem_snapshot(struct mt_mem* m);
 struct mt_mem mt_mem_note(const char* when, const struct mt_mem* before);
 /* Check that between two snapshots the program gained `pages` anonymous pages (negative: released them) and
  * between pt_lo and pt_hi page-table pages. On our kernel: AnonPages within 2 pages, free memory minus the
- * page-table change within 3 pages (plus up to one page of kernel bookkeeping per new page-table page),
+ * page-table change within 3 pages (plus up to one page of kernel bookkeeping per page-table page made or freed),
  * PageTables within [pt_lo, pt_hi]. On Linux, a little looser: AnonPages
  * within 8 pages (vmstat counters are folded in batches), free memory minus the page-table change within 16
  * pages (slab caches move), PageTables within [pt_lo - 2, pt_hi + 2]. Call it only when
