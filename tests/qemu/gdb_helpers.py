@@ -3,7 +3,8 @@
 user/bin/cowdemo under `tools/run --gdb`, stops at its page faults with break-fault and checks what each command
 prints: fault (demand-zero, then the child's copy-on-write copy, then the parent's reuse), vm-maps (the same
 regions as the /proc/self/maps the program printed), pt and vtop (the page is mapped, and writable only after the
-fault), ptov, procs, frames, the pretty-printers, step-return. A second session runs user/vmtricks/objstore and
+fault), ptov, procs, frames, the pretty-printers, step-return, ubreak (a user breakpoint at cowdemo's main, which
+init has at the same address: the stop must be in cowdemo). A second session runs user/vmtricks/objstore and
 checks break-signal and sigframe: the frame of its first SIGSEGV, seen from the kernel right after
 riscv_signal::setup_frame wrote it and again from the first instruction of the user handler (step-return).
 
@@ -151,6 +152,12 @@ add-symbol-file {program}
 {mark("help")}
 info address page
 help kernel
+{mark("ubreak")}
+ubreak cowdemo main
+continue
+info registers pc
+procs
+delete
 break-fault cowdemo {page:#x}
 continue
 {mark("pt-before")}
@@ -207,6 +214,10 @@ continue
             problems.append(f"{name}: no /{rx}/")
 
     need("help", r"procs, vm-maps, pt, vtop")
+    # ubreak: init has main at the same address (both static); the stop is in cowdemo's main.
+    need("ubreak", rf"Breakpoint \d+: main at {symbol_address(program, 'main'):#x} in processes running cowdemo")
+    need("ubreak", rf"pc\s+{symbol_address(program, 'main'):#x}")
+    need("ubreak", r"^\s+\d+\s+1\s+Alive\s+Running\s+\d+\s+\d+\s+0x[0-9a-f]+\s+cowdemo$", re.M)
     need("help", rf"Symbol \"page\" is static storage at address {page:#x}")
     page_hex = f"{page:#x}"
     need("pt-before", rf"walk of {page_hex}")

@@ -20,6 +20,7 @@
 #
 # Nothing here writes kernel memory. The layout constants below are arch/riscv/memlayout.h's and pte.h's; the
 # test debug.gdb_helpers (tests/qemu/gdb_helpers.py) runs every command against a live kernel so they cannot rot.
+import os
 import re
 import struct
 
@@ -350,8 +351,8 @@ def region_of(space, va):
 class KernelPrefix(gdb.Command):
     """Commands for the kernel's processes, address spaces, page tables and faults (tools/gdb/kernel.py):
 
-procs, vm-maps, pt, vtop, ptov, frames, fault, break-fault, step-trap, step-return, break-signal, sigframe,
-kbt.
+procs, vm-maps, pt, vtop, ptov, frames, fault, break-fault, ubreak, step-trap, step-return, break-signal,
+sigframe, kbt.
 Each takes `help NAME`. They work at any stop, in kernel or user mode."""
 
     def __init__(self):
@@ -635,6 +636,85 @@ for the page holding VA if given. At the stop, `fault` explains the fault and it
         bp = FaultBreakpoint(who, page)
         print(f"Breakpoint {bp.number}: page faults of {who or 'every process'}"
               + (f" at page {page & ~(PAGE_SIZE - 1):#x}" if page is not None else ""))
+
+
+def elf_symbol(path, name):
+    """The value of symbol `name` in the ELF file at path (its .symtab), or None. Static programs are linked at
+    fixed addresses (ET_EXEC), so the value is the address the function runs at."""
+    with open(path, "rb") as f:
+        data = f.read()
+    if data[:4] != b"\x7fELF" or data[4] != 2:
+        raise gdb.GdbError(f"{path}: not a 64-bit ELF file")
+    if struct.unpack_from("<H", data, 16)[0] != 2:
+        raise gdb.GdbError(f"{path}: not a static executable (ET_EXEC): its load address is not fixed")
+    shoff, = struct.unpack_from("<Q", data, 0x28)
+    shentsize, shnum = struct.unpack_from("<HH", data, 0x3A)
+    sections = [struct.unpack_from("<IIQQQQIIQQ", data, shoff + i * shentsize) for i in range(shnum)]
+    for sh in sections:
+        if sh[1] != 2:  # SHT_SYMTAB
+            continue
+        strtab = sections[sh[6]]
+        for off in range(sh[4], sh[4] + sh[5], 24):
+            st_name, st_info, _, st_shndx, st_value, _ = struct.unpack_from("<IBBHQQ", data, off)
+            end = data.index(b"\0", strtab[4] + st_name)
+            if data[strtab[4] + st_name:end].decode(errors="replace") == name and st_shndx != 0:
+                return st_value
+    return None
+
+
+def find_program_file(program):
+    """PROGRAM as a path, or the name of a program of the kernel's build (BUILD/user/*/NAME, BUILD being the
+    directory of the kernel/ that holds the kernel ELF gdb debugs)."""
+    if os.path.isfile(program):
+        return program
+    kernel = gdb.current_progspace().filename or ""
+    base = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(kernel))), "user")
+    for sub in sorted(os.listdir(base)) if os.path.isdir(base) else []:
+        candidate = os.path.join(base, sub, program)
+        if os.path.isfile(candidate):
+            return candidate
+    raise gdb.GdbError(f"ubreak: no program {program} (give its path, or the name of a program in {base}/*/)")
+
+
+class UserBreakpoint(gdb.Breakpoint):
+    """A hardware breakpoint at a user address that stops only in processes named `name` (static programs share
+    their addresses: every one has main at about the same place)."""
+
+    def __init__(self, address, name):
+        super().__init__(f"*{address:#x}", type=gdb.BP_HARDWARE_BREAKPOINT, internal=False)
+        self.name = name
+
+    def stop(self):
+        with KernelView():
+            try:
+                p = current_process()
+                return p is not None and c_string(p["m_name"]) == self.name
+            except gdb.error as e:
+                print(f"ubreak: {e}")
+                return True
+
+
+class UBreak(gdb.Command):
+    """ubreak PROGRAM FUNCTION: stop when PROGRAM (a path, or a program's name: cowdemo, mm_cow_fork) runs
+FUNCTION, and only in a process running that program. A hardware breakpoint: it is valid in every address
+space (a software breakpoint would be written into whichever page table is current), and its condition reads
+the current process's name. Load the program's symbols too (add-symbol-file PROGRAM; tools/run --gdb prints
+it) to see source lines there."""
+
+    def __init__(self):
+        super().__init__("ubreak", gdb.COMMAND_BREAKPOINTS)
+
+    def invoke(self, arg, from_tty):
+        args = gdb.string_to_argv(arg)
+        if len(args) != 2:
+            raise gdb.GdbError("usage: ubreak PROGRAM FUNCTION")
+        path = find_program_file(args[0])
+        address = elf_symbol(path, args[1])
+        if address is None:
+            raise gdb.GdbError(f"ubreak: no symbol {args[1]} in {path}")
+        name = os.path.basename(path)
+        bp = UserBreakpoint(address, name)
+        print(f"Breakpoint {bp.number}: {args[1]} at {address:#x} in processes running {name}")
 
 
 class StepTrap(gdb.Command):
@@ -987,6 +1067,7 @@ def register():
     Frames()
     Fault()
     BreakFault()
+    UBreak()
     StepTrap()
     StepReturn()
     Sigframe()
