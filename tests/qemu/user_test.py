@@ -6,6 +6,9 @@
   user_test.py --build DIR --source user/tests/NAME.c --mode kernel --smp N
       run the reference first, then on our kernel with tools/run; the exit status must be the expected one
       and standard output identical to the reference's (unless the test says its output is nondeterministic).
+The reference runs with a /tmp of its own (private_tmp). Its result is kept in BUILD/test-reference/ for the
+same program, arguments and input: the kernel runs of a test use the one its linux run left (ctest runs that
+first) instead of running qemu-user again; tests with disks run it every time (their images are compared).
 
 Markers, in comment lines of the test source (" TEST: key=value" or " TEST: flag"):
   args=A B C               arguments
@@ -42,7 +45,9 @@ slower, so the test's timeout is tripled).
 """
 import argparse
 import atexit
+import base64
 import difflib
+import json
 import os
 import re
 import shutil
@@ -92,18 +97,81 @@ def run(cmd, timeout, env=None, stdin=b""):
         return "timeout", e.stdout or b"", e.stderr or b""
 
 
+def private_tmp(keep):
+    """A prefix that runs a command with an empty /tmp of its own (a tmpfs in a new mount namespace; as root).
+
+    The qemu-user reference runs on the host: the .linux, .smp1 and .smp4 runs of one test run it at the same
+    time, and other test runs may share the machine, so a test's fixed name such as /tmp/objstore.db would be
+    shared among them (one run truncated the store another was reading). In the guest every boot has its own
+    /tmp; this gives the reference the same. The directories in `keep` that lie under /tmp (the build and the
+    source tree of a clone made in /tmp) are bound back in from the host's /tmp, reached through a descriptor
+    opened before the tmpfs hides it. Empty when not root or when the host refuses namespaces (then the host's
+    /tmp is used)."""
+    script = ['exec 3</tmp', 'mount -t tmpfs -o size=1g tmpfs /tmp']
+    for path in sorted({os.path.realpath(k) for k in keep}):
+        if path.startswith("/tmp/"):
+            rel = path[len("/tmp/"):]
+            script.append(f'mkdir -p "/tmp/{rel}" && mount --no-canonicalize --bind "/proc/self/fd/3/{rel}" "/tmp/{rel}"')
+    script.append('exec 3<&-')
+    script.append('exec "$@"')
+    # As root only a mount namespace: a user namespace would take privileges the tests use (chown to any uid,
+    # setgroups, mlockall, scheduling policies) away from the reference.
+    if os.geteuid() != 0:
+        return []
+    prefix = ["unshare", "--mount", "sh", "-ec", "\n".join(script), "private-tmp"]
+    try:
+        ok = subprocess.run(prefix + ["true"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            timeout=30).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        ok = False
+    return prefix if ok else []
+
+
+def reference_cache(build, binary, args, stdin):
+    """Where the qemu-user reference's result for this program and these arguments is kept, and the key that
+    says it is still the same program: each test's .linux run writes it, and its kernel runs (ordered after it
+    by ctest DEPENDS) read it instead of running qemu-user again. A rebuilt program has a new key."""
+    st = os.stat(binary)
+    key = {"runner": "private-tmp 2", "binary": os.path.realpath(binary), "mtime_ns": st.st_mtime_ns, "size": st.st_size, "args": args,
+           "stdin": stdin.decode(errors="replace")}
+    name = os.path.relpath(os.path.realpath(binary), os.path.realpath(build)).replace(os.sep, "_")
+    return os.path.join(build, "test-reference", name + ".json"), key
+
+
+def load_reference(path, key):
+    try:
+        with open(path) as f:
+            saved = json.load(f)
+    except (OSError, ValueError):
+        return None
+    if saved.get("key") != key:
+        return None
+    return saved["status"], base64.b64decode(saved["stdout"]), base64.b64decode(saved["stderr"])
+
+
+def save_reference(path, key, status, out, err):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".ref-")
+    with os.fdopen(fd, "w") as f:
+        json.dump({"key": key, "status": status, "stdout": base64.b64encode(out).decode(),
+                   "stderr": base64.b64encode(err).decode()}, f)
+    os.replace(tmp, path)  # atomic: a kernel run reading it sees the old file or the new one
+
+
 def parse_size(text):
     units = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
     return int(text[:-1]) * units[text[-1]] if text[-1] in units else int(text)
 
 
 class Disks:
-    """The disk images of one run (disk= markers), in a temporary directory."""
+    """The disk images of one run (disk= markers), in a temporary directory (under the build directory: the
+    qemu-user reference sees a /tmp of its own, see private_tmp)."""
 
     EVENTS = {"read": "read_aio", "write": "write_aio", "flush": "flush_to_disk"}
+    parent = None  # set by main: BUILD/test-disks
 
     def __init__(self, specs, tag):
-        self.dir = tempfile.mkdtemp(prefix=f"user-test-{tag}-")
+        self.dir = tempfile.mkdtemp(prefix=f"user-test-{tag}-", dir=Disks.parent)
         atexit.register(self.cleanup)  # also on the early returns (skips)
         self.images = []
         self.run_options = []
@@ -180,6 +248,8 @@ def main():
     binary = os.path.join(opts.build, "user", directory, name)
     if opts.dynamic:
         binary = os.path.join(opts.build, "user", directory + "-dyn", name)  # user/tests-dyn/NAME
+    Disks.parent = os.path.join(opts.build, "test-disks")
+    os.makedirs(Disks.parent, exist_ok=True)
     qemu_user = ["qemu-riscv64-static"]
     qemu_env = dict(os.environ, TESTLIB_REFERENCE="qemu-user")
     if is_dynamic(binary):
@@ -197,7 +267,16 @@ def main():
     if "kernel-only" not in flags:
         env = qemu_env
         ref_args = reference_disks.substitute(args) if reference_disks else args
-        status, out, err = run(qemu_user + [binary] + ref_args, timeout, env, stdin)
+        keep = [ROOT, opts.build] + ([qemu_env["QEMU_LD_PREFIX"]] if "QEMU_LD_PREFIX" in qemu_env else [])
+        # (a run with disks compares the reference's images with the kernel's: it runs the reference itself)
+        cache, key = reference_cache(opts.build, binary, ref_args, stdin) if not reference_disks else (None, None)
+        saved = load_reference(cache, key) if cache and opts.mode == "kernel" else None
+        if saved:
+            status, out, err = saved
+        else:
+            status, out, err = run(private_tmp(keep) + qemu_user + [binary] + ref_args, timeout, env, stdin)
+            if cache and status != "timeout":  # (a reference that timed out, perhaps under load, is run again)
+                save_reference(cache, key, status, out, err)
         if status != want_status:
             if opts.mode == "linux":
                 print(f"FAILED under qemu-user: exit status {status}, expected {want_status}")
