@@ -8,7 +8,7 @@
 #                  in the main tree name the lab: make grade LAB=cow
 #   make test-labs every lab's student tree (tools/mklab) built, graded (0 points) and a sample of the tests not the
 #                  lab's passing (the labs.student.* tests, about 3 minutes; CI runs it after make test)
-#   make test-long the few tests too long for make test (swap's largest workloads on 4 harts; CI runs it)
+#   make test-long the tests too long for make test (LONG_TESTS in tests/qemu/CMakeLists.txt; CI runs it)
 #   make labcheck  the same as test-labs with every test not the lab's: the slow, complete form of make test-labs
 #   make conformance  build the Linux 6.1 kernel selftests and run them on the kernel, on 1 and 4 harts, against
 #                  tests/conformance/expected.txt (about 10 minutes; tools/conformance --help)
