@@ -20,6 +20,7 @@
 #include "mm/pageout.h"
 #include "mm/shrinker.h"
 #include "mm/swap.h"
+#include "mm/vm_object.h"
 
 namespace {
 
@@ -103,6 +104,7 @@ void swap_init() {
   pageable_set_watermarks(g_phys.total_frames());
   pageout_init();
   set_oom_killer(oom_kill);
+  set_file_page_reclaimer(&MemoryObject::reclaimer);  // clean pages of the page cache go under pressure
   register_shrinker(&g_kernel_stack_shrinker);
   LOG_INFO("page-out: %s replacement; watermarks min %llu, low %llu, high %llu pages", g_pageable.policy_name(),
            static_cast<unsigned long long>(g_phys.watermark_min()), static_cast<unsigned long long>(g_phys.watermark_low()),

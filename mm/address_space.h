@@ -49,6 +49,7 @@ const char* fault_result_name(FaultResult r);
 // What a fault step that returned Retry needs before the fault starts over (mm/fault.cpp).
 struct FaultRetry {
   Frame* page = nullptr;     // a page being read from swap, referenced: wait until its read has ended
+  VmObject* object = nullptr;  // with page: the page is this object's, being read from its file (both referenced)
   bool need_memory = false;  // no frame (or page-table page, or anon-table node) was free: reclaim first
 };
 
@@ -266,6 +267,8 @@ class AddressSpace {
                                      bool read_ahead = true);
   Frame* new_anon_frame_locked(u64 vpn);
   Result<Frame*> object_page_locked(Region& r, VirtAddr page);
+  FaultResult wait_for_object_page(Region& r, Frame* page, FaultRetry& retry);
+  static void release_retry(FaultRetry& retry);
 
   // The reverse map's visits (mm/rmap.cpp): what this space does with frame f at vpn, if its slot holds f.
   enum class UnmapOne : u8 { NotHeld, Converted, Kept };

@@ -26,10 +26,14 @@
 
 namespace {
 
-// Past the end of the object, or no room left in its file system (a full tmpfs: SIGBUS, as Linux's shmem fault).
+// Past the end of the object, no room left in its file system (a full tmpfs: SIGBUS, as Linux's shmem fault), or
+// a file page that cannot be read.
 FaultResult fault_result_of(Error e) {
-  return e == Error::BUSERR || e == Error::NOSPC ? FaultResult::BusError : FaultResult::OutOfMemory;
+  return e == Error::BUSERR || e == Error::NOSPC || e == Error::IO ? FaultResult::BusError : FaultResult::OutOfMemory;
 }
+
+// A page of a file object that is not read yet (mm/vm_object.h: lazy fill).
+bool is_busy_file_page(const Frame* page) { return __atomic_load_n(&page->page_flags, __ATOMIC_ACQUIRE) & FrameFlag::Busy; }
 
 // No machine has write-only pages (on riscv, W without R is reserved: privileged spec 4.3.1), so a writable
 // region is readable too, as on Linux.
@@ -71,7 +75,7 @@ __attribute__((noinline)) FaultResult AddressSpace::handle_fault_again(VirtAddr 
   FaultRetry retry = first;
   for (unsigned memory_rounds = 0;;) {
     if (retry.need_memory && ++memory_rounds > MEMORY_ROUNDS) {
-      if (retry.page) anon_frame_release(retry.page);
+      release_retry(retry);
       return FaultResult::OutOfMemory;
     }
     FaultResult result = wait_before_retry(retry);
@@ -87,11 +91,18 @@ __attribute__((noinline)) FaultResult AddressSpace::handle_fault_again(VirtAddr 
 // What a fault waits for without the lock, before it starts over. Retry: start over; anything else: the result.
 FaultResult AddressSpace::wait_before_retry(FaultRetry& retry) {
   if (!mm_may_sleep()) {
-    // A kernel access to user memory with a spinlock held (a bug elsewhere) cannot wait: it fails.
-    if (retry.page) anon_frame_release(retry.page);
+    // A kernel access to user memory with a spinlock held (a bug elsewhere) cannot wait: it fails. (A file page
+    // left Busy is read by the next one who needs it.)
+    release_retry(retry);
     return FaultResult::OutOfMemory;
   }
-  if (Frame* page = retry.page) {
+  if (retry.object) {
+    // A page of a file: read it (or wait for whoever reads it). A read error is SIGBUS, as on Linux.
+    auto read = retry.object->wait_for_page(retry.page);
+    g_vm_stats.pgmajfault_file.fetch_add(1, MemoryOrder::Relaxed);
+    release_retry(retry);
+    if (read.is_error()) return FaultResult::BusError;
+  } else if (Frame* page = retry.page) {
     page_wait_until_ready(page);
     // The read this fault waited for failed: this fault gets the error (SIGBUS), whoever else waited gets it
     // too, and the next fault reads again. If it read several pages, the bad one may be a neighbour: start over,
@@ -186,6 +197,7 @@ FaultResult AddressSpace::fault_private_read_locked(Region& r, VirtAddr page, Fa
         return fault_result_of(object_page.error());
       }
       map = object_page.value();
+      if (UNLIKELY(is_busy_file_page(map))) return wait_for_object_page(r, map, retry);
       g_vm_stats.faults_object.fetch_add(1, MemoryOrder::Relaxed);
       // LAB mmap: STUDENT
       // // TODO(lab mmap, exercise 2): a read needs no page of its own: map the object's page (the page cache's),
@@ -255,6 +267,7 @@ FaultResult AddressSpace::fault_private_write_locked(Region& r, VirtAddr page, F
         return fault_result_of(object_page.error());
       }
       source = object_page.value();
+      if (UNLIKELY(is_busy_file_page(source))) return wait_for_object_page(r, source, retry);
     }
     mine = new_anon_frame_locked(vpn);
     if (UNLIKELY(!mine)) return need_memory(retry);
@@ -274,10 +287,34 @@ FaultResult AddressSpace::fault_private_write_locked(Region& r, VirtAddr page, F
   return FaultResult::Resolved;
 }
 
-// The object's page for a private region (kept out of the fault path's main line: file mappings only).
+// The object's page for a private region (kept out of the fault path's main line: file mappings only). A page
+// not read from its file yet is returned too: the caller checks Busy (wait_for_object_page).
 __attribute__((noinline)) Result<Frame*> AddressSpace::object_page_locked(Region& r, VirtAddr page) {
   ASSERT_LOCKED(m_lock);
   return r.m_object->get_page(r.object_page_of(page));
+}
+
+// The object's page is still to be read from its file: the fault reads it (or waits for it) without the lock,
+// then starts over (wait_before_retry). The page and the object are held meanwhile (the region may go).
+__attribute__((noinline)) FaultResult AddressSpace::wait_for_object_page(Region& r, Frame* page, FaultRetry& retry) {
+  ASSERT_LOCKED(m_lock);
+  page->refcount.fetch_add(1, MemoryOrder::Relaxed);
+  r.m_object->ref();
+  retry.page = page;
+  retry.object = r.m_object.get();
+  return FaultResult::Retry;
+}
+
+void AddressSpace::release_retry(FaultRetry& retry) {
+  if (!retry.page) return;
+  if (retry.object) {
+    g_phys.unref(retry.page);
+    if (retry.object->unref()) delete retry.object;
+  } else {
+    anon_frame_release(retry.page);
+  }
+  retry.page = nullptr;
+  retry.object = nullptr;
 }
 
 // Step 3 for shared regions: every mapping uses the object's own page.
@@ -288,6 +325,7 @@ FaultResult AddressSpace::fault_shared_locked(Region& r, VirtAddr page, Access a
     if (frame.error() == Error::NOMEM) return need_memory(retry);
     return fault_result_of(frame.error());
   }
+  if (UNLIKELY(is_busy_file_page(frame.value()))) return wait_for_object_page(r, frame.value(), retry);
   g_vm_stats.faults_object.fetch_add(1, MemoryOrder::Relaxed);
   if (m_pmap->enter(page, g_phys.address_of(frame.value()), effective_prot(r.m_prot),
                     access == Access::Write ? PmapEnter::Dirty : PmapEnter::Normal)

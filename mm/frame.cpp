@@ -179,7 +179,9 @@ void PhysicalMemory::track_pageable_frames() {
   pageable_adopt_in_use(*this);
 }
 
-__attribute__((noinline)) Frame* PhysicalMemory::alloc_pageable_slow(FrameUse use, void* owner, u64 index) {
+__attribute__((noinline)) Frame* PhysicalMemory::alloc_pageable_slow(FrameUse use, void* owner, u64 index,
+                                                                      bool always_track) {
+  bool track = always_track || tracks_pageable();
   Frame* f = nullptr;
   {
     IrqSave irq;
@@ -187,7 +189,7 @@ __attribute__((noinline)) Frame* PhysicalMemory::alloc_pageable_slow(FrameUse us
     cache.lock();
     if (cache.count == 0) refill_locked(cache, use);
     if (cache.count != 0) {
-      f = take_pageable_locked(cache, use, owner, index, tracks_pageable());
+      f = take_pageable_locked(cache, use, owner, index, track);
       if (cache.fresh_count >= FRESH_BATCH) hand_over_locked(cache, cache.fresh_count == FRESH_MAX);
     }
     cache.unlock();
@@ -200,7 +202,7 @@ __attribute__((noinline)) Frame* PhysicalMemory::alloc_pageable_slow(FrameUse us
   prepare_allocated(f, 0, use);
   f->owner = owner;
   f->index = index;
-  if (!tracks_pageable()) return f;
+  if (!track) return f;
   f->lru_flags = LruFlag::Fresh;
   IrqSave irq;
   CpuCache& cache = m_caches[mm_current_cpu()];

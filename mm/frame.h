@@ -154,13 +154,18 @@ inline bool frame_try_ref(Frame* f) {
   return false;
 }
 
-// Frame::page_flags of File frames (the page cache, mm/vm_object.h), under the object lock: Dirty when the page
-// differs from the disk. The same bit as PageFlag::Dirty, so that "dirty" means one thing on every pageable page.
-// (It was once a u16 `flags` overlapping lru_flags: a read-modify-write of it under the object lock could undo
-// a concurrent change of lru_flags under the pageable-set lock; host test mm/page_cache "the Dirty bit and
+// Frame::page_flags of File frames (the page cache, mm/vm_object.h), under the object lock. Dirty, Busy and Error
+// are the same bits as PageFlag's, so that they mean one thing on every pageable page (page_wait.h waits for
+// Busy on both kinds); SwapCache (bit 0) is never set on a File frame.
+// (Dirty was once in a u16 `flags` overlapping lru_flags: a read-modify-write of it under the object lock could
+// undo a concurrent change of lru_flags under the pageable-set lock; host test mm/page_cache "the Dirty bit and
 // the replacement bits change independently".)
 namespace FrameFlag {
-constexpr u8 Dirty = PageFlag::Dirty;
+constexpr u8 Dirty = PageFlag::Dirty;  // differs from the disk
+constexpr u8 Busy = PageFlag::Busy;    // in the object, its contents not read from the disk yet: wait for it
+constexpr u8 Error = PageFlag::Error;  // reading it failed (out of the object: the next access reads again)
+constexpr u8 Reading = 1 << 3;         // with Busy: someone is reading it (the others wait)
+constexpr u8 Accessed = 1 << 6;        // read() or write() used it since page-out last asked
 }  // namespace FrameFlag
 
 constexpr unsigned MAX_ORDER = 10;  // blocks of up to 2^10 frames = 4 MiB
@@ -214,6 +219,9 @@ class PhysicalMemory {
     if (Frame* f = alloc_cached_pageable(use, owner, index)) return f;
     return alloc_pageable_slow(use, owner, index);
   }
+  // A page of the page cache: a pageable frame that joins the pageable set whether or not anonymous ones do
+  // (a clean file page can always be dropped and read again, swap or not). Not on the fault path's fast way.
+  Frame* alloc_file_page(void* owner, u64 index) { return alloc_pageable_slow(FrameUse::File, owner, index, true); }
   // Whether new pageable frames join the pageable set. Off at boot: with no swap area (and no page cache
   // asking for its pages), page-out has nowhere to put an anonymous page, so the pages need not be tracked and
   // the fault path does not pay for it (Linux's reclaim also leaves anonymous pages alone without swap).
@@ -305,7 +313,7 @@ class PhysicalMemory {
   Frame* alloc_cached(FrameUse use, void* owner = nullptr, u64 index = 0);
   Frame* alloc_cached_pageable(FrameUse use, void* owner, u64 index);
   Frame* take_pageable_locked(CpuCache& cache, FrameUse use, void* owner, u64 index, bool track);
-  Frame* alloc_pageable_slow(FrameUse use, void* owner, u64 index);
+  Frame* alloc_pageable_slow(FrameUse use, void* owner, u64 index, bool always_track = false);
   void hand_over_locked(CpuCache& cache, bool wait);
   void put_in_cache_locked(CpuCache& cache, Frame* frame);
   Frame* alloc_slow(unsigned order, FrameUse use);

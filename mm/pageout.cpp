@@ -405,6 +405,7 @@ void pageout_thread_main() {
 
 void set_oom_killer(OomKiller killer) { g_oom_killer = killer; }
 void set_file_page_reclaimer(const FilePageReclaimer* reclaimer) {
+  // (Page-cache frames join the set from their allocation on: PhysicalMemory::alloc_file_page. Anonymous ones
+  // only once there is swap to put them in.)
   g_file_reclaimer = reclaimer;
-  g_phys.track_pageable_frames();  // from now on page-cache frames join the set too
 }

@@ -4,6 +4,10 @@
 #include <new>
 
 #include "mm/address_space.h"
+#include "mm/page_wait.h"
+#include "mm/pageable.h"
+#include "mm/pageout.h"
+#include "mm/vm_stats.h"
 
 VmObject::~VmObject() { ASSERT_MSG(m_regions.is_empty(), "VM object destroyed while regions still map it"); }
 
@@ -28,12 +32,15 @@ void VmObject::discard_mappings(Region& r, VirtAddr start, VirtAddr end) {
 
 namespace {
 
-// The object lets go of one of its pages (a mapping may still hold the frame).
+// The object lets go of one of its pages (a mapping may still hold the frame). A page being read keeps Busy and
+// Reading: its reader clears them and wakes the waiters.
 void drop_page(Frame* f) {
-  f->owner = nullptr;
-  f->page_flags = 0;
+  __atomic_store_n(&f->owner, nullptr, __ATOMIC_RELAXED);
+  f->page_flags &= FrameFlag::Busy | FrameFlag::Reading;
   g_phys.unref(f);
 }
+
+u8 page_flags_of(const Frame* f) { return __atomic_load_n(&f->page_flags, __ATOMIC_ACQUIRE); }
 
 }  // namespace
 
@@ -74,6 +81,12 @@ RefPtr<MemoryObject> MemoryObject::create(u64 size_bytes, const char* name, u64 
 }
 
 MemoryObject::~MemoryObject() {
+  if (m_has_pageable_pages) {
+    // Page-out finds these pages through the pageable set and their owner (evict_page, page_referenced, under
+    // the set's lock): they lose their owner under that lock before the object goes.
+    SpinlockGuard guard(g_pageable.lock());
+    m_pages.for_each(0, MAX_PAGES, [](u64, Frame*& f) { __atomic_store_n(&f->owner, nullptr, __ATOMIC_RELAXED); });
+  }
   m_pages.drain([](Frame* f) { drop_page(f); });
   if (m_budget) m_budget->uncharge(m_resident);
   delete[] m_name;
@@ -101,24 +114,122 @@ Frame* MemoryObject::peek_page(u64 index) {
 
 Result<Frame*> MemoryObject::get_page(u64 index) {
   SpinlockGuard guard(m_lock);
+  return get_page_locked(index);
+}
+
+Result<Frame*> MemoryObject::get_page_locked(u64 index) {
+  ASSERT_LOCKED(m_lock);
   if (index >= ((m_size_bytes + PAGE_SIZE - 1) >> PAGE_SHIFT)) return Error::BUSERR;
   if (Frame* existing = m_pages.get(index)) return existing;
+  if (m_detached) return Error::IO;
   if (m_budget && !m_budget->try_charge()) return Error::NOSPC;
-  Frame* f = g_phys.alloc(0, FrameUse::File);
+  // A page read from a disk can be dropped again under memory pressure: it joins the pageable set.
+  Frame* f = m_writer ? g_phys.alloc_file_page(this, index) : g_phys.alloc_owned(FrameUse::File, this, index);
+  if (m_writer) m_has_pageable_pages = true;
   if (!f) {
     if (m_budget) m_budget->uncharge(1);
     return Error::NOMEM;
   }
-  zero_frame(f);
-  f->owner = this;
-  f->index = index;
+  if (m_writer) f->page_flags = FrameFlag::Busy;  // read by whoever needs it first (wait_for_page)
+  else zero_frame(f);
   if (auto r = m_pages.set(index, f); r.is_error()) {
-    g_phys.free_frame(f);
+    f->owner = nullptr;
+    g_phys.unref(f);
     if (m_budget) m_budget->uncharge(1);
     return r.error();
   }
   m_resident++;
   return f;
+}
+
+// A page leaves the object (read error, eviction): the object's reference goes to the caller, who drops it.
+void MemoryObject::remove_page_locked(Frame* f) {
+  ASSERT_LOCKED(m_lock);
+  (void)m_pages.set(f->object_page(), nullptr);
+  m_resident--;
+  if (m_budget) m_budget->uncharge(1);
+  __atomic_store_n(&f->owner, nullptr, __ATOMIC_RELAXED);
+}
+
+Result<void> MemoryObject::wait_for_page(Frame* page) {
+  bool reads = false;
+  ObjectWriter* pager = nullptr;
+  {
+    SpinlockGuard guard(m_lock);
+    u8 flags = page->page_flags;
+    if (!(flags & FrameFlag::Busy)) return (flags & FrameFlag::Error) ? Result<void>(Error::IO) : Result<void>();
+    if (!(flags & FrameFlag::Reading)) {  // nobody reads it yet: this caller does
+      __atomic_store_n(&page->page_flags, static_cast<u8>(flags | FrameFlag::Reading), __ATOMIC_RELAXED);
+      reads = true;
+      pager = m_writer;  // (nullptr: detached from its file, the read fails)
+    }
+  }
+  if (!reads) {
+    page_wait_until_ready(page);
+    return (page_flags_of(page) & FrameFlag::Error) ? Result<void>(Error::IO) : Result<void>();
+  }
+  Result<void> read = pager ? pager->read_page(page->object_page(), page) : Result<void>(Error::IO);
+  bool drop = false;
+  {
+    SpinlockGuard guard(m_lock);
+    u8 flags = page->page_flags & static_cast<u8>(~(FrameFlag::Busy | FrameFlag::Reading));
+    if (read.is_error()) {
+      flags |= FrameFlag::Error;
+      // Out of the object: the next access reads it again.
+      if (page->owner == this && m_pages.get(page->object_page()) == page) {
+        remove_page_locked(page);
+        drop = true;
+      }
+    } else {
+      g_vm_stats.file_pages_read.fetch_add(1, MemoryOrder::Relaxed);
+    }
+    __atomic_store_n(&page->page_flags, flags, __ATOMIC_RELEASE);
+  }
+  page_wake(page);
+  if (drop) g_phys.unref(page);  // the object's reference (the caller still holds one)
+  return read;
+}
+
+Result<Frame*> MemoryObject::get_filled_page(u64 index) {
+  for (unsigned rounds = 0;; rounds++) {
+    Frame* f;
+    {
+      SpinlockGuard guard(m_lock);
+      auto got = get_page_locked(index);
+      if (got.is_error()) {
+        if (got.error() != Error::NOMEM || rounds >= 16) return got.error();
+        f = nullptr;
+      } else {
+        f = got.value();
+        hold_for_use_locked(f);
+      }
+    }
+    if (!f) {  // memory is full: make room (page-out, or the OOM killer), then try again
+      if (reclaim_for_fault() == ReclaimOutcome::NoMemory || mm_fatal_signal_pending()) return Error::NOMEM;
+      continue;
+    }
+    if (page_flags_of(f) & FrameFlag::Busy) {
+      if (auto r = wait_for_page(f); r.is_error()) {
+        g_phys.unref(f);
+        return r.error();
+      }
+    }
+    return f;
+  }
+}
+
+Frame* MemoryObject::find_page(u64 index) {
+  SpinlockGuard guard(m_lock);
+  Frame* f = m_pages.get(index);
+  if (f) hold_for_use_locked(f);
+  return f;
+}
+
+// read() or write() is about to use the page: a reference for it, and a use page-out will see (page_referenced).
+void MemoryObject::hold_for_use_locked(Frame* f) {
+  ASSERT_LOCKED(m_lock);
+  f->refcount.fetch_add(1, MemoryOrder::Relaxed);
+  f->page_flags |= FrameFlag::Accessed;
 }
 
 Result<void> MemoryObject::set_size(u64 bytes) {
@@ -204,6 +315,7 @@ void MemoryObject::save_modified_locked(Region& r, VirtAddr start, VirtAddr end)
 
 void MemoryObject::set_writer(ObjectWriter* writer) {
   SpinlockGuard guard(m_lock);
+  if (m_writer && !writer) m_detached = true;
   m_writer = writer;
 }
 
@@ -259,3 +371,85 @@ Result<void> MemoryObject::write_back(u64 first, u64 end, bool wait) {
   gather_modified(first, end);
   return writer->write_back(first, end, wait);
 }
+
+// ---- reclaim ----
+
+bool MemoryObject::page_referenced(Frame& page) {
+  ASSERT_LOCKED(g_pageable.lock());  // (which keeps the owner alive: see the destructor)
+  auto* o = static_cast<MemoryObject*>(__atomic_load_n(&page.owner, __ATOMIC_RELAXED));
+  if (!o) return false;
+  if (!o->m_lock.try_lock()) return true;
+  bool used = o->referenced_locked(page);
+  o->m_lock.unlock();
+  return used;
+}
+
+bool MemoryObject::referenced_locked(Frame& page) {
+  ASSERT_LOCKED(m_lock);
+  if (page.owner != this) return false;
+  bool used = page.page_flags & FrameFlag::Accessed;
+  page.page_flags &= static_cast<u8>(~FrameFlag::Accessed);
+  u64 index = page.object_page();
+  PhysAddr pa = g_phys.address_of(&page);
+  // Only try_lock here (page-out holds the pageable set's lock): a busy address space counts as a use. The TLB
+  // flush is left to each space's next update(), as for anonymous pages (accessed bits may be approximate).
+  for (Region& r : m_regions) {
+    if (!r.m_space || index < r.m_object_page || index >= r.m_object_page + r.pages()) continue;
+    Spinlock& space_lock = r.m_space->lock();
+    if (!space_lock.try_lock()) return true;
+    VirtAddr va = r.m_start + ((index - r.m_object_page) << PAGE_SHIFT);
+    Pmap& pmap = r.m_space->pmap();
+    auto mapped = pmap.extract(va);
+    if (!mapped.is_error() && mapped.value() == pa && pmap.clear_referenced(va)) used = true;
+    space_lock.unlock();
+  }
+  return used;
+}
+
+bool MemoryObject::evict_page(Frame& page) {
+  MemoryObject* o;
+  {
+    SpinlockGuard guard(g_pageable.lock());
+    o = static_cast<MemoryObject*>(__atomic_load_n(&page.owner, __ATOMIC_RELAXED));
+    if (!o || !o->try_ref()) return false;  // dropped already, or its object is going away
+  }
+  bool evicted;
+  {
+    SpinlockGuard guard(o->m_lock);
+    evicted = o->evict_locked(page);
+  }
+  if (o->unref()) delete o;
+  if (!evicted) return false;
+  g_phys.unref(&page);  // the object's reference (page-out holds the last)
+  g_vm_stats.pgsteal_file.fetch_add(1, MemoryOrder::Relaxed);
+  return true;
+}
+
+bool MemoryObject::evict_locked(Frame& page) {
+  ASSERT_LOCKED(m_lock);
+  // Held only by the object and page-out (no read(), write(), write-back or waiting fault has it), read, clean.
+  auto may_go = [&] {
+    return page.owner == this && page.refcount.load(MemoryOrder::Relaxed) == 2 &&
+           !(page.page_flags & (FrameFlag::Busy | FrameFlag::Dirty));
+  };
+  if (!may_go()) return false;
+  u64 index = page.object_page();
+  PhysAddr pa = g_phys.address_of(&page);
+  // Out of every mapping (a private mapping's own copy at that address stays), the TLBs flushed (the visit's
+  // update()). The last pass of the visit holds the object lock throughout, so no fault can map the page again
+  // before it leaves the object below. A store seen on the way makes it dirty: it stays, to be written back.
+  bool stored = false;
+  visit_mappings_locked(index, index + 1, [&](Region& r, VirtAddr start, VirtAddr) {
+    Pmap& pmap = r.m_space->pmap();
+    auto mapped = pmap.extract(start);
+    if (mapped.is_error() || mapped.value() != pa) return;
+    if (pmap.remove_page(start) && r.is_shared()) stored = true;
+  });
+  if (stored && m_writer) set_dirty_locked(&page);
+  if (!may_go()) return false;
+  remove_page_locked(&page);
+  page.page_flags = 0;
+  return true;
+}
+
+const FilePageReclaimer MemoryObject::reclaimer = {MemoryObject::page_referenced, MemoryObject::evict_page};

@@ -14,12 +14,21 @@
 //     them clean and hands them to the writer; a page written again meanwhile is dirty again.
 // Shrinking (set_size) first removes every mapping of the pages past the new end, so that a later access there
 // faults, finds the page past the end and gets SIGBUS (BUS_ADRERR), as on Linux.
-// Pages are never dropped while the object lives: a fault cannot sleep to read a page back yet (page-out of
-// clean file pages comes with sleeping faults, mm/ of the swap work).
+// Lazy fill: the writer is also the object's pager. A page that is not resident is read from the disk when it is
+// first needed: get_page puts a Busy frame in its place (no I/O under the lock), and whoever needs the contents
+// — a fault after dropping its address-space lock (mm/fault.cpp), read() — calls wait_for_page, which reads it
+// through the pager if nobody is reading it yet, or sleeps until that read ends. A failed read takes the page out
+// again (Error): the waiters get EIO (read) or SIGBUS (a fault), the next access reads again.
+// Reclaim: the pages of an object with a pager are pageable (mm/pageable.h). Page-out asks page_referenced and
+// evict_page (the FilePageReclaimer of mm/pageout.h): a clean page no one holds is unmapped from every mapper
+// and dropped; a dirty one stays until write-back has cleaned it.
 //
 // Lock: m_lock protects the page index, the size, the dirty state and the region list. Lock order: address space
-// lock, then object lock. Code that must reach every mapping from the object (gather_modified, set_size) holds
-// the object lock and only try_locks each address space, starting over when one is busy.
+// lock, then object lock. Code that must reach every mapping from the object (gather_modified, set_size,
+// evict_page) holds the object lock and only try_locks each address space, starting over when one is busy.
+// Page-out asks about a page under the pageable set's lock and only try_locks the object (page_referenced); an
+// object with pageable pages clears their owner under that lock before it goes, so that a page's owner, read
+// under it, is always alive.
 #pragma once
 
 #include "lib/atomic.h"
@@ -27,6 +36,7 @@
 #include "lib/refptr.h"
 #include "lib/result.h"
 #include "mm/frame.h"
+#include "mm/pageout.h"
 #include "mm/radix_table.h"
 #include "mm/region.h"
 
@@ -45,6 +55,9 @@ class VmObject : public RefCounted {
   // msync(MS_SYNC, MS_ASYNC): write the pages [first, end) that mappings changed back where they belong (a
   // disk), waiting for it with `wait`. Objects that live only in memory have nothing to do.
   virtual Result<void> write_back(u64, u64, bool) { return {}; }
+  // For a page get_page returned Busy (its contents not read yet): reads it, or waits for whoever reads it.
+  // The caller holds a reference to the page and to the object; no locks; sleeps. IO if the read failed.
+  virtual Result<void> wait_for_page(Frame*) { return {}; }
 
   // For /proc/PID/maps: the file name (or nullptr) and inode number.
   virtual const char* path() const { return nullptr; }
@@ -84,9 +97,13 @@ class VmObject : public RefCounted {
   const bool m_has_reverse_map = true;
 };
 
-// Where a disk file's pages go back to (an ext2 inode). Called without locks held; may sleep.
+// Where a disk file's pages come from and go back to (an ext2 inode): its pager. Called without locks held; may
+// sleep.
 class ObjectWriter {
  public:
+  // Fill `page` (a frame of the object that nothing maps yet) with page `index` of the file: zeros for holes and
+  // past the end of the file.
+  virtual Result<void> read_page(u64 index, Frame* page) = 0;
   // Write the dirty pages of [first_page, end_page) back (MemoryObject::take_dirty); wait for the disk when
   // `wait` (MS_SYNC, fsync), else only start (MS_ASYNC may return before the disk has it).
   virtual Result<void> write_back(u64 first_page, u64 end_page, bool wait) = 0;
@@ -124,8 +141,16 @@ class MemoryObject final : public VmObject {
                                      RefPtr<PageBudget> budget = nullptr);
   ~MemoryObject() override;
 
+  // With a pager a missing page comes back Busy: see wait_for_page.
   Result<Frame*> get_page(u64 index) override;
   Frame* peek_page(u64 index) override;
+  Result<void> wait_for_page(Frame* page) override;
+  // Page `index` with its contents, read first if needed, and a reference for the caller (g_phys.unref it):
+  // read() and write(). Sleeps. BUS past the end, IO if the read failed, NOMEM/NOSPC as get_page.
+  Result<Frame*> get_filled_page(u64 index);
+  // The resident page `index` with a reference for the caller, or nullptr (never allocates or reads; a Busy
+  // page is returned Busy).
+  Frame* find_page(u64 index);
   u64 size_pages() const override;
   u64 resident_pages() const override;
   const char* path() const override { return m_name; }
@@ -137,8 +162,10 @@ class MemoryObject final : public VmObject {
   Result<void> set_size(u64 bytes);
 
   // ---- dirty pages (objects with a writer) ----
-  // The writer of a disk file (nullptr: the pages live only in memory and are never dirty). The writer must
-  // outlive the object's mappings (ext2 keeps its inode while the object is mapped).
+  // The writer (and pager) of a disk file (nullptr: the pages live only in memory and are never dirty). The
+  // writer must outlive every user that may need it (ext2: a mapping pins the inode, read() holds it) and
+  // detaches the object before it goes. An object that had one and loses it is detached from its file: a page it
+  // does not have can no longer be read (IO).
   void set_writer(ObjectWriter* writer);
   ObjectWriter* writer() const { return m_writer; }
   // Page `index` (resident) differs from the disk.
@@ -154,10 +181,25 @@ class MemoryObject final : public VmObject {
   // without a writer.
   Result<void> write_back(u64 first, u64 end, bool wait) override;
 
+  // ---- reclaim (page-out's FilePageReclaimer, mm/pageout.h) ----
+  // Whether the page was used since the last ask (a mapping's accessed bit, or read()/write()); clears what it
+  // read. Never waits: a busy lock counts as used.
+  static bool page_referenced(Frame& page);
+  // Drops the page if it is clean and nobody but the object and the caller (page-out) holds it: unmapped from
+  // every mapper, out of the object, the object's reference dropped. false: it stays.
+  static bool evict_page(Frame& page);
+  // The table page-out calls them through (register it with set_file_page_reclaimer).
+  static const FilePageReclaimer reclaimer;
+
  private:
   MemoryObject() = default;
   void save_modified_locked(Region& r, VirtAddr start, VirtAddr end) override;
   void set_dirty_locked(Frame* f);
+  Result<Frame*> get_page_locked(u64 index);
+  void remove_page_locked(Frame* f);
+  void hold_for_use_locked(Frame* f);
+  bool referenced_locked(Frame& page);
+  bool evict_locked(Frame& page);
   // Calls fn(Region&, VirtAddr start, VirtAddr end) for every region mapping pages of [first, end) (start and
   // end: the part of the region that maps them), with the region's address space lock held too. Called with
   // m_lock held; drops and retakes it whenever an address space is busy and then starts over, so fn must be
@@ -169,6 +211,8 @@ class MemoryObject final : public VmObject {
   u64 m_resident = 0;    // guarded by m_lock
   u64 m_dirty = 0;       // pages with FrameFlag::Dirty, guarded by m_lock
   ObjectWriter* m_writer = nullptr;  // set before the object is mapped
+  bool m_detached = false;           // had a writer and lost it: missing pages cannot be read
+  bool m_has_pageable_pages = false;  // pages allocated with a writer are in the pageable set; m_lock
   char* m_name = nullptr;
   u64 m_inode = 0;
   RefPtr<PageBudget> m_budget;  // charged one page per resident page

@@ -31,6 +31,12 @@ struct VmStats {
   Atomic<u64> swap_full_rounds{0};   // page-out rounds that found swap full
   Atomic<u64> oom_kill{0};           // processes the OOM killer killed
 
+  // The page cache (mm/vm_object.h). Not in pgfault's sum: a fault that waited for a file page is counted when
+  // it maps the page (faults_object).
+  Atomic<u64> file_pages_read{0};    // pages read from files into the page cache (lazy fill)
+  Atomic<u64> pgmajfault_file{0};    // faults that waited for a file page to be read (/proc/vmstat pgmajfault)
+  Atomic<u64> pgsteal_file{0};       // clean file pages page-out dropped
+
   // Every fault the VM system resolved or started to (Linux's pgfault): the sum of the kinds above, so that no
   // fault pays for one more counter.
   u64 pgfault() const {

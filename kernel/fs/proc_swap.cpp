@@ -35,20 +35,21 @@ Result<void> proc_vmstat(TextBuilder& out) {
   line("nr_anon_pages", v(s.anon_pages));
   line("nr_swapcached", swap.cached_pages);
   // Pages read and written by paging, in KiB (Linux counts swap I/O in pgpgin/pgpgout too).
-  line("pgpgin", v(s.pswpin) * (PAGE_SIZE / KiB));
+  line("pgpgin", (v(s.pswpin) + v(s.file_pages_read)) * (PAGE_SIZE / KiB));
   line("pgpgout", v(s.pswpout) * (PAGE_SIZE / KiB));
   line("pswpin", v(s.pswpin));
   line("pswpout", v(s.pswpout));
   line("pgfault", s.pgfault());
-  line("pgmajfault", v(s.pgmajfault));
+  line("pgmajfault", v(s.pgmajfault) + v(s.pgmajfault_file));
   line("pgsteal_kswapd", v(s.pgsteal_kswapd));
   line("pgsteal_direct", v(s.pgsteal_direct));
   line("pgscan_kswapd", v(s.pgscan_kswapd));
   line("pgscan_direct", v(s.pgscan_direct));
   line("pgscan_anon", v(s.pgscan_kswapd) + v(s.pgscan_direct));
   line("pgscan_file", 0);
-  line("pgsteal_anon", v(s.pgsteal_kswapd) + v(s.pgsteal_direct));
-  line("pgsteal_file", 0);
+  u64 stolen = v(s.pgsteal_kswapd) + v(s.pgsteal_direct), stolen_file = v(s.pgsteal_file);
+  line("pgsteal_anon", stolen > stolen_file ? stolen - stolen_file : 0);
+  line("pgsteal_file", v(s.pgsteal_file));
   // Not in Linux 6.1, which only has the per-reclaimer and per-kind lines above: their sums, by the names the
   // swap issue uses.
   line("pgscan", v(s.pgscan_kswapd) + v(s.pgscan_direct));

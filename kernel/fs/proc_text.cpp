@@ -155,8 +155,9 @@ u64 kernel_image_hash() {
 
 Result<void> proc_kernel_stats(TextBuilder& out) {
   // Pageable frames freed while still on a CPU's hand-over list go back to the allocator at the next hand-over
-  // (mm/pageable.h): done now, so that what is free is counted free.
-  if (g_phys.tracks_pageable()) g_phys.hand_over_fresh_pages();
+  // (mm/pageable.h): done now, so that what is free is counted free. (Page-cache frames are pageable with or
+  // without swap: PhysicalMemory::alloc_file_page.)
+  g_phys.hand_over_fresh_pages();
   MemoryCounters c = g_phys.counters();
   u64 swap_cache_frames = g_swap.cache_owned_pages();
   HeapStats heap = heap_stats();

@@ -30,6 +30,8 @@ int main(int argc, char** argv) {
   CHECK(fd >= 0);
   CHECK(pread(fd, buf, 2 * block_size, 0) == 2 * block_size);
   CHECK_ERRNO(pread(fd, buf, block_size, 2 * block_size), EIO);
+  /* The block after the bad one reads fine, in the same page with 1 KiB blocks too (as on Linux 6.1). */
+  CHECK(pread(fd, buf, 100, 3 * block_size + 10) == 100);
   CHECK(close(fd) == 0);
   tl_say("a block number past the end: EIO\n");
   CHECK_ERRNO(open("/mnt/bad-dir/inside", O_RDONLY), EIO);

@@ -1,5 +1,6 @@
 /* ext2_ioerror: the disk fails reads of one block of /mnt/data (QEMU blkdebug; tests/qemu/ext2_test.py, scenario
- * "ioerror"). A read reaching that block is short, then EIO; the rest of the file and the volume keep working.
+ * "ioerror"). A read reaching that block's page is short, then EIO; the rest of the file and the volume keep
+ * working.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -13,7 +14,13 @@ int main(int argc, char** argv) {
   static char buf[8 * 4096];
   int fd = open("/mnt/data", O_RDONLY);
   CHECK(fd >= 0);
-  CHECK(pread(fd, buf, 8 * bs, 0) == 3 * bs);  /* a short read up to the bad block */
+  /* A short read up to the page of the bad block, or EIO if it is the first page: the page cache reads a page
+   * at a time, and Linux 6.1 gives the same with 1 KiB blocks (run.sh --disk with this blkdebug rule). */
+  long good = 3 * bs / 4096 * 4096;
+  if (good)
+    CHECK(pread(fd, buf, 8 * bs, 0) == good);
+  else
+    CHECK_ERRNO(pread(fd, buf, 8 * bs, 0), EIO);
   CHECK_ERRNO(pread(fd, buf, 100, 3 * bs + 10), EIO);
   CHECK(pread(fd, buf, 4 * bs, 4 * bs) == 4 * bs);
   CHECK(close(fd) == 0);

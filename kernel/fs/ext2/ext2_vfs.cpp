@@ -103,12 +103,13 @@ class Ext2Inode final : public Inode, private ObjectWriter {
                       u32 flags) override;
   Result<usize> readlink(char* buffer, usize size) override;
 
-  // Writes the pages that write() or mappings changed back to the volume; then, if nothing but the inode uses
-  // the object any more, drops it and the pin (the flusher, sync, unmount). The caller holds a reference.
+  // Writes the pages that mappings changed back to the volume; then, if nothing but the inode uses the object
+  // any more and it is clean, drops the pin (the flusher, sync, unmount): the object then lives as long as the
+  // inode. The caller holds a reference.
   Result<void> write_back_object(bool release_unused);
   bool has_object() const { return m_object.get() != nullptr; }
-  // The frames of a clean object nothing maps (the flusher drops it at its next pass), else 0. A snapshot: the
-  // caller holds g_pinned_lock, which keeps the object while the inode is on g_pinned.
+  // The frames of a clean object nothing maps (page-out may drop them; the inode's last user drops them all),
+  // else 0. A snapshot: the caller holds g_cached_lock, which keeps the object while the inode is on g_cached.
   u64 unused_cache_frames() const {
     MemoryObject* o = m_object.get();
     return o && o->ref_count() == 1 && o->dirty_pages() == 0 ? o->resident_pages() : 0;
@@ -118,28 +119,36 @@ class Ext2Inode final : public Inode, private ObjectWriter {
   u64 dirty_frames() const { return m_object ? m_object->dirty_pages() : 0; }
 
   ListNode m_link;         // in the file system's table, guarded by its m_inodes_lock
-  ListNode m_pinned_link;  // in g_pinned while the inode has an object (which holds a reference), g_pinned_lock
+  ListNode m_cached_link;  // in g_cached while the inode has an object, guarded by g_cached_lock
 
  private:
   Ext2FileSystem& ext2_fs() const;
   Ext2Volume& volume() const;
-  Result<void> populate_object_locked();
+  Result<void> object_locked();
+  // The object's last user is gone: it leaves the inode and g_cached, detached (its pager is gone).
+  void drop_object();
+  // ObjectWriter (the pager): page `index` of the file into `page`.
+  Result<void> read_page(u64 index, Frame* page) override;
+  bool read_around_bad_page(const IoBuffer& buffer, usize done, u64 at, usize n);
   Result<void> write_back_pages_locked(u64 first, u64 end);
   // ObjectWriter (msync): MS_SYNC writes the range and syncs the volume; MS_ASYNC leaves it to the flusher.
   Result<void> write_back(u64 first, u64 end, bool wait) override;
 
   SleepLock m_io_lock{"ext2-file"};  // serializes a file's reads, writes, truncation and its object
-  RefPtr<MemoryObject> m_object;     // the file's page cache (nullptr until the first mmap); m_io_lock
+  RefPtr<MemoryObject> m_object;     // the file's page cache (nullptr until the first read or mmap); m_io_lock
+  bool m_pinned = false;             // the inode holds a reference to itself for its mappings; m_io_lock
   u64 m_size = 0;                    // guarded by m_lock, as m_blocks and m_sequence
   u64 m_blocks = 0;
   u64 m_sequence = 0;
 };
 
-// Inodes with a page cache object, each pinned by a reference of this list: a mapping holds only the object,
-// and its stores must still reach the disk after the file is closed. The flusher drops the pin once nothing
-// maps the object and it is clean.
-Spinlock g_pinned_lock{"ext2-pinned"};
-IntrusiveList<Ext2Inode, &Ext2Inode::m_pinned_link> g_pinned;  // guarded by g_pinned_lock
+// Inodes with a page cache object (no reference: an inode leaves the list in its destructor). An object belongs
+// to its inode and goes with it when the inode's last user does (close, unlink: the blocks of an unlinked file
+// are freed then, as Linux's iput frees them). A mapping holds only the object, and its stores must still reach
+// the disk after the file is closed: mmap pins the inode (a reference to itself, m_pinned) until the flusher or
+// sync finds the object unmapped and clean.
+Spinlock g_cached_lock{"ext2-cached"};
+IntrusiveList<Ext2Inode, &Ext2Inode::m_cached_link> g_cached;  // guarded by g_cached_lock
 
 // Calls fn(Ext2Inode&) for each inode of the list `bucket` (under `lock`) that `wanted` accepts, one at a time
 // with a reference, outside the lock.
@@ -313,7 +322,7 @@ class Ext2FileSystem final : public FileSystem, private Ext2Observer {
 void flusher(void*) {
   for (;;) {
     (void)sleep_ns(FLUSH_INTERVAL_NS);
-    for_each_inode_in(g_pinned_lock, g_pinned, [](Ext2Inode&) { return true; }, [](Ext2Inode& i) {
+    for_each_inode_in(g_cached_lock, g_cached, [](Ext2Inode&) { return true; }, [](Ext2Inode& i) {
       (void)i.write_back_object(true);
     });
     (void)mount_write_back_all();
@@ -338,7 +347,8 @@ Ext2Inode::Ext2Inode(Ext2FileSystem& fs, const Ext2Attributes& a)
 }
 
 Ext2Inode::~Ext2Inode() {
-  ASSERT(!m_object);  // the object pins the inode
+  ASSERT(!m_pinned);  // a pin is a reference
+  drop_object();
   volume().release(ino());
   ext2_fs().forget(*this);
 }
@@ -392,43 +402,52 @@ Result<RefPtr<File>> Ext2Inode::open(u32 flags) {
 
 // ---- data ----
 
+// read() copies from the page cache: pages read from the disk as needed (MemoryObject::get_filled_page), each
+// held while it is copied. No lock of the file is held meanwhile: the copy may fault on a mapping of this very
+// file, and that fault reads its page through the pager.
 Result<usize> Ext2Inode::read(const IoBuffer& buffer, usize len, u64 offset) {
-  SleepLockGuard io(m_io_lock);
+  RefPtr<MemoryObject> object;
+  {
+    SleepLockGuard io(m_io_lock);
+    TRY(object_locked());
+    object = m_object;
+  }
   u64 file_size = size();
   if (offset >= file_size) return 0;
   if (len > file_size - offset) len = static_cast<usize>(file_size - offset);
-  if (len == 0) return 0;
-  if (m_object) {
-    // Every page with data is resident (populate_object_locked); a missing one is a hole.
-    const u8* zeros = g_phys.kernel_pointer(zero_page());
-    usize done = 0;
-    while (done < len) {
-      if (done && preemption_point(StopOn::Kill)) break;  // a long read: others run, SIGKILL ends it
-      u64 at = offset + done;
-      usize in_page = at % PAGE_SIZE;
-      usize n = PAGE_SIZE - in_page < len - done ? PAGE_SIZE - in_page : len - done;
-      Frame* f = m_object->peek_page(at / PAGE_SIZE);
-      auto copied = buffer.write(done, f ? g_phys.kernel_pointer(f) + in_page : zeros + in_page, n);
-      if (copied.is_error()) return done ? Result<usize>(done) : Result<usize>(copied.error());
-      done += n;
-    }
-    return done;
-  }
-  Bounce bounce(len);
-  if (!bounce.data()) return Error::NOMEM;
   usize done = 0;
   while (done < len) {
-    if (done && preemption_point(StopOn::Kill)) break;
-    usize chunk = len - done < bounce.size() ? len - done : bounce.size();
-    auto n = volume().read_data(ino(), offset + done, bounce.data(), chunk);
-    if (n.is_error()) return done ? Result<usize>(done) : n;
-    if (n.value() == 0) break;
-    auto copied = buffer.write(done, bounce.data(), n.value());
+    if (done && preemption_point(StopOn::Kill)) break;  // a long read: others run, SIGKILL ends it
+    u64 at = offset + done;
+    usize in_page = at % PAGE_SIZE;
+    usize n = PAGE_SIZE - in_page < len - done ? PAGE_SIZE - in_page : len - done;
+    auto page = object->get_filled_page(at / PAGE_SIZE);
+    if (page.is_error()) {
+      if (page.error() == Error::BUSERR) break;  // truncated meanwhile: the file ends here
+      // A block of the page could not be read (blocks smaller than a page): the bytes asked for may still lie
+      // in good blocks, and Linux gives them (block_is_partially_uptodate). Else the read ends before this page.
+      if (page.error() == Error::IO && read_around_bad_page(buffer, done, at, n)) {
+        done += n;
+        continue;
+      }
+      return done ? Result<usize>(done) : Result<usize>(page.error());
+    }
+    auto copied = buffer.write(done, g_phys.kernel_pointer(page.value()) + in_page, n);
+    g_phys.unref(page.value());
     if (copied.is_error()) return done ? Result<usize>(done) : Result<usize>(copied.error());
-    done += n.value();
-    if (n.value() < chunk) break;
+    done += n;
   }
   return done;
+}
+
+// Bytes [at, at + n) of a page that could not be read whole, straight from the volume into the buffer at `done`
+// (n <= a page). False if a block they lie in cannot be read either.
+bool Ext2Inode::read_around_bad_page(const IoBuffer& buffer, usize done, u64 at, usize n) {
+  if (volume().block_size() >= PAGE_SIZE) return false;  // the page is one block: the bad one
+  Bounce bounce(n);
+  if (!bounce.data()) return false;
+  auto got = volume().read_data(ino(), at, bounce.data(), n);
+  return !got.is_error() && got.value() == n && !buffer.write(done, bounce.data(), n).is_error();
 }
 
 Result<usize> Ext2Inode::write(const IoBuffer& buffer, usize len, u64& offset, WriteMode mode) {
@@ -436,6 +455,7 @@ Result<usize> Ext2Inode::write(const IoBuffer& buffer, usize len, u64& offset, W
   u64 position = mode == WriteMode::Append ? size() : offset;
   offset = position;
   if (len == 0) return 0;
+  TRY(object_locked());
   Bounce bounce(len);
   if (!bounce.data()) return Error::NOMEM;
   usize done = 0;
@@ -453,8 +473,11 @@ Result<usize> Ext2Inode::write(const IoBuffer& buffer, usize len, u64& offset, W
       failure = n.error();
       break;
     }
-    if (m_object) {
-      // Mappings see the new bytes: the object's pages take them too.
+    {
+      // The cache's pages take the new bytes too (read() and mappings see them; the written pages are in memory,
+      // as on Linux: mincore). A page not in the cache is read first (the disk has the new bytes already); one
+      // being read now is waited for (its read may have started before write_data) and then changed.
+      // TODO(perf): a page written whole need not be read back.
       u64 end = position + done + n.value();
       if (end > m_object->size_bytes() && m_object->set_size(end).is_error()) {
         failure = Error::NOMEM;
@@ -464,10 +487,11 @@ Result<usize> Ext2Inode::write(const IoBuffer& buffer, usize len, u64& offset, W
         u64 at = position + done + copied_bytes;
         usize in_page = at % PAGE_SIZE;
         usize piece = PAGE_SIZE - in_page < n.value() - copied_bytes ? PAGE_SIZE - in_page : n.value() - copied_bytes;
-        auto frame = m_object->get_page(at / PAGE_SIZE);
-        if (frame.is_error()) break;
-        memcpy(g_phys.kernel_pointer(frame.value()) + in_page, bounce.data() + copied_bytes, piece);
         copied_bytes += piece;
+        auto frame = m_object->get_filled_page(at / PAGE_SIZE);
+        if (frame.is_error()) continue;  // (the disk has the bytes: a later read tries again)
+        memcpy(g_phys.kernel_pointer(frame.value()) + in_page, bounce.data() + copied_bytes - piece, piece);
+        g_phys.unref(frame.value());
       }
     }
     done += n.value();
@@ -488,33 +512,50 @@ Result<void> Ext2Inode::truncate(u64 new_size) {
   return {};
 }
 
-// The first mmap: the file's pages read into a MemoryObject. Pages without a block on the disk stay out (a
-// fault makes them zero pages, which they are).
-Result<void> Ext2Inode::populate_object_locked() {
-  u64 file_size = size();
-  RefPtr<MemoryObject> object = MemoryObject::create(file_size, nullptr, ino());
+// The file's page cache, made at the first read(), write() or mmap: empty, filled page by page (read_page).
+Result<void> Ext2Inode::object_locked() {
+  ASSERT(m_io_lock.is_locked());
+  if (m_object) return {};
+  RefPtr<MemoryObject> object = MemoryObject::create(size(), nullptr, ino());
   if (!object) return Error::NOMEM;
-  u32 per_page = PAGE_SIZE / volume().block_size();
-  for (u64 page = 0; page * PAGE_SIZE < file_size; page++) {
-    bool has_data = false;
-    for (u32 b = 0; b < per_page && !has_data; b++) has_data = TRY(volume().is_block_mapped(ino(), page * per_page + b));
-    if (!has_data) continue;
-    Frame* frame = TRY(object->get_page(page));
-    TRY(volume().read_data(ino(), page * PAGE_SIZE, g_phys.kernel_pointer(frame), PAGE_SIZE));
-  }
+  object->set_writer(this);
+  SpinlockGuard guard(g_cached_lock);
   m_object = static_cast<RefPtr<MemoryObject>&&>(object);
+  g_cached.push_back(*this);
+  return {};
+}
+
+void Ext2Inode::drop_object() {
+  RefPtr<MemoryObject> dropped;
+  {
+    SpinlockGuard guard(g_cached_lock);
+    if (!m_object) return;
+    g_cached.remove(*this);
+    dropped = static_cast<RefPtr<MemoryObject>&&>(m_object);
+  }
+  dropped->set_writer(nullptr);  // a user still holding it (page-out's passing reference) finds no pager
+}
+
+// The pager: one page of the file from the disk (holes and the part past the end read as zeros). Called without
+// the file's lock, by read() (which holds the inode) or a fault (its mapping pinned the inode).
+Result<void> Ext2Inode::read_page(u64 index, Frame* page) {
+  u8* data = g_phys.kernel_pointer(page);
+  u64 at = index * PAGE_SIZE, file_size = size();
+  usize want = at >= file_size ? 0 : (file_size - at < PAGE_SIZE ? static_cast<usize>(file_size - at) : PAGE_SIZE);
+  auto n = volume().read_data(ino(), at, data, PAGE_SIZE);
+  if (n.is_error()) return n.error();
+  if (n.value() < want) return Error::IO;  // a block of the page could not be read (read_data stops short)
+  if (n.value() < PAGE_SIZE) memset(data + n.value(), 0, PAGE_SIZE - n.value());
   return {};
 }
 
 Result<RefPtr<VmObject>> Ext2Inode::mmap_object() {
   if (!is_regular()) return Error::NODEV;
   SleepLockGuard io(m_io_lock);
-  if (!m_object) {
-    TRY(populate_object_locked());
-    m_object->set_writer(this);
-    ref();  // the pin (g_pinned's reference)
-    SpinlockGuard guard(g_pinned_lock);
-    g_pinned.push_back(*this);
+  TRY(object_locked());
+  if (!m_pinned) {
+    ref();  // the pin: dropped by write_back_object once the object is unmapped and clean
+    m_pinned = true;
   }
   return RefPtr<VmObject>(m_object);
 }
@@ -561,15 +602,10 @@ Result<void> Ext2Inode::write_back_object(bool release_unused) {
     m_object->gather_modified(0, MemoryObject::MAX_PAGES);
     result = write_back_pages_locked(0, MemoryObject::MAX_PAGES);
   }
-  // Only the inode holds the object (no mapping, no mmap on its way) and nothing is dirty: the pin goes.
-  if (release_unused && m_object->ref_count() == 1 && m_object->dirty_pages() == 0) {
-    m_object->set_writer(nullptr);
-    RefPtr<MemoryObject> dropped;
-    {
-      SpinlockGuard guard(g_pinned_lock);
-      g_pinned.remove(*this);
-      dropped = static_cast<RefPtr<MemoryObject>&&>(m_object);
-    }
+  // Only the inode holds the object (no mapping, no mmap on its way) and nothing is dirty: the pin goes (the
+  // object goes with the inode's last user, perhaps the caller's reference).
+  if (release_unused && m_pinned && m_object->ref_count() == 1 && m_object->dirty_pages() == 0) {
+    m_pinned = false;
     bool was_last = unref();  // never: the caller's reference keeps the inode alive until it returns
     ASSERT(!was_last);
   }
@@ -673,22 +709,22 @@ Result<u16> parse_options(const char* options) {
 
 u64 ext2_cache_frames() {
   u64 frames = 0;
-  SpinlockGuard guard(g_pinned_lock);
-  for (Ext2Inode& i : g_pinned) frames += i.cache_frames();
+  SpinlockGuard guard(g_cached_lock);
+  for (Ext2Inode& i : g_cached) frames += i.cache_frames();
   return frames;
 }
 
 u64 ext2_dirty_frames() {
   u64 frames = 0;
-  SpinlockGuard guard(g_pinned_lock);
-  for (Ext2Inode& i : g_pinned) frames += i.dirty_frames();
+  SpinlockGuard guard(g_cached_lock);
+  for (Ext2Inode& i : g_cached) frames += i.dirty_frames();
   return frames;
 }
 
 u64 ext2_unused_cache_frames() {
   u64 frames = 0;
-  SpinlockGuard guard(g_pinned_lock);
-  for (Ext2Inode& i : g_pinned) frames += i.unused_cache_frames();
+  SpinlockGuard guard(g_cached_lock);
+  for (Ext2Inode& i : g_cached) frames += i.unused_cache_frames();
   return frames;
 }
 

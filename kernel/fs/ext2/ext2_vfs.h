@@ -8,14 +8,17 @@
 //                   disk inode's, refreshed whenever the volume writes that inode (Ext2Observer). While it lives
 //                   the volume holds the inode (an unlinked open file keeps its blocks).
 //
-// File data: read() and write() go to the volume's buffer cache through a bounce page (user memory is never
-// touched with the volume's lock held). mmap() makes the file's page cache, a MemoryObject (mm/vm_object.h) read
-// in whole at the first mmap (holes stay holes); from then on reads come from those pages and writes go to both,
-// so mappings and read/write agree. The object pins the inode (a mapping outlives close) and names the inode its
-// ObjectWriter: stores through MAP_SHARED mappings make pages dirty (the pmap's modified bits), and only dirty
-// pages are written back — by msync(MS_SYNC), fsync, sync, unmount, and the flusher thread, which every 5 s
-// writes the dirty pages of every cached file and the dirty buffers of every volume, and drops the objects (and
-// pins) nothing maps any more. Truncation shrinks the object: mappings past the new end get SIGBUS.
+// File data: one page cache per file, a MemoryObject (mm/vm_object.h) made empty at the first read() or mmap()
+// and filled page by page from the disk as faults and read() need them (the inode is its pager: read_page), so a
+// file larger than RAM can be mapped and read. read(), pread, sendfile and every mapping use its pages. write()
+// writes through the volume (blocks allocated, ENOSPC and EIO reported at the call) and into the pages the cache
+// holds, so mappings and read() see the new bytes at once. The object pins the inode (a mapping outlives close)
+// and names the inode its ObjectWriter: stores through MAP_SHARED mappings make pages dirty (the pmap's modified
+// bits), and only dirty pages are written back — by msync(MS_SYNC), fsync, sync, unmount, and the flusher
+// thread, which every 5 s writes the dirty pages of every cached file and the dirty buffers of every volume, and
+// drops the objects (and pins) nothing maps or uses any more. Under memory pressure page-out drops clean pages
+// (MemoryObject::evict_page); a later access reads them again. A read error is EIO for read() and SIGBUS for a
+// fault. Truncation shrinks the object: mappings past the new end get SIGBUS.
 //
 // Locks, in order: the volume's lock (sleeping), m_inodes_lock (spinlock), Inode::m_lock; an Ext2Inode's
 // m_io_lock (sleeping) is taken before the volume's lock.

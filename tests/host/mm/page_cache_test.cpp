@@ -6,6 +6,7 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <cstring>
 #include <chrono>
 #include <thread>
 #include <vector>
@@ -19,11 +20,22 @@ namespace {
 
 constexpr u64 B = 0x20000000;  // a second address space's mapping, or a second region
 
-// A writer that records what it was asked to write and takes every dirty page (as ext2 does).
+// A writer that records what it was asked to write and takes every dirty page (as ext2 does). As the pager, it
+// fills page i with the byte disk[i] (0 past the vector) and counts its reads; the pages of bad_pages fail (IO).
 struct RecordingWriter final : ObjectWriter {
   MemoryObject* object = nullptr;
   std::vector<u64> written;  // page indexes, in order
   std::vector<u8> first_bytes;
+  std::vector<u8> disk;
+  std::vector<u64> bad_pages;
+  u64 reads = 0;
+  Result<void> read_page(u64 index, Frame* page) override {
+    reads++;
+    for (u64 bad : bad_pages)
+      if (bad == index) return Error::IO;
+    memset(g_phys.kernel_pointer(page), index < disk.size() ? disk[index] : 0, PAGE_SIZE);
+    return {};
+  }
   Result<void> write_back(u64 first, u64 end, bool) override {
     Frame* batch[4];
     while (unsigned n = object->take_dirty(&first, end, batch, 4)) {
@@ -45,7 +57,11 @@ struct FileEnv {
     REQUIRE(obj);
     writer.object = obj.get();
     obj->set_writer(&writer);
-    for (u64 i = 0; i < 8; i++) REQUIRE(obj->get_page(i).has_value());  // the file's data, read in
+    for (u64 i = 0; i < 8; i++) {  // the file's data, read in
+      auto page = obj->get_filled_page(i);
+      REQUIRE(page.has_value());
+      g_phys.unref(page.value());
+    }
   }
   std::vector<u64> sync(u64 first = 0, u64 end = 8) {
     writer.written.clear();
@@ -220,6 +236,9 @@ TEST_CASE("page cache: the Dirty bit and the replacement bits change independent
   FileEnv f;
   Frame* page = f.obj->peek_page(3);
   REQUIRE(page);
+  g_phys.hand_over_fresh_pages();  // in the set now: only this test changes its lru_flags from here on
+  REQUIRE((page->lru_flags & LruFlag::InSet));
+  const u8 low = page->lru_flags & 0x0f, policy = page->policy_bits();
   std::atomic<bool> stop{false};
   std::atomic<u64> lost_dirty{0}, object_rounds{0};
   std::thread object_side([&] {
@@ -235,12 +254,12 @@ TEST_CASE("page cache: the Dirty bit and the replacement bits change independent
   // (This thread alone changes lru_flags here: the pageable set's lock would change nothing.)
   u64 lost_policy = 0, policy_rounds = 0;
   auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(1000);
-  u8 bits = 0;
+  u8 bits = policy;
   while (std::chrono::steady_clock::now() < until || object_rounds.load() < 1000) {
     for (int i = 0; i < 1000; i++, policy_rounds++) {
       if (__atomic_load_n(&page->lru_flags, __ATOMIC_RELAXED) >> 4 != bits) lost_policy++;
       bits = static_cast<u8>((bits + 1) & 0xf);
-      __atomic_store_n(&page->lru_flags, static_cast<u8>(bits << 4), __ATOMIC_RELAXED);
+      __atomic_store_n(&page->lru_flags, static_cast<u8>(low | bits << 4), __ATOMIC_RELAXED);
     }
   }
   stop = true;
@@ -248,7 +267,98 @@ TEST_CASE("page cache: the Dirty bit and the replacement bits change independent
   INFO(policy_rounds << " policy changes, " << object_rounds.load() << " dirty/clean rounds");
   CHECK(lost_policy == 0);
   CHECK(lost_dirty.load() == 0);
-  page->lru_flags = 0;
+  page->lru_flags = static_cast<u8>(low | policy << 4);
+}
+
+// ---- lazy fill and reclaim ----
+
+// A page cache object whose pages come from a pager (the RecordingWriter): nothing is read until a fault or a
+// read needs it.
+struct LazyFile {
+  VmEnv env;
+  RefPtr<MemoryObject> obj;
+  RecordingWriter pager;
+  explicit LazyFile(u64 pages) : obj(MemoryObject::create(pages * P, "lazy", 13)) {
+    REQUIRE(obj);
+    pager.object = obj.get();
+    for (u64 i = 0; i < pages; i++) pager.disk.push_back(static_cast<u8>(0x40 + i));
+    obj->set_writer(&pager);
+  }
+  ~LazyFile() { obj->set_writer(nullptr); }
+};
+
+// A fault on a page not read yet reads it through the pager once (the fault sleeps without its lock and starts
+// over), counts a major fault, and maps what the disk has; shared and private mappings alike, and a private
+// write copies the read page.
+TEST_CASE("page cache: pages are read from the pager at the first fault, once") {
+  LazyFile f(8);
+  CHECK(f.obj->resident_pages() == 0);
+  Space s;
+  REQUIRE(map_object(*s, A, 8 * P, Prot::Read, f.obj, 0, MapFlag::Fixed | MapFlag::Shared).has_value());
+  REQUIRE(map_object(*s, B, 8 * P, Prot::ReadWrite, f.obj).has_value());
+  CHECK(load(*s, A + 2 * P + 7) == 0x42);
+  CHECK(f.pager.reads == 1);
+  CHECK(counter(g_vm_stats.pgmajfault_file) == 1);
+  CHECK(load(*s, B + 2 * P) == 0x42);  // the same page, resident now
+  CHECK(f.pager.reads == 1);
+  store(*s, B + 5 * P, 0x99);  // a private copy of a page read first
+  CHECK(f.pager.reads == 2);
+  CHECK(load(*s, A + 5 * P) == 0x45);
+  CHECK(f.obj->resident_pages() == 2);
+  CHECK(counter(g_vm_stats.file_pages_read) == 2);
+  auto page = f.obj->get_filled_page(7);  // read() gets its pages the same way
+  REQUIRE(page.has_value());
+  CHECK(g_phys.kernel_pointer(page.value())[100] == 0x47);
+  g_phys.unref(page.value());
+  CHECK(f.pager.reads == 3);
+}
+
+// A failed read: the fault gets SIGBUS, read() gets EIO, the page stays out of the object, and the next access
+// reads it again (and succeeds once the disk does).
+TEST_CASE("page cache: a read error is a bus error at the fault and EIO for read, and is retried") {
+  LazyFile f(4);
+  f.pager.bad_pages = {1};
+  Space s;
+  REQUIRE(map_object(*s, A, 4 * P, Prot::Read, f.obj, 0, MapFlag::Fixed | MapFlag::Shared).has_value());
+  CHECK(access(*s, VirtAddr(A + P), Access::Read) == FaultResult::BusError);
+  CHECK(f.obj->resident_pages() == 0);
+  CHECK(f.obj->get_filled_page(1).error() == Error::IO);
+  CHECK(load(*s, A) == 0x40);  // the others are fine
+  f.pager.bad_pages.clear();
+  CHECK(load(*s, A + P) == 0x41);
+  CHECK(f.pager.reads == 4);
+}
+
+// Page-out drops clean file pages (unmapping them), and a later fault reads them back; a page stored to through
+// a shared mapping is not dropped until it has been written back; one held by someone (read()) stays.
+TEST_CASE("page cache: page-out drops clean pages, dirty ones after write-back") {
+  LazyFile f(16);
+  set_file_page_reclaimer(&MemoryObject::reclaimer);
+  Space s;
+  REQUIRE(map_object(*s, A, 16 * P, Prot::ReadWrite, f.obj, 0, MapFlag::Fixed | MapFlag::Shared).has_value());
+  for (u64 i = 0; i < 16; i++) CHECK(load(*s, A + i * P) == 0x40 + i);
+  store(*s, A + 3 * P, 0x33);
+  auto held = f.obj->get_filled_page(9);
+  REQUIRE(held.has_value());
+  g_phys.hand_over_fresh_pages();
+  u64 freed = 0;
+  for (int round = 0; round < 8; round++) freed += reclaim_pages(16, ReclaimFor::Direct);
+  CHECK(freed == 14);
+  CHECK(f.obj->resident_pages() == 2);
+  CHECK(f.obj->peek_page(3) != nullptr);
+  CHECK(f.obj->peek_page(9) != nullptr);
+  CHECK(f.obj->dirty_pages() == 1);  // the store, seen when the mapping went
+  CHECK(counter(g_vm_stats.pgsteal_file) == 14);
+  CHECK(s->pmap().extract(VirtAddr(A)).is_error());  // unmapped
+  CHECK(load(*s, A + 0 * P) == 0x40);  // read again
+  CHECK(f.pager.reads == 17);
+  CHECK(load(*s, A + 3 * P) == 0x33);  // never lost
+  g_phys.unref(held.value());
+  CHECK(f.obj->write_back(0, 16, true).has_value());
+  CHECK(f.pager.written == Pages{3});
+  for (int round = 0; round < 8; round++) (void)reclaim_pages(16, ReclaimFor::Direct);
+  CHECK(f.obj->resident_pages() == 0);
+  set_file_page_reclaimer(nullptr);
 }
 
 }  // TEST_SUITE
