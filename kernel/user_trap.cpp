@@ -39,6 +39,68 @@ void describe_region(Process* p, VirtAddr address, char* out, usize size) {
          has(r->m_prot, Prot::Write) ? 'w' : '-', has(r->m_prot, Prot::Exec) ? 'x' : '-', r->is_shared() ? 's' : 'p', name);
 }
 
+// The usual cause of a fault that kills, in words, for someone reading the log after their first crash (the
+// region the address is in, or the one above it, tells): a NULL pointer, a stack overflow, a store into the
+// program's read-only text and constants, a jump into data. False if none of these fits.
+bool describe_cause(Process* p, const FaultRecord& fault, char* out, usize size) {
+  if (fault.kind != FaultKind::Page) return false;
+  u64 address = fault.address.get();
+  if (address < user_layout::MMAP_MIN) {
+    format(out, size, "%s (nothing is ever mapped below %#llx)",
+           fault.access == Access::Exec ? "a call through a NULL function pointer" : "a NULL pointer dereference",
+           static_cast<unsigned long long>(user_layout::MMAP_MIN));
+    return true;
+  }
+  if (!memlayout::is_user_address(address) || !p->m_space) return false;
+  // The region at the address, or the first one above it (copied: the space's lock is held only inside).
+  struct {
+    bool found = false;
+    VirtAddr start, end;
+    u32 flags = 0;
+    Prot prot = Prot::None;
+    bool has_object = false;
+    char path[64] = "the program";
+  } r;
+  p->m_space->for_each_region([&](const Region& region) {
+    if (r.found || region.m_end.get() <= address) return;
+    r.found = true;
+    r.start = region.m_start;
+    r.end = region.m_end;
+    r.flags = region.m_flags;
+    r.prot = region.m_prot;
+    r.has_object = region.m_object != nullptr;
+    if (r.has_object && region.m_object->path()) format(r.path, sizeof(r.path), "%s", region.m_object->path());
+  });
+  if (!r.found) return false;
+  if (r.start.get() > address) {  // in a hole: just below the stack?
+    u64 below = r.start.get() - address;
+    if (!(r.flags & RegionFlag::Stack) || below > user_layout::STACK_GUARD_GAP) return false;
+    u64 stack_limit = mm_space_limits().stack;
+    char limit[32] = "unlimited";
+    if (stack_limit != SpaceLimits::NONE)
+      format(limit, sizeof(limit), "%llu KiB", static_cast<unsigned long long>(stack_limit / 1024));
+    format(out, size,
+           "a stack overflow: %llu bytes below the stack, which has %llu KiB and may grow to %s (RLIMIT_STACK): "
+           "endless recursion, or a large local array?",
+           static_cast<unsigned long long>(below), static_cast<unsigned long long>((r.end - r.start) / 1024), limit);
+    return true;
+  }
+  if (r.prot == Prot::None) {
+    format(out, size, "an access to memory mapped PROT_NONE (a guard page?)");
+  } else if (fault.access == Access::Write && !has(r.prot, Prot::Write)) {
+    if (r.has_object && has(r.prot, Prot::Exec))
+      format(out, size, "a store into the read-only code and constants of %s: a string literal or const data?",
+             r.path);
+    else
+      format(out, size, "a store into read-only memory (mapped or mprotect'ed without PROT_WRITE)");
+  } else if (fault.access == Access::Exec && !has(r.prot, Prot::Exec)) {
+    format(out, size, "a jump into data: a corrupted function pointer or return address?");
+  } else {
+    return false;
+  }
+  return true;
+}
+
 // The signal for a fault the kernel does not resolve: sent to the thread, and a log line if it will kill the
 // process. si_addr is the faulting address for a page fault, and the pc for the other exceptions (as on Linux,
 // whose riscv trap handlers report epc). Called with interrupts off; they stay off.
@@ -55,9 +117,13 @@ void signal_fault(const FaultRecord& fault, unsigned sig, i32 code, const char* 
   Process* p = current_process();
   char where[160];
   describe_region(p, fault.address, where, sizeof(where));
-  klog_from_user(LogLevel::Info, "pid %d (%s): %s at address %#llx, pc %#llx, %s: %s -> %s (%s)", p->m_pid,
+  // Warn: loglevel=warn keeps the line that says why a program died (tools/run adds the function at pc).
+  klog_from_user(LogLevel::Warn, "pid %d (%s): %s at address %#llx, pc %#llx, %s: %s -> %s (%s)", p->m_pid,
                  p->m_name, fault_name(fault), static_cast<unsigned long long>(fault.address.get()),
                  static_cast<unsigned long long>(fault.pc.get()), where, why, signal_name(sig), code_name);
+  char cause[200];
+  if (describe_cause(p, fault, cause, sizeof(cause)))
+    klog_from_user(LogLevel::Warn, "pid %d (%s): likely cause: %s", p->m_pid, p->m_name, cause);
 }
 
 }  // namespace
