@@ -7,6 +7,9 @@
 // most one line per call. Echo goes back to the console. In non-canonical mode each byte is ready at once and
 // read() honours VMIN/VTIME. Output needs no processing here: the console turns "\n" into "\r\n" itself.
 //
+// ^T (BSD's status key; xv6's ^P), with ISIG: the kernel prints the list of processes on the console at once,
+// whatever runs, so that a program that seems hung can be seen (its threads' states, the hart one runs on).
+//
 // Job control (kernel/signal/job_control.h): with ISIG, ^C, ^\ and ^Z send SIGINT, SIGQUIT and SIGTSTP to the
 // foreground process group of the session the console belongs to (and discard the input, unless NOFLSH); a
 // background process that reads (or, with TOSTOP, writes, or changes the settings) gets SIGTTIN (SIGTTOU).
@@ -27,6 +30,8 @@
 #include "kernel/console.h"
 #include "kernel/fs/poll.h"
 #include "kernel/fs/vfs.h"
+#include "kernel/log.h"
+#include "lib/format.h"
 #include "mm/heap.h"
 #include "kernel/process.h"
 #include "kernel/signal/job_control.h"
@@ -40,6 +45,7 @@ constexpr u32 IGNCR = 0000200, INLCR = 0000100, ISTRIP = 0000040, IUTF8 = 004000
 constexpr u32 HUPCL = 0002000;
 constexpr u32 ECHONL = 0000100, ECHOCTL = 0001000, ECHOKE = 0004000, NOFLSH = 0000200, TOSTOP = 0000400;
 constexpr unsigned VEOL = 11, VWERASE = 14, VLNEXT = 15, VEOL2 = 16;
+constexpr u8 STATUS_KEY = 0x14;  // ^T
 constexpr u64 TCSBRK = 0x5409, TCXONC = 0x540A, TCFLSH = 0x540B, TIOCSTI = 0x5412;
 
 constexpr usize READY_SIZE = 4096;  // bytes waiting for read() (Linux's N_TTY_BUF_SIZE)
@@ -216,9 +222,50 @@ void LineDiscipline::receive_canonical_locked(u8 c, Echo& echo) {
   echo_char_locked(c, echo);
 }
 
+namespace {
+
+// ^T: one line per process (pid, parent, state, threads, name), written after g_process_lock is dropped. Called
+// from the console's interrupt, as terminal_signal_foreground is (the lock disables interrupts where it is held,
+// so the interrupt cannot arrive while this hart holds it). A second ^T while one is being printed is dropped.
+void print_process_list() {
+  static char text[4096];
+  static Atomic<u32> busy{0};  // (a word: rv64 has no byte-sized atomic swap)
+  if (busy.exchange(1, MemoryOrder::Acquire)) return;
+  usize n = format(text, sizeof(text), "\n  PID  PPID  STATE              THREADS  NAME\n");
+  {
+    process_for_each([&](Process& p) {  // (under g_process_lock, which keeps m_threads still)
+      u32 threads = 0, running = 0, runnable = 0, hart = 0;
+      for (Thread& t : p.m_threads) {
+        ThreadState s = __atomic_load_n(&t.m_state, __ATOMIC_RELAXED);  // (a snapshot: g_sched_lock not taken)
+        threads++;
+        if (s == ThreadState::Running) {
+          if (!running++) hart = g_cpus[t.m_last_cpu].hart_id;
+        } else if (s == ThreadState::Runnable) {
+          runnable++;
+        }
+      }
+      char state[32];
+      if (p.m_state == ProcessState::Zombie)
+        format(state, sizeof(state), "zombie");
+      else if (running)
+        format(state, sizeof(state), "running (hart %u)", hart);
+      else
+        format(state, sizeof(state), runnable ? "runnable" : "sleeping");
+      if (n < sizeof(text))
+        n += format(text + n, sizeof(text) - n, "%5d %5d  %-18s %7u  %s\n", p.m_pid, p.m_parent ? p.m_parent->m_pid : 0,
+                    state, threads, p.m_name);
+    });
+  }
+  kputs(text);
+  busy.store(0, MemoryOrder::Release);
+}
+
+}  // namespace
+
 void LineDiscipline::receive(u8 c) {
   Echo echo;
   unsigned signal = 0;
+  bool status = false;
   {
     SpinlockGuard guard(m_lock);
     if (is_raw()) {
@@ -236,7 +283,9 @@ void LineDiscipline::receive(u8 c) {
       c = '\r';
     }
     const u8* cc = m_termios.c_cc;
-    if ((m_termios.c_lflag & ISIG) && c && (c == cc[VINTR] || c == cc[VQUIT] || c == cc[VSUSP])) {
+    if ((m_termios.c_lflag & ISIG) && c == STATUS_KEY) {
+      status = true;
+    } else if ((m_termios.c_lflag & ISIG) && c && (c == cc[VINTR] || c == cc[VQUIT] || c == cc[VSUSP])) {
       // The foreground group gets the signal (after the lock is dropped); the input goes, and the echo shows
       // what was typed.
       signal = c == cc[VINTR] ? SIGINT : c == cc[VQUIT] ? SIGQUIT : SIGTSTP;
@@ -253,6 +302,7 @@ void LineDiscipline::receive(u8 c) {
   }
   echo.flush();
   if (signal) terminal_signal_foreground(m_terminal, signal);
+  if (status) print_process_list();
 }
 
 Result<void> LineDiscipline::check_write() {

@@ -11,6 +11,8 @@ next one, as a person at the keyboard would. Checked:
   - job control, with the control keys a person presses: ^C (byte 3) kills the running program and not the
     shell; ^Z (byte 26) stops it, `jobs` lists it, `fg` brings it back (it goes on reading where it was), `bg`
     lets a stopped job finish in the background; ^D ends a program's input;
+  - line editing at the prompt: Backspace, ^U, the arrows, history, Tab completion, ^C; $? and wait; ^T (the
+    kernel's process list);
   - tty_job_control (user/tests/tty), run from this shell because it needs the console as a terminal: the
     console's job-control ioctls, SIGTTIN, SIGTTOU, ^C/^\\/^Z to the foreground group, EINTR and SA_RESTART on a
     terminal read, SIGHUP when the session leader exits;
@@ -73,6 +75,30 @@ STEPS = [
     ("bg\n", r"\[1\] sleep 3 &" + NL),
 ] + [("PAUSE", None)] * 7 + [
     ("echo after\n", r"\[1\] done \(status 0\)  sleep 3" + NL + r"(.|\n)*after" + NL),
+    # Line editing at the prompt (user/bin/sh.c, "Line editing"): Backspace, ^U, Left, history with Up (the line
+    # comes back: the prompt and the line drawn again, ESC [K erasing the rest), `history`, Tab completing a
+    # program and a file name, ^C abandoning a line, $?, wait, and the kernel's ^T process list.
+    ("echo abX\x7fc\n", NL + r"abc" + NL),
+    ("echo wrong\x15echo right\n", NL + r"right" + NL),
+    ("echo lft\x1b[D\x1b[Dx\n", NL + r"lxft" + NL),
+    ("echo history-one\n", NL + r"history-one" + NL),
+    ("\x1b[A\n", r"echo history-one\x1b\[K" + NL + r"history-one" + NL),
+    ("history\n", r"\d+  echo history-one" + NL + r"\s+\d+  history" + NL),
+    ("ech\t tab-done\n", r"echo  tab-done" + NL + r"tab-done" + NL),
+    ("cat /proc/memi\t\n", r"cat /proc/meminfo " + NL + r"MemTotal:"),
+    # (^C throws away what the terminal holds unread: the line goes in first, as a person types it; the console
+    # shows it only with the newline after ^C.)
+    ("echo never-run", None),
+    ("PAUSE", None),
+    ("\x03", r"echo never-run\^C" + NL),
+    ("echo after-ctrl-c\n", NL + r"after-ctrl-c" + NL),
+    ("sh -c 'exit 7'\n", r"\[exit 7\]" + NL),
+    ("echo status=$?\n", NL + r"status=7" + NL),
+    ("sleep 0.2 &\n", r"\[\d+\] \d+" + NL),
+    ("wait\n", r"wait" + NL + r"\[\d+\] done \(status 0\)  sleep 0\.2" + NL),
+    ("\x14", r"PID\s+PPID\s+STATE\s+THREADS\s+NAME" + NL + r"\s+1\s+0\s+sleeping\s+1\s+init" + NL
+     + r"(.|\n)*\s+1\s+sh" + NL),
+    ("echo after-status\n", NL + r"after-status" + NL),
     # The terminal's job control, checked by a program that needs the console as its terminal (it takes the
     # terminal from this shell's session: last).
     ("tty_job_control\n", r"PASS" + NL),

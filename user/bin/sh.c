@@ -12,8 +12,11 @@
  *   'single' "double"  quoting: spaces and special characters inside quotes are part of the word;
  *                      in "..." and outside quotes a backslash escapes the next character
  *   # comment          the rest of the line is ignored
- * Programs are found in the directories of $PATH (/bin if unset). Builtins: cd, pwd, exit [N], help, and
- * jobs, fg [%N], bg [%N] for job control.
+ *   $?                 the exit status of the last command (outside '...')
+ * Programs are found in the directories of $PATH (/bin if unset). Builtins: cd, pwd, exit [N], help, history,
+ * wait (for the background jobs), and jobs, fg [%N], bg [%N] for job control.
+ * At the prompt of an interactive shell on a terminal, the line can be edited, with a history and Tab
+ * completion (see "Line editing" below).
  * After a command that failed, an interactive shell shows "[exit N]", and any shell shows "[killed by SIGSEGV]"
  * (or the signal's name) when a signal killed the command.
  *
@@ -34,7 +37,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 #define MAX_LINE 4096
@@ -50,6 +55,7 @@ static const struct {
   const char* text;
 } programs[] = {
     {"cat", "cat [FILE...]: print files, or standard input"},
+    {"crash", "crash null|stack|literal|call: die of a NULL pointer, a stack overflow, ...: read the kernel's line"},
     {"echo", "echo [-n] [WORD...]: print the words"},
     {"env", "env [NAME=VALUE...] [PROGRAM ARGS...]: print the environment, or run a program with more of it"},
     {"false", "false: fail (exit status 1)"},
@@ -140,6 +146,11 @@ static int tokenize(const char* p, struct token* tokens, char* store) {
       if (*p == '\'' || *p == '"') {
         char quote = *p++;
         while (*p && *p != quote) {
+          if (quote == '"' && p[0] == '$' && p[1] == '?') {
+            store += sprintf(store, "%d", last_status);
+            p += 2;
+            continue;
+          }
           if (quote == '"' && p[0] == '\\' && (p[1] == '"' || p[1] == '\\')) p++;
           *store++ = *p++;
         }
@@ -150,6 +161,9 @@ static int tokenize(const char* p, struct token* tokens, char* store) {
         p++;
       } else if (p[0] == '\\' && p[1]) {
         *store++ = p[1];
+        p += 2;
+      } else if (p[0] == '$' && p[1] == '?') { /* the last exit status (at most 3 digits: fits the store) */
+        store += sprintf(store, "%d", last_status);
         p += 2;
       } else {
         *store++ = *p++;
@@ -246,8 +260,9 @@ static const char* describe_program(const char* name) {
 }
 
 static int builtin_help(int argc, char** argv) {
-  printf("Builtins: cd [DIR], pwd, exit [N], help, jobs, fg [%%N], bg [%%N].\n");
-  printf("Syntax: a | b, cmd &, < in, > out, >> out, 2> err, 'quotes'.  ^C interrupts, ^Z stops the job.\n");
+  printf("Builtins: cd [DIR], pwd, exit [N], help, jobs, fg [%%N], bg [%%N], wait, history.\n");
+  printf("Syntax: a | b, cmd &, < in, > out, >> out, 2> err, 'quotes', $? (the last status).\n");
+  printf("Keys: ^C interrupts, ^Z stops the job, ^T lists the processes; at the prompt: arrows, Tab, ^U, ^W.\n");
   printf("Programs in /bin:\n");
   struct dirent** names;
   int n = scandir("/bin", &names, NULL, alphasort);
@@ -264,6 +279,8 @@ static int builtin_help(int argc, char** argv) {
 }
 
 static int builtin_jobs(int argc, char** argv);
+static int builtin_history(int argc, char** argv);
+static int builtin_wait(int argc, char** argv);
 static int builtin_fg(int argc, char** argv);
 static int builtin_bg(int argc, char** argv);
 
@@ -271,7 +288,8 @@ static const struct builtin {
   const char* name;
   int (*run)(int argc, char** argv);
 } builtins[] = {{"cd", builtin_cd},     {"pwd", builtin_pwd}, {"exit", builtin_exit}, {"help", builtin_help},
-                {"jobs", builtin_jobs}, {"fg", builtin_fg},   {"bg", builtin_bg}};
+                {"jobs", builtin_jobs}, {"fg", builtin_fg},   {"bg", builtin_bg},     {"history", builtin_history},
+                {"wait", builtin_wait}};
 
 static const struct builtin* find_builtin(const char* name) {
   for (size_t i = 0; i < sizeof builtins / sizeof builtins[0]; i++)
@@ -457,6 +475,23 @@ static int job_argument(int argc, char** argv, const char* who) {
   return 0;
 }
 
+/* wait: until every background job that runs has ended (they are reported, as before a prompt). */
+static int builtin_wait(int argc, char** argv) {
+  for (;;) {
+    int running = 0;
+    for (int n = 1; n <= MAX_JOBS; n++) running |= jobs[n].state == JOB_RUNNING && job_alive(&jobs[n]);
+    if (!running) break;
+    int status;
+    pid_t pid = waitpid(-1, &status, job_control ? WUNTRACED : 0);
+    if (pid < 0 && errno == EINTR) continue;
+    if (pid < 0) break;
+    int n = note_status(pid, status);
+    if (n && WIFSTOPPED(status)) printf("[%d] stopped  %s\n", n, jobs[n].text);
+  }
+  reap_jobs();
+  return 0;
+}
+
 static int builtin_jobs(int argc, char** argv) {
   reap_jobs();
   for (int n = 1; n <= MAX_JOBS; n++) {
@@ -637,6 +672,302 @@ static void run_line(const char* line) {
   free(store);
 }
 
+/* ---- Line editing, at an interactive shell's prompt on a terminal ----
+ * The terminal's own editing (canonical mode: Backspace, ^U, ^W) has no history and no cursor, so for the time
+ * of one line the shell takes the keys itself: the terminal goes to non-canonical mode without echo, and back to
+ * what it was before a command runs. ISIG stays on, so ^C, ^Z and ^\ still come as signals (^C: the shell's
+ * handler abandons the line).
+ *   keys that print        inserted at the cursor
+ *   Backspace, ^H          erase the character before the cursor; Delete (or ^D on a line): the one under it
+ *   Left, Right, ^B, ^F    move; Home, End, ^A, ^E: to the start, the end
+ *   ^U, ^K, ^W             erase to the start of the line, to its end, the word before the cursor
+ *   Up, Down, ^P, ^N       the previous, the next line of the history (`history` lists it)
+ *   Tab                    complete a program name (the first word, from $PATH) or a file name
+ *   ^C                     abandon the line;  ^D on an empty line: end of input;  ^L: show the line again
+ */
+#define HISTORY 100
+static char* history[HISTORY]; /* the last HISTORY lines: line n is history[n % HISTORY] */
+static int history_count;       /* lines ever added */
+
+static volatile sig_atomic_t interrupted;
+static void on_interrupt(int sig) { interrupted = 1; }
+
+static void history_add(const char* line) {
+  if (!line[0] || (history_count && strcmp(history[(history_count - 1) % HISTORY], line) == 0)) return;
+  free(history[history_count % HISTORY]);
+  history[history_count % HISTORY] = strdup(line);
+  history_count++;
+}
+
+static int builtin_history(int argc, char** argv) {
+  for (int n = history_count > HISTORY ? history_count - HISTORY : 0; n < history_count; n++)
+    printf("%5d  %s\n", n + 1, history[n % HISTORY]);
+  return 0;
+}
+
+struct editor {
+  char* line;
+  size_t size, len, pos; /* the line (len bytes, NUL-terminated), its buffer's size, the cursor */
+  const char* prompt;
+};
+
+static void term_write(const char* s, size_t n) {
+  while (n) {
+    ssize_t w = write(2, s, n);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) return;
+    s += w;
+    n -= (size_t)w;
+  }
+}
+
+static void term_puts(const char* s) { term_write(s, strlen(s)); }
+
+/* Show the prompt and the line again, the cursor where it is (one line of the screen: no wrapping). */
+static void redraw(const struct editor* e) {
+  char move[32];
+  term_puts("\r");
+  term_puts(e->prompt);
+  term_write(e->line, e->len);
+  term_puts("\x1b[K"); /* erase what is left of an older, longer line */
+  if (e->len > e->pos) {
+    snprintf(move, sizeof move, "\x1b[%zuD", e->len - e->pos);
+    term_puts(move);
+  }
+}
+
+static void insert_text(struct editor* e, const char* text, size_t n) {
+  if (e->len + n + 1 > e->size) n = e->size - 1 - e->len;
+  memmove(e->line + e->pos + n, e->line + e->pos, e->len - e->pos + 1);
+  memcpy(e->line + e->pos, text, n);
+  e->len += n;
+  e->pos += n;
+  if (e->pos == e->len)
+    term_write(text, n); /* typing at the end: the echo alone, as the terminal would show it */
+  else
+    redraw(e);
+}
+
+static void erase_range(struct editor* e, size_t from, size_t to) {
+  if (from >= to) return;
+  int at_end = to == e->len && e->pos == to && to - from == 1;
+  memmove(e->line + from, e->line + to, e->len - to + 1);
+  e->len -= to - from;
+  e->pos = from;
+  if (at_end)
+    term_puts("\b \b");
+  else
+    redraw(e);
+}
+
+static void set_line(struct editor* e, const char* text) {
+  snprintf(e->line, e->size, "%s", text);
+  e->len = e->pos = strlen(e->line);
+  redraw(e);
+}
+
+static int is_separator(char c) { return c == ' ' || c == '\t' || c == '|' || c == ';' || c == '&' || c == '<' || c == '>'; }
+
+/* The names in `dir` that start with prefix (directories with a '/' after them), at most max of them. */
+static int list_candidates(const char* dir, const char* prefix, char** out, int n, int max) {
+  DIR* d = opendir(dir);
+  if (!d) return n;
+  size_t plen = strlen(prefix);
+  struct dirent* entry;
+  while ((entry = readdir(d)) && n < max) {
+    const char* name = entry->d_name;
+    if (strncmp(name, prefix, plen) != 0 || (name[0] == '.' && prefix[0] != '.')) continue;
+    int seen = 0; /* (a program in two directories of $PATH, or a builtin) */
+    for (int i = 0; i < n && !seen; i++) seen = strcmp(out[i], name) == 0;
+    if (seen) continue;
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    struct stat st;
+    int is_dir = stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+    out[n] = malloc(strlen(name) + 2);
+    sprintf(out[n], "%s%s", name, is_dir ? "/" : "");
+    n++;
+  }
+  closedir(d);
+  return n;
+}
+
+static int compare_names(const void* a, const void* b) { return strcmp(*(char* const*)a, *(char* const*)b); }
+
+/* Tab: complete the word before the cursor. The first word of a command is a program (the directories of
+ * $PATH, and the builtins) unless it has a '/'; any other word is a file name. One candidate: it is inserted,
+ * with a space after it (a '/' after a directory). Several: their common beginning, and a second Tab lists
+ * them. */
+static void complete(struct editor* e, int listing) {
+  size_t start = e->pos;
+  while (start > 0 && !is_separator(e->line[start - 1])) start--;
+  size_t before = start;
+  while (before > 0 && (e->line[before - 1] == ' ' || e->line[before - 1] == '\t')) before--;
+  int first_word = before == 0 || strchr("|;&", e->line[before - 1]);
+  char word[PATH_MAX];
+  snprintf(word, sizeof word, "%.*s", (int)(e->pos - start), e->line + start);
+  char* slash = strrchr(word, '/');
+  const char* prefix = slash ? slash + 1 : word;
+  enum { MAX_CANDIDATES = 256 };
+  char* names[MAX_CANDIDATES];
+  int n = 0;
+  if (first_word && !slash) {
+    for (size_t i = 0; i < sizeof builtins / sizeof builtins[0]; i++)
+      if (strncmp(builtins[i].name, prefix, strlen(prefix)) == 0) names[n++] = strdup(builtins[i].name);
+    const char* path = getenv("PATH");
+    char dirs[PATH_MAX];
+    snprintf(dirs, sizeof dirs, "%s", path && *path ? path : "/bin");
+    for (char *save = NULL, *dir = strtok_r(dirs, ":", &save); dir; dir = strtok_r(NULL, ":", &save))
+      n = list_candidates(dir, prefix, names, n, MAX_CANDIDATES);
+  } else {
+    char dir[PATH_MAX];
+    if (slash) snprintf(dir, sizeof dir, "%.*s", slash == word ? 1 : (int)(slash - word), word);
+    n = list_candidates(slash ? dir : ".", prefix, names, n, MAX_CANDIDATES);
+  }
+  if (n == 0) {
+    term_puts("\a");
+    return;
+  }
+  qsort(names, (size_t)n, sizeof names[0], compare_names);
+  size_t common = strlen(names[0]);
+  for (int i = 1; i < n; i++) {
+    size_t k = 0;
+    while (k < common && names[i][k] == names[0][k]) k++;
+    common = k;
+  }
+  size_t have = strlen(prefix);
+  if (common > have) {
+    insert_text(e, names[0] + have, common - have);
+    if (n == 1 && names[0][common - 1] != '/') insert_text(e, " ", 1);
+  } else if (n > 1 && listing) {
+    term_puts("\n");
+    for (int i = 0; i < n; i++) {
+      term_puts(names[i]);
+      term_puts(i + 1 < n ? "  " : "\n");
+    }
+    redraw(e);
+  } else if (n > 1) {
+    term_puts("\a");
+  }
+  for (int i = 0; i < n; i++) free(names[i]);
+}
+
+/* Read a line from the terminal with editing (above). Returns 0 at the end of the input. */
+static int edit_line(char* line, size_t size, const char* prompt) {
+  struct termios saved, raw;
+  if (tcgetattr(0, &saved) < 0) return -1; /* not a terminal: the caller reads plainly */
+  raw = saved;
+  raw.c_lflag &= ~(tcflag_t)(ICANON | ECHO);
+  raw.c_cc[VMIN] = 1;
+  raw.c_cc[VTIME] = 0;
+  tcsetattr(0, TCSANOW, &raw);
+  struct sigaction on_int = {.sa_handler = on_interrupt}, old_int; /* no SA_RESTART: read() returns EINTR */
+  sigaction(SIGINT, &on_int, &old_int);
+
+  struct editor e = {line, size, 0, 0, prompt};
+  line[0] = '\0';
+  term_puts(prompt);
+  int browsing = history_count; /* the history line shown: history_count is the line being typed */
+  int oldest = history_count > HISTORY ? history_count - HISTORY : 0;
+  char* typed = NULL; /* the line being typed, kept while the history is shown */
+  int last_was_tab = 0, result = 1;
+  const char* ending = "\n";
+  for (;;) {
+    unsigned char c;
+    interrupted = 0;
+    ssize_t n = read(0, &c, 1);
+    if (n < 0 && errno == EINTR) {
+      if (interrupted) { /* ^C: the terminal threw its input away; so do we */
+        ending = "^C\n";
+        e.len = e.pos = 0;
+        line[0] = '\0';
+        break;
+      }
+      continue;
+    }
+    if (n <= 0) {
+      result = e.len > 0;
+      break;
+    }
+    int tab = c == '\t';
+    int key = c;
+    if (c == 0x1b) { /* an escape sequence: ESC [ X, ESC O X, ESC [ N ~ */
+      unsigned char seq[3] = {0, 0, 0};
+      if (read(0, &seq[0], 1) != 1 || (seq[0] != '[' && seq[0] != 'O') || read(0, &seq[1], 1) != 1) continue;
+      if (seq[1] >= '0' && seq[1] <= '9') {
+        if (read(0, &seq[2], 1) != 1 || seq[2] != '~') continue;
+        key = seq[1] == '3' ? 0x7f00 : (seq[1] == '1' || seq[1] == '7') ? 1 : (seq[1] == '4' || seq[1] == '8') ? 5 : 0;
+      } else {
+        key = seq[1] == 'A' ? 16 : seq[1] == 'B' ? 14 : seq[1] == 'C' ? 6 : seq[1] == 'D' ? 2 : seq[1] == 'H' ? 1 : seq[1] == 'F' ? 5 : 0;
+      }
+    }
+    if (key == '\n' || key == '\r') {
+      break;
+    } else if (key == 4) { /* ^D */
+      if (e.len == 0) {
+        result = 0;
+        break;
+      }
+      erase_range(&e, e.pos, e.pos < e.len ? e.pos + 1 : e.pos);
+    } else if (key == 0x7f00) {
+      erase_range(&e, e.pos, e.pos < e.len ? e.pos + 1 : e.pos);
+    } else if (key == 0x7f || key == 8) {
+      if (e.pos > 0) erase_range(&e, e.pos - 1, e.pos);
+    } else if (key == 1 || key == 5) { /* ^A, ^E */
+      e.pos = key == 1 ? 0 : e.len;
+      redraw(&e);
+    } else if (key == 2 || key == 6) { /* ^B, ^F */
+      if (key == 2 && e.pos > 0) e.pos--;
+      else if (key == 6 && e.pos < e.len) e.pos++;
+      else continue;
+      term_puts(key == 2 ? "\b" : "\x1b[C");
+    } else if (key == 21) { /* ^U */
+      erase_range(&e, 0, e.pos);
+    } else if (key == 11) { /* ^K */
+      e.len = e.pos;
+      line[e.len] = '\0';
+      term_puts("\x1b[K");
+    } else if (key == 23) { /* ^W */
+      size_t from = e.pos;
+      while (from > 0 && line[from - 1] == ' ') from--;
+      while (from > 0 && line[from - 1] != ' ') from--;
+      erase_range(&e, from, e.pos);
+    } else if (key == 12) { /* ^L */
+      term_puts("\n");
+      redraw(&e);
+    } else if (key == 16 || key == 14) { /* ^P (Up), ^N (Down) */
+      int to = browsing + (key == 16 ? -1 : 1);
+      if (to < oldest || to > history_count) {
+        term_puts("\a");
+        continue;
+      }
+      if (browsing == history_count) {
+        free(typed);
+        typed = strdup(line);
+      }
+      browsing = to;
+      set_line(&e, to == history_count ? (typed ? typed : "") : history[to % HISTORY]);
+    } else if (tab) {
+      complete(&e, last_was_tab);
+    } else if (key >= 32 && key < 0x7f) {
+      char ch = (char)key;
+      insert_text(&e, &ch, 1);
+    } else if (key >= 0x80 && key < 0x100) {
+      char ch = (char)key; /* UTF-8 bytes go in as they come */
+      insert_text(&e, &ch, 1);
+    }
+    last_was_tab = tab;
+  }
+  free(typed);
+  sigaction(SIGINT, &old_int, NULL);
+  tcsetattr(0, TCSANOW, &saved);
+  /* The settings first, then the newline: what is typed once it shows is for the command, with the echo and
+   * editing of the terminal. */
+  term_puts(ending);
+  if (result) history_add(line);
+  return result;
+}
+
 /* Read one line (without its newline), a byte at a time so that the programs we start can read the rest of
  * the input. Returns 0 at the end of the input. */
 static int read_line(int fd, char* line, size_t size) {
@@ -660,6 +991,14 @@ static void run_lines(int fd) {
   static char line[MAX_LINE];
   for (;;) {
     reap_jobs();
+    if (job_control) { /* a person at a terminal: with line editing and history */
+      int got = edit_line(line, sizeof line, "$ ");
+      if (got == 0) break;
+      if (got > 0) {
+        run_line(line);
+        continue;
+      }
+    }
     if (interactive) fputs("$ ", stderr);
     if (!read_line(fd, line, sizeof line)) break;
     run_line(line);
