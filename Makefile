@@ -1,14 +1,16 @@
 # Thin wrapper around CMake for the commands xv6 students know. Everything real is in CMakeLists.txt.
 #   make           build the kernel, the user programs and the initramfs
 #   make qemu      boot the kernel in QEMU, to a shell (leave QEMU with Ctrl-A X)
-#   make qemu-gdb  the same, halted, waiting for gdb (it prints the command to attach)
+#   make qemu-gdb  the same, halted, waiting for gdb (it prints the command to attach); with DEBUG=1 (make qemu
+#                  too) the kernel built at -Og (kernel-gdb.elf: locals not <optimized out>, line-by-line stepping)
 #   make test      build everything and run every test (host unit tests and QEMU tests, with a fast part of the
 #                  Linux selftests)
 #   make grade     in a student tree (tools/mklab): run the lab's tests, print points and a total (labs/README.md);
 #                  in the main tree name the lab: make grade LAB=cow
 #   make test-labs every lab's student tree (tools/mklab) built, graded (0 points) and a sample of the tests not the
 #                  lab's passing (the labs.student.* tests, about 3 minutes; CI runs it after make test)
-#   make test-long the tests too long for make test (LONG_TESTS in tests/qemu/CMakeLists.txt; CI runs it)
+#   make test-long the tests too long for make test (LONG_TESTS in tests/qemu/CMakeLists.txt, and the gdb commands
+#                  on the -Og kernel: debug.gdb_helpers.og; CI runs it)
 #   make labcheck  the same as test-labs with every test not the lab's: the slow, complete form of make test-labs
 #   make conformance  build the Linux 6.1 kernel selftests and run them on the kernel, on 1 and 4 harts, against
 #                  tests/conformance/expected.txt (about 10 minutes; tools/conformance --help)
@@ -22,12 +24,16 @@ SMP ?= 2
 MEM ?= 128M
 JOBS ?= $(shell nproc)
 RUN := tools/run --smp $(SMP) --mem $(MEM)
+DEBUG ?=
+ifeq ($(DEBUG),1)
+RUN += --kernel build/riscv/kernel/kernel-gdb.elf
+endif
 
 SOAK_CALLS ?= 10000000
 SOAK_JOBS ?= 1
 SOAK_SWAP ?=
 
-.PHONY: all setup setup-conformance qemu qemu-gdb host test test-labs test-long test-debug grade labcheck conformance soak clean
+.PHONY: all setup setup-conformance qemu qemu-gdb kernel-gdb host test test-labs test-long test-debug grade labcheck conformance soak clean
 
 all: setup
 	@cmake --preset riscv >/dev/null
@@ -39,11 +45,14 @@ setup:
 setup-conformance:
 	@tools/setup --conformance
 
-qemu: all
+qemu: all $(if $(filter 1,$(DEBUG)),kernel-gdb)
 	$(RUN)
 
-qemu-gdb: all
+qemu-gdb: all $(if $(filter 1,$(DEBUG)),kernel-gdb)
 	$(RUN) --gdb
+
+kernel-gdb: all
+	@cmake --build build/riscv -j $(JOBS) --target kernel-gdb
 
 host: setup
 	@cmake --preset host >/dev/null
@@ -56,7 +65,7 @@ test: all host setup-conformance
 test-labs: all host
 	ctest --test-dir build/riscv --output-on-failure -j $(JOBS) --timeout 1200 -L labs-student
 
-test-long: all
+test-long: all kernel-gdb
 	ctest --test-dir build/riscv --output-on-failure -j $(JOBS) --timeout 600 -L long
 
 test-debug: all

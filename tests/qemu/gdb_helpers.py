@@ -8,7 +8,11 @@ init has at the same address: the stop must be in cowdemo). A second session run
 checks break-signal and sigframe: the frame of its first SIGSEGV, seen from the kernel right after
 riscv_signal::setup_frame wrote it and again from the first instruction of the user handler (step-return).
 
-  gdb_helpers.py --build DIR [--smp N]
+  gdb_helpers.py --build DIR [--smp N] [--kernel-image ELF]
+
+--kernel-image runs another kernel image: the -Og one (build/riscv/kernel/kernel-gdb.elf, make qemu-gdb DEBUG=1),
+where a third session steps through the fault path with `next` and checks that it goes line by line and that
+the locals print (at -O3 the same steps jump between inlined helpers and show <optimized out>).
 """
 import argparse
 import os
@@ -43,9 +47,9 @@ def gdb_session(opts, program, script_body):
     """Runs program under `tools/run --gdb` and a batch gdb with script_body (after `target remote`).
     Returns (gdb's output, the program's stdout, the run's exit status). tools/run is always ended: no QEMU
     outlives the session."""
-    kernel = os.path.join(opts.build, "kernel", "kernel.elf")
+    kernel = opts.kernel_image or os.path.join(opts.build, "kernel", "kernel.elf")
     run = subprocess.Popen([os.path.join(ROOT, "tools", "run"), "--build", opts.build, "--gdb", "--timeout", "150",
-                            "--smp", str(opts.smp), program], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            "--smp", str(opts.smp), "--kernel", kernel, program], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                            stdin=subprocess.DEVNULL)
     try:
         port = None
@@ -140,11 +144,46 @@ continue
         problems.append(f"objstore under gdb: status {status}, output {stdout[-300:]!r}")
 
 
+def stepping_session(opts, problems):
+    """On the -Og kernel: four `next`s through the first lines of fault_private_write_locked (cowdemo's first write to
+    page) goes line by line, and the locals assigned so far print."""
+    program = os.path.join(opts.build, "user", "bin", "cowdemo")
+    page = symbol_address(program, "page")
+    script = f"""add-symbol-file {program}
+break-fault cowdemo {page:#x}
+continue
+delete
+break AddressSpace::fault_private_write_locked
+continue
+{mark("step")}
+next
+next
+next
+next
+info locals
+{mark("end")}
+kill
+"""
+    out, _, _ = gdb_session(opts, program, script)
+    print(out)
+    step = section(out, "step")
+    lines = [int(n) for n in re.findall(r"^(\d+)\t", step, re.M)]
+    if len(lines) != 4 or lines != sorted(lines) or len(set(lines)) != 4:
+        problems.append(f"step: `next` went to lines {lines}, not forward line by line")
+    for local in (r"vpn = \d+", r"prot = [-r][-w][-x]", r"slot = 0x[0-9a-f]+"):
+        if not re.search(rf"^{local}$", step, re.M):
+            problems.append(f"step: no /{local}/ after four `next`s (optimized out?)")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", required=True)
     ap.add_argument("--smp", type=int, default=1)
+    ap.add_argument("--kernel-image")
     opts = ap.parse_args()
+    if opts.kernel_image and not os.path.exists(opts.kernel_image):
+        print(f"FAILED: no {opts.kernel_image} (make kernel-gdb builds it)")
+        return 1
     program = os.path.join(opts.build, "user", "bin", "cowdemo")
     page = symbol_address(program, "page")
     script = f"""
@@ -167,8 +206,14 @@ vm-maps
 {mark("print")}
 print va
 print access
+{mark("locals")}
+info args
+info locals
+{mark("print2")}
 print *(Region*)((char*)this->m_regions.m_root - (unsigned long)&((Region*)0)->m_tree_node)
 print this->m_regions.m_root->m_left
+{mark("tree")}
+print this->m_regions
 {mark("fault1")}
 fault
 {mark("pt-after")}
@@ -239,8 +284,14 @@ continue
     need("frames", r"frames: \d+ managed, \d+ free, \d+ used")
     need("print", rf"\$\d+ = {page_hex}\n")
     need("print", r"\$\d+ = Access::Write")
-    need("print", r"\$\d+ = [0-9a-f]+-[0-9a-f]+ [-r][-w][-x]p [0-9a-f]{8}")
-    need("print", r"\$\d+ = \(AvlNode \*\) 0x")
+    need("locals", r"^access = Access::Write$", re.M)
+    need("print2", r"\$\d+ = [0-9a-f]+-[0-9a-f]+ [-r][-w][-x]p [0-9a-f]{8}")
+    need("print2", r"\$\d+ = \(AvlNode \*\) 0x")
+    # The region tree prints as its regions in address order: the same lines as vm-maps (before the fault).
+    tree = re.findall(r"\[\d+\] = ([0-9a-f]+-[0-9a-f]+ [-r][-w][-x][ps] [0-9a-f]{8})", section(out, "tree"))
+    if not re.search(r"\$\d+ = \d+ regions = \{", section(out, "tree")) or \
+            tree != re.findall(r"^([0-9a-f]+-[0-9a-f]+ [-r][-w][-x][ps] [0-9a-f]{8})", section(out, "maps"), re.M):
+        problems.append(f"tree: print this->m_regions shows {tree}, not vm-maps' regions")
     need("fault2", rf"fault: pid \d+ \(cowdemo\), write at {page_hex}")
     need("fault2", r"decision: copy-on-write: the page was shared, so it was copied")
     need("procs2", r"cowdemo\n.*cowdemo", re.S)
@@ -265,6 +316,8 @@ continue
     if "the child wrote its own copy" not in stdout:
         problems.append("cowdemo did not finish")
     sigframe_session(opts, problems)
+    if opts.kernel_image:
+        stepping_session(opts, problems)
     if problems:
         print("FAILED:\n  " + "\n  ".join(problems))
         return 1

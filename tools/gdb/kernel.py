@@ -297,6 +297,11 @@ def translate(root, va):
 
 def regions(space):
     """The Region values of an address space, in address order (an in-order walk of the AVL tree)."""
+    return tree_regions(space["m_regions"])
+
+
+def tree_regions(tree):
+    """The Region values of a RegionTree (mm/region.h: an AvlTree of Regions by start), in address order."""
     offset = offset_of("Region", "m_tree_node")
     rtype = gdb.lookup_type("Region").pointer()
     ntype = gdb.lookup_type("AvlNode").pointer()
@@ -309,7 +314,7 @@ def regions(space):
         visit(int(n["m_left"]))
         out.append(gdb.Value(node - offset).cast(rtype).dereference())
         visit(int(n["m_right"]))
-    visit(int(space["m_regions"]["m_root"]))
+    visit(int(tree["m_root"]))
     return out
 
 
@@ -996,6 +1001,24 @@ class RegionPrinter:
             return f"<region: {e}>"
 
 
+class RegionTreePrinter:
+    """A RegionTree (AddressSpace::m_regions) as its regions in address order, as vm-maps shows them:
+    `print this->m_regions` -> 7 regions = {[0] = 00010000-00072000 r-xp 00000000 ... /bin/cowdemo, ...}."""
+
+    def __init__(self, val):
+        self.val = val
+
+    def to_string(self):
+        return f"{int(self.val['m_size'])} regions"
+
+    def children(self):
+        try:
+            for i, r in enumerate(tree_regions(self.val)):
+                yield f"[{i}]", r
+        except gdb.error as e:
+            yield "error", str(e)
+
+
 def lookup_printer(val):
     t = val.type.strip_typedefs()
     name = t.tag or t.name
@@ -1007,6 +1030,8 @@ def lookup_printer(val):
         return ProtPrinter(val)
     if name == "Region":
         return RegionPrinter(val)
+    if name and name.startswith("AvlTree<Region,"):
+        return RegionTreePrinter(val)
     return None
 
 
