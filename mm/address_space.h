@@ -234,6 +234,10 @@ class AddressSpace {
   u64 mapped_pages() const;
   VirtAddr stack_top() const { return VirtAddr(user_layout::STACK_TOP); }
   Pmap& pmap() { return *m_pmap; }
+  // The file a private mapping maps shrank (MemoryObject::set_size, with this space's lock held): the mapping's
+  // own copies of pages in [start, end), now past the end of the file, go with their mappings, as Linux's
+  // unmap_mapping_range(even_cows) drops them; the next access there gets SIGBUS.
+  void drop_private_copies_locked(VirtAddr start, VirtAddr end);
 
  private:
   AddressSpace() = default;

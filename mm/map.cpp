@@ -56,6 +56,13 @@ void AddressSpace::keep_shared_stores_locked(VirtAddr start, VirtAddr end) {
       r->m_object->discard_mappings(*r, r->m_start > start ? r->m_start : start, r->m_end < end ? r->m_end : end);
 }
 
+void AddressSpace::drop_private_copies_locked(VirtAddr start, VirtAddr end) {
+  ASSERT_LOCKED(m_lock);
+  m_pmap->remove(start, end);
+  m_pmap->update();  // no hart may reach a copy through its TLB once it is freed
+  m_anon.release_range(start.page_number(), end.page_number());
+}
+
 // Linux's do_mmap and do_brk_flags: no new mapping once the space has more than MAX_MAP_COUNT regions.
 bool AddressSpace::too_many_regions_for_mapping_locked() const {
   ASSERT_LOCKED(m_lock);

@@ -239,10 +239,12 @@ Result<void> MemoryObject::set_size(u64 bytes) {
   if (bytes < old_size) {
     u64 first_gone = (bytes + PAGE_SIZE - 1) >> PAGE_SHIFT;
     u64 old_end = (old_size + PAGE_SIZE - 1) >> PAGE_SHIFT;
-    // No mapping may keep a page that goes (Linux's unmap_mapping_range): the next access faults.
+    // No mapping may keep a page that goes, nor a private copy of one (Linux's unmap_mapping_range with
+    // even_cows): the next access faults and gets SIGBUS.
     if (first_gone < old_end)
       visit_mappings_locked(first_gone, old_end, [](Region& r, VirtAddr start, VirtAddr end) {
-        r.m_space->pmap().remove(start, end);
+        if (r.is_shared()) r.m_space->pmap().remove(start, end);
+        else r.m_space->drop_private_copies_locked(start, end);
       });
     u64 dropped = 0;
     m_pages.for_each(first_gone, MAX_PAGES, [&](u64, Frame*& f) {

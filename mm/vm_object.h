@@ -12,8 +12,9 @@
 //     discard_mappings for MADV_DONTNEED) and before write-back (gather_modified visits every mapping);
 //   - write-back (msync, fsync, the file system's flusher) takes dirty pages a batch at a time (take_dirty), marks
 //     them clean and hands them to the writer; a page written again meanwhile is dirty again.
-// Shrinking (set_size) first removes every mapping of the pages past the new end, so that a later access there
-// faults, finds the page past the end and gets SIGBUS (BUS_ADRERR), as on Linux.
+// Shrinking (set_size) first removes every mapping of the pages past the new end, and the private mappings' own
+// copies of them, so that a later access there faults, finds the page past the end and gets SIGBUS (BUS_ADRERR),
+// as on Linux.
 // Lazy fill: the writer is also the object's pager. A page that is not resident is read from the disk when it is
 // first needed: get_page puts a Busy frame in its place (no I/O under the lock), and whoever needs the contents
 // — a fault after dropping its address-space lock (mm/fault.cpp), read() — calls wait_for_page, which reads it
@@ -157,8 +158,8 @@ class MemoryObject final : public VmObject {
   u64 inode_number() const override { return m_inode; }
 
   u64 size_bytes() const;
-  // Grow or shrink. Shrinking removes every mapping of the pages wholly past the new end, frees them and zeroes
-  // the tail of the last one.
+  // Grow or shrink. Shrinking removes every mapping of the pages wholly past the new end (private copies of
+  // them too), frees them and zeroes the tail of the last one.
   Result<void> set_size(u64 bytes);
 
   // ---- dirty pages (objects with a writer) ----

@@ -206,6 +206,27 @@ TEST_CASE("page cache: shrinking removes mappings past the end") {
   CHECK(access(*s, VirtAddr(A + 6 * P), Access::Read) == FaultResult::BusError);
 }
 
+// Shrinking drops the private copies past the new end too (Linux's unmap_mapping_range with even_cows): an access
+// there is a bus error, and growing again shows the file's zero page, not the old copy. The copy of the page
+// that stays keeps its bytes, and the space's private page count drops by the copies that went.
+TEST_CASE("page cache: shrinking drops private copies past the end") {
+  FileEnv f;
+  Space s;
+  REQUIRE(map_object(*s, A, 8 * P, Prot::ReadWrite, f.obj, 0, MapFlag::Fixed).has_value());
+  for (u64 i = 0; i < 8; i++) store(*s, A + i * P, static_cast<u8>(0x40 + i));
+  CHECK(s->resident_anon_pages() == 8);
+  REQUIRE(f.obj->set_size(3 * P + 10).has_value());
+  CHECK(s->resident_anon_pages() == 4);
+  for (u64 i = 4; i < 8; i++) {
+    CHECK_FALSE(is_mapped(*s, A + i * P));
+    CHECK(access(*s, VirtAddr(A + i * P), Access::Read) == FaultResult::BusError);
+  }
+  CHECK(load(*s, A + 3 * P) == 0x43);
+  REQUIRE(f.obj->set_size(8 * P).has_value());
+  CHECK(load(*s, A + 5 * P) == 0);
+  CHECK(s->resident_anon_pages() == 4);
+}
+
 // mincore: the object's resident pages (the page cache) for file mappings, and a private copy where the object
 // has no page; NOMEM when part of the range is not mapped.
 TEST_CASE("page cache: residency (mincore)") {
