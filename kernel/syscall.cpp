@@ -54,6 +54,7 @@ constexpr Implemented g_implemented[] = {
     {dup3, raw_syscall<sys_dup3>},
     {fcntl, raw_syscall<sys_fcntl>},
     {ioctl, raw_syscall<sys_ioctl>},
+    {flock, raw_syscall<sys_flock>},
     {mkdirat, raw_syscall<sys_mkdirat>},
     {unlinkat, raw_syscall<sys_unlinkat>},
     {symlinkat, raw_syscall<sys_symlinkat>},

@@ -41,6 +41,7 @@ enum class Error : i32 {
   MLINK = 31,
   PIPE = 32,
   RANGE = 34,
+  DEADLK = 35,
   NAMETOOLONG = 36,
   NOSYS = 38,
   NOTEMPTY = 39,

@@ -38,10 +38,34 @@ constexpr u32 F_GETFD = 1;
 constexpr u32 F_SETFD = 2;
 constexpr u32 F_GETFL = 3;
 constexpr u32 F_SETFL = 4;
+constexpr u32 F_GETLK = 5;
+constexpr u32 F_SETLK = 6;
+constexpr u32 F_SETLKW = 7;
+constexpr u32 F_OFD_GETLK = 36;
+constexpr u32 F_OFD_SETLK = 37;
+constexpr u32 F_OFD_SETLKW = 38;
 constexpr u32 F_DUPFD_CLOEXEC = 1030;
 constexpr u32 F_SETPIPE_SZ = 1031;
 constexpr u32 F_GETPIPE_SZ = 1032;
 constexpr u32 FD_CLOEXEC = 1;
+// struct flock's l_type (fcntl record locks)
+constexpr i16 F_RDLCK = 0;
+constexpr i16 F_WRLCK = 1;
+constexpr i16 F_UNLCK = 2;
+struct flock {  // asm-generic/fcntl.h on riscv64: 32 bytes
+  i16 l_type;
+  i16 l_whence;
+  i64 l_start;
+  i64 l_len;
+  i32 l_pid;
+};
+static_assert(sizeof(flock) == 32);
+// flock(2)
+constexpr u32 LOCK_SH = 1;
+constexpr u32 LOCK_EX = 2;
+constexpr u32 LOCK_NB = 4;
+constexpr u32 LOCK_UN = 8;
+constexpr u32 LOCK_MAND = 32;  // no longer supported: Linux 6.1 ignores such a request (returns 0)
 
 // lseek(2)
 constexpr i32 SEEK_SET = 0;

@@ -2,6 +2,8 @@
 
 #include <new>
 
+#include "kernel/fs/file_lock.h"
+
 FdTable::~FdTable() { close_all(); }
 
 Result<void> FdTable::grow_locked(int min_capacity) {
@@ -55,6 +57,7 @@ Result<void> FdTable::install_at(int fd, RefPtr<File> file, bool cloexec) {
       m_cloexec[fd / 64] &= ~(1ull << (fd % 64));
   }
   // `old` is released here, outside the lock: closing a pipe end may wake sleepers.
+  if (old) file_locks_close(*old, this);
   return {};
 }
 
@@ -66,6 +69,7 @@ Result<void> FdTable::close(int fd) {
     old = std::move(m_files[fd]);
     m_cloexec[fd / 64] &= ~(1ull << (fd % 64));
   }
+  file_locks_close(*old, this);  // the process's record locks on the file go with any of its descriptors
   return {};
 }
 
@@ -111,6 +115,7 @@ void FdTable::close_on_exec() {
       old = std::move(m_files[fd]);
       m_cloexec[fd / 64] &= ~(1ull << (fd % 64));
     }
+    file_locks_close(*old, this);
   }
 }
 
@@ -123,6 +128,8 @@ void FdTable::close_all() {
       SpinlockGuard guard(m_lock);
       for (int i = 0; i < BATCH && first + i < m_capacity; i++) old[i] = std::move(m_files[first + i]);
     }
+    for (int i = 0; i < BATCH; i++)
+      if (old[i]) file_locks_close(*old[i], this);
   }
   delete[] m_files;
   m_files = nullptr;

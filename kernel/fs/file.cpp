@@ -4,9 +4,12 @@
 
 #include <cstring>
 
+#include "kernel/fs/file_lock.h"
 #include "kernel/fs/inode.h"
 #include "kernel/fs/open_file.h"
 #include "mm/vm_object.h"
+
+File::~File() { file_locks_release_file(this); }
 
 Result<usize> File::read(const IoBuffer&, usize) { return Error::INVAL; }
 Result<usize> File::write(const IoBuffer&, usize) { return Error::INVAL; }

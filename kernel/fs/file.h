@@ -17,7 +17,7 @@ class TextBuilder;
 class File : public RefCounted {
  public:
   explicit File(u32 flags) : m_flags(flags) {}
-  virtual ~File() = default;
+  virtual ~File();  // its open-file-description and flock locks go (kernel/fs/file_lock.h)
 
   // read(2)/write(2) at the file offset (files that have one advance it). len <= buffer.size().
   virtual Result<usize> read(const IoBuffer& buffer, usize len);

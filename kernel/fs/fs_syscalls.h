@@ -7,6 +7,7 @@ Result<u64> sys_getcwd(const SyscallArgs&);
 Result<u64> sys_dup(const SyscallArgs&);
 Result<u64> sys_dup3(const SyscallArgs&);
 Result<u64> sys_fcntl(const SyscallArgs&);
+Result<u64> sys_flock(const SyscallArgs&);
 Result<u64> sys_ioctl(const SyscallArgs&);
 Result<u64> sys_mkdirat(const SyscallArgs&);
 Result<u64> sys_unlinkat(const SyscallArgs&);

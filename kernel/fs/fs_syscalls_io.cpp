@@ -6,6 +6,7 @@
 // or a wrapping range is EFAULT at once), then reached only through IoBuffer::user. No spinlock is held here.
 #include <cstring>
 
+#include "kernel/fs/file_lock.h"
 #include "kernel/fs/fs_syscalls.h"
 #include "kernel/fs/open_file.h"
 #include "kernel/fs/memfd.h"
@@ -151,8 +152,26 @@ Result<i64> do_fcntl(i32 fd, u32 command, u64 argument) {
     case F_SETFL: file->set_status_flags(static_cast<u32>(argument)); return 0;
     case F_SETPIPE_SZ:
     case F_GETPIPE_SZ: return file->pipe_fcntl(command, argument);
-    default: return Error::INVAL;  // record locks and the rest are not supported
+    case F_GETLK:
+    case F_OFD_GETLK:
+    case F_OFD_SETLK:
+    case F_OFD_SETLKW: return file_lock_fcntl(*file, &fds(), command, argument);
+    case F_SETLK:
+    case F_SETLKW: {
+      TRY(file_lock_fcntl(*file, &fds(), command, argument));
+      // Another thread closed the descriptor meanwhile (its close released the record locks before this one
+      // was set): this one goes too, as Linux's fcntl_setlk does.
+      auto now = fds().get(fd);
+      if (now.is_error() || now.value().get() != file.get()) file_locks_close(*file, &fds());
+      return 0;
+    }
+    default: return Error::INVAL;
   }
+}
+
+Result<void> do_flock(i32 fd, u32 operation) {
+  RefPtr<File> file = TRY(file_at(fd));
+  return file_lock_flock(*file, operation);
 }
 
 Result<void> do_pipe2(u64 address, u64 flags) {
@@ -227,6 +246,9 @@ Result<u64> sys_dup3(const SyscallArgs& a) {
 Result<u64> sys_fcntl(const SyscallArgs& a) {
   return syscall_result(do_fcntl(static_cast<i32>(a.a0), static_cast<u32>(a.a1), a.a2));
 }
+Result<u64> sys_flock(const SyscallArgs& a) {
+  return syscall_result(do_flock(static_cast<i32>(a.a0), static_cast<u32>(a.a1)));
+}
 Result<u64> sys_pipe2(const SyscallArgs& a) { return syscall_result(do_pipe2(a.a0, a.a1)); }
 Result<u64> sys_fchdir(const SyscallArgs& a) { return syscall_result(do_fchdir(static_cast<i32>(a.a0))); }
 
@@ -246,5 +268,6 @@ RAW_SYSCALL(sys_close);
 RAW_SYSCALL(sys_dup);
 RAW_SYSCALL(sys_dup3);
 RAW_SYSCALL(sys_fcntl);
+RAW_SYSCALL(sys_flock);
 RAW_SYSCALL(sys_pipe2);
 RAW_SYSCALL(sys_fchdir);

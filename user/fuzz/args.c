@@ -10,6 +10,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -502,8 +503,13 @@ u64 fz_arg(struct fz* fz, enum fz_arg kind) {
     case A_FCNTL_CMD: {
       static const u64 cmds[] = {F_DUPFD, F_GETFD, F_SETFD, F_GETFL, F_SETFL, F_GETLK, F_SETLK, F_SETLKW,
                                  F_DUPFD_CLOEXEC, F_SETOWN, F_GETOWN, F_SETPIPE_SZ, F_GETPIPE_SZ, F_ADD_SEALS,
-                                 F_OFD_GETLK, 100, (u64)-1};
+                                 F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW, 100, (u64)-1};
       return PICK(fz, cmds);
+    }
+    case A_FLOCK_OP: {
+      static const u64 ops[] = {LOCK_SH, LOCK_EX, LOCK_UN, LOCK_SH | LOCK_NB, LOCK_EX | LOCK_NB, LOCK_UN | LOCK_NB,
+                                32 /* LOCK_MAND */, 0, 3, (u64)-1};
+      return PICK(fz, ops);
     }
     case A_IOCTL_CMD: {
       static const u64 cmds[] = {0x5401, 0x5402, 0x5403, 0x5404, 0x5413, 0x5414, 0x540f, 0x5410, 0x540e,

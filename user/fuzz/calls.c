@@ -367,6 +367,7 @@ const struct fz_call fz_calls[] = {
     CALL(24, "dup3", 6, A_FD, A_FD, A_OPEN_FLAGS, A_0, A_0, A_0, FZ_RET_FD),
     CALL(25, "fcntl", 8, A_FD, A_FCNTL_CMD, A_RAW, A_0, A_0, A_0, FZ_RET_FD),
     CALL(29, "ioctl", 8, A_FD, A_IOCTL_CMD, A_RAW, A_0, A_0, A_0, 0),
+    CALL(32, "flock", 4, A_FD, A_FLOCK_OP, A_0, A_0, A_0, A_0, 0),
     CALL(33, "mknodat", 2, A_SAFE_DIRFD, A_SAFE_PATH, A_MODE, A_RAW, A_0, A_0, 0),
     CALL(34, "mkdirat", 4, A_SAFE_DIRFD, A_SAFE_PATH, A_MODE, A_0, A_0, A_0, 0),
     CALL(35, "unlinkat", 4, A_SAFE_DIRFD, A_SAFE_PATH, A_AT_FLAGS, A_0, A_0, A_0, 0),

@@ -166,6 +166,7 @@ enum fz_arg {
   A_TIMER_FLAGS,/* TIMER_ABSTIME or not */
   A_WHENCE,     /* SEEK_* */
   A_FCNTL_CMD,  /* F_* */
+  A_FLOCK_OP,   /* flock(2)'s LOCK_* */
   A_IOCTL_CMD,  /* terminal and file ioctls */
   A_AT_FLAGS,   /* AT_* */
   A_WAIT_OPTS,  /* WNOHANG mostly */
