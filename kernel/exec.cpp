@@ -389,12 +389,12 @@ Result<LoadResult> load_elf(RefPtr<File> file, const elf::Header& eh, const Argu
 
 // Switch the calling process to the loaded image. Cannot fail.
 void commit(Process* p, LoadResult& loaded, const char* path, const Arguments& args, RunningImage& executable) {
-  OwnPtr<AddressSpace> old;
+  RefPtr<AddressSpace> old;
   RunningImage old_executable;  // dropped after the lock: the last reference may free the inode
   {
     SpinlockGuard guard(g_process_lock);
     old = std::move(p->m_space);
-    p->m_space = std::move(loaded.space);
+    p->m_space = RefPtr<AddressSpace>::adopt(loaded.space.leak());
     p->m_membarrier_state.store(0, MemoryOrder::Relaxed);  // (registrations belong to the old memory)
     old_executable = std::move(p->m_executable);
     p->m_executable = std::move(executable);
@@ -414,7 +414,7 @@ void commit(Process* p, LoadResult& loaded, const char* path, const Arguments& a
     p->m_cmdline_length = n;
   }
   p->m_space->activate();
-  process_release_space(p, std::move(old));  // no hart runs on it any more (unless it was a vfork parent's)
+  process_release_space(p, std::move(old));  // freed unless another process shares it (CLONE_VM)
   if (p->m_fds) p->m_fds->close_on_exec();
   // Handlers go back to SIG_DFL (their code is gone). Only an unshared table needs memory, which a process
   // without threads never has; should it fail, the process cannot go on (Linux kills it too).
@@ -480,9 +480,9 @@ Result<void> do_exec(Process* p, const char* path, Arguments& args, int depth) {
   LoadResult loaded = TRY(load_elf(std::move(file), eh, args, path));
   // The point of no return. The other threads exit first (Linux's de_thread); then what the old program left
   // in memory for the kernel to do at a thread's end is done (the robust futex list; the CLONE_CHILD_CLEARTID
-  // word is forgotten, as no other thread shares the memory now: Linux's exec_mm_release).
+  // word is zeroed if another process shares the memory (CLONE_VM), else forgotten: Linux's exec_mm_release).
   TRY(process_exec_kill_other_threads());
-  futex_thread_release(current_thread(), false);
+  futex_thread_release(current_thread(), p->m_space && p->m_space->ref_count() > 1);
   commit(p, loaded, path, args, image);
   return {};
 }

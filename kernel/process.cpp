@@ -137,17 +137,10 @@ struct VforkWait {
 };
 
 Process::Process() = default;
-Process::~Process() {
-  if (m_space_borrowed) (void)m_space.leak();  // a vfork child that never ran: the space is its parent's
-}
+Process::~Process() = default;
 
-void process_release_space(Process* p, OwnPtr<AddressSpace> old) {
-  if (p->m_space_borrowed) {
-    (void)old.leak();
-    p->m_space_borrowed = false;
-  } else {
-    old.clear();
-  }
+void process_release_space(Process* p, RefPtr<AddressSpace> old) {
+  old.clear();  // frees it unless another process shares it (CLONE_VM)
   if (VforkWait* w = p->m_vfork.exchange(nullptr)) {
     SpinlockGuard guard(w->lock);
     w->done = true;
@@ -272,13 +265,10 @@ Result<i32> process_fork(u64 flags, u64 new_sp, u64 child_tid_address) {
   // table go with it (the thread, which is not the child's to free, is destroyed by hand).
   RefPtr<Process> child_ref = RefPtr<Process>::adopt(child);
 
-  bool vfork = (flags & CLONE_VM) && (flags & CLONE_VFORK);
-  if (vfork) {
-    child->m_space = OwnPtr<AddressSpace>(parent->m_space.get());
-    child->m_space_borrowed = true;
-  } else {
-    child->m_space = TRY(parent->m_space->fork());
-  }
+  if (flags & CLONE_VM)
+    child->m_space = parent->m_space;  // one more reference: the same memory (vfork, or shared for good)
+  else
+    child->m_space = RefPtr<AddressSpace>::adopt(TRY(parent->m_space->fork()).leak());
   child->m_fds = TRY(parent->m_fds->clone());
   child->m_cwd = parent->m_cwd;
   memcpy(child->m_name, parent->m_name, sizeof(child->m_name));
@@ -348,12 +338,10 @@ Result<i32> process_fork(u64 flags, u64 new_sp, u64 child_tid_address) {
   if (flags & CLONE_CHILD_SETTID) t->m_set_child_tid = child_tid_address;
   if (flags & CLONE_CHILD_CLEARTID) t->m_clear_child_tid = child_tid_address;
   // CLONE_VFORK: sleep until the child has execed or exited. The wait ends on a fatal signal, as Linux's
-  // wait_for_vfork_done is killable. A child with its own copy of memory (CLONE_VFORK without CLONE_VM) is left
-  // behind: whoever takes m_vfork first owns `wait`, so a parent that takes it back returns at once and the child
-  // never touches it. A child running on this process's memory and stack (CLONE_VM) must have them until it gives
-  // them back (borrowed, not reference-counted as Linux's mm is), so it is killed too and the parent waits for it
-  // to give them back — unlike Linux, where it would live on. Without that, a child that stops itself (SIGSTOP)
-  // left a parent no signal could end (the fuzzer found it).
+  // wait_for_vfork_done is killable, and the child is left behind, as on Linux (with CLONE_VM it keeps its
+  // reference to the memory): whoever takes m_vfork first owns `wait`, so a parent that takes it back returns at
+  // once and the child never touches it. (A child that stops itself with SIGSTOP must not leave a parent no
+  // signal can end: the fuzzer found that once.)
   VforkWait wait;
   RefPtr<Process> vfork_child;
   if (flags & CLONE_VFORK) {
@@ -366,15 +354,9 @@ Result<i32> process_fork(u64 flags, u64 new_sp, u64 child_tid_address) {
     SpinlockGuard guard(wait.lock);
     while (!wait.done) {
       if (wait.given_back.wait(wait.lock, mode).has_value()) continue;
-      mode = Interruptible::No;  // from here on the wait ends only when the child gives the memory back
-      if (flags & CLONE_VM) {
-        wait.lock.unlock();  // the guard still owns the lock: taken again before the loop goes on
-        (void)signal_send(vfork_child.get(), siginfo_from_kernel(SIGKILL));
-        wait.lock.lock();
-        continue;
-      }
       if (vfork_child->m_vfork.exchange(nullptr) == &wait) break;  // killed: the child will not wake us
       // The child has taken `wait` and is about to set done.
+      mode = Interruptible::No;
     }
   }
   return pid;
@@ -534,9 +516,9 @@ void kill_other_threads_locked(Process* p, Thread* except) {
     others = p->m_threads.front() != t || p->m_threads.back() != t;
   }
   // The robust futex list, and CLONE_CHILD_CLEARTID / set_tid_address: a thread library waits on that word for
-  // the thread to end. Linux (mm_release) zeroes it only while another thread still uses the memory, and
-  // ignores a bad address (put_user).
-  futex_thread_release(t, others);
+  // the thread to end. Linux (mm_release) zeroes it only while another thread or process (CLONE_VM) still uses
+  // the memory, and ignores a bad address (put_user).
+  futex_thread_release(t, others || (p->m_space && p->m_space->ref_count() > 1));
   // This thread touches no user memory any more: leave the address space now, so that the last thread can
   // destroy it as soon as it finds itself alone.
   if (p->m_space) p->m_space->deactivate();

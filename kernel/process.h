@@ -75,12 +75,11 @@ struct Process : RefCounted {
   // g_process_lock) until the others have exited. Guarded by the signal lock.
   Thread* m_group_exec = nullptr;
   WaitQueue m_threads_changed;
-  OwnPtr<AddressSpace> m_space;
-  // vfork (CLONE_VM|CLONE_VFORK): the child runs in its parent's address space until it execs or exits. Then
-  // m_space is the parent's and not owned (m_space_borrowed: released, never freed, by exec, exit and the
-  // destructor), and m_vfork is where the parent waits for the child to give it back.
-  bool m_space_borrowed = false;
-  // Taken by exchange, by the child when it gives the space back and by a parent killed while it waits.
+  // The memory. clone with CLONE_VM (vfork, or a process sharing memory for good) gives the child a reference
+  // to its parent's; the last of the processes sharing it to exec or exit frees it.
+  RefPtr<AddressSpace> m_space;
+  // vfork (CLONE_VFORK): where the parent waits until the child execs or exits. Taken by exchange, by the
+  // child when it gives the memory back and by a parent killed while it waits.
   Atomic<struct VforkWait*> m_vfork{nullptr};
   // membarrier(2)'s registrations (kernel/membarrier.cpp). Linux keeps them in the mm; here they are kept with
   // the process, which owns its memory: a fork or an exec starts without any (exec's commit clears them),
@@ -159,8 +158,8 @@ Thread* process_thread_locked(Process* p, i32 tid);
 // exits on its way out then).
 Result<void> process_exec_kill_other_threads();
 // The calling process gives up its address space (exec, with the new one installed, or exit), freeing it
-// unless it was a vfork child's borrowed one; a vfork parent waiting for that wakes. `old` is what m_space held.
-void process_release_space(Process* p, OwnPtr<AddressSpace> old);
+// unless another process shares it; a vfork parent waiting for that wakes. `old` is what m_space held.
+void process_release_space(Process* p, RefPtr<AddressSpace> old);
 // Free the threads that exited (their kernel stacks), now that none of them runs any more.
 void process_reap_dead_threads();
 // wait4(2): the pid of the child reaped, or 0 (WNOHANG and none has exited).

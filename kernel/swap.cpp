@@ -88,6 +88,15 @@ bool oom_kill() {
            static_cast<unsigned long long>(swapped * PAGE_SIZE / KiB),
            static_cast<unsigned long long>(tables * PAGE_SIZE / KiB));
   signal_kill_process(victim.get(), linux::SIGKILL);
+  // The processes that share its memory (clone with CLONE_VM) die with it, or the memory would stay (Linux's
+  // oom_kill_process). (Under g_process_lock, which comes before the signal lock.)
+  const AddressSpace* memory = victim->m_space.get();
+  process_for_each([&](Process& p) {
+    if (&p != victim.get() && p.m_pid != 1 && p.m_space.get() == memory) {
+      LOG_WARN("Out of memory: killed process %d (%s), which shares its memory", p.m_pid, p.m_name);
+      signal_kill_process(&p, linux::SIGKILL);
+    }
+  });
   return true;
 }
 

@@ -35,10 +35,9 @@ Result<u64> do_clone(u64 flags, u64 newsp, u64 parent_tid, u64 tls, u64 child_ti
     if ((flags & CLONE_PARENT_SETTID) && copy_value_to_user<u32>(parent_tid, 0).is_error()) return Error::FAULT;
     return TRY(process_clone_thread(flags, newsp, tls, parent_tid, child_tid));
   }
-  // A new process. CLONE_VM with CLONE_VFORK (vfork, posix_spawn) lends it this address space until it execs or
-  // exits. Sharing memory for good (CLONE_VM alone), files, fs context or signal actions with another process
+  // A new process. With CLONE_VM it shares this address space (vfork and posix_spawn until the child execs or
+  // exits, a CLONE_VM child for good). Sharing files, fs context or signal actions with another process
   // (CLONE_FILES, CLONE_FS, CLONE_SIGHAND without CLONE_THREAD) is not supported: EINVAL.
-  if ((flags & CLONE_VM) && !(flags & CLONE_VFORK)) return Error::INVAL;
   if (flags & (CLONE_FILES | CLONE_FS | CLONE_SIGHAND | CLONE_PARENT)) return Error::INVAL;
   if ((flags & CLONE_PARENT_SETTID) && copy_value_to_user<u32>(parent_tid, 0).is_error()) return Error::FAULT;
   i32 pid = TRY(process_fork(flags, newsp, child_tid));

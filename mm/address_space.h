@@ -139,7 +139,9 @@ struct PageIdentity {
   u64 object_page = 0;      // the page's index in object
 };
 
-class AddressSpace {
+// Reference-counted: the processes that share it (clone with CLONE_VM, vfork) each hold a reference, and the
+// last to exec or exit frees it (Linux's mm_users). The threads of one process share their process's.
+class AddressSpace : public RefCounted {
  public:
   // A new, empty address space in a family of its own (exec).
   static Result<OwnPtr<AddressSpace>> create();

@@ -51,9 +51,11 @@ Result<void> signal_fork(Process* parent, Thread* parent_thread, Process* child,
         if (action.handler != SIG_IGN) action = sigaction{};
     child_thread->m_signals.m_blocked = parent_thread->m_signals.m_blocked;
   }
-  // The alternate stack is the parent thread's own business; fork copies it (a thread sharing the memory,
-  // CLONE_VM without CLONE_VFORK, will get none).
-  child_thread->m_signals.m_altstack = parent_thread->m_signals.m_altstack;
+  // The alternate stack is the parent thread's own business; fork and vfork copy it, a process sharing the
+  // memory for good (CLONE_VM without CLONE_VFORK) gets none: it would run its handlers on the parent's (Linux's
+  // copy_process, sas_ss_reset).
+  if ((clone_flags & (linux::CLONE_VM | linux::CLONE_VFORK)) != linux::CLONE_VM)
+    child_thread->m_signals.m_altstack = parent_thread->m_signals.m_altstack;
   child->m_signals.m_exit_signal = exit_signal;
   init_common(child);
   return {};

@@ -3,9 +3,9 @@
  *   sleeps in sigsuspend for ever, so P waits in clone for an exec or exit that never comes. SIGKILL to P must
  *   end P (Linux's wait for the vfork child is killable); then the child is killed too. Before the fix the
  *   kernel's wait took no signal at all and P could not be killed (the system-call fuzzer found it).
- *   The same with CLONE_VM (vfork(2) itself) and a child that stops itself with SIGSTOP: P ends on SIGKILL. (On
- *   Linux the child lives on, stopped; this kernel's child runs on P's borrowed memory and is killed with it: the
- *   test does not look at the child's fate.)
+ *   The same with CLONE_VM (vfork(2) itself) and a child that stops itself with SIGSTOP: P ends on SIGKILL. (The
+ *   child lives on, stopped, with its reference to the memory it shared with P, as on Linux; the test does not
+ *   look at its fate.)
  * qemu-user runs CLONE_VFORK as a fork, so P does not wait there: the output is the same.
  * Checked on Linux 6.1 (reference-linux).
  */
@@ -52,7 +52,7 @@ static void run(unsigned long clone_vm, int stop_itself) {
   CHECK(waitpid(p, &status, 0) == p);
   CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
   tl_say("%s: the vforking parent was killed by SIGKILL\n", clone_vm ? "CLONE_VM, the child stopped" : "own memory");
-  /* The child was reparented to init (or, with CLONE_VM here, killed with P): make sure it is gone. */
+  /* The child was reparented to init: make sure it is gone. */
   (void)kill(child, SIGKILL);
 }
 
