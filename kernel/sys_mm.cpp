@@ -122,8 +122,8 @@ Result<u64> sys_madvise(const SyscallArgs& a) {
   };
   Advice advice;
   switch (a.a2) {
-    case MADV_DONTNEED:
-    case MADV_DONTNEED_LOCKED: advice = Advice::DontNeed; break;
+    case MADV_DONTNEED: advice = Advice::DontNeed; break;
+    case MADV_DONTNEED_LOCKED: advice = Advice::DontNeedLocked; break;
     case MADV_FREE: advice = Advice::Free; break;
     case MADV_WILLNEED: advice = Advice::WillNeed; break;
     case MADV_COLD:

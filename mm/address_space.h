@@ -75,7 +75,8 @@ constexpr u32 DontUnmap = 1 << 2;  // move, leaving the old range mapped but emp
 
 // madvise(2) advice that does something (the rest is accepted and ignored by the system call).
 enum class Advice : u8 {
-  DontNeed,       // drop the private pages: they read as zeros, or as the object, again
+  DontNeed,       // drop the private pages: they read as zeros, or as the object, again (EINVAL on mlocked memory)
+  DontNeedLocked, // MADV_DONTNEED_LOCKED: the same, mlocked memory too
   Free,           // MADV_FREE: the pages may go (here: at once, as DontNeed); private anonymous memory only
   WillNeed,       // read the object's pages in now (anonymous memory: nothing to read)
   Cold,           // MADV_COLD / MADV_PAGEOUT: candidates for page-out (nothing pages out yet: accepted)

@@ -3,9 +3,11 @@
 // stop it, but make the result NOMEM once the mapped parts have taken the advice.
 //
 //   DontNeed        the private pages go (zero-fill memory reads as zeros again, a private file mapping shows the
-//                   file again, a shared mapping keeps its data: it is in the object)
+//                   file again, a shared mapping keeps its data: it is in the object); EINVAL on mlocked memory
+//                   (Linux's madvise_dontneed_free_valid_vma), which DontNeedLocked (MADV_DONTNEED_LOCKED) allows
 //   Free            the same for private anonymous memory (Linux frees such "lazy-free" pages at reclaim unless
-//                   written again; freeing them at once is one of the outcomes it allows); EINVAL elsewhere
+//                   written again; freeing them at once is one of the outcomes it allows); EINVAL elsewhere and on
+//                   mlocked memory
 //   WillNeed        the object's pages are read in (mincore then counts them), nothing is mapped
 //   Cold            accepted: nothing is paged out yet (MADV_COLD, MADV_PAGEOUT)
 //   Remove          EINVAL without an object, EACCES unless shared and writable, else EOPNOTSUPP (no object can
@@ -70,6 +72,9 @@ Result<void> AddressSpace::advise_region_locked(Region& r, VirtAddr start, VirtA
       if (r.m_object) return Error::INVAL;  // anonymous memory only
       [[fallthrough]];
     case Advice::DontNeed:
+      if (r.m_flags & RegionFlag::Locked) return Error::INVAL;  // mlocked: only MADV_DONTNEED_LOCKED drops it
+      [[fallthrough]];
+    case Advice::DontNeedLocked:
       keep_shared_stores_locked(start, end);  // the object's write-back learns of stores from the bits removed
       m_pmap->remove(start, end);
       // No hart may still reach the pages through its TLB when they are freed: another thread of this process

@@ -49,8 +49,10 @@ Result<siginfo> queued_info_from_user(u64 address, unsigned sig, i32 to_pid) {
   return info;
 }
 
+// kill(pid) and rt_sigqueueinfo(pid): the process pid, or the process of the thread whose id it is (Linux's
+// kill_pid_info finds any task and signals its whole thread group).
 Result<void> send_to_pid(i32 pid, const siginfo& info) {
-  RefPtr<Process> target = process_find(pid);
+  RefPtr<Process> target = process_find_by_tid(pid);
   if (!target) return Error::SRCH;
   if (info.si_signo == 0) return {};  // only "does it exist?"
   return signal_send(target.get(), info);

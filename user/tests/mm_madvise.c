@@ -1,6 +1,7 @@
 /* mm_madvise: madvise(2) as Linux 6.1 (riscv, no KSM or transparent huge pages) does it.
  *   - MADV_DONTNEED: private anonymous memory reads as zeros again, a private file mapping shows the file again;
- *     a hole is ENOMEM after the mapped part took the advice
+ *     a hole is ENOMEM after the mapped part took the advice; on mlocked memory EINVAL (as MADV_FREE), which
+ *     MADV_DONTNEED_LOCKED drops
  *   - MADV_FREE: private anonymous memory only (EINVAL for shared or file memory); a page reads as before or as
  *     zeros, and what is written after it stays
  *   - MADV_WILLNEED, MADV_COLD, MADV_PAGEOUT, MADV_NORMAL/RANDOM/SEQUENTIAL, DONTDUMP: accepted
@@ -23,6 +24,9 @@
 
 #include "mmtest.h"
 
+#ifndef MADV_DONTNEED_LOCKED
+#define MADV_DONTNEED_LOCKED 24
+#endif
 #ifndef MADV_COLD
 #define MADV_COLD 20
 #define MADV_PAGEOUT 21
@@ -74,6 +78,20 @@ static void dontneed(void) {
   CHECK(f[0] == 0x5a);
   CHECK(munmap(p, 2 * PG) == 0 && munmap(f, PG) == 0);
   tl_say("MADV_DONTNEED: zeros again, the file again; a hole is ENOMEM after the rest\n");
+
+  /* mlocked memory: DONTNEED and FREE are EINVAL, DONTNEED_LOCKED drops the pages. */
+  char* l = mt_map_isolated(1, 1, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+  CHECK(mlock(l, PG) == 0);
+  l[0] = 9;
+  if (!KNOWN_QEMU_USER_DIFFERENCE("qemu-user 7.2 accepts MADV_DONTNEED on mlocked memory, has no DONTNEED_LOCKED")) {
+    CHECK_ERRNO(madvise(l, PG, MADV_DONTNEED), EINVAL);
+    CHECK_ERRNO(madvise(l, PG, MADV_FREE), EINVAL);
+    CHECK(l[0] == 9);
+    CHECK(madvise(l, PG, MADV_DONTNEED_LOCKED) == 0);
+    CHECK(l[0] == 0);
+  }
+  CHECK(munmap(l, PG) == 0);
+  tl_say("mlocked: MADV_DONTNEED and MADV_FREE are EINVAL, MADV_DONTNEED_LOCKED drops the pages\n");
 }
 
 static void free_advice(void) {

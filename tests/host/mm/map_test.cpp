@@ -647,6 +647,25 @@ TEST_CASE("madvise: discard") {
   CHECK(s->discard(VirtAddr(A + 16 * P), 0).has_value());
 }
 
+// mlocked memory keeps its pages against MADV_DONTNEED and MADV_FREE (EINVAL, Linux's
+// madvise_dontneed_free_valid_vma); MADV_DONTNEED_LOCKED drops them. The walk stops at the locked region.
+TEST_CASE("madvise: DONTNEED and FREE refuse mlocked memory, DONTNEED_LOCKED does not") {
+  VmEnv env;
+  Space s;
+  map_written(*s, A, 2);
+  map_written(*s, A + 2 * P, 2);
+  REQUIRE(s->set_locked(VirtAddr(A + 2 * P), 2 * P, AddressSpace::LockMode::Lock).has_value());
+  store(*s, A, 5);
+  store(*s, A + 2 * P, 7);
+  CHECK(s->advise(VirtAddr(A), 4 * P, Advice::DontNeed).error() == Error::INVAL);
+  CHECK(load(*s, A) == 0);      // the region before the locked one took the advice
+  CHECK(load(*s, A + 2 * P) == 7);
+  CHECK(s->advise(VirtAddr(A + 2 * P), 2 * P, Advice::Free).error() == Error::INVAL);
+  CHECK(load(*s, A + 2 * P) == 7);
+  REQUIRE(s->advise(VirtAddr(A + 2 * P), 2 * P, Advice::DontNeedLocked).has_value());
+  CHECK(load(*s, A + 2 * P) == 0);
+}
+
 // MADV_FREE: private anonymous memory only (EINVAL for an object's region, which stops the walk there);
 // MADV_WILLNEED reads an object's pages in without mapping them; MADV_POPULATE_* fault the pages in with the
 // region's rights (EINVAL without them, EFAULT past the object's end); MADV_REMOVE's errors.
