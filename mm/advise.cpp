@@ -139,6 +139,7 @@ Result<void> AddressSpace::populate_advice(VirtAddr start, VirtAddr end, Access 
       to = r->m_end < end ? r->m_end : end;
     }
     for (; at < to; at += PAGE_SIZE) {
+      if (mm_preemption_point()) return Error::INTR;  // a long range neither holds the hart nor outlives SIGKILL
       switch (handle_fault(at, access)) {
         case FaultResult::Resolved: continue;
         case FaultResult::BusError: return Error::FAULT;

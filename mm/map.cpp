@@ -193,13 +193,16 @@ Result<VirtAddr> AddressSpace::map(const MapRequest& req) {
   //   return Error::NOMEM;
   // }
   // LAB lazy: END
-  if (populate && req.prot != Prot::None) {
-    // Best effort, like Linux: a page that cannot be populated now faults later. PROT_NONE memory has nothing to
-    // populate: a mapping with no rights cannot exist (on Sv39 it would be a pointer to a page table).
-    (void)populate_locked(start, start + length, has(req.prot, Prot::Write) ? Access::Write : Access::Read);
-  }
   try_merge_locked(r);
   m_pmap->update();
+  if (populate && req.prot != Prot::None) {
+    // As Linux's mm_populate, once the lock is released: page by page as mlock does (bring_in: faults that may
+    // wait for memory, a preemption point each, a write fault where the mapping is private and writable), so
+    // that a huge range neither holds the hart nor outlives SIGKILL. Best effort: a page that cannot come in now
+    // faults later. PROT_NONE memory has nothing to populate.
+    guard.unlock();
+    (void)bring_in(start, start + length);
+  }
   return start;
 }
 
@@ -347,6 +350,7 @@ void AddressSpace::set_region_lock_locked(Region* first, VirtAddr end, u32 lock)
 // Best effort: a page that cannot come in faults later.
 Result<void> AddressSpace::bring_in(VirtAddr start, VirtAddr end) {
   for (VirtAddr page = start; page < end; page += PAGE_SIZE) {
+    if (mm_preemption_point()) return Error::INTR;  // a long range neither holds the hart nor outlives SIGKILL
     Access access;
     {
       SpinlockGuard guard(m_lock);
@@ -408,6 +412,8 @@ Result<void> AddressSpace::set_all_locked(bool current, bool future, LockMode mo
   }
 }
 
+// Every page of [start, end) now, under the lock, never waiting (the lazy lab's eager starting code allocates
+// with it; MAP_POPULATE uses bring_in, which lets go of the lock and the hart).
 Result<void> AddressSpace::populate_locked(VirtAddr start, VirtAddr end, Access access) {
   ASSERT_LOCKED(m_lock);
   for (VirtAddr page = start; page < end; page += PAGE_SIZE) {

@@ -25,7 +25,12 @@
 //   bool mm_may_sleep()                     the calling thread may sleep here (it holds no spinlock and is not
 //                                           the boot or idle context);
 //   bool mm_fatal_signal_pending()          the calling thread's process is being killed;
-//   void mm_sleep_ns(u64 ns)                sleep about that long (uninterruptibly).
+//   void mm_sleep_ns(u64 ns)                sleep about that long (uninterruptibly);
+//   bool mm_preemption_point()              in a loop whose length the user chooses (mlock, MAP_POPULATE, ...):
+//                                           give the hart to another thread if a tick asked for it (no spinlock
+//                                           may be held), and return true when the calling thread's process is
+//                                           being killed (the loop then stops: Linux's cond_resched and
+//                                           fatal_signal_pending).
 //
 // and, for the resource limits an address space enforces (Linux reads them from the calling task, rlimit()):
 //   SpaceLimits mm_space_limits()           the calling thread's process's RLIMIT_AS, RLIMIT_DATA and

@@ -2,6 +2,7 @@
 #include "mm/mm_platform.h"
 
 #include "kernel/process.h"
+#include "kernel/sched.h"
 
 void mm_sleep_ns(u64 ns) {
   WaitQueue nobody_wakes;
@@ -10,6 +11,8 @@ void mm_sleep_ns(u64 ns) {
   (void)nobody_wakes.wait_timeout(held, ns, Interruptible::No);
   held.unlock();
 }
+
+bool mm_preemption_point() { return current_thread() && preemption_point(StopOn::Kill); }
 
 // Read without the limits lock, as Linux's rlimit() does (READ_ONCE): each is one aligned word.
 SpaceLimits mm_space_limits() {

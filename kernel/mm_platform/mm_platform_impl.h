@@ -73,3 +73,4 @@ inline bool mm_fatal_signal_pending() {
   return t && t->has_work(WORK_KILL);
 }
 void mm_sleep_ns(u64 ns);
+bool mm_preemption_point();  // (kernel/mm_platform/mm_platform.cpp)

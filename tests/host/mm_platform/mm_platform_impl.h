@@ -177,6 +177,7 @@ class WaitChannel {
 inline bool mm_may_sleep() { return true; }
 bool mm_fatal_signal_pending();
 void host_set_fatal_signal_pending(bool pending);
+inline bool mm_preemption_point() { return mm_fatal_signal_pending(); }
 // The calling test thread's "process" limits (mm_space_limits; declared in mm/mm_platform.h): none but an 8 MiB
 // stack until a test sets them. The struct is defined after this header, so these take it by reference.
 struct SpaceLimits;
