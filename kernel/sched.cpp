@@ -12,6 +12,7 @@
 #include "arch/riscv/kernel_map.h"
 #include "arch/riscv/smp.h"
 #include "mm/heap.h"
+#include "kernel/cpu_time.h"
 #include "kernel/ktimer.h"
 #include "kernel/log.h"
 #include "kernel/process.h"
@@ -52,6 +53,26 @@ void kick_idle_hart(u64 allowed = ~0ull) {
 }
 
 bool allowed_here(const Thread* t, const Cpu* c) { return t->m_cpus_allowed & (1ull << c->index); }
+
+// A woken thread's place in the run queue. One that slept for a time slice or more used no hart meanwhile: it
+// goes first, ahead of the threads that kept running (as Linux's CFS places a woken sleeper by its small
+// vruntime), so a process waking from nanosleep does not wait behind hundreds of runnable ones. One that slept
+// less goes last: threads that keep waking each other (pipes, futexes) cannot keep the hart from the others.
+// Either way, the next tick sends it to the back if it runs on. Threads woken together keep their order:
+// `ahead` is the last of them placed first (nullptr for the first).
+void enqueue_woken_locked(Thread* t, Thread** ahead = nullptr) {
+  ASSERT_LOCKED(g_sched_lock);
+  t->m_state = ThreadState::Runnable;
+  if (time_monotonic_ns() - t->m_slept_at_ns < CPU_TICK_NS) {
+    g_run_queue.push_back(*t);
+    return;
+  }
+  if (ahead && *ahead)
+    g_run_queue.insert_after_item(**ahead, *t);
+  else
+    g_run_queue.push_front(*t);
+  if (ahead) *ahead = t;
+}
 
 // The first thread of the run queue that may run on this hart (usually the first), taken off the queue.
 Thread* pick_next_locked(const Cpu* c) {
@@ -301,8 +322,7 @@ void sched_tick() {
     if (t->m_state == ThreadState::Sleeping) {
       if (t->m_waiting_on) t->m_waiting_on->remove_locked(*t);
       t->m_waiting_on = nullptr;
-      t->m_state = ThreadState::Runnable;
-      g_run_queue.push_back(*t);
+      enqueue_woken_locked(t);
     }
   }
   bool wake_idle = !g_run_queue.is_empty();
@@ -350,6 +370,7 @@ static Result<void> wait_common(WaitQueue& wq, Spinlock* held, u64 deadline_ns, 
     *link = &sleeper;
   }
   t->m_state = ThreadState::Sleeping;
+  t->m_slept_at_ns = time_monotonic_ns();
   t->m_interruptible = interruptible == Interruptible::Yes;
   t->m_killable = interruptible == Interruptible::Killable;
   t->m_wait_interrupted = false;
@@ -392,10 +413,10 @@ void WaitQueue::remove_locked(Thread& t) {
 
 void WaitQueue::wake_all_locked() {
   ASSERT_LOCKED(g_sched_lock);
+  Thread* ahead = nullptr;
   while (Thread* t = m_waiters.pop_front()) {
     t->m_waiting_on = nullptr;
-    t->m_state = ThreadState::Runnable;
-    g_run_queue.push_back(*t);
+    enqueue_woken_locked(t, &ahead);
   }
 }
 
@@ -415,8 +436,7 @@ void WaitQueue::wake_one() {
     Thread* t = m_waiters.pop_front();
     if (!t) return;
     t->m_waiting_on = nullptr;
-    t->m_state = ThreadState::Runnable;
-    g_run_queue.push_back(*t);
+    enqueue_woken_locked(t);
     allowed = t->m_cpus_allowed;
   }
   kick_idle_hart(allowed);
@@ -436,8 +456,7 @@ void interrupt_thread(Thread* t) {
     if (t->m_waiting_on) t->m_waiting_on->remove_locked(*t);
     t->m_waiting_on = nullptr;
     t->m_wait_interrupted = true;
-    t->m_state = ThreadState::Runnable;
-    g_run_queue.push_back(*t);
+    enqueue_woken_locked(t);
   }
   kick_idle_hart();
 }

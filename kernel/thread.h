@@ -44,6 +44,7 @@ struct Thread {
   bool m_interruptible = false;      // guarded by g_sched_lock
   bool m_killable = false;           // a fatal signal ends the wait (Interruptible::Killable); same lock
   bool m_irq_enabled_before = false; // saved Cpu::irq_enabled_before across a switch
+  u64 m_slept_at_ns = 0;             // when it last went to sleep (its wake-up's place in the run queue); same lock
   FpuContext m_fpu;                  // the user's floating-point registers while the hart does not hold them
   const char* m_name = "";
   u32 m_tid = 0;

@@ -31,6 +31,7 @@ class IntrusiveList {
 
   void push_front(T& item) { insert_after(&m_head, node_of(item)); }
   void push_back(T& item) { insert_after(m_head.m_prev, node_of(item)); }
+  void insert_after_item(T& position, T& item) { insert_after(node_of(position), node_of(item)); }
 
   T* front() const { return is_empty() ? nullptr : owner_of(m_head.m_next); }
   T* back() const { return is_empty() ? nullptr : owner_of(m_head.m_prev); }
