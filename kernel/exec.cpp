@@ -3,7 +3,8 @@
 // Everything that can fail is done before the old image is touched: the arguments are copied into the
 // kernel, the ELF headers are read and checked, and the complete new address space (segments, stack,
 // arguments, auxiliary vector) is built on the side. Only then does the process switch to it, so a bad ELF
-// leaves the caller intact with an error (Linux, after its point of no return, would kill the process).
+// leaves the caller intact with an error. Only a failure to map the new image (RLIMIT_AS, no memory), which
+// Linux meets after its point of no return, kills the process with SIGSEGV, as there.
 //
 // Segments are not read: each PT_LOAD becomes a private mapping of the file's pages (demand-paged, copy-on-write
 // for writable data) plus anonymous zero-fill memory for .bss. A position-independent program (ET_DYN) is placed
@@ -338,8 +339,10 @@ Result<u64> map_interpreter(AddressSpace& space, const ElfFile& interp, u64& ent
 }
 
 // Load the ELF in `file` (and its interpreter, if it names one) into a new address space with its stack. On
-// error nothing is left behind.
-Result<LoadResult> load_elf(RefPtr<File> file, const elf::Header& eh, const Arguments& args, const char* execfn) {
+// error nothing is left behind; past_no_return tells whether the error came where Linux is past its point of no
+// return (mapping the new image: segments, stack, interpreter, vDSO, arguments), so that the caller dies as there.
+Result<LoadResult> load_elf(RefPtr<File> file, const elf::Header& eh, const Arguments& args, const char* execfn,
+                            bool& past_no_return) {
   ElfFile program;
   program.file = std::move(file);
   program.header = eh;
@@ -358,6 +361,7 @@ Result<LoadResult> load_elf(RefPtr<File> file, const elf::Header& eh, const Argu
 
   RefPtr<VmObject> object = TRY(program.file->mmap_object());
   OwnPtr<AddressSpace> space = TRY(AddressSpace::create());  // freed on every error return below
+  past_no_return = true;
   TRY(map_segments(*space, object, ph, eh.phnum, bias, image));
   image.entry = bias + eh.entry;
   image.phnum = eh.phnum;
@@ -477,7 +481,20 @@ Result<void> do_exec(Process* p, const char* path, Arguments& args, int depth) {
   elf::Header eh;
   memcpy(&eh, head, sizeof(eh));
   TRY(check_header(eh));
-  LoadResult loaded = TRY(load_elf(std::move(file), eh, args, path));
+  bool past_no_return = false;
+  auto load = load_elf(std::move(file), eh, args, path, past_no_return);
+  if (load.is_error()) {
+    // Linux has already thrown the old image away where the new one fails to map (RLIMIT_AS, no memory): the
+    // process dies of SIGSEGV (bprm_execve's force_fatal_sig). Here the old image still exists, but a program
+    // cannot count on it, so it dies the same way (the caller's error is never seen).
+    if (past_no_return) {
+      LOG_INFO("pid %d (%s): exec of %s failed after the point of no return (%s): killed with SIGSEGV", p->m_pid,
+               p->m_name, path, error_name(load.error()));
+      signal_kill_process(p, linux::SIGSEGV);
+    }
+    return load.error();
+  }
+  LoadResult loaded = load.release_value();
   // The point of no return. The other threads exit first (Linux's de_thread); then what the old program left
   // in memory for the kernel to do at a thread's end is done (the robust futex list; the CLONE_CHILD_CLEARTID
   // word is zeroed if another process shares the memory (CLONE_VM), else forgotten: Linux's exec_mm_release).
