@@ -362,6 +362,7 @@ Result<LoadResult> load_elf(RefPtr<File> file, const elf::Header& eh, const Argu
   RefPtr<VmObject> object = TRY(program.file->mmap_object());
   OwnPtr<AddressSpace> space = TRY(AddressSpace::create());  // freed on every error return below
   past_no_return = true;
+  space->set_mmap_layout(mm_space_limits().stack);  // (the caller's RLIMIT_STACK is the new program's)
   TRY(map_segments(*space, object, ph, eh.phnum, bias, image));
   image.entry = bias + eh.entry;
   image.phnum = eh.phnum;

@@ -101,6 +101,8 @@ Result<OwnPtr<AddressSpace>> AddressSpace::fork_once() {
   child->m_brk = m_brk;
   child->m_data_segment_bytes = m_data_segment_bytes;
   child->m_vdso_base = m_vdso_base;
+  child->m_mmap_base = m_mmap_base;
+  child->m_mmap_bottom_up = m_mmap_bottom_up;
   m_pmap->update();
   TRY(shared);
   return child;

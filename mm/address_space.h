@@ -30,7 +30,11 @@ constexpr u64 USER_END = MM_USER_END;          // first address past the user ha
 constexpr u64 STACK_TOP = USER_END;            // the initial stack ends here
 constexpr u64 STACK_LIMIT = SpaceLimits::DEFAULT_STACK;  // RLIMIT_STACK's default: how far the stack may grow
 constexpr u64 STACK_GUARD_GAP = 256 * PAGE_SIZE;  // kept free below the stack (Linux stack_guard_gap)
-constexpr u64 MMAP_BASE = USER_END - 128 * MiB;   // mmap allocates top-down from here (Linux MIN_GAP)
+constexpr u64 MMAP_MIN_GAP = 128 * MiB;          // the mmap base is at least this far below the stack's top
+constexpr u64 MMAP_MAX_GAP = USER_END / 6 * 5;    // and at most this far (Linux's MIN_GAP and MAX_GAP)
+constexpr u64 MMAP_BASE = USER_END - MMAP_MIN_GAP;  // mmap allocates top-down from here (RLIMIT_STACK <= 127 MiB)
+constexpr u64 MMAP_LEGACY_BASE = (USER_END / 3 + PAGE_SIZE - 1) / PAGE_SIZE * PAGE_SIZE;  // bottom-up from here
+                                                  // when RLIMIT_STACK is unlimited (Linux's TASK_UNMAPPED_BASE)
 constexpr u64 MMAP_MIN = 0x10000;              // nothing is mapped below this (vm.mmap_min_addr)
 constexpr u64 MAX_MAP_COUNT = 65530;           // vm.max_map_count
 }  // namespace user_layout
@@ -212,6 +216,13 @@ class AddressSpace : public RefCounted {
   // Where map() without a fixed address would put `length` bytes now (exec places the vDSO with it, as Linux's
   // get_unmapped_area does).
   Result<VirtAddr> find_free_range(u64 length) const;
+  // Where mmap without an address looks, chosen by exec from RLIMIT_STACK as Linux's arch_pick_mmap_layout
+  // (without its randomization): top-down from below the room the stack may take (RLIMIT_STACK and the guard
+  // gap, between MMAP_MIN_GAP and MMAP_MAX_GAP below the top), or bottom-up from MMAP_LEGACY_BASE when the
+  // stack is unlimited. A new address space has the top-down layout of the default limit; fork copies it.
+  void set_mmap_layout(u64 stack_limit);
+  VirtAddr mmap_base() const { return VirtAddr(m_mmap_base); }
+  bool mmap_bottom_up() const { return m_mmap_bottom_up; }
   // Where exec mapped the vDSO (Linux's mm->context.vdso), 0 if it did not; fork copies it.
   VirtAddr vdso_base() const { return m_vdso_base; }
   void set_vdso_base(VirtAddr base) { m_vdso_base = base; }
@@ -363,6 +374,8 @@ class AddressSpace : public RefCounted {
   u64 m_data_segment_bytes = 0;    // the program's data segment (set by exec, copied by fork), guarded by m_lock
   LockMode m_future_lock = LockMode::Unlock;  // mlockall(MCL_FUTURE): how new regions are locked; guarded by m_lock
   VirtAddr m_vdso_base;            // set once by exec before the space runs, copied by fork
+  u64 m_mmap_base = user_layout::MMAP_BASE;  // set_mmap_layout (exec, before the space runs), copied by fork
+  bool m_mmap_bottom_up = false;
 
   friend struct AnonFamily;
   friend bool rmap_test_and_clear_referenced(Frame* page);

@@ -99,7 +99,8 @@ bool AddressSpace::range_is_free_locked(VirtAddr start, VirtAddr end) const {
 }
 
 // Top-down search for a free range of `length` bytes: below the mmap base first (like Linux), then anywhere,
-// top-down from the end of the user half (above the mmap base first, then gaps that straddle it).
+// top-down from the end of the user half (above the mmap base first, then gaps that straddle it). In the legacy
+// layout (set_mmap_layout: RLIMIT_STACK unlimited), bottom-up from the base.
 Result<VirtAddr> AddressSpace::find_free_range_locked(u64 length, VirtAddr hint) const {
   ASSERT_LOCKED(m_lock);
   using namespace user_layout;
@@ -127,9 +128,37 @@ Result<VirtAddr> AddressSpace::find_free_range_locked(u64 length, VirtAddr hint)
     }
   };
   if (length > USER_END - MMAP_MIN) return Error::NOMEM;
-  if (u64 a = search(MMAP_MIN, MMAP_BASE)) return VirtAddr(a);
+  if (m_mmap_bottom_up) {
+    // Linux's legacy layout (arch_get_unmapped_area): the lowest gap from the base up, nothing below it.
+    u64 bottom = m_mmap_base;
+    if (Region* r = m_regions.find_last_le(bottom); r && r->m_end.get() > bottom) bottom = r->m_end.get();
+    for (Region* r = m_regions.find_first_gt(m_mmap_base);; r = RegionTree::next(*r)) {
+      u64 top = r ? r->m_start.get() : USER_END;
+      if (r && (r->m_flags & RegionFlag::Stack)) top = top > STACK_GUARD_GAP ? top - STACK_GUARD_GAP : 0;
+      if (top > bottom && top - bottom >= length) return VirtAddr(bottom);
+      if (!r) return Error::NOMEM;
+      if (r->m_end.get() > bottom) bottom = r->m_end.get();
+    }
+  }
+  if (u64 a = search(MMAP_MIN, m_mmap_base)) return VirtAddr(a);
   if (u64 a = search(MMAP_MIN, USER_END)) return VirtAddr(a);
   return Error::NOMEM;
+}
+
+void AddressSpace::set_mmap_layout(u64 stack_limit) {
+  using namespace user_layout;
+  SpinlockGuard guard(m_lock);
+  m_mmap_bottom_up = stack_limit == SpaceLimits::NONE;
+  if (m_mmap_bottom_up) {
+    m_mmap_base = MMAP_LEGACY_BASE;
+    return;
+  }
+  // Linux's mmap_base(): the stack's limit and its guard gap (values near infinity would overflow: not added).
+  u64 gap = stack_limit;
+  if (gap + STACK_GUARD_GAP > gap) gap += STACK_GUARD_GAP;
+  if (gap < MMAP_MIN_GAP) gap = MMAP_MIN_GAP;
+  if (gap > MMAP_MAX_GAP) gap = MMAP_MAX_GAP;
+  m_mmap_base = align_up(STACK_TOP - gap, PAGE_SIZE);
 }
 
 Result<VirtAddr> AddressSpace::find_free_range(u64 length) const {

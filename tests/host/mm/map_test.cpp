@@ -703,4 +703,33 @@ TEST_CASE("madvise: free, willneed, populate, remove") {
   CHECK(s->advise(VirtAddr(A), 8 * P, Advice::Hint).has_value());
 }
 
+// exec picks the layout from RLIMIT_STACK (Linux's arch_pick_mmap_layout, without randomization): the mmap base
+// leaves the stack its limit and the guard gap, at least MMAP_MIN_GAP and at most MMAP_MAX_GAP; an unlimited
+// stack gives the legacy bottom-up layout from a third of the user half. Fork keeps the layout.
+TEST_CASE("mmap: the layout follows RLIMIT_STACK") {
+  VmEnv env;
+  Space s;
+  CHECK(!s->mmap_bottom_up());
+  CHECK(s->mmap_base() == VirtAddr(MMAP_BASE));
+  s->set_mmap_layout(8 * MiB);  // the default: the minimum gap
+  CHECK(map_anon(*s, 0, P, Prot::Read, 0).value() == VirtAddr(USER_END - MMAP_MIN_GAP - P));
+  s->set_mmap_layout(1 * GiB + 123);
+  CHECK(s->mmap_base() == VirtAddr(align_up(USER_END - 1 * GiB - 123 - STACK_GUARD_GAP, P)));
+  CHECK(map_anon(*s, 0, 2 * P, Prot::Read, 0).value() == s->mmap_base() - 2 * P);
+  s->set_mmap_layout(~0ull - 1);  // near infinity: the maximum gap
+  CHECK(s->mmap_base() == VirtAddr(align_up(USER_END - MMAP_MAX_GAP, P)));
+  s->set_mmap_layout(SpaceLimits::NONE);
+  CHECK(s->mmap_bottom_up());
+  CHECK(s->mmap_base() == VirtAddr(MMAP_LEGACY_BASE));
+  VirtAddr a = map_anon(*s, 0, 4 * P, Prot::Read, 0).value();
+  CHECK(a == VirtAddr(MMAP_LEGACY_BASE));
+  CHECK(map_anon(*s, 0, P, Prot::Read, 0).value() == a + 4 * P);  // upwards
+  CHECK(!s->unmap(a, P).is_error());
+  CHECK(map_anon(*s, 0, 2 * P, Prot::Read, 0).value() == a + 5 * P);  // the one-page hole is too small
+  CHECK(map_anon(*s, 0, P, Prot::Read, 0).value() == a);               // the lowest hole that fits
+  Space child = s.fork();
+  CHECK(child->mmap_bottom_up());
+  CHECK(child->mmap_base() == VirtAddr(MMAP_LEGACY_BASE));
+}
+
 }  // TEST_SUITE
