@@ -7,9 +7,28 @@
 #include "kernel/fs/file_lock.h"
 #include "kernel/fs/inode.h"
 #include "kernel/fs/open_file.h"
+#include "mm/frame.h"
 #include "mm/vm_object.h"
 
-File::~File() { file_locks_release_file(this); }
+Atomic<u64> g_open_files;
+
+// Linux's files_maxfiles_init, once, when the file systems start: a tenth of the memory not taken at that time
+// (counting 3/2 of what is taken), one file per KiB, at least NR_FILE (8192).
+u64 file_max() {
+  static u64 max = [] {
+    MemoryCounters c = g_phys.counters();
+    u64 reserve = (c.total_frames - c.free_frames) * 3 / 2;
+    if (reserve > c.total_frames - 1) reserve = c.total_frames - 1;
+    u64 n = (c.total_frames - reserve) * (PAGE_SIZE / 1024) / 10;
+    return n > 8192 ? n : 8192;
+  }();
+  return max;
+}
+
+File::~File() {
+  file_locks_release_file(this);
+  g_open_files.fetch_sub(1, MemoryOrder::Relaxed);
+}
 
 Result<usize> File::read(const IoBuffer&, usize) { return Error::INVAL; }
 Result<usize> File::write(const IoBuffer&, usize) { return Error::INVAL; }

@@ -7,6 +7,7 @@
 #include "kernel/abi/linux.h"
 #include "kernel/fs/io_buffer.h"
 #include "kernel/spinlock.h"
+#include "lib/atomic.h"
 #include "lib/refptr.h"
 #include "lib/result.h"
 
@@ -14,10 +15,17 @@ class VmObject;
 class Inode;
 class TextBuilder;
 
+// Open file descriptions in the whole system, and how many there may be (Linux's nr_files and file-max:
+// /proc/sys/fs/file-nr and file-max). Linux holds only processes without CAP_SYS_ADMIN to file-max (ENFILE);
+// every process here is root, so it is reported, never enforced: an open-file bomb ends at RLIMIT_NOFILE per
+// process, or at memory.
+extern Atomic<u64> g_open_files;
+u64 file_max();
+
 class File : public RefCounted {
  public:
-  explicit File(u32 flags) : m_flags(flags) {}
-  virtual ~File();  // its open-file-description and flock locks go (kernel/fs/file_lock.h)
+  explicit File(u32 flags) : m_flags(flags) { g_open_files.fetch_add(1, MemoryOrder::Relaxed); }
+  virtual ~File();  // its open-file-description and flock locks go (kernel/fs/file_lock.h); one file less
 
   // read(2)/write(2) at the file offset (files that have one advance it). len <= buffer.size().
   virtual Result<usize> read(const IoBuffer& buffer, usize len);

@@ -322,10 +322,15 @@ Result<void> proc_version(TextBuilder& out) {
 // The settings of /proc/sys, as this kernel has them (none can be changed yet).
 Result<void> proc_sys_value(TextBuilder& out, const char* name) {
   auto is = [&](const char* key) { return strcmp(name, key) == 0; };
+  // Open files (kernel/fs/file.h): allocated, free (always 0 since Linux 2.6), the maximum.
+  if (is("fs/file-nr"))
+    out.appendf("%llu\t0\t%llu\n", static_cast<unsigned long long>(g_open_files.load(MemoryOrder::Relaxed)),
+                static_cast<unsigned long long>(file_max()));
+  else if (is("fs/file-max")) out.appendf("%llu\n", static_cast<unsigned long long>(file_max()));
   // Pipes (kernel/fs/pipe.h): the largest size F_SETPIPE_SZ gives a user without CAP_SYS_RESOURCE, and the
   // per-user page limits (none hard, 16384 soft), as Linux 6.1's defaults. Every process here is root, whom
   // Linux holds to none of them.
-  if (is("fs/pipe-max-size")) out.appendf("%llu\n", static_cast<unsigned long long>(PIPE_MAX_SIZE));
+  else if (is("fs/pipe-max-size")) out.appendf("%llu\n", static_cast<unsigned long long>(PIPE_MAX_SIZE));
   else if (is("fs/pipe-user-pages-hard")) out.append("0\n");
   else if (is("fs/pipe-user-pages-soft")) out.append("16384\n");
   else if (is("kernel/cap_last_cap")) out.append("40\n");  // CAP_CHECKPOINT_RESTORE: root holds every capability

@@ -96,6 +96,8 @@ const SysNode SYS_NODES[] = {
     {"fs", -1, true, nullptr},
     {"kernel", -1, true, nullptr},
     {"vm", -1, true, nullptr},
+    {"file-max", 0, false, "fs/file-max"},
+    {"file-nr", 0, false, "fs/file-nr"},
     {"pipe-max-size", 0, false, "fs/pipe-max-size"},
     {"pipe-user-pages-hard", 0, false, "fs/pipe-user-pages-hard"},
     {"pipe-user-pages-soft", 0, false, "fs/pipe-user-pages-soft"},

@@ -53,6 +53,7 @@ void vfs_init(const void* initramfs, usize size) {
       MUST(RamFs::create("rootfs", RAMFS_DEVICE, 0755, 2 * RamFs::default_size_pages() + 1));
   MUST(mount_attach(root->file_system(), nullptr, "rootfs", 0));
   g_root = root;
+  (void)file_max();  // (fixed now, from the memory free at boot, as Linux's files_maxfiles_init)
   memfd_init();
   RefPtr<RamDirectory> dev = MUST(root->make_directory("dev", 3, 0755));
   make_device_node(*dev, "null", 0666, DEV_NULL);
