@@ -21,6 +21,7 @@
 #include "kernel/abi/linux.h"
 #include "kernel/elf.h"
 #include "kernel/fs/fd_table.h"
+#include "kernel/fs/fs_context.h"
 #include "kernel/fs/inode.h"
 #include "kernel/fs/vfs.h"
 #include "mm/heap.h"
@@ -305,7 +306,7 @@ Result<void> open_interpreter(const ElfFile& program, const elf::ProgramHeader& 
     return Error::NOEXEC;
   TRY(read_exact(*program.file, path, p.filesz, p.offset));
   if (path[p.filesz - 1] != '\0') return Error::NOEXEC;
-  auto file = vfs_open_for_exec(current_process()->m_cwd.get(), path);
+  auto file = vfs_open_for_exec(current_thread()->m_fs->working_directory().get(), path);
   if (file.is_error()) {
     LOG_INFO("exec %s: cannot open its interpreter %s: %s", execfn, path, error_name(file.error()));
     return file.error();
@@ -420,9 +421,23 @@ void commit(Process* p, LoadResult& loaded, const char* path, const Arguments& a
   }
   p->m_space->activate();
   process_release_space(p, std::move(old));  // freed unless another process shares it (CLONE_VM)
-  if (p->m_fds) p->m_fds->close_on_exec();
-  // Handlers go back to SIG_DFL (their code is gone). Only an unshared table needs memory, which a process
-  // without threads never has; should it fail, the process cannot go on (Linux kills it too).
+  // The descriptor table: a table another process shares (clone's CLONE_FILES) is copied first, so that closing
+  // the close-on-exec descriptors leaves the other's alone (Linux's unshare_files). Past the point of no return
+  // a failure kills the process, as Linux's does.
+  if (Thread* self = current_thread(); self->m_files->ref_count() > 1) {
+    auto copy = self->m_files->clone();
+    if (copy.is_error()) {
+      signal_kill_process(p, linux::SIGKILL);
+    } else {
+      RefPtr<FdTable> shared;  // dropped after the lock
+      SpinlockGuard guard(g_process_lock);
+      shared = std::move(self->m_files);
+      self->m_files = std::move(copy.value());
+    }
+  }
+  current_thread()->m_files->close_on_exec();
+  // Handlers go back to SIG_DFL (their code is gone). Only a table shared with another process (CLONE_SIGHAND)
+  // needs memory, for a copy; should that fail, the process cannot go on (Linux kills it too).
   if (signal_exec(p, current_thread()).is_error()) signal_kill_process(p, linux::SIGKILL);
   p->m_prctl.keep_capabilities = false;  // prctl(2): PR_SET_KEEPCAPS does not survive execve
   timers_exec(*p);                       // POSIX timers do not either; setitimer's do
@@ -437,7 +452,7 @@ void commit(Process* p, LoadResult& loaded, const char* path, const Arguments& a
 
 // The whole of execve once the arguments are in the kernel. depth counts #! indirections.
 Result<void> do_exec(Process* p, const char* path, Arguments& args, int depth) {
-  RefPtr<File> file = TRY(vfs_open_for_exec(p->m_cwd.get(), path));
+  RefPtr<File> file = TRY(vfs_open_for_exec(current_thread()->m_fs->working_directory().get(), path));
   // ETXTBSY if the file (a program or a script) is open for writing. A program keeps it from being written
   // for as long as it runs (Process::m_executable); a script only while exec reads it, as on Linux.
   RunningImage image = TRY(RunningImage::take(*file->inode()));

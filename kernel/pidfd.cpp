@@ -52,7 +52,7 @@ Result<u64> sys_pidfd_open(const SyscallArgs& a) {
   if (!target) return Error::SRCH;
   auto* file = new PidFile(target, O_RDWR | flags);
   if (!file) return Error::NOMEM;
-  return TRY(current_process()->m_fds->allocate(RefPtr<File>::adopt(file), true, descriptor_limit()));
+  return TRY(current_thread()->m_files->allocate(RefPtr<File>::adopt(file), true, descriptor_limit()));
 }
 
 // pidfd_send_signal(pidfd, sig, info, flags): kill(2) through a pidfd, or rt_sigqueueinfo(2) with info. A siginfo
@@ -62,7 +62,7 @@ Result<u64> sys_pidfd_send_signal(const SyscallArgs& a) {
   u32 sig = static_cast<u32>(a.a1);
   if (a.a3 != 0) return Error::INVAL;
   if (sig > NSIG) return Error::INVAL;
-  RefPtr<File> file = TRY(current_process()->m_fds->get(static_cast<i32>(a.a0)));
+  RefPtr<File> file = TRY(current_thread()->m_files->get(static_cast<i32>(a.a0)));
   if (file->describe() != PIDFD_NAME) return Error::BADF;
   Process& target = static_cast<PidFile&>(*file).process();
   siginfo info = siginfo_from_current(sig, SI_USER);

@@ -9,6 +9,7 @@
 #include "kernel/credentials.h"
 #include "kernel/exec.h"
 #include "kernel/fs/fd_table.h"
+#include "kernel/fs/fs_context.h"
 #include "kernel/fs/inode.h"
 #include "kernel/fs/vfs.h"
 #include "kernel/futex.h"
@@ -222,15 +223,16 @@ void process_start_init(const char* path, const char* const* argv, usize argc) {
   auto* p = new Process();
   ASSERT(p);
   set_default_limits(p);
-  p->m_fds = make_own<FdTable>();
-  ASSERT(p->m_fds);
-  MUST(p->m_fds->install_at(0, console_open(ConsoleChannel::Stdin), false));
-  MUST(p->m_fds->install_at(1, console_open(ConsoleChannel::Stdout), false));
-  MUST(p->m_fds->install_at(2, console_open(ConsoleChannel::Stderr), false));
-  p->m_cwd = vfs_root();
   p->m_start_time_ns = time_monotonic_ns();
   Thread* t = thread_create_user(p);
   if (!t) panic("no memory for init's thread");
+  t->m_files = make_ref<FdTable>();
+  t->m_fs = make_ref<FsContext>();
+  if (!t->m_files || !t->m_fs) panic("no memory for init's files");
+  MUST(t->m_files->install_at(0, console_open(ConsoleChannel::Stdin), false));
+  MUST(t->m_files->install_at(1, console_open(ConsoleChannel::Stdout), false));
+  MUST(t->m_files->install_at(2, console_open(ConsoleChannel::Stderr), false));
+  (void)t->m_fs->set_working_directory(vfs_root());
   p->m_thread = t;
   MUST(signal_init_process(p, true));
   {
@@ -269,8 +271,10 @@ Result<i32> process_fork(u64 flags, u64 new_sp, u64 child_tid_address) {
     child->m_space = parent->m_space;  // one more reference: the same memory (vfork, or shared for good)
   else
     child->m_space = RefPtr<AddressSpace>::adopt(TRY(parent->m_space->fork()).leak());
-  child->m_fds = TRY(parent->m_fds->clone());
-  child->m_cwd = parent->m_cwd;
+  // The descriptor table and fs context: the caller's own (CLONE_FILES, CLONE_FS) or copies.
+  RefPtr<FdTable> files = flags & CLONE_FILES ? parent_thread->m_files : TRY(parent_thread->m_files->clone());
+  RefPtr<FsContext> fs = flags & CLONE_FS ? parent_thread->m_fs : parent_thread->m_fs->copy();
+  if (!fs) return Error::NOMEM;
   memcpy(child->m_name, parent->m_name, sizeof(child->m_name));
   memcpy(child->m_exe_path, parent->m_exe_path, sizeof(child->m_exe_path));
   {
@@ -294,9 +298,14 @@ Result<i32> process_fork(u64 flags, u64 new_sp, u64 child_tid_address) {
 
   Thread* t = thread_create_user(child);
   if (!t) return Error::NOMEM;
+  t->m_files = std::move(files);
+  t->m_fs = std::move(fs);
   sched_fork(t, parent_thread);
   child->m_thread = t;
-  if (auto r = signal_fork(parent, parent_thread, child, t, flags, flags & CSIGNAL); r.is_error()) {
+  // CLONE_PARENT: the child is the caller's sibling, and its exit signal is the caller's own (Linux's
+  // copy_process ignores the one given).
+  unsigned exit_signal = flags & CLONE_PARENT ? parent->m_signals.m_exit_signal : flags & CSIGNAL;
+  if (auto r = signal_fork(parent, parent_thread, child, t, flags, exit_signal); r.is_error()) {
     thread_destroy(t);
     child->m_thread = nullptr;
     return r.error();
@@ -325,9 +334,11 @@ Result<i32> process_fork(u64 flags, u64 new_sp, u64 child_tid_address) {
     t->m_tid = static_cast<u32>(pid);
     g_tid_table[pid] = t;
     child->m_threads.push_back(*t);
-    child->m_parent = parent;
-    child->m_parent_pid.store(parent->m_pid);
-    parent->m_children.push_back(*child);
+    // (The caller's parent, with CLONE_PARENT: do_clone refuses it to init, which has none.)
+    Process* new_parent = flags & CLONE_PARENT ? parent->m_parent : parent;
+    child->m_parent = new_parent;
+    child->m_parent_pid.store(new_parent->m_pid);
+    new_parent->m_children.push_back(*child);
     job_control_fork_locked(parent, child);
     g_pid_table[pid] = child_ref.leak();  // the table now holds the creation reference
     g_process_count++;
@@ -367,8 +378,14 @@ Result<i32> process_clone_thread(u64 flags, u64 new_sp, u64 tls, u64 parent_tid_
   Process* p = current_process();
   Thread* self = current_thread();
   process_reap_dead_threads();
+  // The descriptor table and fs context: shared (pthreads) or, without CLONE_FILES or CLONE_FS, copies.
+  RefPtr<FdTable> files = flags & CLONE_FILES ? self->m_files : TRY(self->m_files->clone());
+  RefPtr<FsContext> fs = flags & CLONE_FS ? self->m_fs : self->m_fs->copy();
+  if (!fs) return Error::NOMEM;
   Thread* t = thread_create_user(p);
   if (!t) return Error::NOMEM;
+  t->m_files = std::move(files);
+  t->m_fs = std::move(fs);
   sched_fork(t, self);
   // The new thread resumes from the same system call with the same registers, but clone returns 0 in it.
   *t->m_trap_frame = *self->m_trap_frame;
@@ -422,9 +439,7 @@ namespace {
   timers_exit(*p);
   signal_exit(p);
 
-  // Release what the process owns. Files first: closing a pipe end wakes its peer.
-  take_under_process_lock(p->m_fds).clear();
-  p->m_cwd = nullptr;
+  // Release what the process owns (its last thread has let go of its files: thread_exit).
   take_under_process_lock(p->m_executable) = RunningImage();  // the file may be written again
   // Leave the address space before destroying it: no hart may run on page tables being freed. (Every other
   // thread left it before it left the thread list.)
@@ -522,6 +537,10 @@ void kill_other_threads_locked(Process* p, Thread* except) {
   // This thread touches no user memory any more: leave the address space now, so that the last thread can
   // destroy it as soon as it finds itself alone.
   if (p->m_space) p->m_space->deactivate();
+  // Its descriptor table and fs context: the last user of a table closes its files (a pipe's peer sees the end
+  // of file as the process exits), and the last thread of a process lets go before it becomes a zombie.
+  take_under_process_lock(t->m_files) = nullptr;
+  take_under_process_lock(t->m_fs) = nullptr;
 
   g_process_lock.lock();
   bool last;

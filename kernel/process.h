@@ -5,9 +5,9 @@
 //
 // Locks: g_process_lock protects the tree (m_parent, m_children, m_sibling_link), m_state, m_exit_status,
 // process groups and sessions, and the pid table. Signal state (kernel/signal/) is guarded by the lock of its
-// handler table, m_signals.lock(). m_space, m_fds and m_cwd are changed only by the
-// process's own thread (exec, chdir) under g_process_lock, so that thread reads them without a lock and other
-// readers (/proc) hold g_process_lock.
+// handler table, m_signals.lock(). m_space is changed only by the process's own thread (exec) under
+// g_process_lock, so that thread reads it without a lock and other readers (/proc) hold g_process_lock. The
+// descriptor table and the working directory are each thread's (Thread::m_files, m_fs), shared as clone says.
 #pragma once
 
 #include "lib/atomic.h"
@@ -85,8 +85,6 @@ struct Process : RefCounted {
   // the process, which owns its memory: a fork or an exec starts without any (exec's commit clears them),
   // threads share them. (A vfork child, which borrows its parent's memory, starts without them; Linux's shares.)
   Atomic<u32> m_membarrier_state{0};
-  OwnPtr<FdTable> m_fds;
-  RefPtr<Inode> m_cwd;
   char m_name[PROCESS_NAME_MAX] = {};        // the file name exec'd (comm)
   char m_exe_path[PROCESS_PATH_MAX] = {};    // the path exec'd, for /proc/PID/exe
   RunningImage m_executable;  // the file exec'd, kept from being written (ETXTBSY); /proc/PID/exe; g_process_lock

@@ -13,6 +13,8 @@
 #include "arch/riscv/smp.h"
 #include "mm/heap.h"
 #include "kernel/cpu_time.h"
+#include "kernel/fs/fd_table.h"
+#include "kernel/fs/fs_context.h"
 #include "kernel/ktimer.h"
 #include "kernel/log.h"
 #include "kernel/process.h"

@@ -59,7 +59,7 @@ Result<u64> sys_mmap(const SyscallArgs& a) {
       req.object = object;
     }
   } else {
-    auto file = current_process()->m_fds->get(fd);
+    auto file = current_thread()->m_files->get(fd);
     if (file.is_error()) return Error::BADF;
     File& f = *file.value();
     // LAB mmap: BEGIN SOLUTION

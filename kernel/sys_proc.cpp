@@ -3,9 +3,12 @@
 #include "kernel/sys_proc.h"
 
 #include "arch/riscv/usercopy.h"
+#include "kernel/fs/fd_table.h"
+#include "kernel/fs/fs_context.h"
 #include "kernel/process.h"
 #include "kernel/sched.h"
 #include "kernel/syscall_raw.h"
+#include "mm/address_space.h"
 
 using namespace linux;
 
@@ -19,6 +22,8 @@ Result<u64> do_clone(u64 flags, u64 newsp, u64 parent_tid, u64 tls, u64 child_ti
   if ((flags & (CLONE_NEWUSER | CLONE_FS)) == (CLONE_NEWUSER | CLONE_FS)) return Error::INVAL;
   if ((flags & CLONE_THREAD) && !(flags & CLONE_SIGHAND)) return Error::INVAL;
   if ((flags & CLONE_SIGHAND) && !(flags & CLONE_VM)) return Error::INVAL;
+  // Siblings of init (which has no parent): EINVAL, as for any process Linux marks unkillable.
+  if ((flags & CLONE_PARENT) && current_process()->m_signals.m_is_unkillable) return Error::INVAL;
   if ((flags & CLONE_THREAD) && (flags & (CLONE_NEWUSER | CLONE_NEWPID))) return Error::INVAL;
   // Namespaces need privileges and exist nowhere here; a pidfd needs pidfd files: EINVAL, as a kernel built
   // without them says.
@@ -27,18 +32,15 @@ Result<u64> do_clone(u64 flags, u64 newsp, u64 parent_tid, u64 tls, u64 child_ti
   // Ignored as Linux ignores them (CLONE_DETACHED, CLONE_UNTRACED without a tracer, CLONE_PTRACE without a
   // tracer, CLONE_IO, CLONE_SYSVSEM without System V semaphores).
   if (flags & CLONE_THREAD) {
-    // A thread of this process: memory, files, fs context and signal actions shared (what pthread_create asks).
-    // A thread with a file table or fs context of its own (CLONE_THREAD without CLONE_FILES or CLONE_FS) would
-    // need those as objects separate from the process: not supported (EINVAL).
-    if ((flags & (CLONE_FILES | CLONE_FS)) != (CLONE_FILES | CLONE_FS)) return Error::INVAL;
+    // A thread of this process: memory and signal actions shared; the descriptor table and fs context shared
+    // with CLONE_FILES and CLONE_FS (what pthread_create asks), else copied for the new thread alone.
     if (flags & CLONE_VFORK) return Error::INVAL;
     if ((flags & CLONE_PARENT_SETTID) && copy_value_to_user<u32>(parent_tid, 0).is_error()) return Error::FAULT;
     return TRY(process_clone_thread(flags, newsp, tls, parent_tid, child_tid));
   }
   // A new process. With CLONE_VM it shares this address space (vfork and posix_spawn until the child execs or
-  // exits, a CLONE_VM child for good). Sharing files, fs context or signal actions with another process
-  // (CLONE_FILES, CLONE_FS, CLONE_SIGHAND without CLONE_THREAD) is not supported: EINVAL.
-  if (flags & (CLONE_FILES | CLONE_FS | CLONE_SIGHAND | CLONE_PARENT)) return Error::INVAL;
+  // exits, a CLONE_VM child for good); with CLONE_FILES, CLONE_FS and CLONE_SIGHAND the caller's descriptor
+  // table, fs context and signal actions; with CLONE_PARENT it is the caller's sibling.
   if ((flags & CLONE_PARENT_SETTID) && copy_value_to_user<u32>(parent_tid, 0).is_error()) return Error::FAULT;
   i32 pid = TRY(process_fork(flags, newsp, child_tid));
   if (flags & CLONE_PARENT_SETTID) (void)copy_value_to_user<u32>(parent_tid, static_cast<u32>(pid));
@@ -137,14 +139,38 @@ Result<u64> sys_prlimit64(const SyscallArgs& a) {
   return 0;
 }
 
-// unshare(2). What a process can stop sharing: its file table, fs context and SysV semaphore undo list, and, for a
-// process that is its only thread, its address space and signal actions; nothing here is shared with another
-// process yet (fork copies them all), so these succeed and change nothing. New namespaces are EINVAL, as on a
-// Linux built without them, except CLONE_NEWNS, which Linux always has and this kernel does not: EINVAL too.
+// unshare(2), as Linux's ksys_unshare: the calling thread gets a descriptor table (CLONE_FILES) or fs context
+// (CLONE_FS) of its own, a copy of the one it shares, if it shares it. Address space, signal actions and thread
+// group cannot be unshared, only found unshared: EINVAL unless the caller is its process's only thread (and,
+// for CLONE_SIGHAND and CLONE_VM, no other process shares its actions or memory). SysV semaphores have no undo
+// lists here: nothing to do. New namespaces are EINVAL, as on a Linux built without them, except CLONE_NEWNS,
+// which Linux always has and this kernel does not: EINVAL too.
 Result<u64> sys_unshare(const SyscallArgs& a) {
   u64 flags = a.a0;
   constexpr u64 UNSHAREABLE = CLONE_FILES | CLONE_FS | CLONE_SYSVSEM | CLONE_VM | CLONE_SIGHAND | CLONE_THREAD;
   if (flags & ~UNSHAREABLE) return Error::INVAL;
+  if (flags & CLONE_VM) flags |= CLONE_SIGHAND;
+  if (flags & CLONE_SIGHAND) flags |= CLONE_THREAD;
+  Process* p = current_process();
+  Thread* self = current_thread();
+  if (flags & CLONE_THREAD) {
+    SpinlockGuard guard(g_process_lock);
+    if (p->m_threads.front() != self || p->m_threads.back() != self) return Error::INVAL;
+  }
+  if ((flags & CLONE_SIGHAND) && p->m_signals.m_handlers->ref_count() > 1) return Error::INVAL;
+  if ((flags & CLONE_VM) && p->m_space->ref_count() > 1) return Error::INVAL;
+  RefPtr<FsContext> fs;
+  RefPtr<FdTable> files;
+  if ((flags & CLONE_FS) && self->m_fs->ref_count() > 1) {
+    fs = self->m_fs->copy();
+    if (!fs) return Error::NOMEM;
+  }
+  if ((flags & CLONE_FILES) && self->m_files->ref_count() > 1) files = TRY(self->m_files->clone());
+  // Swapped in under the lock /proc reads them with; the shared ones are dropped after it.
+  SpinlockGuard guard(g_process_lock);
+  if (fs) std::swap(fs, self->m_fs);
+  if (files) std::swap(files, self->m_files);
+  guard.unlock();
   return 0;
 }
 
@@ -153,7 +179,9 @@ Result<u64> sys_sched_yield(const SyscallArgs&) {
   return 0;
 }
 
-Result<u64> sys_umask(const SyscallArgs&) { return 022; }
+// umask(2): the caller's file-creation mask (shared with CLONE_FS sharers) becomes mask & 0777; the old one is
+// returned.
+Result<u64> sys_umask(const SyscallArgs& a) { return current_thread()->m_fs->exchange_umask(static_cast<u32>(a.a0)); }
 
 // The raw entry points trap.S calls (kernel/syscall.h).
 RAW_SYSCALL(sys_clone);

@@ -12,9 +12,12 @@
 #include "kernel/signal/thread_signals.h"
 #include "lib/atomic.h"
 #include "lib/list.h"
+#include "lib/refptr.h"
 #include "lib/types.h"
 
 struct Process;
+class FdTable;
+struct FsContext;
 class WaitQueue;
 
 enum class ThreadState : u8 { Embryo, Runnable, Running, Sleeping, Zombie };
@@ -55,6 +58,12 @@ struct Thread {
   u64 m_clear_child_tid = 0;         // CLONE_CHILD_CLEARTID / set_tid_address: zeroed when the thread exits
   u64 m_robust_list = 0;             // set_robust_list(2): the head of its robust futex list (kernel/futex.h)
   ThreadSignals m_signals;           // kernel/signal/thread_signals.h
+  // The descriptor table (kernel/fs/fd_table.h) and the working directory and umask (kernel/fs/fs_context.h):
+  // Linux keeps them per thread, shared by clone's CLONE_FILES and CLONE_FS (every pthread shares its
+  // process's). Changed only by the thread itself (clone's child before it runs, unshare, exec, exit) under
+  // g_process_lock, so the thread reads them without a lock and others (/proc) hold g_process_lock.
+  RefPtr<FdTable> m_files;
+  RefPtr<FsContext> m_fs;
   ThreadCpuTime m_cpu_time;          // charged by the timer tick (kernel/cpu_time.cpp), on this thread's hart
   // Scheduling attributes (sched_setscheduler, sched_setaffinity), guarded by g_sched_lock; inherited by
   // clone and fork (kernel/sched.h sched_fork).

@@ -89,9 +89,10 @@ Result<void> FdTable::set_cloexec(int fd, bool cloexec) {
   return {};
 }
 
-Result<OwnPtr<FdTable>> FdTable::clone() const {
-  OwnPtr<FdTable> copy = make_own<FdTable>();
-  if (!copy) return Error::NOMEM;
+Result<RefPtr<FdTable>> FdTable::clone() const {
+  auto* fresh = new FdTable();
+  if (!fresh) return Error::NOMEM;
+  RefPtr<FdTable> copy = RefPtr<FdTable>::adopt(fresh);
   SpinlockGuard guard(m_lock);
   if (m_capacity) {
     // Nobody else can see the copy yet, but grow_locked checks its lock (never contended). On failure the copy

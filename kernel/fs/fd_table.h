@@ -1,13 +1,16 @@
-// The file-descriptor table of a process: small integers naming open file descriptions, each with its own
-// close-on-exec flag. fork() copies the table (sharing the descriptions); exec closes the close-on-exec ones.
+// The file-descriptor table of a thread (Linux's files_struct): small integers naming open file descriptions,
+// each with its own close-on-exec flag. Threads share one (pthreads: CLONE_FILES), and so may processes (clone
+// with CLONE_FILES without CLONE_THREAD): it is reference-counted, and its files are closed when the last user
+// drops it. fork() copies the table (sharing the descriptions); exec closes the close-on-exec ones, in a copy of
+// its own first if another process shares the table (Linux's unshare_files).
 // Lock: m_lock protects the slots.
 #pragma once
 
 #include "kernel/fs/file.h"
 #include "kernel/spinlock.h"
-#include "lib/own_ptr.h"
+#include "lib/refptr.h"
 
-class FdTable {
+class FdTable : public RefCounted {
  public:
   static constexpr int MAX_FDS = 4096;  // the most any RLIMIT_NOFILE can give here (Linux's default hard limit)
 
@@ -25,8 +28,8 @@ class FdTable {
   Result<void> close(int fd);
   Result<bool> cloexec(int fd) const;
   Result<void> set_cloexec(int fd, bool cloexec);
-  // A copy sharing every open description (fork).
-  Result<OwnPtr<FdTable>> clone() const;
+  // A copy sharing every open description (fork, unshare(CLONE_FILES), exec of a shared table).
+  Result<RefPtr<FdTable>> clone() const;
   // Close every close-on-exec descriptor (exec).
   void close_on_exec();
   void close_all();

@@ -1,6 +1,7 @@
 // The system calls that change a file's attributes: fchmod, fchmodat, fchown, fchownat, utimensat — with
 // Linux's argument checks and errnos (fs/open.c, fs/utimes.c). Every process is root here, so no permission
 // is refused; the file system must be writable (EROFS).
+#include "kernel/fs/fs_context.h"
 #include "kernel/fs/fs_syscalls.h"
 #include "kernel/fs/syscall_support.h"
 #include "kernel/syscall_raw.h"
@@ -20,7 +21,7 @@ Result<RefPtr<Inode>> inode_at(i32 dirfd, u64 address, u32 flags) {
   TRY(path.copy_from(address));
   if (path.is_empty()) {
     if (!(flags & AT_EMPTY_PATH)) return Error::NOENT;
-    if (dirfd == AT_FDCWD) return current_process()->m_cwd;
+    if (dirfd == AT_FDCWD) return current_thread()->m_fs->working_directory();
     RefPtr<File> file = TRY(file_at(dirfd));
     Inode* inode = file->inode();
     if (!inode) return Error::BADF;  // a pipe or the boot console: nothing to change here

@@ -23,7 +23,7 @@ constexpr u64 MAX_RW_COUNT = 0x7ffff000;  // Linux caps one transfer at INT_MAX 
 constexpr u64 SSIZE_MAX = ~0ull >> 1;
 constexpr u64 FIONBIO = 0x5421, FIONCLEX = 0x5450, FIOCLEX = 0x5451;
 
-FdTable& fds() { return *current_process()->m_fds; }
+FdTable& fds() { return *current_thread()->m_files; }
 
 enum class Direction : u8 { Read, Write };
 

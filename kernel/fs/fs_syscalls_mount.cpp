@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "kernel/fs/file_system_types.h"
+#include "kernel/fs/fs_context.h"
 #include "kernel/fs/fs_syscalls.h"
 #include "kernel/fs/mount.h"
 #include "kernel/fs/syscall_support.h"
@@ -92,7 +93,7 @@ Result<void> do_mount(u64 source_address, u64 target_address, u64 type_address, 
     }
     if (!type.get()) return Error::INVAL;
     RefPtr<Inode> root =
-        TRY(file_system_create(type.get(), source.get(), current_process()->m_cwd.get(), flags & mount_flags::RDONLY, data));
+        TRY(file_system_create(type.get(), source.get(), current_thread()->m_fs->working_directory().get(), flags & mount_flags::RDONLY, data));
     if (root->is_symlink()) return Error::INVAL;
     return mount_attach(root->file_system(), mount_point.get(), source.get() ? source.get() : "none", per_mount);
   }();

@@ -6,6 +6,7 @@
 // after the work is done, as on Linux.
 #include <cstring>
 
+#include "kernel/fs/fs_context.h"
 #include "kernel/fs/fs_syscalls.h"
 #include "kernel/fs/syscall_support.h"
 #include "kernel/fs/vfs.h"
@@ -26,7 +27,7 @@ Result<void> UserPath::copy_from(u64 user_address) {
   return {};
 }
 
-Result<RefPtr<File>> file_at(i32 fd) { return current_process()->m_fds->get(fd); }
+Result<RefPtr<File>> file_at(i32 fd) { return current_thread()->m_files->get(fd); }
 
 int descriptor_limit() {
   u64 limit = current_process()->m_limits[linux::RLIMIT_NOFILE].rlim_cur;
@@ -36,10 +37,11 @@ int descriptor_limit() {
 Result<WalkStart> walk_start(i32 dirfd, const char* path) {
   WalkStart start;
   start.root = vfs_root();
+  start.umask = current_thread()->m_fs->umask();
   if (path[0] == '/') {
     start.base = start.root;
   } else if (dirfd == linux::AT_FDCWD) {
-    start.base = current_process()->m_cwd;  // only this thread changes it
+    start.base = current_thread()->m_fs->working_directory();
   } else {
     RefPtr<File> file = TRY(file_at(dirfd));
     Inode* inode = file->inode();
@@ -51,12 +53,8 @@ Result<WalkStart> walk_start(i32 dirfd, const char* path) {
 }
 
 void set_working_directory(RefPtr<Inode> dir) {
-  Process* self = current_process();
-  RefPtr<Inode> old;  // released after the lock: dropping a directory may free it
-  SpinlockGuard guard(g_process_lock);
-  old = static_cast<RefPtr<Inode>&&>(self->m_cwd);
-  self->m_cwd = static_cast<RefPtr<Inode>&&>(dir);
-  guard.unlock();
+  // (The old directory is dropped on return, outside the context's lock: dropping it may free it.)
+  (void)current_thread()->m_fs->set_working_directory(static_cast<RefPtr<Inode>&&>(dir));
 }
 
 namespace {
@@ -79,7 +77,7 @@ Result<i64> do_openat(i32 dirfd, u64 address, u32 flags, u32 mode) {
   UserPath path;
   WalkStart start = TRY(path_argument(dirfd, address, path));
   RefPtr<File> file = TRY(path_open(start.context(), path.get(), flags, mode));
-  return TRY(current_process()->m_fds->allocate(file, flags & O_CLOEXEC, descriptor_limit()));
+  return TRY(current_thread()->m_files->allocate(file, flags & O_CLOEXEC, descriptor_limit()));
 }
 
 Result<void> do_newfstatat(i32 dirfd, u64 address, u64 stat_address, u32 flags) {
@@ -90,7 +88,7 @@ Result<void> do_newfstatat(i32 dirfd, u64 address, u64 stat_address, u32 flags) 
   if (path.is_empty()) {
     if (!(flags & AT_EMPTY_PATH)) return Error::NOENT;
     if (dirfd == AT_FDCWD) {
-      current_process()->m_cwd->stat(st);
+      current_thread()->m_fs->working_directory()->stat(st);
     } else {
       RefPtr<File> file = TRY(file_at(dirfd));
       TRY(file->stat(st));
@@ -197,7 +195,7 @@ Result<void> do_chdir(u64 address) {
 
 // Returns the length with the NUL, as the system call does (glibc's getcwd returns the buffer).
 Result<usize> do_getcwd(u64 buffer, u64 size) {
-  RefPtr<Inode> cwd = current_process()->m_cwd;
+  RefPtr<Inode> cwd = current_thread()->m_fs->working_directory();
   auto* text = static_cast<char*>(kmalloc(fs_limits::MAX_PATH));
   if (!text) return Error::NOMEM;
   Result<usize> result = vfs_path_of(cwd ? cwd.get() : vfs_root().get(), text, fs_limits::MAX_PATH);

@@ -39,7 +39,6 @@ namespace fs_limits {
 constexpr usize MAX_NAME = 255;    // bytes in one path component (NAME_MAX)
 constexpr usize MAX_PATH = 4096;   // bytes in a path, its NUL included (PATH_MAX)
 constexpr int SYMLINK_MAX = 40;    // symbolic links followed in one path walk (Linux's MAXSYMLINKS)
-constexpr u32 DEFAULT_UMASK = 022; // there is no per-process umask yet (umask(2) answers 022)
 }  // namespace fs_limits
 
 // Device numbers encoded as Linux's new_encode_dev() does, so st_dev/st_rdev look as they do on Linux.

@@ -128,7 +128,7 @@ Result<u64> sys_memfd_create(const SyscallArgs& a) {
   if (!inode) return Error::NOMEM;
   RefPtr<Inode> inode_ref = RefPtr<Inode>(RefPtr<MemfdInode>::adopt(inode));
   RefPtr<File> file = TRY(inode_ref->open(linux::O_RDWR));
-  return TRY(current_process()->m_fds->allocate(file, flags & MFD_CLOEXEC, descriptor_limit()));
+  return TRY(current_thread()->m_files->allocate(file, flags & MFD_CLOEXEC, descriptor_limit()));
 }
 
 Result<u64> memfd_fcntl_seals(File& file, u32 command, u64 argument) {

@@ -209,7 +209,7 @@ Result<RefPtr<Inode>> path_lookup(const PathContext& context, const char* path, 
   return walker.resolve(path, follow_last);
 }
 
-static u32 created_permissions(u32 mode) { return mode & 07777 & ~fs_limits::DEFAULT_UMASK; }
+static u32 created_permissions(const PathContext& context, u32 mode) { return mode & 07777 & ~context.umask; }
 
 // Opening with O_CREAT: find or create the last component, following a final symbolic link (creating its
 // target if it dangles) unless O_NOFOLLOW or O_EXCL say otherwise.
@@ -237,7 +237,7 @@ static Result<RefPtr<Inode>> open_or_create(const PathContext& context, PathWalk
     object_name_for(context.root, *dir, last, object_name.get(), fs_limits::MAX_PATH);
     NewInode what;
     what.type = InodeType::Regular;
-    what.permissions = created_permissions(mode);
+    what.permissions = created_permissions(context, mode);
     what.object_name = object_name.get();
     CreateMode create_mode = flags & linux::O_EXCL ? CreateMode::Exclusive : CreateMode::OpenExisting;
     return dir->create(last.name, last.length, what, create_mode);
@@ -264,7 +264,7 @@ Result<RefPtr<File>> path_open(const PathContext& context, const char* path, u32
     if (!dir->is_directory()) return Error::NOTDIR;
     TRY(dir->file_system().check_writable());
     NewInode what;
-    what.permissions = mode & 07777 & ~fs_limits::DEFAULT_UMASK;
+    what.permissions = mode & 07777 & ~context.umask;
     what.object_name = "/#tmpfile";  // (/proc adds " (deleted)": it has no links)
     inode = TRY(dir->create_unnamed(what));
   } else if (flags & linux::O_CREAT) {
@@ -312,7 +312,7 @@ Result<void> path_mkdir(const PathContext& context, const char* path, u32 mode) 
   RefPtr<Inode> dir = TRY(directory_for_new_name(walker, path, last, true));
   NewInode what;
   what.type = InodeType::Directory;
-  what.permissions = mode & 01777 & ~fs_limits::DEFAULT_UMASK;
+  what.permissions = mode & 01777 & ~context.umask;
   TRY(dir->create(last.name, last.length, what, CreateMode::Exclusive));
   return {};
 }
@@ -334,7 +334,7 @@ Result<void> path_mknod(const PathContext& context, const char* path, u32 mode, 
   RefPtr<Inode> dir = TRY(directory_for_new_name(walker, path, last, false));
   NewInode what;
   what.type = type;
-  what.permissions = created_permissions(mode);
+  what.permissions = created_permissions(context, mode);
   what.rdev = type == InodeType::CharDevice || type == InodeType::BlockDevice ? rdev : 0;
   TRY(dir->create(last.name, last.length, what, CreateMode::Exclusive));
   return {};

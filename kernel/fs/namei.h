@@ -31,6 +31,7 @@ struct PathContext {
   Inode* root;  // where "/" and ".." at the top lead
   Inode* base;  // the directory relative paths start from
   u32 resolve = 0;  // Resolve:: restrictions (openat2)
+  u32 umask = 022;  // taken from what a call creates (the caller's, kernel/fs/fs_context.h)
 };
 
 enum class Follow : u8 { No, Yes };

@@ -74,7 +74,7 @@ Result<u64> sys_openat2(const SyscallArgs& a) {
   context.resolve = resolve;
   u32 flags = static_cast<u32>(how.flags);
   RefPtr<File> file = TRY(path_open(context, path.get(), flags, static_cast<u32>(how.mode)));
-  return TRY(current_process()->m_fds->allocate(file, flags & O_CLOEXEC, descriptor_limit()));
+  return TRY(current_thread()->m_files->allocate(file, flags & O_CLOEXEC, descriptor_limit()));
 }
 
 RAW_SYSCALL(sys_openat2);  // the raw entry point trap.S calls (kernel/syscall.h)

@@ -4,6 +4,7 @@
 
 #include "kernel/credentials.h"
 #include "kernel/fs/fd_table.h"
+#include "kernel/fs/fs_context.h"
 #include "kernel/fs/proc_internal.h"
 #include "kernel/fs/procfs.h"
 #include "kernel/fs/vfs.h"
@@ -41,12 +42,23 @@ void copy_name_locked(const Process& p, char (&name)[PROCESS_NAME_MAX]) {
   name[PROCESS_NAME_MAX - 1] = '\0';
 }
 
+// The descriptor table and fs context /proc shows for a process: its leader's, or (once the leader has exited)
+// another live thread's; nullptr for a zombie. g_process_lock held.
+FdTable* files_locked(Process* p) {
+  Thread* t = p ? (p->m_thread ? p->m_thread : p->m_threads.front()) : nullptr;
+  return t ? t->m_files.get() : nullptr;
+}
+FsContext* fs_locked(Process* p) {
+  Thread* t = p ? (p->m_thread ? p->m_thread : p->m_threads.front()) : nullptr;
+  return t ? t->m_fs.get() : nullptr;
+}
+
 // The open file behind a descriptor (EBADF if it is closed, ESRCH if the process has gone).
 Result<RefPtr<File>> file_of(i32 pid, i32 fd) {
   SpinlockGuard guard(g_process_lock);
-  Process* p = proc_find_locked(pid);
-  if (!p || !p->m_fds) return Error::SRCH;
-  return p->m_fds->get(fd);
+  FdTable* files = files_locked(proc_find_locked(pid));
+  if (!files) return Error::SRCH;
+  return files->get(fd);
 }
 
 u64 load(const Atomic<u64>& a) { return a.load(MemoryOrder::Relaxed); }
@@ -98,7 +110,10 @@ Result<void> proc_pid_status(TextBuilder& out, i32 pid) {
   copy_name_locked(*p, name);
   i32 ppid = p->m_parent ? p->m_parent->m_pid : 0;
   ProcMemoryUse use = proc_memory_use_locked(*p);
-  out.appendf("Name:\t%s\nUmask:\t0022\nState:\t%s\nTgid:\t%d\nNgid:\t0\nPid:\t%d\nPPid:\t%d\nTracerPid:\t0\n", name,
+  out.appendf("Name:\t%s\n", name);
+  // The umask of its fs context; a zombie has none, and Linux leaves the line out then.
+  if (FsContext* fs = fs_locked(p)) out.appendf("Umask:\t%04o\n", fs->umask());
+  out.appendf("State:\t%s\nTgid:\t%d\nNgid:\t0\nPid:\t%d\nPPid:\t%d\nTracerPid:\t0\n",
               state_name(state_letter_locked(*p)), p->m_pid, p->m_pid, ppid);
   out.append("Uid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nGroups:\t");
   if (const GroupList* groups = p->m_groups.get())
@@ -113,7 +128,14 @@ Result<void> proc_pid_status(TextBuilder& out, i32 pid) {
                 static_cast<unsigned long long>(p->m_space->swapped_pages() * KB_PER_PAGE));
   }
   SignalSummary sig = signal_summary(p);
-  out.appendf("Threads:\t1\nSigPnd:\t%016llx\nShdPnd:\t%016llx\nSigBlk:\t%016llx\nSigIgn:\t%016llx\n"
+  // Threads: the live ones (a zombie counts as its one thread until it is reaped, as Linux's nr_threads).
+  u32 threads = 0;
+  for (Thread& t : p->m_threads) {
+    (void)t;
+    threads++;
+  }
+  out.appendf("Threads:\t%u\n", threads ? threads : 1);
+  out.appendf("SigPnd:\t%016llx\nShdPnd:\t%016llx\nSigBlk:\t%016llx\nSigIgn:\t%016llx\n"
               "SigCgt:\t%016llx\nNoNewPrivs:\t%d\n",
               static_cast<unsigned long long>(sig.pending), static_cast<unsigned long long>(sig.shared_pending),
               static_cast<unsigned long long>(sig.blocked), static_cast<unsigned long long>(sig.ignored),
@@ -222,10 +244,10 @@ Result<void> proc_pid_fdinfo(TextBuilder& out, i32 pid, i32 fd) {
   bool cloexec;
   {
     SpinlockGuard guard(g_process_lock);
-    Process* p = proc_find_locked(pid);
-    if (!p || !p->m_fds) return Error::SRCH;
-    file = TRY(p->m_fds->get(fd));
-    cloexec = TRY(p->m_fds->cloexec(fd));
+    FdTable* files = files_locked(proc_find_locked(pid));
+    if (!files) return Error::SRCH;
+    file = TRY(files->get(fd));
+    cloexec = TRY(files->cloexec(fd));
   }
   u32 flags = file->flags() | (cloexec ? linux::O_CLOEXEC : 0);
   Inode* inode = file->inode();
@@ -270,7 +292,7 @@ Result<void> proc_pid_for_each_fd(i32 pid, void (*fn)(void* context, i32 fd), vo
   SpinlockGuard guard(g_process_lock);
   Process* p = proc_find_locked(pid);
   if (!p) return Error::SRCH;
-  if (p->m_fds) p->m_fds->for_each([&](int fd, File&) { fn(context, fd); });
+  if (FdTable* files = files_locked(p)) files->for_each([&](int fd, File&) { fn(context, fd); });
   return {};
 }
 
@@ -328,8 +350,10 @@ Result<RefPtr<Inode>> proc_pid_exe_inode(i32 pid) {
 Result<RefPtr<Inode>> proc_pid_cwd_inode(i32 pid) {
   SpinlockGuard guard(g_process_lock);
   Process* p = proc_find_locked(pid);
-  if (!p || !p->m_cwd || p->m_state == ProcessState::Zombie) return Error::NOENT;
-  return p->m_cwd;
+  FsContext* fs = files_locked(p) && p->m_state != ProcessState::Zombie ? fs_locked(p) : nullptr;
+  RefPtr<Inode> cwd = fs ? fs->working_directory() : nullptr;
+  if (!cwd) return Error::NOENT;
+  return cwd;
 }
 
 Result<usize> proc_pid_cwd(i32 pid, char* buffer, usize size) {

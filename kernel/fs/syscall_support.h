@@ -26,7 +26,8 @@ class UserPath {
 struct WalkStart {
   RefPtr<Inode> root;
   RefPtr<Inode> base;
-  PathContext context() const { return PathContext{root.get(), base.get()}; }
+  u32 umask = 022;  // the caller's (FsContext)
+  PathContext context() const { return PathContext{root.get(), base.get(), 0, umask}; }
 };
 
 // dirfd is AT_FDCWD (the working directory) or a descriptor of a directory (EBADF, ENOTDIR). An absolute

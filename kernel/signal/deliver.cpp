@@ -153,7 +153,7 @@ MaskChange block_for_handler_locked(Thread* t, unsigned sig, const sigaction& ac
     SpinlockGuard guard(p->m_signals.lock());
     t->m_signals.m_blocked = mask.before;
     t->m_signals.m_restore_saved_mask = mask.was_temporary;
-    if (sig == SIGSEGV) p->m_signals.m_handlers->action(SIGSEGV).handler = SIG_DFL;
+    if (sig == SIGSEGV) p->m_signals.action(SIGSEGV).handler = SIG_DFL;
     recalc_work_locked(t);
   }
   signal_force(siginfo_from_kernel(SIGSEGV));
@@ -234,7 +234,7 @@ void signal_deliver_pending() {
       finish_without_handler(tf);
       return;
     }
-    sigaction& action = ps.m_handlers->action(sig);
+    sigaction& action = ps.action(sig);
     if (action.handler == SIG_IGN) {
       lock.unlock();
       continue;

@@ -95,7 +95,7 @@ bool is_controlling_locked(const Terminal& terminal) {
 bool caller_takes(unsigned sig) {
   Thread* t = current_thread();
   SpinlockGuard guard(t->m_process->m_signals.lock());
-  return !t->m_signals.m_blocked.has(sig) && t->m_process->m_signals.m_handlers->action(sig).handler != SIG_IGN;
+  return !t->m_signals.m_blocked.has(sig) && t->m_process->m_signals.action(sig).handler != SIG_IGN;
 }
 
 // The tty's job-control check (Linux's __tty_check_change): 0 if the caller may go on, else RESTARTSYS after
@@ -209,7 +209,7 @@ void notify_parent_job_change(Process* child, i32 code, unsigned sig) {
   bool wants_signal;
   {
     SpinlockGuard parent_guard(parent->m_signals.lock());
-    const sigaction& action = parent->m_signals.m_handlers->action(SIGCHLD);
+    const sigaction& action = parent->m_signals.action(SIGCHLD);
     wants_signal = action.handler != SIG_IGN && !(action.flags & SA_NOCLDSTOP);
   }
   if (wants_signal) {
@@ -231,7 +231,7 @@ bool signal_notify_parent_exit_locked(Process* child, u32 wait_status) {
   {
     SpinlockGuard parent_guard(parent->m_signals.lock());
     if (sig == SIGCHLD) {
-      const sigaction& action = parent->m_signals.m_handlers->action(SIGCHLD);
+      const sigaction& action = parent->m_signals.action(SIGCHLD);
       // A parent that ignores SIGCHLD or asked for SA_NOCLDWAIT never sees its children as zombies.
       autoreap = action.handler == SIG_IGN || (action.flags & SA_NOCLDWAIT);
       if (action.handler == SIG_IGN) sig = 0;

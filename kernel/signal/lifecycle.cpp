@@ -33,7 +33,10 @@ void real_timer_fired(KernelTimer* timer) {
 }  // namespace
 
 Result<void> signal_init_process(Process* p, bool is_init) {
-  memset(p->m_signals.m_own_handlers.m_actions, 0, sizeof(SignalHandlers::m_actions));  // all SIG_DFL
+  auto* actions = new SignalActions();
+  if (!actions) return Error::NOMEM;
+  memset(actions->m_actions, 0, sizeof(SignalActions::m_actions));  // all SIG_DFL
+  p->m_signals.m_handlers = RefPtr<SignalActions>::adopt(actions);
   p->m_signals.m_is_unkillable = is_init;
   init_common(p);
   return {};
@@ -41,13 +44,24 @@ Result<void> signal_init_process(Process* p, bool is_init) {
 
 Result<void> signal_fork(Process* parent, Thread* parent_thread, Process* child, Thread* child_thread,
                          u64 clone_flags, unsigned exit_signal) {
-  {
-    SpinlockGuard guard(parent->m_signals.lock());
-    memcpy(child->m_signals.m_own_handlers.m_actions, parent->m_signals.m_handlers->m_actions,
-           sizeof(SignalHandlers::m_actions));
+  ProcessSignals& from = parent->m_signals;
+  ProcessSignals& to = child->m_signals;
+  if (clone_flags & linux::CLONE_SIGHAND) {
+    // A process sharing the caller's actions, and so its lock (clone without CLONE_THREAD).
+    to.m_lock = from.m_lock;
+    to.m_lock_owner = from.m_lock_owner ? from.m_lock_owner : RefPtr<Process>(parent);
+    SpinlockGuard guard(from.lock());
+    to.m_handlers = from.m_handlers;
+    child_thread->m_signals.m_blocked = parent_thread->m_signals.m_blocked;
+  } else {
+    auto* actions = new SignalActions();
+    if (!actions) return Error::NOMEM;
+    to.m_handlers = RefPtr<SignalActions>::adopt(actions);
+    SpinlockGuard guard(from.lock());
+    memcpy(actions->m_actions, from.m_handlers->m_actions, sizeof(SignalActions::m_actions));
     // clone3's CLONE_CLEAR_SIGHAND: handlers go back to SIG_DFL; ignored signals stay ignored (as exec does).
     if (clone_flags & linux::CLONE_CLEAR_SIGHAND)
-      for (sigaction& action : child->m_signals.m_own_handlers.m_actions)
+      for (sigaction& action : actions->m_actions)
         if (action.handler != SIG_IGN) action = sigaction{};
     child_thread->m_signals.m_blocked = parent_thread->m_signals.m_blocked;
   }
@@ -63,13 +77,17 @@ Result<void> signal_fork(Process* parent, Thread* parent_thread, Process* child,
 
 Result<void> signal_exec(Process* p, Thread* t) {
   ProcessSignals& ps = p->m_signals;
-  if (ps.m_handlers != &ps.m_own_handlers) {
-    // Another process's table (CLONE_SIGHAND): the new program gets its own again, with the same actions.
+  // A table shared with another process (CLONE_SIGHAND): the new program gets a copy of its own (the other
+  // threads of this process have exited; the count is stable, since only this process could share it further).
+  RefPtr<SignalActions> shared;  // dropped after the lock
+  if (ps.m_handlers->ref_count() > 1) {
+    auto* actions = new SignalActions();
+    if (!actions) return Error::NOMEM;
     SpinlockGuard guard(ps.lock());
-    memcpy(ps.m_own_handlers.m_actions, ps.m_handlers->m_actions, sizeof(SignalHandlers::m_actions));
-    ps.m_handlers = &ps.m_own_handlers;
+    memcpy(actions->m_actions, ps.m_handlers->m_actions, sizeof(SignalActions::m_actions));
+    shared = std::move(ps.m_handlers);
+    ps.m_handlers = RefPtr<SignalActions>::adopt(actions);
   }
-  ps.m_handlers_owner = nullptr;
   {
     SpinlockGuard guard(ps.lock());
     for (sigaction& a : ps.m_handlers->m_actions) {
@@ -109,7 +127,7 @@ SignalSummary signal_summary(Process* p) {
     s.blocked = t->m_signals.m_blocked.bits();
   }
   for (unsigned sig = 1; sig <= NSIG; sig++) {
-    u64 handler = p->m_signals.m_handlers->action(sig).handler;
+    u64 handler = p->m_signals.action(sig).handler;
     if (handler == SIG_IGN) s.ignored |= sig_bit(sig);
     else if (handler != SIG_DFL) s.caught |= sig_bit(sig);
   }

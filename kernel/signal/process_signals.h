@@ -12,22 +12,17 @@
 
 struct Process;
 
-// The actions (Linux's sighand_struct). Every process has a table of its own (ProcessSignals::m_own_handlers,
-// copied at fork); the threads of a process use their process's. CLONE_SIGHAND without CLONE_THREAD (two
-// processes sharing one table) points m_handlers at the other process's table, and exec goes back to its own.
-//
-// Its lock guards the actions, and also the pending sets and blocked masks of every thread that uses the table
-// and the signal state of their processes (ProcessSignals below): sending, delivering and changing a mask all
-// happen under this one lock, as under Linux's siglock.
-// Lock order: g_process_lock, then a table's m_lock, then g_sched_lock.
-struct SignalHandlers {
-  // The actions are filled in by their process's creator, signal_init_process (every action SIG_DFL) or
-  // signal_fork (the parent's), not here: fork would write the 1.5 KiB twice.
-  SignalHandlers() {}
-  AS_NONCOPYABLE(SignalHandlers);
+// The actions (Linux's sighand_struct): one table per process, copied at fork, used by all its threads, and
+// shared with other processes by clone's CLONE_SIGHAND without CLONE_THREAD (a sigaction in one is seen by the
+// others). exec gives a process whose table is shared a copy of its own (Linux's de_thread), since the new
+// program's handlers reset. Guarded by the signal lock (ProcessSignals::lock()).
+struct SignalActions : RefCounted {
+  // The actions are filled in by their creator, signal_init_process (every action SIG_DFL), signal_fork (the
+  // parent's) or signal_exec, not here: fork would write the 1.5 KiB twice.
+  SignalActions() {}
+  AS_NONCOPYABLE(SignalActions);
 
-  Spinlock m_lock{"signals"};
-  linux::sigaction m_actions[linux::NSIG];  // guarded by m_lock
+  linux::sigaction m_actions[linux::NSIG];
 
   linux::sigaction& action(unsigned sig) { return m_actions[sig - 1]; }
 };
@@ -50,14 +45,18 @@ struct JobControlState {
   bool m_notify_continue = false; // the parent gets SIGCHLD (CLD_CONTINUED) when a thread of ours next runs
 };
 
+// The signal lock guards the actions, and also the pending sets and blocked masks of every thread of the
+// processes that use it and their signal state (ProcessSignals below): sending, delivering and changing a mask
+// all happen under this one lock, as under Linux's siglock. Processes that share their actions (CLONE_SIGHAND)
+// share the lock too, and go on sharing it after an exec has separated their actions: a lock that never
+// changes needs none of the care Linux's lock_task_sighand takes with one that may (a sender that read the
+// pointer could otherwise lock a lock the process no longer uses).
+// Lock order: g_process_lock, then a signal lock, then g_sched_lock. No code holds two signal locks at once.
 struct ProcessSignals {
-  SignalHandlers m_own_handlers;
-  // The table in use: m_own_handlers, or another process's (kept alive by m_handlers_owner). It changes only
-  // at exec, from another's back to the own one; whoever changes it must hold the old table's lock, and code
-  // that may run concurrently with such a change must take lock() again if the table moved meanwhile (as
-  // Linux's lock_task_sighand does). No table is shared between processes today, so it never moves.
-  SignalHandlers* m_handlers = &m_own_handlers;
-  RefPtr<Process> m_handlers_owner;
+  Spinlock m_own_lock{"signals"};
+  Spinlock* m_lock = &m_own_lock;    // the lock in use, set at creation: ours, or m_lock_owner's
+  RefPtr<Process> m_lock_owner;      // keeps the process whose lock we use alive (CLONE_SIGHAND), else null
+  RefPtr<SignalActions> m_handlers;  // set at creation; replaced only by exec, under the lock
   PendingSet m_shared_pending;        // sent to the process (kill); guarded by the handlers' lock
   // The signal the process dies of once a thread notices (WORK_KILL): set once, never cleared.
   Atomic<u32> m_kill_signal{0};
@@ -71,5 +70,6 @@ struct ProcessSignals {
   u32 m_exit_signal = linux::SIGCHLD; // sent to the parent at exit (clone's CSIGNAL; 0: none)
   RealTimer m_real_timer;
 
-  Spinlock& lock() { return m_handlers->m_lock; }
+  Spinlock& lock() { return *m_lock; }
+  linux::sigaction& action(unsigned sig) { return m_handlers->action(sig); }
 };

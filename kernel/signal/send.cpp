@@ -36,7 +36,7 @@ constexpr usize MAX_QUEUED = 4096;
 
 // Would this process's action for sig do nothing? (Linux's sig_task_ignored.)
 bool action_ignores_locked(Process* p, unsigned sig, bool forced) {
-  u64 handler = p->m_signals.m_handlers->action(sig).handler;
+  u64 handler = p->m_signals.action(sig).handler;
   // init gets only the signals it handles; a forced signal (a fault) reaches it anyway.
   if (p->m_signals.m_is_unkillable && handler == SIG_DFL && !(forced && sigsets::UNBLOCKABLE.has(sig))) return true;
   if (handler == SIG_IGN) return true;
@@ -99,7 +99,7 @@ void complete_locked(Process* p, Thread* target, unsigned sig) {
   } else if (!wants_signal_locked(t, sig)) {
     return;
   }
-  u64 handler = p->m_signals.m_handlers->action(sig).handler;
+  u64 handler = p->m_signals.action(sig).handler;
   bool fatal = sig == SIGKILL || (handler == SIG_DFL && default_action(sig) == DefaultAction::Terminate &&
                                   !p->m_signals.m_is_unkillable && !t->m_signals.m_waiting_for.has(sig));
   if (fatal) {
@@ -242,7 +242,7 @@ bool signal_force(const siginfo& info) {
   // LAB signals: BEGIN SOLUTION
   PendingSignal* slot = ts.m_fault_slot.m_link.is_linked() ? nullptr : &ts.m_fault_slot;
   SpinlockGuard guard(p->m_signals.lock());
-  sigaction& action = p->m_signals.m_handlers->action(sig);
+  sigaction& action = p->m_signals.action(sig);
   bool blocked = ts.m_blocked.has(sig);
   if (blocked || action.handler == SIG_IGN) {
     action.handler = SIG_DFL;
@@ -260,7 +260,7 @@ bool signal_force(const siginfo& info) {
   // // so that the fault kills (init too: m_is_unkillable), as Linux's force_sig_info_to_task does.
   // (void)ts;
   // SpinlockGuard guard(p->m_signals.lock());
-  // sigaction& action = p->m_signals.m_handlers->action(sig);
+  // sigaction& action = p->m_signals.action(sig);
   // bool fatal = action.handler == SIG_DFL && default_action(sig) == DefaultAction::Terminate;
   // (void)send_locked(p, nullptr, info, nullptr, false);
   // LAB signals: END

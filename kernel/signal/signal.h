@@ -20,7 +20,6 @@
 
 struct Process;
 struct Thread;
-struct SignalHandlers;
 
 const char* signal_name(unsigned sig);
 

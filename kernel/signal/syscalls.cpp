@@ -118,7 +118,7 @@ Result<u64> sys_rt_sigaction(const SyscallArgs& a) {
   sigaction old;
   {
     SpinlockGuard guard(p->m_signals.lock());
-    sigaction& k = p->m_signals.m_handlers->action(sig);
+    sigaction& k = p->m_signals.action(sig);
     old = k;
     old.flags &= KNOWN_SA_FLAGS;
     if (act_address) {

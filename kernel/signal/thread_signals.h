@@ -6,8 +6,8 @@
 //     alternate signal stack, and what an interrupted system call needs to be restarted;
 //   - per process, i.e. thread group (ProcessSignals, kernel/signal/process_signals.h): the signals sent to the
 //     process (kill), job control (stopped, continued), the fatal signal it is dying of, its interval timer;
-//   - per handler table (SignalHandlers, same file): the actions, shared by CLONE_SIGHAND, with the lock that
-//     guards the pending sets and blocked masks of every thread using the table.
+//   - per handler table (SignalActions, same file): the actions, shared by CLONE_SIGHAND, with the lock that
+//     guards the pending sets and blocked masks of every thread using the table (ProcessSignals::lock()).
 // With one thread per process these collapse to the obvious; the code already treats them separately.
 #pragma once
 
@@ -26,7 +26,7 @@ struct PendingSignal {
 // A signal may be in the set without a queue entry (its siginfo was lost for lack of memory, as Linux allows):
 // it is then taken with a plain SI_USER siginfo.
 //
-// Lock: the lock of the SignalHandlers of the thread or process that owns it.
+// Lock: the signal lock of the process that owns it (ProcessSignals::lock()).
 class PendingSet {
  public:
   PendingSet() = default;
