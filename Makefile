@@ -11,7 +11,8 @@
 #                  lab's passing (the labs.student.* tests, about 3 minutes; CI runs it after make test)
 #   make test-long the tests too long for make test (LONG_TESTS in tests/qemu/CMakeLists.txt, and the gdb commands
 #                  on the -Og kernel: debug.gdb_helpers.og; CI runs it)
-#   make labcheck  the same as test-labs with every test not the lab's: the slow, complete form of make test-labs
+#   make labcheck  the same as test-labs with every test of make test not the lab's: the slow, complete form of
+#                  make test-labs (each student tree's make test)
 #   make conformance  build the Linux 6.1 kernel selftests and run them on the kernel, on 1 and 4 harts, against
 #                  tests/conformance/expected.txt (about 10 minutes; tools/conformance --help)
 #   make test-debug  every user test on the debug kernel (make test runs the VM, signal and process ones there)
