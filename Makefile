@@ -28,6 +28,8 @@ JOBS ?= $(shell nproc)
 # busy on average), so ctest runs half as many again as there are cores.
 TEST_JOBS ?= $(shell echo $$(( $$(nproc) * 3 / 2 )))
 RUN := tools/run --smp $(SMP) --mem $(MEM)
+# make qemu's machine has the behaviour tests at /tests (the tests disk, read-only; /bin/runtests runs them).
+TESTS_DISK := --disk build/riscv/tests.img,readonly --append mount=vda:/tests:ro
 DEBUG ?=
 ifeq ($(DEBUG),1)
 RUN += --kernel build/riscv/kernel/kernel-gdb.elf
@@ -55,10 +57,12 @@ build/host/CMakeCache.txt: CMakePresets.json
 	@cmake --preset host >/dev/null
 	@touch $@
 
-# What make qemu boots: the kernel (the -Og one with DEBUG=1) and the initramfs, not the tests (a built tree
-# reaches the shell's prompt in about a second: BENCHMARKS.md, "The edit-build-boot loop").
+# What make qemu boots: the kernel (the -Og one with DEBUG=1) and the initramfs, not the rest (a built tree
+# reaches the shell's prompt in about a second: BENCHMARKS.md, "The edit-build-boot loop"). The tests disk is
+# the one make last built (made here only if there is none: checking its 127 programs takes make 1-10 s).
 boot: setup build/riscv/CMakeCache.txt
-	@cmake --build build/riscv -j $(JOBS) --target kernel initramfs $(if $(filter 1,$(DEBUG)),kernel-gdb)
+	@cmake --build build/riscv -j $(JOBS) --target kernel initramfs $(if $(filter 1,$(DEBUG)),kernel-gdb) \
+	  $(if $(wildcard build/riscv/tests.img),,testsdisk)
 
 setup:
 	@tools/setup
@@ -67,10 +71,10 @@ setup-conformance:
 	@tools/setup --conformance
 
 qemu: boot
-	$(RUN)
+	$(RUN) $(TESTS_DISK)
 
 qemu-gdb: boot
-	$(RUN) --gdb
+	$(RUN) $(TESTS_DISK) --gdb
 
 kernel-gdb: all
 	@cmake --build build/riscv -j $(JOBS) --target kernel-gdb

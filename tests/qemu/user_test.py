@@ -34,6 +34,9 @@ Markers, in comment lines of the test source (" TEST: key=value" or " TEST: flag
                            boot); the reference runs without (under qemu-user the memory is the host's)
   kernel-args=WORDS        extra kernel command-line words for the kernel run (tools/run --append), for example
                            replacement=aging
+  runtests-skip=REASON     /bin/runtests (the tests in the running system, at /tests: tools/mktestsdisk) skips
+                           the test: it needs the machine to itself (it signals every process, or measures free
+                           memory that the shell's page cache changes); make test runs it as any other
   disk-check=FUNCTION      a check of the kernel's disk images after the run: FUNCTION in disk_checks.py is
                            called with the list of image paths and returns a list of problems
 Exit status 77 means "skipped" (ctest SKIP_RETURN_CODE).

@@ -67,6 +67,7 @@ static const struct {
     {"poweroff", "poweroff: stop the machine"},
     {"ps", "ps: list the processes (from /proc)"},
     {"rm", "rm [-d] PATH...: remove files (-d: also empty directories)"},
+    {"runtests", "runtests [-l] [-v] [NAME...]: run the behaviour tests in /tests (make qemu), or those named"},
     {"sh", "sh [-c LINE | SCRIPT]: this shell"},
     {"sleep", "sleep SECONDS: wait (fractions allowed: sleep 0.5)"},
     {"true", "true: succeed (exit status 0)"},

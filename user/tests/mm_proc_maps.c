@@ -18,6 +18,7 @@
  *
  * Known qemu-user differences: qemu's emulated maps has no [heap] line (its brk area is anonymous) and does
  * not pad addresses below 0x10000000 to 8 digits.
+ * TEST: runtests-skip=MemFree against sysinfo's freeram, which also counts the page cache the tests disk fills
  */
 #define _GNU_SOURCE
 #include <fcntl.h>

@@ -5,6 +5,7 @@
  * kernel-only: under qemu-user pid 1 would be the host's init. Checked on Linux 6.1
  * (../shared/reference-linux, whose init has no handlers either).
  * TEST: kernel-only
+ * TEST: runtests-skip=kill(-1, sig) reaches every process but init, the shell and runtests too
  */
 #define _GNU_SOURCE
 #include <signal.h>
