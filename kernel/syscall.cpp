@@ -61,6 +61,7 @@ constexpr Implemented g_implemented[] = {
     {linkat, raw_syscall<sys_linkat>},
     {truncate, raw_syscall<sys_truncate>},
     {ftruncate, raw_syscall<sys_ftruncate>},
+    {fallocate, raw_syscall<sys_fallocate>},
     {faccessat, raw_syscall<sys_faccessat>},
     {chdir, raw_syscall<sys_chdir>},
     {fchdir, raw_syscall<sys_fchdir>},

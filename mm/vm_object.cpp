@@ -246,18 +246,7 @@ Result<void> MemoryObject::set_size(u64 bytes) {
         if (r.is_shared()) r.m_space->pmap().remove(start, end);
         else r.m_space->drop_private_copies_locked(start, end);
       });
-    u64 dropped = 0;
-    m_pages.for_each(first_gone, MAX_PAGES, [&](u64, Frame*& f) {
-      if (f->page_flags & FrameFlag::Dirty) {
-        f->page_flags &= static_cast<u8>(~FrameFlag::Dirty);
-        m_dirty--;
-      }
-      drop_page(f);
-      f = nullptr;
-      dropped++;
-    });
-    m_resident -= dropped;
-    if (m_budget) m_budget->uncharge(dropped);
+    drop_pages_locked(first_gone, MAX_PAGES);
     // Bytes past the end inside the last page must read as zero if the file grows again.
     if (bytes % PAGE_SIZE) {
       if (Frame* last = m_pages.get(bytes >> PAGE_SHIFT)) {
@@ -267,6 +256,46 @@ Result<void> MemoryObject::set_size(u64 bytes) {
     }
   }
   return {};
+}
+
+void MemoryObject::punch_hole(u64 first, u64 end) {
+  if (first >= end) return;
+  SpinlockGuard guard(m_lock);
+  ASSERT(!m_writer);
+  // The partial pages at the ends keep their place, their bytes in the hole zeroed.
+  auto zero_part = [&](u64 page, u64 from, u64 to) {
+    if (Frame* f = m_pages.get(page)) memset(g_phys.kernel_pointer(f) + from, 0, to - from);
+  };
+  u64 first_whole = (first + PAGE_SIZE - 1) >> PAGE_SHIFT, end_whole = end >> PAGE_SHIFT;
+  if (first >> PAGE_SHIFT == (end - 1) >> PAGE_SHIFT && (first % PAGE_SIZE || end % PAGE_SIZE)) {
+    zero_part(first >> PAGE_SHIFT, first % PAGE_SIZE, (end - 1) % PAGE_SIZE + 1);  // inside one page
+    return;
+  }
+  if (first % PAGE_SIZE) zero_part(first >> PAGE_SHIFT, first % PAGE_SIZE, PAGE_SIZE);
+  if (end % PAGE_SIZE) zero_part(end >> PAGE_SHIFT, 0, end % PAGE_SIZE);
+  if (first_whole >= end_whole) return;
+  // No mapping may keep a page that goes. A private region's own copies live in its anonymous layer, which a
+  // fault looks at first: removing their translations too costs a refault, not the copy.
+  visit_mappings_locked(first_whole, end_whole,
+                        [](Region& r, VirtAddr start, VirtAddr stop) { r.m_space->pmap().remove(start, stop); });
+  drop_pages_locked(first_whole, end_whole);
+}
+
+// The pages [first, end) leave the object (their mappings already removed).
+void MemoryObject::drop_pages_locked(u64 first, u64 end) {
+  ASSERT_LOCKED(m_lock);
+  u64 dropped = 0;
+  m_pages.for_each(first, end, [&](u64, Frame*& f) {
+    if (f->page_flags & FrameFlag::Dirty) {
+      f->page_flags &= static_cast<u8>(~FrameFlag::Dirty);
+      m_dirty--;
+    }
+    drop_page(f);
+    f = nullptr;
+    dropped++;
+  });
+  m_resident -= dropped;
+  if (m_budget) m_budget->uncharge(dropped);
 }
 
 // ---- dirty pages ----

@@ -161,6 +161,11 @@ class MemoryObject final : public VmObject {
   // Grow or shrink. Shrinking removes every mapping of the pages wholly past the new end (private copies of
   // them too), frees them and zeroes the tail of the last one.
   Result<void> set_size(u64 bytes);
+  // A hole in [first, end) (bytes; fallocate's PUNCH_HOLE, madvise's MADV_REMOVE): the partial pages at its ends
+  // are zeroed, the whole pages freed after every mapping of them is removed (the next access maps a fresh zero
+  // page). Private copies stay, as Linux's unmap_mapping_range without even_cows keeps them. For objects that
+  // live only in memory (no writer).
+  void punch_hole(u64 first, u64 end);
 
   // ---- dirty pages (objects with a writer) ----
   // The writer (and pager) of a disk file (nullptr: the pages live only in memory and are never dirty). The
@@ -196,6 +201,7 @@ class MemoryObject final : public VmObject {
   MemoryObject() = default;
   void save_modified_locked(Region& r, VirtAddr start, VirtAddr end) override;
   void set_dirty_locked(Frame* f);
+  void drop_pages_locked(u64 first, u64 end);
   Result<Frame*> get_page_locked(u64 index);
   void remove_page_locked(Frame* f);
   void hold_for_use_locked(Frame* f);

@@ -13,6 +13,7 @@ Result<u64> sys_mkdirat(const SyscallArgs&);
 Result<u64> sys_unlinkat(const SyscallArgs&);
 Result<u64> sys_renameat2(const SyscallArgs&);  // renameat 38 is not in the riscv64 table
 Result<u64> sys_ftruncate(const SyscallArgs&);
+Result<u64> sys_fallocate(const SyscallArgs&);
 Result<u64> sys_faccessat(const SyscallArgs&);  // and faccessat2
 Result<u64> sys_chdir(const SyscallArgs&);
 Result<u64> sys_fchdir(const SyscallArgs&);

@@ -126,6 +126,32 @@ Result<void> do_ftruncate(i32 fd, i64 length) {
   return inode->truncate(static_cast<u64>(length));
 }
 
+// fallocate(2): Linux 6.1's vfs_fallocate checks, in its order, then the file system's (Inode::fallocate).
+Result<void> do_fallocate(i32 fd, u32 mode, i64 offset, i64 len) {
+  constexpr u32 KEEP_SIZE = Inode::FALLOC_KEEP_SIZE, PUNCH_HOLE = Inode::FALLOC_PUNCH_HOLE, COLLAPSE_RANGE = 0x08,
+                ZERO_RANGE = 0x10, INSERT_RANGE = 0x20, UNSHARE_RANGE = 0x40, SUPPORTED = 0x7f;
+  if (offset < 0 || len <= 0) return Error::INVAL;
+  if (mode & ~SUPPORTED) return Error::NOTSUP;
+  if ((mode & (PUNCH_HOLE | ZERO_RANGE)) == (PUNCH_HOLE | ZERO_RANGE)) return Error::NOTSUP;
+  if ((mode & PUNCH_HOLE) && !(mode & KEEP_SIZE)) return Error::NOTSUP;
+  if ((mode & COLLAPSE_RANGE) && (mode & ~COLLAPSE_RANGE)) return Error::INVAL;
+  if ((mode & INSERT_RANGE) && (mode & ~INSERT_RANGE)) return Error::INVAL;
+  if ((mode & UNSHARE_RANGE) && (mode & ~(UNSHARE_RANGE | KEEP_SIZE))) return Error::INVAL;
+  RefPtr<File> file = TRY(file_at(fd));
+  if (!file->is_writable()) return Error::BADF;
+  Inode* inode = file->inode();
+  if (!inode || inode->type() == InodeType::Fifo) return Error::SPIPE;  // a pipe
+  if (inode->is_directory()) return Error::ISDIR;
+  if (!inode->is_regular()) return Error::NODEV;
+  u64 end = static_cast<u64>(offset) + static_cast<u64>(len);
+  if (end > inode->max_file_size() || end < static_cast<u64>(offset)) return Error::FBIG;
+  // Only KEEP_SIZE and PUNCH_HOLE exist anywhere here (tmpfs's set); the rest: EOPNOTSUPP, as shmem says.
+  if (mode & ~(KEEP_SIZE | PUNCH_HOLE)) return Error::NOTSUP;
+  TRY(inode->file_system().check_writable());
+  if (!(mode & KEEP_SIZE)) TRY(check_file_size_limit(end));  // RLIMIT_FSIZE: SIGXFSZ, EFBIG
+  return inode->fallocate(mode, static_cast<u64>(offset), static_cast<u64>(len));
+}
+
 Result<i64> do_dup3(i32 old_fd, i32 new_fd, u64 flags) {
   if (flags & ~static_cast<u64>(O_CLOEXEC)) return Error::INVAL;
   if (old_fd == new_fd) return Error::INVAL;
@@ -233,6 +259,10 @@ Result<u64> sys_getdents64(const SyscallArgs& a) { return do_getdents64(static_c
 Result<u64> sys_ftruncate(const SyscallArgs& a) {
   return syscall_result(do_ftruncate(static_cast<i32>(a.a0), static_cast<i64>(a.a1)));
 }
+Result<u64> sys_fallocate(const SyscallArgs& a) {
+  return syscall_result(do_fallocate(static_cast<i32>(a.a0), static_cast<u32>(a.a1), static_cast<i64>(a.a2),
+                                     static_cast<i64>(a.a3)));
+}
 Result<u64> sys_close(const SyscallArgs& a) { return syscall_result(fds().close(static_cast<i32>(a.a0))); }
 
 Result<u64> sys_dup(const SyscallArgs& a) {
@@ -264,6 +294,7 @@ RAW_SYSCALL(sys_ioctl);
 RAW_SYSCALL(sys_fstat);
 RAW_SYSCALL(sys_getdents64);
 RAW_SYSCALL(sys_ftruncate);
+RAW_SYSCALL(sys_fallocate);
 RAW_SYSCALL(sys_close);
 RAW_SYSCALL(sys_dup);
 RAW_SYSCALL(sys_dup3);

@@ -140,6 +140,12 @@ class Inode : public RefCounted {
   virtual Result<usize> write(const IoBuffer& buffer, usize len, u64& offset, WriteMode mode);
   // truncate(2): shrinking frees what lies past the end; growing adds a hole. EINVAL for non-files.
   virtual Result<void> truncate(u64 size);
+  // fallocate(2) on a regular file, after the generic checks (kernel/fs/fs_syscalls_io.cpp): mode is 0 or
+  // FALLOC_FL_KEEP_SIZE (the bytes [offset, offset + len) get storage, the size grows to cover them unless
+  // KEEP_SIZE), or FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE (the range reads as zeros and its whole pages are
+  // freed). A file system without it: EOPNOTSUPP (Linux's ext2 has none).
+  static constexpr u32 FALLOC_KEEP_SIZE = 1, FALLOC_PUNCH_HOLE = 2;
+  virtual Result<void> fallocate(u32, u64, u64) { return Error::NOTSUP; }
   // The VM object mmap(2) maps, or ENODEV.
   virtual Result<RefPtr<VmObject>> mmap_object();
   // The largest size a file may have here (lseek and write limits).

@@ -46,6 +46,15 @@ class MemfdInode final : public Inode {
     return m_data->write(buffer, len, offset, mode);
   }
 
+  // F_SEAL_WRITE forbids punching a hole, F_SEAL_GROW any range past the end, KEEP_SIZE or not
+  // (shmem_fallocate).
+  Result<void> fallocate(u32 mode, u64 offset, u64 len) override {
+    SleepLockGuard guard(m_seal_lock);
+    if ((mode & FALLOC_PUNCH_HOLE) && (m_seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE))) return Error::PERM;
+    if ((m_seals & F_SEAL_GROW) && offset + len > m_data->size()) return Error::PERM;
+    return m_data->fallocate(mode, offset, len);
+  }
+
   Result<void> truncate(u64 new_size) override {
     SleepLockGuard guard(m_seal_lock);
     u64 old_size = m_data->size();

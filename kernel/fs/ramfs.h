@@ -145,6 +145,7 @@ class RamFile final : public Inode {
   Result<usize> read(const IoBuffer& buffer, usize len, u64 offset) override;
   Result<usize> write(const IoBuffer& buffer, usize len, u64& offset, WriteMode mode) override;
   Result<void> truncate(u64 size) override;
+  Result<void> fallocate(u32 mode, u64 offset, u64 len) override;
   Result<RefPtr<VmObject>> mmap_object() override;
   u64 max_file_size() const override { return MAX_SIZE; }
   RefPtr<MemoryObject> object() const { return m_object; }

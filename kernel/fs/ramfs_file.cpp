@@ -160,6 +160,38 @@ Result<void> RamFile::truncate(u64 size) {
   return {};
 }
 
+// tmpfs's fallocate (Linux's shmem_fallocate): pages allocated (zero-filled, charged to the file system's
+// size=: ENOSPC past it, with what was allocated kept, where Linux gives it back) or a hole punched.
+Result<void> RamFile::fallocate(u32 mode, u64 offset, u64 len) {
+  if (offset + len > MAX_SIZE) return Error::FBIG;
+  SleepLockGuard io(m_io_lock);
+  if (mode & FALLOC_PUNCH_HOLE) {
+    m_object->punch_hole(offset, offset + len < m_size ? offset + len : m_size);
+    touch_modified();
+    return {};
+  }
+  u64 end = offset + len;
+  if (!(mode & FALLOC_KEEP_SIZE) && end > m_object->size_bytes()) TRY(m_object->set_size(end));
+  // (With KEEP_SIZE, pages past the end are not kept: the object holds none there.)
+  u64 last = (min_u64(end, m_object->size_bytes()) + PAGE_SIZE - 1) / PAGE_SIZE;
+  Result<void> result;
+  for (u64 page = offset / PAGE_SIZE; page < last; page++) {
+    if (preemption_point(StopOn::Kill)) {
+      result = Error::INTR;
+      break;
+    }
+    auto frame = m_object->get_page(page);
+    if (frame.is_error()) {
+      result = frame.error();
+      break;
+    }
+  }
+  if (!(mode & FALLOC_KEEP_SIZE) && !result.is_error() && end > m_size) set_size_locked(end);
+  shrink_object_locked();  // past the end: what a failed call allocated
+  if (!result.is_error()) touch_modified();
+  return result;
+}
+
 // ---- RamSymlink ----
 
 RamSymlink::RamSymlink(RamFs& fs, char* target, usize len)
