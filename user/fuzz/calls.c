@@ -375,6 +375,7 @@ const struct fz_call fz_calls[] = {
     CALL(37, "linkat", 3, A_SAFE_DIRFD, A_SAFE_PATH, A_SAFE_DIRFD, A_SAFE_PATH, A_AT_FLAGS, A_0, 0),
     CALL(45, "truncate", 2, A_SAFE_PATH, A_OFF, A_0, A_0, A_0, A_0, 0),
     CALL(46, "ftruncate", 4, A_FD, A_OFF, A_0, A_0, A_0, A_0, 0),
+    CALL(47, "fallocate", 3, A_FD, A_RAW, A_OFF, A_LEN, A_0, A_0, 0),
     CALL(48, "faccessat", 3, A_DIRFD, A_PATH, A_MODE, A_AT_FLAGS, A_0, A_0, 0),
     CALL(49, "chdir", 2, A_PATH, A_0, A_0, A_0, A_0, A_0, 0),
     CALL(50, "fchdir", 2, A_FD, A_0, A_0, A_0, A_0, A_0, 0),
