@@ -6,7 +6,10 @@ regions as the /proc/self/maps the program printed), pt and vtop (the page is ma
 fault), ptov, procs, frames, the pretty-printers, step-return, ubreak (a user breakpoint at cowdemo's main, which
 init has at the same address: the stop must be in cowdemo). A second session runs user/vmtricks/objstore and
 checks break-signal and sigframe: the frame of its first SIGSEGV, seen from the kernel right after
-riscv_signal::setup_frame wrote it and again from the first instruction of the user handler (step-return).
+riscv_signal::setup_frame wrote it and again from the first instruction of the user handler (step-return). A
+third steps through cowdemo's first fault end to end, as labs/gdb-walkthrough.md does: ubreak at main, a
+hardware breakpoint at the store, step-trap into the trap vector, break-fault and fault, step-return to the
+store in user mode, stepi over it.
 
   gdb_helpers.py --build DIR [--smp N] [--kernel-image ELF]
 
@@ -142,6 +145,101 @@ continue
         problems.append("sigframe session: a command raised a Python exception")
     if status != 0 or "objstore: ok" not in stdout:
         problems.append(f"objstore under gdb: status {status}, output {stdout[-300:]!r}")
+
+
+def first_store(program, function="main"):
+    """The address of the first byte store (sb) in FUNCTION of PROGRAM, and of the instruction after it."""
+    out = subprocess.run(["riscv64-linux-gnu-objdump", "-d", "--no-show-raw-insn", program], capture_output=True,
+                         text=True, check=True).stdout
+    body = re.search(rf"^[0-9a-f]+ <{function}>:\n(.*?)\n\n", out, re.S | re.M).group(1)
+    addresses = [(int(a, 16), insn) for a, insn in re.findall(r"^\s+([0-9a-f]+):\s+(\S+)", body, re.M)]
+    for i, (address, insn) in enumerate(addresses):
+        if insn == "sb":
+            return address, addresses[i + 1][0]
+    raise SystemExit(f"FAILED: no sb in {function} of {program}")
+
+
+def trap_session(opts, problems):
+    """Stepping a user fault end to end (labs/gdb-walkthrough.md, "Step through a fault"): ubreak cowdemo main;
+    a hardware breakpoint at its first write to page (page[0] = 'p', an sb); step-trap from there into the trap
+    vector (supervisor mode, at stvec); break-fault on to AddressSpace::handle_fault and fault (demand-zero);
+    step-return back to the store in user mode; stepi over it, and page[0] is 'p'. On the way, the Pte and
+    PhysAddr pretty-printers on the page's leaf PTE (print {Pte} ADDR, read through the direct map)."""
+    program = os.path.join(opts.build, "user", "bin", "cowdemo")
+    main_address = symbol_address(program, "main")
+    page = symbol_address(program, "page")
+    store, after = first_store(program)
+    script = f"""add-symbol-file {program}
+ubreak cowdemo main
+continue
+{mark("t-main")}
+info registers pc priv
+delete
+thbreak *{store:#x}
+continue
+{mark("t-store")}
+info registers pc priv
+x/i $pc
+{mark("t-trap")}
+step-trap
+info registers priv
+print $pc == ($stvec & ~3)
+print $scause
+{mark("t-fault")}
+break-fault cowdemo {page:#x}
+continue
+bt
+fault
+delete
+{mark("t-printers")}
+python
+import re
+walk = gdb.execute("vtop {page:#x}", to_string=True)
+m = re.search(r"L0 table (0x[0-9a-f]+) \\[\\s*(\\d+)\\]", walk)
+entry = 0xFFFFFFC000000000 + int(m.group(1), 16) + 8 * int(m.group(2))
+gdb.execute("print {{Pte}}" + hex(entry))
+gdb.execute("print {{PhysAddr}}" + hex(entry))
+gdb.execute("print/x *(unsigned long*)" + hex(entry))
+end
+{mark("t-return")}
+step-return
+info registers pc priv
+{mark("t-stepi")}
+stepi
+info registers pc
+print/d page[0]
+{mark("end")}
+continue
+"""
+    out, stdout, status = gdb_session(opts, program, script)
+    print(out)
+
+    def need(name, rx, flags=0):
+        if not re.search(rx, section(out, name), flags):
+            problems.append(f"{name}: no /{rx}/")
+
+    need("t-main", rf"pc\s+{main_address:#x}")
+    need("t-main", r"priv\s+0x0")
+    need("t-store", rf"pc\s+{store:#x}")
+    need("t-store", r"priv\s+0x0")
+    need("t-store", rf"{store:#x} <main\+\d+>:\s+sb\s")
+    need("t-trap", r"priv\s+0x1")
+    need("t-trap", r"\$\d+ = 1\n")
+    need("t-fault", rf"fault: pid \d+ \(cowdemo\), write at {page:#x}, sepc {store:#x}")
+    need("t-fault", r"decision: demand-zero")
+    # The pretty-printers of Pte and PhysAddr, on the page's leaf PTE read through the direct map.
+    need("t-printers", r"\$\d+ = 0x[0-9a-f]+ leaf\s+pa 0x[0-9a-f]+\s+RW-U")
+    raw = re.search(r"\$\d+ = (0x[0-9a-f]+)\n\$\d+ = (0x[0-9a-f]+)\n", section(out, "t-printers"))
+    if not raw or raw.group(1) != raw.group(2):
+        problems.append("t-printers: print {PhysAddr} does not show the raw value as hex")
+    need("t-return", rf"pc\s+{store:#x}")
+    need("t-return", r"priv\s+0x0")
+    need("t-stepi", rf"pc\s+{after:#x}")
+    need("t-stepi", r"\$\d+ = 112\n")
+    if "Python Exception" in out or "Error occurred in Python" in out:
+        problems.append("trap session: a command raised a Python exception")
+    if status != 0 or "the child wrote its own copy" not in stdout:
+        problems.append(f"cowdemo under the stepping session: status {status}, output {stdout[-300:]!r}")
 
 
 def stepping_session(opts, problems):
@@ -316,6 +414,7 @@ continue
     if "the child wrote its own copy" not in stdout:
         problems.append("cowdemo did not finish")
     sigframe_session(opts, problems)
+    trap_session(opts, problems)
     if opts.kernel_image:
         stepping_session(opts, problems)
     if problems:
