@@ -97,8 +97,9 @@ FaultResult AddressSpace::wait_before_retry(FaultRetry& retry) {
     return FaultResult::OutOfMemory;
   }
   if (retry.object) {
-    // A page of a file: read it (or wait for whoever reads it). A read error is SIGBUS, as on Linux.
-    auto read = retry.object->wait_for_page(retry.page);
+    // A page of a file: read it and the pages around it (or wait for whoever reads it). A read error is SIGBUS,
+    // as on Linux.
+    auto read = retry.object->wait_for_fault_page(retry.page);
     g_vm_stats.pgmajfault_file.fetch_add(1, MemoryOrder::Relaxed);
     release_retry(retry);
     if (read.is_error()) return FaultResult::BusError;

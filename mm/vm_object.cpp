@@ -169,25 +169,108 @@ Result<void> MemoryObject::wait_for_page(Frame* page) {
     return (page_flags_of(page) & FrameFlag::Error) ? Result<void>(Error::IO) : Result<void>();
   }
   Result<void> read = pager ? pager->read_page(page->object_page(), page) : Result<void>(Error::IO);
+  if (finish_read(page, read)) g_phys.unref(page);  // the object's reference (the caller still holds one)
+  return read;
+}
+
+bool MemoryObject::finish_read(Frame* page, const Result<void>& result, bool counted) {
   bool drop = false;
   {
     SpinlockGuard guard(m_lock);
     u8 flags = page->page_flags & static_cast<u8>(~(FrameFlag::Busy | FrameFlag::Reading));
-    if (read.is_error()) {
+    if (result.is_error()) {
       flags |= FrameFlag::Error;
       // Out of the object: the next access reads it again.
       if (page->owner == this && m_pages.get(page->object_page()) == page) {
         remove_page_locked(page);
         drop = true;
       }
-    } else {
+    } else if (counted) {
       g_vm_stats.file_pages_read.fetch_add(1, MemoryOrder::Relaxed);
     }
     __atomic_store_n(&page->page_flags, flags, __ATOMIC_RELEASE);
   }
   page_wake(page);
-  if (drop) g_phys.unref(page);  // the object's reference (the caller still holds one)
-  return read;
+  return drop;
+}
+
+Result<void> MemoryObject::wait_for_fault_page(Frame* page) {
+  if ((page_flags_of(page) & (FrameFlag::Busy | FrameFlag::Reading)) == FrameFlag::Busy) {
+    ReadAhead::Window w;
+    {
+      SpinlockGuard guard(m_lock);
+      if (!m_writer) return wait_for_page(page);
+      w = m_fault_ahead.on_fault_miss(page->object_page(), m_writer->read_ahead_pages());
+    }
+    read_ahead(w.first, w.pages);  // (reads `page` too, unless someone took it meanwhile)
+  }
+  return wait_for_page(page);
+}
+
+void MemoryObject::read_ahead(u64 first, u64 count) {
+  if (count > ReadAhead::MAX_PAGES) count = ReadAhead::MAX_PAGES;
+  Frame* pages[ReadAhead::MAX_PAGES];  // pages[i]: page first + i, read by this call (nullptr: not)
+  ObjectWriter* pager;
+  {
+    SpinlockGuard guard(m_lock);
+    if (!m_writer || m_detached) return;
+    pager = m_writer;
+    u64 size = (m_size_bytes + PAGE_SIZE - 1) >> PAGE_SHIFT;
+    if (first >= size) return;
+    if (count > size - first) count = size - first;
+    for (u64 i = 0; i < count; i++) {
+      Frame* f = m_pages.get(first + i);
+      if (f) {
+        pages[i] = nullptr;
+        // A page a fault put in and nobody reads yet (get_page) is this reader's to read.
+        if ((f->page_flags & (FrameFlag::Busy | FrameFlag::Reading)) == FrameFlag::Busy) {
+          __atomic_store_n(&f->page_flags, static_cast<u8>(f->page_flags | FrameFlag::Reading), __ATOMIC_RELAXED);
+          f->refcount.fetch_add(1, MemoryOrder::Relaxed);
+          pages[i] = f;
+        }
+        continue;
+      }
+      if (m_budget && !m_budget->try_charge()) {
+        count = i;
+        break;
+      }
+      f = g_phys.alloc_file_page(this, first + i);
+      if (!f) {
+        if (m_budget) m_budget->uncharge(1);
+        count = i;
+        break;
+      }
+      m_has_pageable_pages = true;
+      f->page_flags = FrameFlag::Busy | FrameFlag::Reading;
+      if (m_pages.set(first + i, f).is_error()) {
+        f->owner = nullptr;
+        g_phys.unref(f);
+        if (m_budget) m_budget->uncharge(1);
+        count = i;
+        break;
+      }
+      m_resident++;
+      f->refcount.fetch_add(1, MemoryOrder::Relaxed);  // this reader's, until the read ends
+      pages[i] = f;
+    }
+  }
+  // One batch per run of pages to read; a batch that fails is read again page by page, so that only the pages
+  // that cannot be read fail (and a page another read failed for is tried again alone, as a fault would).
+  for (u64 i = 0; i < count;) {
+    if (!pages[i]) {
+      i++;
+      continue;
+    }
+    u64 end = i;
+    while (end < count && pages[end]) end++;
+    Result<void> batch = pager->read_pages(first + i, pages + i, static_cast<unsigned>(end - i));
+    for (u64 k = i; k < end; k++) {
+      Result<void> read = batch.is_error() ? pager->read_page(first + k, pages[k]) : Result<void>();
+      if (finish_read(pages[k], read)) g_phys.unref(pages[k]);  // the object's reference
+      g_phys.unref(pages[k]);                                    // this reader's
+    }
+    i = end;
+  }
 }
 
 Result<Frame*> MemoryObject::get_filled_page(u64 index) {
@@ -215,6 +298,45 @@ Result<Frame*> MemoryObject::get_filled_page(u64 index) {
       }
     }
     return f;
+  }
+}
+
+Result<void> MemoryObject::overwrite_page(u64 index, const u8* data) {
+  for (unsigned rounds = 0;; rounds++) {
+    Frame* f;
+    bool fill = false;
+    {
+      SpinlockGuard guard(m_lock);
+      auto got = get_page_locked(index);
+      if (got.is_error()) {
+        if (got.error() != Error::NOMEM || rounds >= 16) return got.error();
+        f = nullptr;
+      } else {
+        f = got.value();
+        hold_for_use_locked(f);
+        if ((f->page_flags & (FrameFlag::Busy | FrameFlag::Reading)) == FrameFlag::Busy) {
+          __atomic_store_n(&f->page_flags, static_cast<u8>(f->page_flags | FrameFlag::Reading), __ATOMIC_RELAXED);
+          fill = true;  // nobody reads it: this caller fills it instead
+        }
+      }
+    }
+    if (!f) {  // memory is full: make room (page-out, or the OOM killer), then try again
+      if (reclaim_for_fault() == ReclaimOutcome::NoMemory || mm_fatal_signal_pending()) return Error::NOMEM;
+      continue;
+    }
+    if (fill) {
+      memcpy(g_phys.kernel_pointer(f), data, PAGE_SIZE);
+      if (finish_read(f, Result<void>(), /*counted=*/false)) g_phys.unref(f);
+    } else {
+      if (page_flags_of(f) & FrameFlag::Busy) (void)wait_for_page(f);  // someone reads it: then it is overwritten
+      if (page_flags_of(f) & FrameFlag::Error) {  // (that read failed: the page left the object; try again)
+        g_phys.unref(f);
+        continue;
+      }
+      memcpy(g_phys.kernel_pointer(f), data, PAGE_SIZE);
+    }
+    g_phys.unref(f);
+    return {};
   }
 }
 

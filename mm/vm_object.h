@@ -39,6 +39,7 @@
 #include "mm/frame.h"
 #include "mm/pageout.h"
 #include "mm/radix_table.h"
+#include "mm/read_ahead.h"
 #include "mm/region.h"
 
 class VmObject : public RefCounted {
@@ -59,6 +60,8 @@ class VmObject : public RefCounted {
   // For a page get_page returned Busy (its contents not read yet): reads it, or waits for whoever reads it.
   // The caller holds a reference to the page and to the object; no locks; sleeps. IO if the read failed.
   virtual Result<void> wait_for_page(Frame*) { return {}; }
+  // The same for a fault: a file object also reads the pages around it (mm/read_ahead.h).
+  virtual Result<void> wait_for_fault_page(Frame* page) { return wait_for_page(page); }
 
   // For /proc/PID/maps: the file name (or nullptr) and inode number.
   virtual const char* path() const { return nullptr; }
@@ -105,6 +108,15 @@ class ObjectWriter {
   // Fill `page` (a frame of the object that nothing maps yet) with page `index` of the file: zeros for holes and
   // past the end of the file.
   virtual Result<void> read_page(u64 index, Frame* page) = 0;
+  // Fill `count` pages, pages[i] with page first + i, in as few disk requests as the file's layout allows
+  // (read-ahead). An error may leave any of them unread: the caller then reads them one by one (read_page), so
+  // that only the bad ones fail.
+  // The largest read-ahead window for this file, in pages (its disk's setting; 0: none).
+  virtual u64 read_ahead_pages() const { return ReadAhead::MAX_PAGES; }
+  virtual Result<void> read_pages(u64 first, Frame* const* pages, unsigned count) {
+    for (unsigned i = 0; i < count; i++) TRY(read_page(first + i, pages[i]));
+    return {};
+  }
   // Write the dirty pages of [first_page, end_page) back (MemoryObject::take_dirty); wait for the disk when
   // `wait` (MS_SYNC, fsync), else only start (MS_ASYNC may return before the disk has it).
   virtual Result<void> write_back(u64 first_page, u64 end_page, bool wait) = 0;
@@ -146,9 +158,19 @@ class MemoryObject final : public VmObject {
   Result<Frame*> get_page(u64 index) override;
   Frame* peek_page(u64 index) override;
   Result<void> wait_for_page(Frame* page) override;
+  // Reads the pages around `page` too (ReadAhead::on_fault_miss), when nobody reads `page` yet.
+  Result<void> wait_for_fault_page(Frame* page) override;
+  // Read-ahead: reads the pages of [first, first + count) (clamped to the size, at most ReadAhead::MAX_PAGES) that
+  // are missing, or Busy with nobody reading them, through the pager's read_pages: one batch per run of such
+  // pages. A frame that cannot be had ends the window (read-ahead never reclaims). Sleeps; no locks held. Nothing
+  // happens without a pager.
+  void read_ahead(u64 first, u64 count);
   // Page `index` with its contents, read first if needed, and a reference for the caller (g_phys.unref it):
   // read() and write(). Sleeps. BUS past the end, IO if the read failed, NOMEM/NOSPC as get_page.
   Result<Frame*> get_filled_page(u64 index);
+  // write() of a whole page: page `index` takes the page of bytes at `data` (direct-map memory), and its old
+  // contents are never read (a page not read yet is filled, not read). Sleeps. Errors as get_filled_page.
+  Result<void> overwrite_page(u64 index, const u8* data);
   // The resident page `index` with a reference for the caller, or nullptr (never allocates or reads; a Busy
   // page is returned Busy).
   Frame* find_page(u64 index);
@@ -207,6 +229,9 @@ class MemoryObject final : public VmObject {
   void hold_for_use_locked(Frame* f);
   bool referenced_locked(Frame& page);
   bool evict_locked(Frame& page);
+  // The read of `page` (Busy, Reading, this reader's) ended with `result`: clears Busy and Reading, or takes a page
+  // that failed out of the object; wakes the waiters. Returns whether the object's reference must be dropped.
+  bool finish_read(Frame* page, const Result<void>& result, bool counted = true);
   // Calls fn(Region&, VirtAddr start, VirtAddr end) for every region mapping pages of [first, end) (start and
   // end: the part of the region that maps them), with the region's address space lock held too. Called with
   // m_lock held; drops and retakes it whenever an address space is busy and then starts over, so fn must be
@@ -220,6 +245,7 @@ class MemoryObject final : public VmObject {
   ObjectWriter* m_writer = nullptr;  // set before the object is mapped
   bool m_detached = false;           // had a writer and lost it: missing pages cannot be read
   bool m_has_pageable_pages = false;  // pages allocated with a writer are in the pageable set; m_lock
+  ReadAhead m_fault_ahead;            // read-around for faults; m_lock
   char* m_name = nullptr;
   u64 m_inode = 0;
   RefPtr<PageBudget> m_budget;  // charged one page per resident page

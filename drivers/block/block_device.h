@@ -143,6 +143,10 @@ class BlockDevice : public RefCounted {
   // The device number of its /dev node (Linux's virtio_blk: major 254, minor 16 per disk).
   u64 device_number() const { return m_device_number; }
   BlockStats& stats() { return m_stats; }
+  // The page cache's largest read-ahead window for files on this disk, in sectors (Linux's bdi ra_pages, set with
+  // BLKRASET: blockdev --setra; 256, 128 KiB, by default as Linux's read_ahead_kb).
+  u64 read_ahead_sectors() const { return m_read_ahead_sectors.load(MemoryOrder::Relaxed); }
+  void set_read_ahead_sectors(u64 sectors) { m_read_ahead_sectors.store(sectors, MemoryOrder::Relaxed); }
 
   // Starts a request. An error here (nothing started, the callback will not be called):
   //   INVAL  malformed: no callback, no segments for a Read/Write, a segment length not a non-zero multiple of
@@ -181,6 +185,7 @@ class BlockDevice : public RefCounted {
   u64 m_max_request_bytes = PAGE_SIZE;
   u64 m_device_number = 0;
   BlockStats m_stats;
+  Atomic<u64> m_read_ahead_sectors{256};
 
   // For drivers: updates the counters for a completed request and calls its callback.
   void complete(BlockRequest& request, Result<void> result);

@@ -5,7 +5,8 @@
 //   lseek          SEEK_SET/CUR/END within [0, size] (EINVAL outside, and for SEEK_DATA/SEEK_HOLE), as
 //                  Linux's fixed_size_llseek
 //   fsync          flushes the disk's write cache (VIRTIO_BLK_F_FLUSH); fdatasync the same
-//   ioctl          BLKGETSIZE64, BLKGETSIZE, BLKSSZGET, BLKPBSZGET, BLKROGET, BLKFLSBUF
+//   ioctl          BLKGETSIZE64, BLKGETSIZE, BLKSSZGET, BLKPBSZGET, BLKROGET, BLKFLSBUF, BLKRAGET/BLKRASET (the
+//                  page cache's read-ahead window for files on the disk, in sectors: blockdev --getra/--setra)
 //
 // Any offset and length work. Linux goes through its page cache here; we copy through a kernel bounce buffer
 // (the device does DMA to physical memory; user pages are not pinned), a chunk of up to 512 KiB at a time,
@@ -29,6 +30,8 @@ constexpr u64 BOUNCE_MAX = 512 * KiB;
 constexpr u64 BLKROGET = 0x125e;
 constexpr u64 BLKGETSIZE = 0x1260;
 constexpr u64 BLKFLSBUF = 0x1261;
+constexpr u64 BLKRASET = 0x1262;  // _IO(0x12, 98)
+constexpr u64 BLKRAGET = 0x1263;  // _IO(0x12, 99)
 constexpr u64 BLKSSZGET = 0x1268;
 constexpr u64 BLKPBSZGET = 0x127b;
 constexpr u64 BLKGETSIZE64 = 0x80081272;  // _IOR(0x12, 114, size_t)
@@ -95,6 +98,12 @@ class BlockDeviceFile final : public File {
       case BLKPBSZGET: TRY(copy_value_to_user(argument, static_cast<u32>(SECTOR_SIZE))); return 0;
       case BLKROGET: TRY(copy_value_to_user(argument, static_cast<i32>(m_disk->is_read_only()))); return 0;
       case BLKFLSBUF: return 0;  // no buffer cache in front of the disk: nothing to drop
+      // Linux (blkdev_common_ioctl): a long of sectors, kept as whole pages (ra_pages); only root may set it
+      // (EACCES), and every process here is root.
+      case BLKRAGET:
+        TRY(copy_value_to_user(argument, static_cast<i64>(m_disk->read_ahead_sectors() / SECTORS_PER_PAGE * SECTORS_PER_PAGE)));
+        return 0;
+      case BLKRASET: m_disk->set_read_ahead_sectors(argument / SECTORS_PER_PAGE * SECTORS_PER_PAGE); return 0;
     }
     return Error::NOTTY;
   }

@@ -29,6 +29,7 @@
 #include "lib/atomic.h"
 #include "lib/refptr.h"
 #include "lib/result.h"
+#include "mm/read_ahead.h"
 
 class File;
 class VmObject;
@@ -53,6 +54,24 @@ constexpr u64 RAMFS_DEVICE = make_device(0, 1);
 constexpr u64 PROCFS_DEVICE = make_device(0, 4);
 
 // Receives directory entries from Inode::list (getdents64, the self-test, vfs_path_of).
+// An open file description's read-ahead state (mm/read_ahead.h), for read(), pread and sendfile through it;
+// its own lock, since pread does not take the description's position lock.
+class FileReadAhead {
+ public:
+  ReadAhead::Window on_miss(u64 index, u64 wanted, u64 max) {
+    SpinlockGuard guard(m_lock);
+    return m_state.on_miss(index, wanted, max);
+  }
+  void note_read_end(u64 end) {
+    SpinlockGuard guard(m_lock);
+    m_state.note_read_end(end);
+  }
+
+ private:
+  Spinlock m_lock{"file-read-ahead"};
+  ReadAhead m_state;  // guarded by m_lock
+};
+
 class DirSink {
  public:
   // `next` is the cookie a later listing resumes at to get the entries after this one (getdents64's d_off).
@@ -134,6 +153,11 @@ class Inode : public RefCounted {
   // ---- regular files ----
   // Copy up to len bytes at offset into buffer; 0 at or past the end. Holes read as zeros.
   virtual Result<usize> read(const IoBuffer& buffer, usize len, u64 offset);
+  // The same through an open file description, whose read-ahead state a file system reading from a disk uses
+  // to read ahead of a sequential reader. The default ignores it.
+  virtual Result<usize> read_ahead_of(const IoBuffer& buffer, usize len, u64 offset, FileReadAhead&) {
+    return read(buffer, len, offset);
+  }
   // Copy len bytes from buffer into the file at offset (Append: at the end; offset receives where the write
   // started). Returns the bytes written: fewer than len only if the buffer faulted part way (EFAULT when
   // nothing was written) or the space ran out.

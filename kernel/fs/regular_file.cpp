@@ -76,7 +76,7 @@ class RegularFile final : public PositionedFile {
   Result<usize> read(const IoBuffer& buffer, usize len) override {
     SleepLockGuard position(m_position_lock);
     u64 at = offset();
-    usize n = TRY(m_inode->read(buffer, len, at));
+    usize n = TRY(m_inode->read_ahead_of(buffer, len, at, m_read_ahead));
     set_offset(at + n);
     return n;
   }
@@ -91,7 +91,9 @@ class RegularFile final : public PositionedFile {
     return n;
   }
 
-  Result<usize> read_at(const IoBuffer& buffer, usize len, u64 at) override { return m_inode->read(buffer, len, at); }
+  Result<usize> read_at(const IoBuffer& buffer, usize len, u64 at) override {
+    return m_inode->read_ahead_of(buffer, len, at, m_read_ahead);
+  }
 
   // Linux's pwrite on an O_APPEND file appends, whatever the offset (pwrite(2), BUGS).
   Result<usize> write_at(const IoBuffer& buffer, usize len, u64 at) override {
@@ -143,6 +145,7 @@ class RegularFile final : public PositionedFile {
 
  private:
   RefPtr<Inode> m_inode;
+  FileReadAhead m_read_ahead;
 };
 
 // Fills a kernel buffer with struct linux_dirent64 records.

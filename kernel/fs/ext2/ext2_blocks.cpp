@@ -292,6 +292,88 @@ Result<usize> Ext2Volume::read_data(u32 ino, u64 offset, u8* buffer, usize len) 
   return done;
 }
 
+namespace {
+
+// One disk request of read_pages: a run of consecutive disk blocks, into pieces of pages.
+struct PageRun {
+  static constexpr u32 MAX_SEGMENTS = 64;
+  BlockRequest request;
+  BlockSegment segments[MAX_SEGMENTS];
+  u32 segment_count = 0;
+  u32 first_block = 0;  // on the disk
+  u32 blocks = 0;
+  u64 bytes = 0;
+};
+
+}  // namespace
+
+Result<void> Ext2Volume::read_pages(u32 ino, u64 first, u8* const* pages, u32 count) {
+  Ext2MutexGuard guard(m_lock);
+  InodeRef inode = TRY(live_inode_locked(ino));
+  u64 size = file_size(inode);
+  PageRun* run = new PageRun();  // (kernel stacks are small)
+  if (!run) return Error::NOMEM;
+  u32 max_segments = m_disk->max_segments() < PageRun::MAX_SEGMENTS ? m_disk->max_segments() : PageRun::MAX_SEGMENTS;
+  auto flush = [&]() -> Result<void> {
+    if (run->blocks == 0) return {};
+    run->request.op = BlockOp::Read;
+    run->request.sector = static_cast<u64>(run->first_block) * m_sectors_per_block;
+    run->request.segments = run->segments;
+    run->request.segment_count = run->segment_count;
+    Result<void> read = m_disk->submit_and_wait(run->request);
+    if (read.is_error())
+      ext2_log(Ext2Log::Error, "ext2 (%s): inode %u: error reading blocks %u-%u (%s)", name(), ino, run->first_block,
+               run->first_block + run->blocks - 1, error_name(read.error()));
+    run->segment_count = run->blocks = 0;
+    run->bytes = 0;
+    return read;
+  };
+  Result<void> result;
+  u32 blocks_per_page = static_cast<u32>(PAGE_SIZE >> m_block_shift);
+  for (u64 b = 0; b < static_cast<u64>(count) * blocks_per_page && !result.is_error(); b++) {
+    u8* into = pages[b / blocks_per_page] + ((b % blocks_per_page) << m_block_shift);
+    u64 position = (first * PAGE_SIZE) + (b << m_block_shift);
+    u32 block = 0;
+    if (position < size) {
+      auto mapped = map_locked(inode, position >> m_block_shift, Allocate::No);
+      if (mapped.is_error()) {
+        result = mapped.error();
+        break;
+      }
+      block = mapped.value();
+    }
+    if (block == 0) {  // a hole, or past the end
+      memset(into, 0, m_block_size);
+      continue;
+    }
+    PhysAddr at = kernel_to_phys(into);
+    bool joins = run->blocks && block == run->first_block + run->blocks &&
+                 run->bytes + m_block_size <= m_disk->max_request_bytes();
+    if (joins && run->segments[run->segment_count - 1].address + run->segments[run->segment_count - 1].length == at) {
+      run->segments[run->segment_count - 1].length += m_block_size;  // the same page (or the next frame)
+    } else if (joins && run->segment_count < max_segments) {
+      run->segments[run->segment_count++] = {at, m_block_size};
+    } else {
+      result = flush();
+      run->first_block = block;
+      run->segments[run->segment_count++] = {at, m_block_size};
+    }
+    run->blocks++;
+    run->bytes += m_block_size;
+  }
+  if (!result.is_error()) result = flush();
+  delete run;
+  if (result.is_error()) return result;
+  // The last page's bytes past the end of the file read as zeros, whatever the disk holds there.
+  u64 end = (first + count) * PAGE_SIZE;
+  if (size > first * PAGE_SIZE && size < end && size % m_block_size) {
+    u64 tail = size - first * PAGE_SIZE;
+    u8* page = pages[tail / PAGE_SIZE];
+    memset(page + tail % PAGE_SIZE, 0, m_block_size - size % m_block_size);
+  }
+  return {};
+}
+
 Result<usize> Ext2Volume::write_data(u32 ino, u64 offset, const u8* buffer, usize len) {
   Ext2MutexGuard guard(m_lock);
   TRY(check_writable_locked());

@@ -85,7 +85,12 @@ class Ext2Inode final : public Inode, private ObjectWriter {
   Result<void> set_attributes(const AttributeChange& change) override;
   Result<RefPtr<File>> open(u32 flags) override;
 
-  Result<usize> read(const IoBuffer& buffer, usize len, u64 offset) override;
+  Result<usize> read(const IoBuffer& buffer, usize len, u64 offset) override {
+    return read_cached(buffer, len, offset, nullptr);
+  }
+  Result<usize> read_ahead_of(const IoBuffer& buffer, usize len, u64 offset, FileReadAhead& ahead) override {
+    return read_cached(buffer, len, offset, &ahead);
+  }
   Result<usize> write(const IoBuffer& buffer, usize len, u64& offset, WriteMode mode) override;
   Result<void> truncate(u64 size) override;
   Result<RefPtr<VmObject>> mmap_object() override;
@@ -129,6 +134,9 @@ class Ext2Inode final : public Inode, private ObjectWriter {
   void drop_object();
   // ObjectWriter (the pager): page `index` of the file into `page`.
   Result<void> read_page(u64 index, Frame* page) override;
+  Result<void> read_pages(u64 first, Frame* const* pages, unsigned count) override;
+  u64 read_ahead_pages() const override { return volume().disk().read_ahead_sectors() / SECTORS_PER_PAGE; }
+  Result<usize> read_cached(const IoBuffer& buffer, usize len, u64 offset, FileReadAhead* ahead);
   bool read_around_bad_page(const IoBuffer& buffer, usize done, u64 at, usize n);
   Result<void> write_back_pages_locked(u64 first, u64 end);
   // ObjectWriter (msync): MS_SYNC writes the range and syncs the volume; MS_ASYNC leaves it to the flusher.
@@ -402,10 +410,12 @@ Result<RefPtr<File>> Ext2Inode::open(u32 flags) {
 
 // ---- data ----
 
-// read() copies from the page cache: pages read from the disk as needed (MemoryObject::get_filled_page), each
-// held while it is copied. No lock of the file is held meanwhile: the copy may fault on a mapping of this very
-// file, and that fault reads its page through the pager.
-Result<usize> Ext2Inode::read(const IoBuffer& buffer, usize len, u64 offset) {
+// read() copies from the page cache: pages read from the disk as needed, each held while it is copied. A page
+// missing from the cache is read with the window of pages the file's read-ahead state chooses (mm/read_ahead.h:
+// more and more pages ahead of a sequential reader, only the wanted ones for a random read or without a file).
+// No lock of the file is held meanwhile: the copy may fault on a mapping of this very file, and that fault reads
+// its page through the pager.
+Result<usize> Ext2Inode::read_cached(const IoBuffer& buffer, usize len, u64 offset, FileReadAhead* ahead) {
   RefPtr<MemoryObject> object;
   {
     SleepLockGuard io(m_io_lock);
@@ -421,7 +431,20 @@ Result<usize> Ext2Inode::read(const IoBuffer& buffer, usize len, u64 offset) {
     u64 at = offset + done;
     usize in_page = at % PAGE_SIZE;
     usize n = PAGE_SIZE - in_page < len - done ? PAGE_SIZE - in_page : len - done;
-    auto page = object->get_filled_page(at / PAGE_SIZE);
+    u64 index = at / PAGE_SIZE;
+    Frame* cached = object->find_page(index);
+    if (cached && (__atomic_load_n(&cached->page_flags, __ATOMIC_ACQUIRE) & FrameFlag::Busy)) {
+      g_phys.unref(cached);  // not read yet
+      cached = nullptr;
+    }
+    if (!cached) {
+      u64 wanted = (offset + len - 1) / PAGE_SIZE - index + 1;
+      ReadAhead::Window window =
+          ahead ? ahead->on_miss(index, wanted, read_ahead_pages()) : ReadAhead::Window{index, wanted};
+      object->read_ahead(window.first, window.pages);
+    }
+    // (get_filled_page reads the page if read-ahead could not: memory was short, or its read failed)
+    Result<Frame*> page = cached ? Result<Frame*>(cached) : object->get_filled_page(index);
     if (page.is_error()) {
       if (page.error() == Error::BUSERR) break;  // truncated meanwhile: the file ends here
       // A block of the page could not be read (blocks smaller than a page): the bytes asked for may still lie
@@ -430,13 +453,18 @@ Result<usize> Ext2Inode::read(const IoBuffer& buffer, usize len, u64 offset) {
         done += n;
         continue;
       }
+      if (ahead) ahead->note_read_end(offset + done);
       return done ? Result<usize>(done) : Result<usize>(page.error());
     }
     auto copied = buffer.write(done, g_phys.kernel_pointer(page.value()) + in_page, n);
     g_phys.unref(page.value());
-    if (copied.is_error()) return done ? Result<usize>(done) : Result<usize>(copied.error());
+    if (copied.is_error()) {
+      if (ahead) ahead->note_read_end(offset + done);
+      return done ? Result<usize>(done) : Result<usize>(copied.error());
+    }
     done += n;
   }
+  if (ahead) ahead->note_read_end(offset + done);
   return done;
 }
 
@@ -475,9 +503,9 @@ Result<usize> Ext2Inode::write(const IoBuffer& buffer, usize len, u64& offset, W
     }
     {
       // The cache's pages take the new bytes too (read() and mappings see them; the written pages are in memory,
-      // as on Linux: mincore). A page not in the cache is read first (the disk has the new bytes already); one
-      // being read now is waited for (its read may have started before write_data) and then changed.
-      // TODO(perf): a page written whole need not be read back.
+      // as on Linux: mincore). A page written whole takes them without being read; a part of a page not in the
+      // cache is read first (the disk has the new bytes already); a page being read now is waited for (its read
+      // may have started before write_data) and then changed.
       u64 end = position + done + n.value();
       if (end > m_object->size_bytes() && m_object->set_size(end).is_error()) {
         failure = Error::NOMEM;
@@ -488,6 +516,10 @@ Result<usize> Ext2Inode::write(const IoBuffer& buffer, usize len, u64& offset, W
         usize in_page = at % PAGE_SIZE;
         usize piece = PAGE_SIZE - in_page < n.value() - copied_bytes ? PAGE_SIZE - in_page : n.value() - copied_bytes;
         copied_bytes += piece;
+        if (piece == PAGE_SIZE) {
+          (void)m_object->overwrite_page(at / PAGE_SIZE, bounce.data() + copied_bytes - piece);  // (as below)
+          continue;
+        }
         auto frame = m_object->get_filled_page(at / PAGE_SIZE);
         if (frame.is_error()) continue;  // (the disk has the bytes: a later read tries again)
         memcpy(g_phys.kernel_pointer(frame.value()) + in_page, bounce.data() + copied_bytes - piece, piece);
@@ -547,6 +579,14 @@ Result<void> Ext2Inode::read_page(u64 index, Frame* page) {
   if (n.value() < want) return Error::IO;  // a block of the page could not be read (read_data stops short)
   if (n.value() < PAGE_SIZE) memset(data + n.value(), 0, PAGE_SIZE - n.value());
   return {};
+}
+
+// Read-ahead's pager call: whole pages, in as few requests as the blocks' places on the disk allow.
+Result<void> Ext2Inode::read_pages(u64 first, Frame* const* pages, unsigned count) {
+  u8* buffers[ReadAhead::MAX_PAGES];
+  if (count > ReadAhead::MAX_PAGES) return Error::INVAL;
+  for (unsigned i = 0; i < count; i++) buffers[i] = g_phys.kernel_pointer(pages[i]);
+  return volume().read_pages(ino(), first, buffers, count);
 }
 
 Result<RefPtr<VmObject>> Ext2Inode::mmap_object() {

@@ -9,8 +9,10 @@
 //                   the volume holds the inode (an unlinked open file keeps its blocks).
 //
 // File data: one page cache per file, a MemoryObject (mm/vm_object.h) made empty at the first read() or mmap()
-// and filled page by page from the disk as faults and read() need them (the inode is its pager: read_page), so a
-// file larger than RAM can be mapped and read. read(), pread, sendfile and every mapping use its pages. write()
+// and filled from the disk as faults and read() need them (the inode is its pager: read_page, and read_pages for
+// a window of read-ahead, mm/read_ahead.h: windows growing to 128 KiB ahead of a sequential read(), 128 KiB
+// around a fault, each run of consecutive disk blocks in one request; BLKRASET on the disk sets the window), so
+// a file larger than RAM can be mapped and read. read(), pread, sendfile and every mapping use its pages. write()
 // writes through the volume (blocks allocated, ENOSPC and EIO reported at the call) and into the pages the cache
 // holds, so mappings and read() see the new bytes at once. The object pins the inode (a mapping outlives close)
 // and names the inode its ObjectWriter: stores through MAP_SHARED mappings make pages dirty (the pmap's modified

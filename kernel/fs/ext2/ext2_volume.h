@@ -150,6 +150,11 @@ class Ext2Volume {
   // len bytes at offset, allocating blocks; returns the bytes written: fewer than len when the volume filled
   // up or the disk failed part way (ENOSPC/EIO when nothing was written). EFBIG past the largest file.
   Result<usize> write_data(u32 ino, u64 offset, const u8* buffer, usize len);
+  // Whole pages of file data, page `first` of the file on, into pages[0 .. count) (page-sized direct-map buffers,
+  // frames of the page cache): holes and what lies past the end of the file read as zeros. A run of blocks that
+  // lie one after the other on the disk is read in one request of many segments (as many as the device takes):
+  // read-ahead. An error (EIO, corruption) may leave any page unread: the caller reads them again one by one.
+  Result<void> read_pages(u32 ino, u64 first, u8* const* pages, u32 count);
   Result<void> truncate(u32 ino, u64 size);
   // Whether file block `index` has a block on the disk (false: a hole).
   Result<bool> is_block_mapped(u32 ino, u64 index);

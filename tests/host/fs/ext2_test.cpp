@@ -238,6 +238,63 @@ TEST_SUITE("fs/ext2: files") {
     }
   }
 
+  TEST_CASE("read_pages: whole pages in few requests; holes and the tail past the end read as zeros") {
+    for (u32 block_size : {1024u, 4096u}) {
+      CAPTURE(block_size);
+      Ext2Env env;
+      std::string data = pattern(200 * 1024 + 100, 9);  // 51 pages, the last one 100 bytes
+      env.put_file("seq", data);
+      Ext2Image image(env, block_size, 4 * 1024);
+      Ext2Volume& v = image.mount();
+      u32 ino = lookup_path(v, "seq");
+      constexpr u32 COUNT = 32;
+      std::vector<Buffer*> pages;
+      u8* buffers[COUNT];
+      for (u32 i = 0; i < COUNT; i++) {
+        pages.push_back(new Buffer(PAGE_SIZE));
+        buffers[i] = pages.back()->data();
+        memset(buffers[i], 0x55, PAGE_SIZE);
+      }
+      u64 reads_before = image.disk().stats().reads.load(MemoryOrder::Relaxed);
+      REQUIRE(v.read_pages(ino, 0, buffers, COUNT).has_value());
+      u64 requests = image.disk().stats().reads.load(MemoryOrder::Relaxed) - reads_before;
+      // 128 KiB: two requests of the fake disk's 64 KiB at least; the indirect block lies between file blocks 11
+      // and 12 (one more run) and is read itself (the buffer cache's request): at most 5, where a request per page
+      // would be 32.
+      CHECK(requests >= 2);
+      CHECK(requests <= 5);
+      for (u32 i = 0; i < COUNT; i++) CHECK(pages[i]->str(PAGE_SIZE) == data.substr(i * PAGE_SIZE, PAGE_SIZE));
+      // From page 40 on: the last page's tail and the pages past the end are zeros.
+      for (u32 i = 0; i < COUNT; i++) memset(buffers[i], 0x55, PAGE_SIZE);
+      REQUIRE(v.read_pages(ino, 40, buffers, 16).has_value());
+      for (u32 i = 0; i < 10; i++) CHECK(pages[i]->str(PAGE_SIZE) == data.substr((40 + i) * PAGE_SIZE, PAGE_SIZE));
+      CHECK(pages[10]->str(PAGE_SIZE) == data.substr(50 * PAGE_SIZE) + std::string(PAGE_SIZE - 100, '\0'));
+      for (u32 i = 11; i < 16; i++) CHECK(pages[i]->str(PAGE_SIZE) == std::string(PAGE_SIZE, '\0'));
+      // A sparse file: the holes are zeros, and cost no request (the two blocks may lie side by side: one request).
+      u32 sparse = create_file(v, ROOT, "sparse");
+      write_string(v, sparse, 0, "abc");
+      write_string(v, sparse, 10 * PAGE_SIZE + 5, "xyz");
+      for (u32 i = 0; i < COUNT; i++) memset(buffers[i], 0x55, PAGE_SIZE);
+      reads_before = image.disk().stats().reads.load(MemoryOrder::Relaxed);
+      REQUIRE(v.read_pages(sparse, 0, buffers, 11).has_value());
+      CHECK(image.disk().stats().reads.load(MemoryOrder::Relaxed) - reads_before <= 2);
+      CHECK(pages[0]->str(4) == std::string("abc\0", 4));
+      for (u32 i = 1; i < 10; i++) CHECK(pages[i]->str(PAGE_SIZE) == std::string(PAGE_SIZE, '\0'));
+      CHECK(pages[10]->str(9) == std::string("\0\0\0\0\0xyz\0", 9));
+      // A bad block fails the whole call (the page cache then reads page by page).
+      std::stringstream parse(image.debugfs("blocks seq"));
+      u64 first_block;
+      parse >> first_block;
+      u64 sectors_per_block = block_size / 512;
+      image.disk().fail(BlockOp::Read, (first_block + 3) * sectors_per_block, sectors_per_block);
+      CHECK(v.read_pages(ino, 0, buffers, 4).error() == Error::IO);
+      image.disk().clear_failures();
+      for (Buffer* b : pages) delete b;
+      image.unmount();
+      image.require_clean();
+    }
+  }
+
   TEST_CASE("truncate: shrinking frees blocks and indirect blocks, growing shows zeros, not old bytes") {
     for (u32 block_size : {1024u, 4096u}) {
       CAPTURE(block_size);

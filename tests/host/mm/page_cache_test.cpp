@@ -28,12 +28,21 @@ struct RecordingWriter final : ObjectWriter {
   std::vector<u8> first_bytes;
   std::vector<u8> disk;
   std::vector<u64> bad_pages;
-  u64 reads = 0;
+  u64 reads = 0;    // pages read, alone or in batches
+  u64 batches = 0;  // read_pages calls (read-ahead), failed ones too
   Result<void> read_page(u64 index, Frame* page) override {
     reads++;
     for (u64 bad : bad_pages)
       if (bad == index) return Error::IO;
     memset(g_phys.kernel_pointer(page), index < disk.size() ? disk[index] : 0, PAGE_SIZE);
+    return {};
+  }
+  // A batch with a bad page in it fails whole (having read nothing).
+  Result<void> read_pages(u64 first, Frame* const* pages, unsigned count) override {
+    batches++;
+    for (u64 bad : bad_pages)
+      if (bad >= first && bad < first + count) return Error::IO;
+    for (unsigned i = 0; i < count; i++) TRY(read_page(first + i, pages[i]));
     return {};
   }
   Result<void> write_back(u64 first, u64 end, bool) override {
@@ -308,46 +317,164 @@ struct LazyFile {
   ~LazyFile() { obj->set_writer(nullptr); }
 };
 
-// A fault on a page not read yet reads it through the pager once (the fault sleeps without its lock and starts
-// over), counts a major fault, and maps what the disk has; shared and private mappings alike, and a private
-// write copies the read page.
-TEST_CASE("page cache: pages are read from the pager at the first fault, once") {
-  LazyFile f(8);
+// A fault on a page not read yet reads it through the pager once, with the pages around it in one batch
+// (read-around: ReadAhead::MAX_PAGES centered on it), counts a major fault (one per fault that read), and maps
+// what the disk has; shared and private mappings alike, and a private write copies the read page. read()'s
+// get_filled_page reads only its page.
+TEST_CASE("page cache: pages are read from the pager at the first fault, once, with the pages around them") {
+  LazyFile f(128);
   CHECK(f.obj->resident_pages() == 0);
   Space s;
-  REQUIRE(map_object(*s, A, 8 * P, Prot::Read, f.obj, 0, MapFlag::Fixed | MapFlag::Shared).has_value());
-  REQUIRE(map_object(*s, B, 8 * P, Prot::ReadWrite, f.obj).has_value());
+  REQUIRE(map_object(*s, A, 128 * P, Prot::Read, f.obj, 0, MapFlag::Fixed | MapFlag::Shared).has_value());
+  REQUIRE(map_object(*s, B, 128 * P, Prot::ReadWrite, f.obj).has_value());
   CHECK(load(*s, A + 2 * P + 7) == 0x42);
-  CHECK(f.pager.reads == 1);
+  CHECK(f.pager.batches == 1);
+  CHECK(f.pager.reads == 32);  // pages [0, 32)
   CHECK(counter(g_vm_stats.pgmajfault_file) == 1);
   CHECK(load(*s, B + 2 * P) == 0x42);  // the same page, resident now
-  CHECK(f.pager.reads == 1);
-  store(*s, B + 5 * P, 0x99);  // a private copy of a page read first
-  CHECK(f.pager.reads == 2);
+  store(*s, B + 5 * P, 0x99);          // a private copy of a page read already
   CHECK(load(*s, A + 5 * P) == 0x45);
-  CHECK(f.obj->resident_pages() == 2);
-  CHECK(counter(g_vm_stats.file_pages_read) == 2);
-  auto page = f.obj->get_filled_page(7);  // read() gets its pages the same way
+  CHECK(f.pager.reads == 32);
+  store(*s, B + 100 * P, 0x98);  // a private copy of a page read first: with [84, 116)
+  CHECK(f.pager.batches == 2);
+  CHECK(f.pager.reads == 64);
+  CHECK(load(*s, A + 100 * P) == static_cast<u8>(0x40 + 100));
+  CHECK(f.obj->resident_pages() == 64);
+  CHECK(counter(g_vm_stats.file_pages_read) == 64);
+  CHECK(counter(g_vm_stats.pgmajfault_file) == 2);
+  auto page = f.obj->get_filled_page(127);  // read() gets its pages the same way
   REQUIRE(page.has_value());
-  CHECK(g_phys.kernel_pointer(page.value())[100] == 0x47);
+  CHECK(g_phys.kernel_pointer(page.value())[100] == static_cast<u8>(0x40 + 127));
   g_phys.unref(page.value());
-  CHECK(f.pager.reads == 3);
+  CHECK(f.pager.reads == 65);
 }
 
 // A failed read: the fault gets SIGBUS, read() gets EIO, the page stays out of the object, and the next access
-// reads it again (and succeeds once the disk does).
+// reads it again (and succeeds once the disk does). The read-around batch with the bad page in it failed, and its
+// pages were read again one by one: only the bad one is missing.
 TEST_CASE("page cache: a read error is a bus error at the fault and EIO for read, and is retried") {
   LazyFile f(4);
   f.pager.bad_pages = {1};
   Space s;
   REQUIRE(map_object(*s, A, 4 * P, Prot::Read, f.obj, 0, MapFlag::Fixed | MapFlag::Shared).has_value());
   CHECK(access(*s, VirtAddr(A + P), Access::Read) == FaultResult::BusError);
-  CHECK(f.obj->resident_pages() == 0);
+  CHECK(f.pager.batches == 1);
+  CHECK(f.pager.reads == 4);
+  CHECK(f.obj->resident_pages() == 3);
+  CHECK(f.obj->peek_page(1) == nullptr);
   CHECK(f.obj->get_filled_page(1).error() == Error::IO);
   CHECK(load(*s, A) == 0x40);  // the others are fine
+  CHECK(f.pager.reads == 5);
   f.pager.bad_pages.clear();
   CHECK(load(*s, A + P) == 0x41);
-  CHECK(f.pager.reads == 4);
+  CHECK(f.pager.reads == 6);
+  CHECK(f.pager.batches == 2);  // the missing page alone
+}
+
+// read_ahead reads the missing pages of a window, one batch per run of them, within the object's size; a page
+// a fault left Busy (get_page) is read with them. A batch that fails is read again page by page.
+TEST_CASE("page cache: read_ahead reads runs of missing pages in batches") {
+  LazyFile f(40);
+  auto five = f.obj->get_filled_page(5);
+  REQUIRE(five.has_value());
+  g_phys.unref(five.value());
+  auto busy = f.obj->get_page(2);  // put in, not read
+  REQUIRE(busy.has_value());
+  CHECK((busy.value()->page_flags & FrameFlag::Busy) != 0);
+  CHECK(f.pager.reads == 1);
+  f.obj->read_ahead(0, 32);
+  CHECK(f.pager.batches == 2);  // [0, 5) and [6, 32)
+  CHECK(f.pager.reads == 32);
+  CHECK((busy.value()->page_flags & FrameFlag::Busy) == 0);
+  CHECK(g_phys.kernel_pointer(busy.value())[0] == 0x42);
+  f.obj->read_ahead(32, 32);  // only 8 pages are left in the file
+  CHECK(f.pager.batches == 3);
+  CHECK(f.pager.reads == 40);
+  CHECK(f.obj->resident_pages() == 40);
+  f.obj->read_ahead(0, 64);  // nothing missing: nothing read
+  CHECK(f.pager.batches == 3);
+}
+
+TEST_CASE("page cache: a read_ahead batch that fails is read again page by page") {
+  LazyFile g(8);
+  g.pager.bad_pages = {3};
+  g.obj->read_ahead(0, 8);
+  CHECK(g.pager.batches == 1);
+  CHECK(g.pager.reads == 8);  // one by one after the batch failed
+  CHECK(g.obj->resident_pages() == 7);
+  CHECK(g.obj->get_filled_page(3).error() == Error::IO);
+}
+
+// write() of whole pages: the page takes the bytes and is never read, also one a fault put in Busy.
+TEST_CASE("page cache: overwrite_page fills a page without reading it") {
+  LazyFile f(4);
+  std::vector<u8> data(PAGE_SIZE, 0x5a);
+  REQUIRE(f.obj->overwrite_page(1, data.data()).has_value());
+  auto busy = f.obj->get_page(2);
+  REQUIRE(busy.has_value());
+  REQUIRE(f.obj->overwrite_page(2, data.data()).has_value());
+  CHECK((busy.value()->page_flags & FrameFlag::Busy) == 0);
+  auto page = f.obj->get_filled_page(1);
+  REQUIRE(page.has_value());
+  CHECK(g_phys.kernel_pointer(page.value())[4095] == 0x5a);
+  g_phys.unref(page.value());
+  CHECK(g_phys.kernel_pointer(busy.value())[0] == 0x5a);
+  CHECK(f.pager.reads == 0);
+  CHECK(counter(g_vm_stats.file_pages_read) == 0);
+  data.assign(PAGE_SIZE, 0x77);
+  REQUIRE(f.obj->overwrite_page(1, data.data()).has_value());  // a resident page: changed in place
+  CHECK(g_phys.kernel_pointer(f.obj->peek_page(1))[0] == 0x77);
+  CHECK(f.obj->resident_pages() == 2);
+  CHECK(f.obj->overwrite_page(4, data.data()).error() == Error::BUSERR);
+}
+
+// A scan through a mapping: each fault at the end of the last window reads the next whole window.
+TEST_CASE("page cache: a sequential scan of a mapping reads a window per fault") {
+  LazyFile f(128);
+  Space s;
+  REQUIRE(map_object(*s, A, 128 * P, Prot::Read, f.obj, 0, MapFlag::Fixed | MapFlag::Shared).has_value());
+  for (u64 i = 0; i < 128; i++) CHECK(load(*s, A + i * P) == static_cast<u8>(0x40 + i));
+  CHECK(f.pager.batches == 4);
+  CHECK(f.pager.reads == 128);
+  CHECK(counter(g_vm_stats.pgmajfault_file) == 4);
+}
+
+// The windows (Linux's get_init_ra_size and get_next_ra_size with a 32-page maximum).
+TEST_CASE("read-ahead: windows grow for sequential reads, random reads get what they want") {
+  using W = ReadAhead::Window;
+  auto same = [](W a, W b) { return a.first == b.first && a.pages == b.pages; };
+  ReadAhead ra;
+  CHECK(same(ra.on_miss(0, 1), W{0, 4}));  // page 0 of a fresh file: a sequential start
+  ra.note_read_end(4 * P);
+  CHECK(same(ra.on_miss(4, 1), W{4, 8}));  // the end of the window
+  CHECK(same(ra.on_miss(12, 1), W{12, 16}));
+  CHECK(same(ra.on_miss(28, 1), W{28, 32}));
+  CHECK(same(ra.on_miss(60, 1), W{60, 32}));
+  CHECK(same(ra.on_miss(1000, 2), W{1000, 2}));  // elsewhere: a random read
+  ra.note_read_end(1002 * P - 100);               // ended inside page 1001: a read from there on is sequential
+  CHECK(same(ra.on_miss(1002, 1), W{1002, 4}));
+  ReadAhead big;
+  big.note_read_end(16 * P);
+  CHECK(same(big.on_miss(16, 16), W{16, 32}));  // 16-page reads: the largest window at once
+  CHECK(same(big.on_miss(48, 100), W{48, 32}));
+  CHECK(ReadAhead::initial_size(2) == 4);
+  CHECK(ReadAhead::initial_size(8) == 16);
+  CHECK(ReadAhead::next_size(1) == 4);
+  CHECK(ReadAhead::next_size(16) == 32);
+  ReadAhead faults;
+  CHECK(same(faults.on_fault_miss(100), W{84, 32}));  // around the page
+  CHECK(same(faults.on_fault_miss(116), W{116, 32}));  // the end of that window: the next one
+  CHECK(same(faults.on_fault_miss(5), W{0, 32}));
+  ReadAhead small;  // a disk set to 8 pages (blockdev --setra 64)
+  CHECK(same(small.on_miss(0, 1, 8), W{0, 2}));  // (Linux's sizes for a maximum of 8: 2, 4, 8)
+  CHECK(same(small.on_miss(2, 1, 8), W{2, 4}));
+  CHECK(same(small.on_miss(6, 1, 8), W{6, 8}));
+  CHECK(same(small.on_miss(14, 1, 8), W{14, 8}));
+  CHECK(same(small.on_fault_miss(100, 8), W{96, 8}));
+  ReadAhead off;  // read-ahead off (--setra 0): a page at a time, as Linux's forced read of one page
+  CHECK(same(off.on_miss(0, 16, 0), W{0, 1}));
+  CHECK(same(off.on_miss(1, 16, 0), W{1, 1}));
+  CHECK(same(off.on_fault_miss(7, 0), W{7, 1}));
 }
 
 // Page-out drops clean file pages (unmapping them), and a later fault reads them back; a page stored to through
@@ -371,8 +498,9 @@ TEST_CASE("page cache: page-out drops clean pages, dirty ones after write-back")
   CHECK(f.obj->dirty_pages() == 1);  // the store, seen when the mapping went
   CHECK(counter(g_vm_stats.pgsteal_file) == 14);
   CHECK(s->pmap().extract(VirtAddr(A)).is_error());  // unmapped
-  CHECK(load(*s, A + 0 * P) == 0x40);  // read again
-  CHECK(f.pager.reads == 17);
+  CHECK(f.pager.reads == 16);  // the first fault read them all (read-around)
+  CHECK(load(*s, A + 0 * P) == 0x40);  // read again, with the 13 others dropped (read-around)
+  CHECK(f.pager.reads == 30);
   CHECK(load(*s, A + 3 * P) == 0x33);  // never lost
   g_phys.unref(held.value());
   CHECK(f.obj->write_back(0, 16, true).has_value());
