@@ -160,6 +160,10 @@ void sched_make_runnable(Thread* t) {
   kick_idle_hart(t->m_cpus_allowed);
 }
 
+namespace {
+void note_hold(Thread* t, u64 now);
+}  // namespace
+
 void sched_switch_locked() {
   Cpu* c = this_cpu();
   ASSERT_LOCKED(g_sched_lock);
@@ -186,6 +190,7 @@ void sched_switch_locked() {
   next->m_state = ThreadState::Running;
   c->current = next;
   prev->clear_work(WORK_RESCHEDULE);  // it is giving up the hart now
+  if (UNLIKELY(prev->m_resched_asked_ns != 0)) note_hold(prev, time_monotonic_ns());
   Atomic<u64>& switches = g_context_switches[c->index];
   switches.store(switches.load(MemoryOrder::Relaxed) + 1, MemoryOrder::Relaxed);
 
@@ -234,6 +239,7 @@ bool preemption_point(StopOn stop_on) {
   Thread* t = current_thread();
   if (t->has_work(WORK_RESCHEDULE)) {
     t->clear_work(WORK_RESCHEDULE);  // as on the way back to user mode (prepare_return_to_user)
+    sched_note_resched_taken(t);
     thread_yield();
   }
   return stop_on == StopOn::Kill ? t->has_work(WORK_KILL) : thread_has_interrupting_signal(t);
@@ -274,44 +280,47 @@ extern "C" void thread_exit_current() {
 namespace {
 
 // The longest a thread kept a hart after a tick asked for it (issue 14's "no call holds a hart for more than
-// 10 ms"), measured by the ticks alone, at no cost elsewhere: a tick that finds the thread it asked before still
-// running with WORK_RESCHEDULE still set knows that thread passed no scheduling point (a preemption point, a
-// sleep, a return to user mode) since. Each hart's watch is its own (touched only by its tick); the record is
-// kept under g_hold_lock, taken only when it is beaten.
-struct HoldWatch {
-  Thread* asked = nullptr;
-  u64 asked_at_ns = 0;
+// 10 ms"), measured exactly at no cost on the common paths: the tick notes in the thread when it was due
+// (Thread::m_resched_asked_ns, the first time it asks), and the scheduling point where the thread gives up
+// WORK_RESCHEDULE (a preemption point, a sleep, the way back to user mode) measures the time since
+// (sched_note_resched_taken). A tick delayed by a section with interrupts off counts from when it was due. Each
+// hart keeps its own record, written only by that hart with interrupts off (no lock: sched_switch_locked holds
+// the scheduler's lock, after which no other may be taken); a reader may see a record being beaten half-written.
+struct HoldRecord {
+  SchedHold longest;
+  char pad[64 - sizeof(SchedHold) % 64];
 };
-HoldWatch g_hold_watch[MAX_HARTS];
-Spinlock g_hold_lock("sched-hold");
-SchedHold g_longest_hold;  // guarded by g_hold_lock
+HoldRecord g_hold_records[MAX_HARTS];
 
-void watch_hold(Cpu* c, u64 now) {
-  Thread* t = c->current;
-  HoldWatch& w = g_hold_watch[c->index];
-  if (w.asked != t || !t->has_work(WORK_RESCHEDULE)) {
-    w.asked = t;
-    w.asked_at_ns = now;
-    return;
-  }
-  u64 held = now - w.asked_at_ns;
-  if (held <= __atomic_load_n(&g_longest_hold.held_ns, __ATOMIC_RELAXED)) return;
-  SpinlockGuard guard(g_hold_lock);
-  if (held <= g_longest_hold.held_ns) return;
-  g_longest_hold.held_ns = held;
-  g_longest_hold.tid = t->m_tid;
-  g_longest_hold.syscall = t->m_trap_frame ? t->m_trap_frame->a7 : ~0ull;
-  strncpy(g_longest_hold.name, t->m_process ? t->m_process->m_name : t->m_name, sizeof(g_longest_hold.name) - 1);
+void note_hold(Thread* t, u64 now) {
+  u64 asked = t->m_resched_asked_ns;
+  if (asked == 0) return;
+  t->m_resched_asked_ns = 0;
+  u64 held = now > asked ? now - asked : 0;
+  SchedHold& record = g_hold_records[this_cpu()->index].longest;
+  if (held <= record.held_ns) return;
+  record.held_ns = held;
+  record.tid = t->m_tid;
+  record.syscall = t->m_trap_frame ? t->m_trap_frame->a7 : ~0ull;
+  strncpy(record.name, t->m_process ? t->m_process->m_name : t->m_name, sizeof(record.name) - 1);
 }
 
 }  // namespace
+
+void sched_note_resched_taken(Thread* t) {
+  if (LIKELY(t->m_resched_asked_ns == 0)) return;
+  u64 before = csr::Sstatus::read_and_clear(csr::Sstatus::SIE);  // this hart's tick writes the same field
+  note_hold(t, time_monotonic_ns());
+  if (before & csr::Sstatus::SIE) csr::Sstatus::set(csr::Sstatus::SIE);
+}
 
 void sched_tick() {
   Cpu* c = this_cpu();
   u64 now = time_monotonic_ns();
   if (c->current != c->idle_thread) {
-    watch_hold(c, now);
-    c->current->add_work(WORK_RESCHEDULE);
+    Thread* t = c->current;
+    if (t->m_resched_asked_ns == 0) t->m_resched_asked_ns = now > c->tick_late_ns ? now - c->tick_late_ns : 1;
+    t->add_work(WORK_RESCHEDULE);
   }
   if (c->index != 0) return;
   // The boot hart wakes timed sleepers whose deadline passed.
@@ -334,8 +343,10 @@ void sched_tick() {
 }
 
 SchedHold sched_longest_hold() {
-  SpinlockGuard guard(g_hold_lock);
-  return g_longest_hold;
+  SchedHold longest;
+  for (usize i = 0; i < g_cpu_count; i++)
+    if (g_hold_records[i].longest.held_ns > longest.held_ns) longest = g_hold_records[i].longest;
+  return longest;
 }
 
 u64 sched_context_switches() {

@@ -31,9 +31,12 @@ void sched_switch_locked();
 [[noreturn]] void sched_run_idle();
 // Called on every timer tick on every hart.
 void sched_tick();
-// The longest time a thread kept a hart after a tick asked it to give the hart up (at least that long: ticks
-// measure it, every 10 ms), and who: tid, program name, and a7 of its user registers (the system call it was in,
-// if it was in one; ~0 for a kernel thread). /proc/kernel-stats shows it.
+// The current thread gives up WORK_RESCHEDULE at a scheduling point: the hold that ends here is measured.
+void sched_note_resched_taken(Thread* t);
+// The longest time a thread kept a hart after a tick asked it to give the hart up (from the time the tick was
+// due, to the scheduling point where the thread looked: a preemption point, a sleep, the way back to user mode),
+// and who: tid, program name, and a7 of its user registers (the system call it was in, if it was in one; ~0 for
+// a kernel thread). /proc/kernel-stats shows it.
 struct SchedHold {
   u64 held_ns = 0;
   u32 tid = 0;

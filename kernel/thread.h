@@ -48,6 +48,9 @@ struct Thread {
   bool m_killable = false;           // a fatal signal ends the wait (Interruptible::Killable); same lock
   bool m_irq_enabled_before = false; // saved Cpu::irq_enabled_before across a switch
   u64 m_slept_at_ns = 0;             // when it last went to sleep (its wake-up's place in the run queue); same lock
+  // When a tick first asked this thread to give up its hart (WORK_RESCHEDULE) and it has not yet: 0 if none.
+  // Written by the tick on the thread's own hart, read and cleared by the thread (kernel/sched.cpp).
+  u64 m_resched_asked_ns = 0;
   FpuContext m_fpu;                  // the user's floating-point registers while the hart does not hold them
   const char* m_name = "";
   u32 m_tid = 0;

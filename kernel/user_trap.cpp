@@ -187,6 +187,7 @@ extern "C" void prepare_return_to_user() {
     u32 work = t->m_work.load(MemoryOrder::Acquire);
     if (work & WORK_RESCHEDULE) {
       t->clear_work(WORK_RESCHEDULE);
+      sched_note_resched_taken(t);
       enable_interrupts();
       thread_yield();
       continue;

@@ -33,6 +33,7 @@ struct Cpu {
   class Sv39Pmap* active_pmap = nullptr;  // the user pmap in satp, nullptr for the kernel table
   u64 ticks = 0;
   u64 next_timer = 0;
+  u64 tick_late_ns = 0;  // how long after it was due the tick being taken came (interrupts were off)
   // Software interrupts (IPIs) this hart has taken, each counted between two full fences: a hart that sees the
   // count move knows this hart executed a full memory barrier after the IPI was sent (membarrier(2)).
   Atomic<u64> ipis_taken{0};

@@ -27,6 +27,7 @@ void timer_rearm() {
   u64 period = time_ns_to_ticks(1'000'000'000ull / TICK_HZ);
   u64 next = c->next_timer + period;
   u64 now = csr::read_time();
+  c->tick_late_ns = now > c->next_timer ? time_ticks_to_ns(now - c->next_timer) : 0;
   if (next <= now) next = now + period;  // we fell behind (a long stop in the debugger): don't storm
   program(next);
 }

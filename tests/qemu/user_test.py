@@ -37,6 +37,9 @@ Markers, in comment lines of the test source (" TEST: key=value" or " TEST: flag
   runtests-skip=REASON     /bin/runtests (the tests in the running system, at /tests: tools/mktestsdisk) skips
                            the test: it needs the machine to itself (it signals every process, or measures free
                            memory that the shell's page cache changes); make test runs it as any other
+  icount                   the kernel run counts instructions (tools/run --icount: guest time follows the
+                           instructions executed, 1 ns each), so that times measured in the guest do not
+                           depend on the host's load
   disk-check=FUNCTION      a check of the kernel's disk images after the run: FUNCTION in disk_checks.py is
                            called with the list of image paths and returns a list of problems
 Exit status 77 means "skipped" (ctest SKIP_RETURN_CODE).
@@ -328,6 +331,8 @@ def main():
         disk_args += ["--swap", m["swap"]]
     if m.get("kernel-args"):
         disk_args += ["--append", m["kernel-args"]]
+    if "icount" in flags:
+        disk_args.append("--icount")
     cmd = [os.path.join(ROOT, "tools", "run"), "--build", opts.build, "--smp", str(opts.smp), "--mem", mem,
            "--timeout", str(timeout), "--log", log_path] + image_args + disk_args + [binary] + args
     status, out, err = run(cmd, timeout + 30, None, stdin)
