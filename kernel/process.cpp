@@ -141,6 +141,10 @@ Process::Process() = default;
 Process::~Process() = default;
 
 void process_release_space(Process* p, RefPtr<AddressSpace> old) {
+  // The last reference (nobody can take another: it has left the process): a large address space is emptied
+  // in steps first, with a preemption point between them (AddressSpace::release_in_steps), so that the exit or
+  // exec of a big process does not hold the hart (Linux's exit_mmap: unmap_vmas with cond_resched).
+  if (old && old->ref_count() == 1) old->release_in_steps();
   old.clear();  // frees it unless another process shares it (CLONE_VM)
   if (VforkWait* w = p->m_vfork.exchange(nullptr)) {
     SpinlockGuard guard(w->lock);
@@ -212,7 +216,10 @@ u32 process_task_count() {
 }
 
 void process_activate_address_space(Process* p) {
+  // A thread of a process that has left its address space (exit, exec, in their preemption points) runs on the
+  // kernel's tables, not on whatever pmap this hart ran last: that one's process could destroy it meanwhile.
   if (p->m_space) p->m_space->activate();
+  else Pmap::activate_kernel();
 }
 
 void process_deactivate_address_space(Process* p) {

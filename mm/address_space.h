@@ -160,7 +160,14 @@ class AddressSpace : public RefCounted {
   Result<OwnPtr<AddressSpace>> fork();
 
   Result<VirtAddr> map(const MapRequest& request);
+  // munmap(2). A range longer than UNMAP_STEP goes in steps of it from its top, the lock dropped and a
+  // preemption point between (unmap_in_steps); it stops early (INTR) when the process is being killed.
   Result<void> unmap(VirtAddr start, u64 length);
+  static constexpr u64 UNMAP_STEP = 16ull << 20;
+  // Before the last reference goes (exit, exec): empty a large address space in steps of UNMAP_STEP from the
+  // top, with a preemption point between (the destructor then has little left to do, and holds the hart for
+  // little). A small one is left to the destructor, which is faster. Nobody else may use the space any more.
+  void release_in_steps();
   Result<void> protect(VirtAddr start, u64 length, Prot prot);
   // mremap(2) with Linux's rules and errno (mm/remap.cpp): shrink, grow in place, or move (RemapFlag). A move
   // carries the private pages along without copying them (a page still shared copy-on-write with another
@@ -319,6 +326,7 @@ class AddressSpace : public RefCounted {
   Result<void> check_mapped_locked(Region* first, VirtAddr start, VirtAddr end, Prot prot) const;
   // keep_tables: the range is mapped again at once (MAP_FIXED over a mapping): its page tables stay.
   Result<void> unmap_locked(VirtAddr start, VirtAddr end, bool keep_tables = false);
+  Result<void> unmap_in_steps(VirtAddr start, VirtAddr end, bool stop_when_killed);
   bool range_is_free_locked(VirtAddr start, VirtAddr end) const;
   Result<VirtAddr> find_free_range_locked(u64 length, VirtAddr hint) const;
   Result<void> populate_locked(VirtAddr start, VirtAddr end, Access access);
@@ -347,6 +355,7 @@ class AddressSpace : public RefCounted {
 
   void set_region_lock_locked(Region* first, VirtAddr end, u32 lock);
   Result<void> bring_in(VirtAddr start, VirtAddr end);
+  Result<void> advise_walk(VirtAddr start, VirtAddr end, Advice advice);  // takes the lock
   Result<void> advise_region_locked(Region& r, VirtAddr start, VirtAddr end, Advice advice);
   Result<void> populate_advice(VirtAddr start, VirtAddr end, Access access);
   Result<void> set_region_flags_locked(Region& r, VirtAddr start, VirtAddr end, u32 set, u32 clear);

@@ -68,6 +68,8 @@ class Sv39Pmap {
     if (m_pending_count) update_into_slow(batch);
   }
   void activate();
+  // Switch this hart to the kernel's own table, leaving whatever pmap it ran.
+  static void activate_kernel();
   void deactivate() {
     if (this_cpu()->active_pmap == this) activate_kernel();
   }
@@ -78,8 +80,6 @@ class Sv39Pmap {
 
  private:
   Sv39Pmap() = default;
-  // Switch this hart to the kernel's own table, leaving whatever pmap it ran.
-  static void activate_kernel();
   Pte* leaf(VirtAddr va) const;
   void note_flush(VirtAddr va);
   void update_slow();
