@@ -39,10 +39,10 @@ extern "C" [[noreturn]] void enter_user_mode(TrapFrame* tf);
 
 namespace {
 
-constexpr usize ARG_MAX = 256 * KiB;       // total bytes of argument and environment strings
 constexpr usize MAX_PHDR_BYTES = 64 * KiB;  // like Linux's ELF_MIN_ALIGN-independent limit
 constexpr int MAX_INTERPRETER_DEPTH = 4;    // #! scripts naming #! scripts
-constexpr u64 INITIAL_STACK = 128 * KiB;    // mapped at exec; the region grows on demand to RLIMIT_STACK
+constexpr u64 INITIAL_STACK = 128 * KiB;    // mapped at exec below the strings; the region grows on demand to RLIMIT_STACK
+constexpr usize AUXV_PAIRS = 20;             // at most, in the auxiliary vector (build_stack)
 constexpr u64 PIE_BASE = 0x2aaaaaa000ull;   // ET_DYN programs are placed at this base plus a random offset
 constexpr u64 PIE_RANDOM_PAGES = 1ull << 16;
 constexpr u64 INTERP_RANDOM_PAGES = 1ull << 16;  // the interpreter goes up to 256 MiB below where mmap would put it
@@ -50,47 +50,138 @@ constexpr u64 INTERP_RANDOM_PAGES = 1ull << 16;  // the interpreter goes up to 2
 constexpr u64 HWCAP_IMAFDC = (1ull << ('i' - 'a')) | (1ull << ('m' - 'a')) | (1ull << ('a' - 'a')) |
                              (1ull << ('f' - 'a')) | (1ull << ('d' - 'a')) | (1ull << ('c' - 'a'));
 
-// The argument and environment strings, packed NUL-separated in one kernel buffer.
+// Linux 6.1's limits on the strings execve takes (fs/exec.c; execve(2), "Limits on size of arguments and
+// environment"): one string, its NUL included, at most MAX_ARG_STRLEN; all of them (and the program's path)
+// at most a quarter of RLIMIT_STACK, capped at 3/4 of _STK_LIM (6 MiB) and at least ARG_MAX (32 pages), less the
+// pointers argv and envp will take on the stack (bprm_stack_limits); E2BIG past either.
+constexpr usize MAX_ARG_STRLEN = 32 * PAGE_SIZE;
+constexpr usize ARG_MAX = 32 * PAGE_SIZE;
+constexpr usize ARG_STRINGS_CAP = 6 * MiB;
+constexpr u64 MAX_ARG_STRINGS = 0x7fffffff;  // pointers in argv or envp (more: E2BIG)
+// The strings are kept in chunks of this size, each string whole in one chunk (so each can be read in place).
+constexpr usize ARG_CHUNK = MAX_ARG_STRLEN;
+// A long copy gives others the hart (and stops for SIGKILL) after this many bytes or strings.
+constexpr usize ARG_COPY_BURST_BYTES = 256 * KiB;
+constexpr usize ARG_COPY_BURST_STRINGS = 4096;
+
+// The argument and environment strings, NUL-terminated, arguments first, in a list of chunks (up to 6 MiB in
+// all: no one buffer that large need be found).
 struct Arguments {
-  char* data = nullptr;
-  usize size = 0;
+  struct Chunk {
+    Chunk* next = nullptr;
+    usize used = 0;
+    char* data = nullptr;  // ARG_CHUNK bytes
+  };
+  Chunk* first = nullptr;
+  Chunk* last = nullptr;
+  usize size = 0;            // bytes of all the strings, NULs included
+  usize budget = ARG_MAX;    // what they may take (sys_execve sets it from RLIMIT_STACK and the pointer count)
   usize argc = 0;
   usize envc = 0;
 
-  Arguments() { data = static_cast<char*>(kmalloc(ARG_MAX)); }
-  ~Arguments() { kfree(data); }
+  Arguments() = default;
+  ~Arguments() {
+    while (Chunk* c = first) {
+      first = c->next;
+      kfree(c->data);
+      delete c;
+    }
+  }
   Arguments(const Arguments&) = delete;
   Arguments& operator=(const Arguments&) = delete;
 
-  Result<void> add(const char* s, usize len) {
-    if (!data) return Error::NOMEM;
-    if (len + 1 > ARG_MAX - size) return Error::TOO_BIG;
-    memcpy(data + size, s, len);
-    data[size + len] = '\0';
-    size += len + 1;
+  usize room() const { return last ? ARG_CHUNK - last->used : 0; }
+  Result<void> new_chunk() {
+    auto* c = new Chunk();
+    if (!c) return Error::NOMEM;
+    c->data = static_cast<char*>(kmalloc(ARG_CHUNK));
+    if (!c->data) {
+      delete c;
+      return Error::NOMEM;
+    }
+    (last ? last->next : first) = c;
+    last = c;
     return {};
   }
-  // The i-th string (arguments first, then environment).
-  const char* string(usize i) const {
-    const char* p = data;
-    while (i--) p += strlen(p) + 1;
-    return p;
+  void took(usize bytes) {
+    last->used += bytes;
+    size += bytes;
+  }
+  Result<void> add(const char* s, usize len) {
+    if (len + 1 > MAX_ARG_STRLEN || len + 1 > budget - size) return Error::TOO_BIG;
+    if (room() < len + 1) TRY(new_chunk());
+    memcpy(last->data + last->used, s, len);
+    last->data[last->used + len] = '\0';
+    took(len + 1);
+    return {};
+  }
+  // The user's string at `pointer`: EFAULT, or E2BIG when it is too long or the strings would pass the budget.
+  Result<void> add_from_user(u64 pointer) {
+    usize most = budget - size < MAX_ARG_STRLEN ? budget - size : MAX_ARG_STRLEN;  // its bytes, NUL included
+    if (most == 0) return Error::TOO_BIG;
+    if (room() == 0) TRY(new_chunk());
+    for (;;) {
+      usize here = room() < most ? room() : most;
+      auto len = copy_string_from_user(last->data + last->used, pointer, here);
+      if (!len.is_error()) {
+        took(len.value() + 1);
+        return {};
+      }
+      if (len.error() != Error::NAMETOOLONG) return len.error();
+      if (here == most) return Error::TOO_BIG;
+      TRY(new_chunk());  // too long for what this chunk has left: again in a new one
+    }
+  }
+  // fn(const char* string, usize length) for each string in order.
+  template <typename Fn>
+  void for_each_string(Fn fn) const {
+    for (const Chunk* c = first; c; c = c->next) {
+      for (usize at = 0; at < c->used;) {
+        usize len = strlen(c->data + at);
+        fn(c->data + at, len);
+        at += len + 1;
+      }
+    }
   }
 };
 
-// Copy a NULL-terminated array of user string pointers into args.
-Result<usize> copy_string_array(Arguments& args, u64 user_array) {
+// Linux's count(): the pointers in a NULL-terminated user array (E2BIG past MAX_ARG_STRINGS). An array as long
+// as the user's memory neither holds the hart nor outlives SIGKILL.
+Result<usize> count_strings(u64 user_array) {
   if (!user_array) return static_cast<usize>(0);
-  usize count = 0;
-  for (;; count++) {
+  for (usize count = 0;; count++) {
     u64 pointer = TRY(copy_value_from_user<u64>(user_array + count * 8));
-    if (!pointer) break;
-    if (!args.data) return Error::NOMEM;
-    auto len = copy_string_from_user(args.data + args.size, pointer, ARG_MAX - args.size);
-    if (len.is_error()) return len.error() == Error::NAMETOOLONG ? Error::TOO_BIG : len.error();
-    args.size += len.value() + 1;
+    if (!pointer) return count;
+    if (count >= MAX_ARG_STRINGS) return Error::TOO_BIG;
+    if (count % ARG_COPY_BURST_STRINGS == ARG_COPY_BURST_STRINGS - 1 && preemption_point(StopOn::Kill))
+      return Error::INTR;
   }
-  return count;
+}
+
+// Copy `count` strings of a user array (counted before) into args.
+Result<void> copy_strings(Arguments& args, u64 user_array, usize count) {
+  usize burst_start = args.size;
+  for (usize i = 0; i < count; i++) {
+    u64 pointer = TRY(copy_value_from_user<u64>(user_array + i * 8));
+    if (!pointer) return Error::FAULT;  // the array changed since it was counted
+    TRY(args.add_from_user(pointer));
+    if (args.size - burst_start >= ARG_COPY_BURST_BYTES || i % ARG_COPY_BURST_STRINGS == ARG_COPY_BURST_STRINGS - 1) {
+      if (preemption_point(StopOn::Kill)) return Error::INTR;
+      burst_start = args.size;
+    }
+  }
+  return {};
+}
+
+// bprm_stack_limits: what the strings (with the program's path, path_bytes with its NUL) may take, from the
+// caller's RLIMIT_STACK and the pointers the stack will hold (argv with at least one, envp); E2BIG if nothing.
+Result<usize> argument_budget(usize argc, usize envc, usize path_bytes) {
+  u64 stack = mm_space_limits().stack;
+  u64 limit = stack / 4 < ARG_STRINGS_CAP ? stack / 4 : ARG_STRINGS_CAP;
+  if (limit < ARG_MAX) limit = ARG_MAX;
+  u64 pointers = ((argc ? argc : 1) + static_cast<u64>(envc)) * 8;
+  if (limit <= pointers || limit - pointers < path_bytes) return Error::TOO_BIG;
+  return static_cast<usize>(limit - pointers - path_bytes);
 }
 
 Result<void> read_exact(File& file, void* buffer, usize len, u64 offset) {
@@ -207,11 +298,17 @@ Result<u64> build_stack(AddressSpace& space, const Arguments& args, const char* 
     TRY(space.write(VirtAddr(sp), data, len));
     return sp;
   };
-  // Strings, highest first: the file name (AT_EXECFN), then the arguments and environment.
+  // Strings, highest first: the file name (AT_EXECFN), then the arguments and environment, chunk by chunk (a
+  // preemption point between: up to 6 MiB are written).
   u64 execfn_address = TRY(push_bytes(execfn, strlen(execfn) + 1));
   sp -= args.size;
   u64 strings_address = sp;
-  TRY(space.write(VirtAddr(sp), args.data, args.size));
+  u64 at = sp;
+  for (const Arguments::Chunk* c = args.first; c; c = c->next) {
+    TRY(space.write(VirtAddr(at), c->data, c->used));
+    at += c->used;
+    if (c->next && preemption_point(StopOn::Kill)) return Error::INTR;
+  }
   u8 random[16];
   random_bytes(random, sizeof(random));
   sp = align_down(sp, 16);
@@ -227,26 +324,38 @@ Result<u64> build_stack(AddressSpace& space, const Arguments& args, const char* 
       {AT_CLKTCK, 100},               {AT_SECURE, 0},                         {AT_RANDOM, random_address},
       {AT_EXECFN, execfn_address},    {AT_NULL, 0},
   };
+  static_assert(array_size(auxv) <= AUXV_PAIRS);
   usize words = 1 + (args.argc + 1) + (args.envc + 1) + array_size(auxv) * 2;
   sp = align_down(sp - words * 8, 16);
-  u64* table = static_cast<u64*>(kmalloc(words * 8));
-  if (!table) return Error::NOMEM;
-  usize w = 0;
-  table[w++] = args.argc;
+  // The table (argc, argv, envp, auxv) goes out through a small buffer: argv and envp may have 750,000 pointers.
+  constexpr usize BATCH = 512;
+  u64* batch = static_cast<u64*>(kmalloc(BATCH * 8));
+  if (!batch) return Error::NOMEM;
+  usize filled = 0;
+  u64 out = sp;
+  Result<void> result;
+  auto put = [&](u64 word) {
+    batch[filled++] = word;
+    if (filled == BATCH) {
+      if (!result.is_error()) result = space.write(VirtAddr(out), batch, BATCH * 8);
+      out += BATCH * 8;
+      filled = 0;
+    }
+  };
+  put(args.argc);
+  usize index = 0;
   u64 string = strings_address;
-  for (usize i = 0; i < args.argc; i++) {
-    table[w++] = string;
-    string += strlen(args.data + (string - strings_address)) + 1;
-  }
-  table[w++] = 0;
-  for (usize i = 0; i < args.envc; i++) {
-    table[w++] = string;
-    string += strlen(args.data + (string - strings_address)) + 1;
-  }
-  table[w++] = 0;
-  for (const auto& pair : auxv) table[w++] = pair[0], table[w++] = pair[1];
-  auto result = space.write(VirtAddr(sp), table, words * 8);
-  kfree(table);
+  args.for_each_string([&](const char*, usize len) {
+    if (index == args.argc) put(0);  // the end of argv; envp follows
+    put(string);
+    string += len + 1;
+    index++;
+  });
+  if (index == args.argc) put(0);
+  put(0);
+  for (const auto& pair : auxv) put(pair[0]), put(pair[1]);
+  if (!result.is_error() && filled) result = space.write(VirtAddr(out), batch, filled * 8);
+  kfree(batch);
   TRY(result);
   return sp;
 }
@@ -379,9 +488,15 @@ Result<LoadResult> load_elf(RefPtr<File> file, const elf::Header& eh, const Argu
   space->set_brk_base(VirtAddr(align_up(image.end, PAGE_SIZE)),
                       image.end_data > image.start_data ? image.end_data - image.start_data : 0);
 
+  // The stack holds the strings and the tables, and INITIAL_STACK more below them, within RLIMIT_STACK but
+  // never less than what it holds (Linux's setup_arg_pages: stack_expand). The strings take up to 6 MiB.
+  u64 holds = align_up(args.size + strlen(execfn) + 1 + 64 + (args.argc + args.envc + 3 + 2 * AUXV_PAIRS) * 8, PAGE_SIZE);
+  u64 stack_limit = align_down(mm_space_limits().stack, PAGE_SIZE);
+  u64 initial = holds + INITIAL_STACK < stack_limit ? holds + INITIAL_STACK : stack_limit;
+  if (initial < holds) initial = holds;
   MapRequest stack;
-  stack.address = VirtAddr(user_layout::STACK_TOP - INITIAL_STACK);
-  stack.length = INITIAL_STACK;
+  stack.address = VirtAddr(user_layout::STACK_TOP - initial);
+  stack.length = initial;
   stack.prot = image.exec_stack ? Prot::All : Prot::ReadWrite;
   stack.flags = MapFlag::Fixed | MapFlag::Stack;
   TRY(space->map(stack));
@@ -409,14 +524,14 @@ void commit(Process* p, LoadResult& loaded, const char* path, const Arguments& a
     strncpy(p->m_name, base, PROCESS_NAME_MAX - 1);
     p->m_name[PROCESS_NAME_MAX - 1] = '\0';
     strncpy(p->m_exe_path, path, PROCESS_PATH_MAX - 1);
-    usize n = 0;
-    for (usize i = 0; i < args.argc && n < PROCESS_PATH_MAX; i++) {
-      const char* a = args.string(i);
-      usize len = strlen(a) + 1;
+    usize n = 0, i = 0;
+    args.for_each_string([&](const char* a, usize len) {
+      if (i++ >= args.argc || n == PROCESS_PATH_MAX) return;
+      len++;
       if (len > PROCESS_PATH_MAX - n) len = PROCESS_PATH_MAX - n;
       memcpy(p->m_cmdline + n, a, len);
       n += len;
-    }
+    });
     p->m_cmdline_length = n;
   }
   p->m_space->activate();
@@ -477,6 +592,7 @@ Result<void> do_exec(Process* p, const char* path, Arguments& args, int depth) {
     memcpy(interpreter, head + interp_start, interp_end - interp_start);
     interpreter[interp_end - interp_start] = '\0';
     Arguments next;
+    next.budget = args.budget;  // (Linux: the same limit, with the pointers counted for the caller's argv)
     TRY(next.add(interpreter, strlen(interpreter)));
     usize new_argc = 1;
     if (arg_end > arg_start) {
@@ -485,10 +601,12 @@ Result<void> do_exec(Process* p, const char* path, Arguments& args, int depth) {
     }
     TRY(next.add(path, strlen(path)));
     new_argc++;
-    for (usize k = 1; k < args.argc + args.envc; k++) {
-      const char* s = args.string(k);
-      TRY(next.add(s, strlen(s)));
-    }
+    usize k = 0;
+    Result<void> copied;
+    args.for_each_string([&](const char* s, usize len) {
+      if (k++ > 0 && !copied.is_error()) copied = next.add(s, len);
+    });
+    TRY(copied);
     next.argc = new_argc + (args.argc > 0 ? args.argc - 1 : 0);
     next.envc = args.envc;
     return do_exec(p, interpreter, next, depth + 1);
@@ -543,8 +661,12 @@ Result<u64> sys_execve(const SyscallArgs& a) {
   char path[PROCESS_PATH_MAX];
   TRY(copy_string_from_user(path, a.a0, sizeof(path)));
   Arguments args;
-  if (!args.data) return Error::NOMEM;
-  args.argc = TRY(copy_string_array(args, a.a1));
+  // As Linux's do_execveat_common: count both arrays, set the limit, then copy (the path counts too).
+  usize argc = TRY(count_strings(a.a1));
+  usize envc = TRY(count_strings(a.a2));
+  args.budget = TRY(argument_budget(argc, envc, strlen(path) + 1));
+  TRY(copy_strings(args, a.a1, argc));
+  args.argc = argc;
   if (args.argc == 0) {
     // Linux 5.18 and later: a program started with no arguments gets one, the empty string, so that argv[0]
     // exists and argv[1] is the terminating NULL (a program that skips argv[0] meets no environment strings).
@@ -552,7 +674,8 @@ Result<u64> sys_execve(const SyscallArgs& a) {
     TRY(args.add("", 0));
     args.argc = 1;
   }
-  args.envc = TRY(copy_string_array(args, a.a2));
+  TRY(copy_strings(args, a.a2, envc));
+  args.envc = envc;
   TRY(do_exec(p, path, args, 0));
   return 0;  // the new program starts with a0 = 0, as on Linux
 }
@@ -563,7 +686,7 @@ extern "C" void thread_trampoline();
 
 void exec_prepare_first(Process* init, const char* path, const char* const* argv, usize argc) {
   auto* first = new FirstExec();
-  ASSERT(first && first->args.data);
+  ASSERT(first);
   strncpy(first->path, path, sizeof(first->path) - 1);
   for (usize i = 0; i < argc; i++) MUST(first->args.add(argv[i], strlen(argv[i])));
   first->args.argc = argc;
