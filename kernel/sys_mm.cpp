@@ -6,6 +6,7 @@
 #include "kernel/fs/fd_table.h"
 #include "kernel/fs/inode.h"
 #include "kernel/process.h"
+#include "kernel/sched.h"
 #include "kernel/syscall_raw.h"
 #include "mm/address_space.h"
 
@@ -159,6 +160,8 @@ Result<u64> sys_mincore(const SyscallArgs& a) {
     TRY(space().residency(VirtAddr(start + done * PAGE_SIZE), n, chunk));
     TRY(copy_to_user(vec + done, chunk, n));
     done += n;
+    // Linux's mincore has cond_resched per chunk: 768 MiB took 13.6 ms in one piece.
+    if (done < pages && preemption_point(StopOn::Kill)) return Error::INTR;
   }
   return 0;
 }
