@@ -13,6 +13,7 @@
  *   MADV_DONTNEED of 192 MiB written (the same steps; before: 10.6 ms)
  *   mincore       of the 64 GiB mapping (16,777,216 pages: a preemption point every 256, as Linux's
  *                 cond_resched per chunk)
+ *   setgroups     of 65,536 groups (NGROUPS_MAX; the fuzzer found it held the hart for 23 ms: the sort)
  *   exit          of a process with 192 MiB written (its address space emptied in steps before it goes)
  *   exec          of a process with 192 MiB written (the old address space the same way)
  *   kill          SIGKILL to a child inside a munmap of 192 MiB: the call stops at its next step
@@ -24,6 +25,7 @@
  * TEST: smp=1
  */
 #define _GNU_SOURCE
+#include <grp.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
@@ -85,10 +87,10 @@ static char* written(unsigned long length, int shared_file) {
   return p;
 }
 
-enum op { UNMAP, UNMAP_SHARED, UNMAP_SPARSE, DONTNEED, MINCORE, EXIT, EXEC, KILL };
+enum op { UNMAP, UNMAP_SHARED, UNMAP_SPARSE, DONTNEED, MINCORE, SETGROUPS, EXIT, EXEC, KILL };
 static const char* const names[] = {"munmap of 192 MiB written",        "munmap of 192 MiB of a memfd written",
                                     "munmap of 64 GiB read every 2 MiB", "MADV_DONTNEED of 192 MiB written",
-                                    "mincore of 64 GiB read every 2 MiB",
+                                    "mincore of 64 GiB read every 2 MiB", "setgroups of 65,536 groups",
                                     "exit with 192 MiB written",         "exec with 192 MiB written",
                                     "SIGKILL inside a munmap of 192 MiB"};
 
@@ -103,6 +105,12 @@ static void child(enum op which, const char* self) {
     just_before_a_tick();
     if (which == MINCORE) _exit(mincore((void*)p, SPARSE, vec) == 0 && vec[0] == 1 && vec[1] == 0 ? 0 : 3);
     _exit(munmap((void*)p, SPARSE) == 0 ? 0 : 3);
+  }
+  if (which == SETGROUPS) {
+    static gid_t groups[65536];
+    for (unsigned i = 0; i < 65536; i++) groups[i] = 65536 - i; /* (a heap sort's work whatever the order) */
+    just_before_a_tick();
+    _exit(setgroups(65536, groups) == 0 ? 0 : 3);
   }
   char* p = written(BIG, which == UNMAP_SHARED);
   if (!p) _exit(2);
