@@ -3,6 +3,7 @@
 #include "arch/riscv/cpu.h"
 #include "kernel/console.h"
 #include "kernel/spinlock.h"
+#include "kernel/syslog.h"
 #include "kernel/time.h"
 #include "lib/format.h"
 
@@ -32,10 +33,12 @@ void vklog(LogLevel level, const char* fmt, va_list args) {
   if (n < sizeof(line)) n += vformat(line + n, sizeof(line) - n, fmt, args);
   if (n > sizeof(line) - 2) n = sizeof(line) - 2;
   line[n++] = '\n';
-  if (c && c->in_panic)
+  if (c && c->in_panic) {
     console_write_emergency(line, n);
-  else
+  } else {
+    log_buffer_append(level, line, n);  // for syslog(2) and dmesg
     console_write(ConsoleChannel::Kernel, line, n);
+  }
 }
 
 void klog(LogLevel level, const char* fmt, ...) {

@@ -1,6 +1,6 @@
 // Kernel log lines: "[    1.234567] h0 I message" — time since boot, the hart, the level, then the text.
 // They go to the console's kernel channel (see kernel/console.h), which tools/run shows on the terminal's
-// stderr or writes to a log file.
+// stderr or writes to a log file, and to the message buffer that dmesg reads (kernel/syslog.h).
 #pragma once
 
 #include <cstdarg>

@@ -83,6 +83,11 @@ void set_default_limits(Process* p) {
   // hold to it; max_threads is enforced).
   p->m_limits[linux::RLIMIT_NPROC] = {max_threads() / 2, max_threads() / 2};
   p->m_limits[linux::RLIMIT_MEMLOCK] = {8 * MiB, 8 * MiB};
+  // The rest of Linux's INIT_RLIMITS (and fork_init's RLIMIT_SIGPENDING).
+  p->m_limits[linux::RLIMIT_SIGPENDING] = {max_threads() / 2, max_threads() / 2};
+  p->m_limits[linux::RLIMIT_MSGQUEUE] = {819'200, 819'200};  // MQ_BYTES_MAX
+  p->m_limits[linux::RLIMIT_NICE] = {0, 0};
+  p->m_limits[linux::RLIMIT_RTPRIO] = {0, 0};
 }
 
 // Take something a process owns out of it under g_process_lock (/proc reads it under that lock), so that the
@@ -292,6 +297,7 @@ Result<i32> process_fork(u64 flags, u64 new_sp, u64 child_tid_address) {
   child->m_cmdline_length = parent->m_cmdline_length;
   // Inherited: nice, groups and the prctl settings; not the parent-death signal or the subreaper mark.
   child->m_nice.store(parent->m_nice.load(MemoryOrder::Relaxed), MemoryOrder::Relaxed);
+  child->m_ioprio.store(parent->m_ioprio.load(MemoryOrder::Relaxed), MemoryOrder::Relaxed);
   child->m_prctl = parent->m_prctl;
   {
     SpinlockGuard guard(g_process_lock);

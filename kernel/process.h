@@ -101,6 +101,7 @@ struct Process : RefCounted {
 
   // Attributes set by prctl(2), setpriority(2) and setgroups(2) (kernel/sys_prctl.cpp, kernel/sys_cred.cpp).
   Atomic<i32> m_nice{0};                     // -20..19; inherited by fork, kept by exec
+  Atomic<u16> m_ioprio{0};                   // ioprio_set(2)'s class and level (0: none); inherited, kept
   Atomic<u32> m_pdeath_signal{0};            // PR_SET_PDEATHSIG: sent when the parent exits; fork clears it
   bool m_is_child_subreaper = false;         // PR_SET_CHILD_SUBREAPER; guarded by g_process_lock
   ProcessFlags m_prctl{};                    // the other prctl settings; written by the process itself

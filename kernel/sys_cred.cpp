@@ -8,6 +8,7 @@
 #include "kernel/credentials.h"
 #include "kernel/process.h"
 #include "kernel/sched.h"
+#include "kernel/signal/job_control.h"
 #include "kernel/syscall_raw.h"
 #include "mm/heap.h"
 
@@ -16,19 +17,24 @@ namespace {
 constexpr i32 NICE_MIN = -20, NICE_MAX = 19;
 constexpr u32 PRIO_PROCESS = 0, PRIO_PGRP = 1, PRIO_USER = 2;
 
-// Linux's set_one_prio for every process `which`/`who` names, or ESRCH if none; `fn` is called under
-// g_process_lock. No process groups yet: the group of a process is its pid. Everyone is uid 0.
+// Every process `which`/`who` names (PRIO_PROCESS, PRIO_PGRP, PRIO_USER: ioprio's IOPRIO_WHO_* less one; who
+// 0: the caller's own), or ESRCH if none; `fn` is called under g_process_lock. Everyone is uid 0.
 template <typename Fn>
 Result<void> for_each_target(u32 which, i32 who, Fn fn) {
   if (which > PRIO_USER) return Error::INVAL;
   Process* self = current_process();
+  i32 own_group = 0;
+  if (which == PRIO_PGRP && who == 0) {
+    SpinlockGuard guard(g_process_lock);
+    own_group = self->m_group ? self->m_group->m_pgid : 0;
+  }
   bool found = false;
   process_for_each([&](Process& p) {
     if (p.m_state == ProcessState::Zombie) return;
     bool match = false;
     switch (which) {
-      case PRIO_PROCESS:
-      case PRIO_PGRP: match = p.m_pid == (who == 0 ? self->m_pid : who); break;
+      case PRIO_PROCESS: match = p.m_pid == (who == 0 ? self->m_pid : who); break;
+      case PRIO_PGRP: match = p.m_group && p.m_group->m_pgid == (who == 0 ? own_group : who); break;
       case PRIO_USER: match = who == 0; break;
     }
     if (!match) return;
@@ -133,8 +139,56 @@ Result<u64> sys_setpriority(const SyscallArgs& a) {
   return 0;
 }
 
+// ioprio_set/ioprio_get (Linux 6.1's block/ioprio.c): an I/O class and level per process, inherited by fork.
+// Recorded and reported (the block layer serves requests in order, whatever their priority): ionice works.
+namespace {
+constexpr u32 IOPRIO_CLASS_NONE = 0, IOPRIO_CLASS_RT = 1, IOPRIO_CLASS_BE = 2, IOPRIO_CLASS_IDLE = 3;
+constexpr u32 IOPRIO_CLASS_SHIFT = 13, IOPRIO_DATA_MASK = (1u << IOPRIO_CLASS_SHIFT) - 1;
+constexpr i32 IOPRIO_DEFAULT = IOPRIO_CLASS_BE << IOPRIO_CLASS_SHIFT;  // what "none" counts as when comparing
+constexpr u32 IOPRIO_WHO_PROCESS = 1, IOPRIO_WHO_USER = 3;
+
+// The higher of two priorities (ioprio_best): the lower value, a class of none counting as the default.
+i32 ioprio_best(i32 a, i32 b) {
+  if (static_cast<u32>(a) >> IOPRIO_CLASS_SHIFT == IOPRIO_CLASS_NONE) a = IOPRIO_DEFAULT;
+  if (static_cast<u32>(b) >> IOPRIO_CLASS_SHIFT == IOPRIO_CLASS_NONE) b = IOPRIO_DEFAULT;
+  return a < b ? a : b;
+}
+}  // namespace
+
+Result<u64> sys_ioprio_set(const SyscallArgs& a) {
+  u32 which = static_cast<u32>(a.a0), ioprio = static_cast<u32>(a.a2);
+  u32 io_class = (ioprio >> IOPRIO_CLASS_SHIFT) & 7, data = ioprio & IOPRIO_DATA_MASK;
+  switch (io_class) {
+    case IOPRIO_CLASS_RT:  // (root may: CAP_SYS_NICE)
+    case IOPRIO_CLASS_BE:
+    case IOPRIO_CLASS_IDLE: break;
+    case IOPRIO_CLASS_NONE:
+      if (data) return Error::INVAL;
+      break;
+    default: return Error::INVAL;
+  }
+  if (which < IOPRIO_WHO_PROCESS || which > IOPRIO_WHO_USER) return Error::INVAL;
+  u16 value = static_cast<u16>(ioprio);
+  TRY(for_each_target(which - IOPRIO_WHO_PROCESS, static_cast<i32>(a.a1),
+                      [&](Process& p) { p.m_ioprio.store(value, MemoryOrder::Relaxed); }));
+  return 0;
+}
+
+Result<u64> sys_ioprio_get(const SyscallArgs& a) {
+  u32 which = static_cast<u32>(a.a0);
+  if (which < IOPRIO_WHO_PROCESS || which > IOPRIO_WHO_USER) return Error::INVAL;
+  i32 result = -1;
+  TRY(for_each_target(which - IOPRIO_WHO_PROCESS, static_cast<i32>(a.a1), [&](Process& p) {
+    i32 value = p.m_ioprio.load(MemoryOrder::Relaxed);
+    result = result < 0 ? value : ioprio_best(result, value);
+  }));
+  return static_cast<u64>(result);
+}
+
 // The raw entry points trap.S calls (kernel/syscall.h).
 RAW_SYSCALL(sys_getgroups);
 RAW_SYSCALL(sys_setgroups);
 RAW_SYSCALL(sys_getpriority);
 RAW_SYSCALL(sys_setpriority);
+RAW_SYSCALL(sys_ioprio_set);
+RAW_SYSCALL(sys_ioprio_get);

@@ -7,3 +7,5 @@ Result<u64> sys_getgroups(const SyscallArgs&);
 Result<u64> sys_setgroups(const SyscallArgs&);
 Result<u64> sys_getpriority(const SyscallArgs&);
 Result<u64> sys_setpriority(const SyscallArgs&);
+Result<u64> sys_ioprio_set(const SyscallArgs&);
+Result<u64> sys_ioprio_get(const SyscallArgs&);

@@ -23,6 +23,7 @@
 #include "kernel/sys_proc.h"
 #include "kernel/sys_sched.h"
 #include "kernel/syscall_raw.h"
+#include "kernel/syslog.h"
 #include "kernel/timers.h"
 
 namespace {
@@ -152,6 +153,9 @@ constexpr Implemented g_implemented[] = {
     {setgroups, raw_syscall<sys_setgroups>},
     {getpriority, raw_syscall<sys_getpriority>},
     {setpriority, raw_syscall<sys_setpriority>},
+    {ioprio_set, raw_syscall<sys_ioprio_set>},
+    {syslog, raw_syscall<sys_syslog>},
+    {ioprio_get, raw_syscall<sys_ioprio_get>},
     {unshare, raw_syscall<sys_unshare>},
     {pidfd_open, raw_syscall<sys_pidfd_open>},
     {openat2, raw_syscall<sys_openat2>},

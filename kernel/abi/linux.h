@@ -229,7 +229,9 @@ struct rlimit {
 };
 constexpr u64 RLIM_INFINITY = ~0ull;
 constexpr u32 RLIMIT_CPU = 0, RLIMIT_FSIZE = 1, RLIMIT_DATA = 2, RLIMIT_STACK = 3, RLIMIT_CORE = 4,
-              RLIMIT_RSS = 5, RLIMIT_NPROC = 6, RLIMIT_NOFILE = 7, RLIMIT_MEMLOCK = 8, RLIMIT_AS = 9;
+              RLIMIT_RSS = 5, RLIMIT_NPROC = 6, RLIMIT_NOFILE = 7, RLIMIT_MEMLOCK = 8, RLIMIT_AS = 9,
+              RLIMIT_LOCKS = 10, RLIMIT_SIGPENDING = 11, RLIMIT_MSGQUEUE = 12, RLIMIT_NICE = 13, RLIMIT_RTPRIO = 14,
+              RLIMIT_RTTIME = 15;
 constexpr u32 RLIM_NLIMITS = 16;
 
 // ---- signals (asm-generic/signal.h, riscv uses the generic numbers) ----
